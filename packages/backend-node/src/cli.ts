@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** The `ved` command line. Each subcommand lives in `cli/<name>.ts`. */
+import { VedError } from '@ved/core';
+import { runCaption } from './cli/caption.js';
+import { UsageError } from './cli/args.js';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  caption: runCaption,
+};
+
+const USAGE = `usage: ved <command> [options]
+
+commands:
+  caption IMAGE... --model DIR [--max-new-tokens N] [--batch-size N] [--json]
+      read or caption images with a VisionEncoderDecoder checkpoint
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    process.stderr.write(`ved: unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`ved ${command}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof VedError) {
+      process.stderr.write(`ved ${command}: error [${err.code}]: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

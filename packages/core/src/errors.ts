@@ -1,0 +1,35 @@
+/**
+ * Typed errors. Every error ved throws on bad input is a `VedError` with a stable
+ * `code`, and a message that names the file, tensor, option or `model_type`
+ * involved, what was found and what was expected.
+ */
+
+export type VedErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'INVALID_JSON'
+  | 'INVALID_CONFIG'
+  | 'UNKNOWN_MODEL_TYPE'
+  | 'MISSING_WEIGHT'
+  | 'WEIGHT_SHAPE_MISMATCH'
+  | 'INVALID_SAFETENSORS'
+  | 'UNSUPPORTED_DTYPE'
+  | 'INVALID_IMAGE'
+  | 'INVALID_OPTION'
+  | 'INVALID_INPUT'
+  | 'MISSING_PACKAGE'
+  | 'RUNTIME';
+
+export class VedError extends Error {
+  readonly code: VedErrorCode;
+  constructor(code: VedErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VedError';
+    this.code = code;
+  }
+}
+
+/** Formats a list of valid choices for an error message. */
+export function listChoices(choices: Iterable<string>): string {
+  const all = [...choices].sort();
+  return all.length === 0 ? '(none registered)' : all.map((c) => JSON.stringify(c)).join(', ');
+}

@@ -1,0 +1,30 @@
+/**
+ * @ved/core: contracts, config, ONNX graph builder, nn blocks, safetensors,
+ * registry, the composed model and processing. Backend-agnostic: it speaks
+ * onnxruntime-common's types and never imports a runtime implementation.
+ */
+export { VedError, listChoices, type VedErrorCode } from './errors.js';
+export * from './config/index.js';
+export * from './nn/index.js';
+export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions } from './onnx/graph-builder.js';
+export { WeightBinder, type WeightSpec, type InitRule } from './weights/weight-binder.js';
+export type { EncoderPlugin, DecoderPlugin, EncoderBuildOptions, DecoderStepIO, DecoderStepOutputs, CacheLayout } from './contracts.js';
+export {
+  registerEncoder,
+  registerDecoder,
+  registerLazy,
+  getEncoder,
+  getDecoder,
+  knownEncoders,
+  knownDecoders,
+} from './registry/registry.js';
+export * from './safetensors/index.js';
+export * from './processing/index.js';
+export { Tokenizer, type DecodeOptions } from './tokenizer/tokenizer.js';
+export { readJson, readOptionalJson, readText, type ModelFiles } from './io/model-files.js';
+export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from './runtime.js';
+export { compose, type Composition } from './model/composition.js';
+export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
+export { loadWeights, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './model/weights-loader.js';
+export { VisionEncoderDecoderModel, type LoadOptions } from './model/vision-encoder-decoder-model.js';
+export type { PixelBatch, EncodedImages, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';

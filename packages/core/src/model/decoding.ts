@@ -1,0 +1,44 @@
+/**
+ * The model interface that generation strategies drive. Nothing in it is
+ * model-specific: encode a batch of images once, then feed tokens row by row
+ * while the model keeps its own cache.
+ */
+export interface PixelBatch {
+  data: Float32Array;
+  /** [batch, channels, height, width] */
+  dims: [number, number, number, number];
+}
+
+/** Encoded images: opaque to generation. */
+export interface EncodedImages {
+  readonly batchSize: number;
+}
+
+export interface StepLogits {
+  /** Row-major [rows, positions, vocab]. */
+  data: Float32Array;
+  rows: number;
+  positions: number;
+  vocab: number;
+}
+
+export interface DecodingSession {
+  readonly rows: number;
+  /** Number of tokens cached so far. */
+  readonly length: number;
+  /**
+   * Feeds the next tokens of every row (all rows the same count) and returns
+   * logits for the last position only, or for every new position when `allPositions`.
+   */
+  step(tokens: readonly (readonly number[])[], options?: { allPositions?: boolean; attentionMask?: readonly (readonly number[])[] }): Promise<StepLogits>;
+  /** Keeps rows `indices` (in that order) of the cache, e.g. the parents of beams. */
+  reorder(indices: readonly number[]): void;
+  dispose(): void;
+}
+
+export interface EncoderDecoderLM {
+  readonly vocabSize: number;
+  encode(pixelValues: PixelBatch): Promise<EncodedImages>;
+  /** Starts decoding; row `r` attends to image `rowToImage[r]`. */
+  startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession;
+}

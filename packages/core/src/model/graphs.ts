@@ -1,0 +1,88 @@
+/**
+ * The two graphs of a composed model (DESIGN.md "How a model runs"):
+ *
+ * - encoder: `pixel_values` → `last_hidden_state` and, through the decoder's
+ *   cross-attention projections (after `enc_to_dec_proj`), every decoder
+ *   layer's cross keys/values, computed once per image;
+ * - decoder step: `input_ids` + self-attention cache + cross keys/values →
+ *   `logits` and the updated cache. With an empty cache and all positions it
+ *   is the teacher-forced graph.
+ */
+import { GraphBuilder } from '../onnx/graph-builder.js';
+import { BuildContext } from '../nn/context.js';
+import { linear } from '../nn/layers.js';
+import type { WeightBinder } from '../weights/weight-binder.js';
+import type { EncoderBuildOptions } from '../contracts.js';
+import type { Composition } from './composition.js';
+
+export const ENCODER_PREFIX = 'encoder';
+export const DECODER_PREFIX = 'decoder';
+
+export const crossKeyName = (i: number) => `cross.${i}.key`;
+export const crossValueName = (i: number) => `cross.${i}.value`;
+export const pastKeyName = (i: number) => `past_key_values.${i}.key`;
+export const pastValueName = (i: number) => `past_key_values.${i}.value`;
+export const presentKeyName = (i: number) => `present.${i}.key`;
+export const presentValueName = (i: number) => `present.${i}.value`;
+
+export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}): Uint8Array {
+  const g = new GraphBuilder('ved_encoder');
+  const root = new BuildContext(g, weights, '');
+  const [h, w] = parts.encoder.imageSize(parts.encoderConfig);
+  const channels = parts.encoder.numChannels(parts.encoderConfig);
+  const dims = options.interpolatePosEncoding ? ['batch', channels, 'height', 'width'] : ['batch', channels, h, w];
+  const pixels = g.input('pixel_values', 'float32', dims);
+  const hidden = parts.encoder.buildGraph(root.at(ENCODER_PREFIX), parts.encoderConfig, pixels, options);
+  g.output('last_hidden_state', hidden, 'float32', ['batch', 'encoder_sequence', parts.encoderHidden]);
+  let states = hidden;
+  if (parts.hasProjection) states = linear(root, hidden, 'enc_to_dec_proj', parts.encoderHidden, parts.decoderHidden);
+  const cross = g.scope('cross', () => parts.decoder.buildCrossKeyValues(root.at(DECODER_PREFIX), parts.decoderConfig, states));
+  const { heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
+  cross.forEach(({ key, value }, i) => {
+    g.output(crossKeyName(i), key, 'float32', ['batch', heads, 'encoder_sequence', headDim]);
+    g.output(crossValueName(i), value, 'float32', ['batch', heads, 'encoder_sequence', headDim]);
+  });
+  return g.toBinary();
+}
+
+export function buildDecoderGraph(parts: Composition, weights: WeightBinder): Uint8Array {
+  const g = new GraphBuilder('ved_decoder_step');
+  const root = new BuildContext(g, weights, '');
+  const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
+  const vocab = parts.decoder.vocabSize(parts.decoderConfig);
+  const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'total_sequence']);
+  const cacheDims = ['batch', heads, 'past_sequence', headDim];
+  const crossDims = ['batch', heads, 'encoder_sequence', headDim];
+  const pastKeys: string[] = [];
+  const pastValues: string[] = [];
+  const crossKeys: string[] = [];
+  const crossValues: string[] = [];
+  for (let i = 0; i < layers; i++) {
+    pastKeys.push(g.input(pastKeyName(i), 'float32', cacheDims));
+    pastValues.push(g.input(pastValueName(i), 'float32', cacheDims));
+    crossKeys.push(g.input(crossKeyName(i), 'float32', crossDims));
+    crossValues.push(g.input(crossValueName(i), 'float32', crossDims));
+  }
+  // P = total - T, from the mask, so decoders without layers work too.
+  const queryLength = g.op('Gather', [g.op('Shape', [inputIds]), g.constInt(1, [])], { axis: 0 });
+  const total = g.op('Gather', [g.op('Shape', [attentionMask]), g.constInt(1, [])], { axis: 0 });
+  const pastLength = g.op('Sub', [total, queryLength]);
+  const out = parts.decoder.buildStep(root.at(DECODER_PREFIX), parts.decoderConfig, {
+    inputIds,
+    pastLength,
+    queryLength,
+    pastKeys,
+    pastValues,
+    crossKeys,
+    crossValues,
+    attentionMask,
+  });
+  g.output('logits', out.logits, 'float32', ['batch', 'sequence', vocab]);
+  const presentDims = ['batch', heads, 'total_sequence', headDim];
+  for (let i = 0; i < layers; i++) {
+    g.output(presentKeyName(i), out.presentKeys[i]!, 'float32', presentDims);
+    g.output(presentValueName(i), out.presentValues[i]!, 'float32', presentDims);
+  }
+  return g.toBinary();
+}

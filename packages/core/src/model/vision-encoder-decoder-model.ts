@@ -1,0 +1,241 @@
+/**
+ * `VisionEncoderDecoderModel`: a vision encoder and a text decoder joined by
+ * cross-attention, run as two ONNX graphs (see graphs.ts). Reference:
+ * transformers `modeling_vision_encoder_decoder.py` (spec §1–3).
+ */
+import { VedError } from '../errors.js';
+import { isRecord } from '../config/config-reader.js';
+import { VisionEncoderDecoderConfig } from '../config/vision-encoder-decoder-config.js';
+import { readJson, readOptionalJson, type ModelFiles } from '../io/model-files.js';
+import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
+import type { TensorSource } from '../safetensors/index.js';
+import { WeightBinder } from '../weights/weight-binder.js';
+import { compose, type Composition } from './composition.js';
+import {
+  buildDecoderGraph,
+  buildEncoderGraph,
+  crossKeyName,
+  crossValueName,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+} from './graphs.js';
+import type { DecodingSession, EncodedImages, EncoderDecoderLM, PixelBatch, StepLogits } from './decoding.js';
+import { loadWeights } from './weights-loader.js';
+
+export interface LoadOptions {
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+class OrtEncodedImages implements EncodedImages {
+  constructor(
+    readonly batchSize: number,
+    readonly lastHiddenState: Tensor,
+    readonly crossKeys: Tensor[],
+    readonly crossValues: Tensor[],
+  ) {}
+}
+
+export class VisionEncoderDecoderModel implements EncoderDecoderLM {
+  private constructor(
+    readonly parts: Composition,
+    /** The checkpoint's `generation_config.json`, if it has one. */
+    readonly generationConfigJson: Record<string, unknown> | undefined,
+    private readonly runtime: Runtime,
+    private readonly encoderSession: InferenceSession,
+    private readonly decoderSession: InferenceSession,
+  ) {}
+
+  get config(): VisionEncoderDecoderConfig {
+    return this.parts.config;
+  }
+
+  get vocabSize(): number {
+    return this.parts.decoder.vocabSize(this.parts.decoderConfig);
+  }
+
+  /** The `[height, width]` of `pixel_values` the encoder takes. */
+  get imageSize(): [number, number] {
+    return this.parts.encoder.imageSize(this.parts.encoderConfig);
+  }
+
+  /** Loads a checkpoint saved by Python's `save_pretrained` (config.json, generation_config.json, safetensors). */
+  static async fromPretrained(files: ModelFiles, runtime: Runtime, options: LoadOptions = {}): Promise<VisionEncoderDecoderModel> {
+    const raw = await readJson(files, 'config.json');
+    if (!isRecord(raw)) throw new VedError('INVALID_CONFIG', `${files.location}/config.json must hold a JSON object.`);
+    const config = new VisionEncoderDecoderConfig(raw, `${files.location}/config.json`);
+    const generation = await readOptionalJson(files, 'generation_config.json');
+    const weights = await loadWeights(files);
+    return VisionEncoderDecoderModel.fromWeights(config, weights, runtime, {
+      ...options,
+      generationConfigJson: isRecord(generation) ? generation : undefined,
+    });
+  }
+
+  /** Builds the graphs of `config` over `weights` and opens their sessions. */
+  static async fromWeights(
+    config: VisionEncoderDecoderConfig,
+    weights: TensorSource,
+    runtime: Runtime,
+    options: LoadOptions & { generationConfigJson?: Record<string, unknown> } = {},
+  ): Promise<VisionEncoderDecoderModel> {
+    const parts = await compose(config);
+    const binder = new WeightBinder(weights);
+    const encoderBytes = buildEncoderGraph(parts, binder);
+    const decoderBytes = buildDecoderGraph(parts, binder);
+    const [encoderSession, decoderSession] = await Promise.all([
+      runtime.createSession(encoderBytes, options.sessionOptions),
+      runtime.createSession(decoderBytes, options.sessionOptions),
+    ]);
+    return new VisionEncoderDecoderModel(parts, options.generationConfigJson, runtime, encoderSession, decoderSession);
+  }
+
+  async encode(pixelValues: PixelBatch): Promise<OrtEncodedImages> {
+    const [batch, channels, height, width] = pixelValues.dims;
+    const [h, w] = this.imageSize;
+    const c = this.parts.encoder.numChannels(this.parts.encoderConfig);
+    if (channels !== c || height !== h || width !== w) {
+      throw new VedError(
+        'INVALID_INPUT',
+        `pixel_values has shape [${pixelValues.dims.join(', ')}], but the ${this.config.encoderType} encoder expects [batch, ${c}, ${h}, ${w}].`,
+      );
+    }
+    if (pixelValues.data.length !== batch * channels * height * width) {
+      throw new VedError('INVALID_INPUT', `pixel_values holds ${pixelValues.data.length} values, expected ${batch * channels * height * width}.`);
+    }
+    const out = await this.encoderSession.run({
+      pixel_values: this.runtime.tensor('float32', pixelValues.data, pixelValues.dims),
+    });
+    const { layers } = this.parts.decoder.cacheLayout(this.parts.decoderConfig);
+    const keys: Tensor[] = [];
+    const values: Tensor[] = [];
+    for (let i = 0; i < layers; i++) {
+      keys.push(out[crossKeyName(i)]!);
+      values.push(out[crossValueName(i)]!);
+    }
+    return new OrtEncodedImages(batch, out.last_hidden_state!, keys, values);
+  }
+
+  startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession {
+    if (!(encoded instanceof OrtEncodedImages)) throw new VedError('INVALID_INPUT', 'startDecoding needs the result of this model\'s encode().');
+    for (const r of rowToImage) {
+      if (!Number.isInteger(r) || r < 0 || r >= encoded.batchSize) {
+        throw new VedError('INVALID_INPUT', `Row maps to image ${r}, but only ${encoded.batchSize} images were encoded.`);
+      }
+    }
+    const pick = (t: Tensor) => gatherRows(this.runtime, t, rowToImage);
+    return new OrtDecodingSession(
+      this.runtime,
+      this.decoderSession,
+      this.parts.decoder.cacheLayout(this.parts.decoderConfig),
+      encoded.crossKeys.map(pick),
+      encoded.crossValues.map(pick),
+      rowToImage.length,
+    );
+  }
+
+  /** Teacher-forced logits [B, T, V] for `decoderInputIds` (one pass, empty cache). */
+  async logits(pixelValues: PixelBatch, decoderInputIds: readonly (readonly number[])[], attentionMask?: readonly (readonly number[])[]): Promise<StepLogits> {
+    const encoded = await this.encode(pixelValues);
+    const session = this.startDecoding(encoded, decoderInputIds.map((_, i) => i));
+    try {
+      return await session.step(decoderInputIds, { allPositions: true, ...(attentionMask ? { attentionMask } : {}) });
+    } finally {
+      session.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.encoderSession.release(), this.decoderSession.release()]);
+  }
+}
+
+/** Copies rows `rows` of a [B, ...] float tensor into a new [rows.length, ...] tensor. */
+function gatherRows(runtime: Runtime, t: Tensor, rows: readonly number[]): Tensor {
+  const src = t.data as Float32Array;
+  const rowSize = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(rows.length * rowSize);
+  rows.forEach((r, i) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
+  return runtime.tensor('float32', out, [rows.length, ...t.dims.slice(1)]);
+}
+
+class OrtDecodingSession implements DecodingSession {
+  private keys: Tensor[];
+  private values: Tensor[];
+  private mask: number[][];
+  length = 0;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly session: InferenceSession,
+    private readonly layout: { layers: number; heads: number; headDim: number },
+    private readonly crossKeys: Tensor[],
+    private readonly crossValues: Tensor[],
+    public rows: number,
+  ) {
+    const empty = () => runtime.tensor('float32', new Float32Array(0), [rows, layout.heads, 0, layout.headDim]);
+    this.keys = Array.from({ length: layout.layers }, empty);
+    this.values = Array.from({ length: layout.layers }, empty);
+    this.mask = Array.from({ length: rows }, () => []);
+  }
+
+  async step(
+    tokens: readonly (readonly number[])[],
+    options: { allPositions?: boolean; attentionMask?: readonly (readonly number[])[] } = {},
+  ): Promise<StepLogits> {
+    if (tokens.length !== this.rows) throw new VedError('INVALID_INPUT', `step() got ${tokens.length} rows, expected ${this.rows}.`);
+    const t = tokens[0]?.length ?? 0;
+    if (t === 0 || tokens.some((row) => row.length !== t)) {
+      throw new VedError('INVALID_INPUT', 'step() needs the same non-zero number of tokens in every row.');
+    }
+    const ids = new BigInt64Array(this.rows * t);
+    tokens.forEach((row, r) => row.forEach((id, j) => (ids[r * t + j] = BigInt(id))));
+    // The padding mask grows with the cache: given masks cover the new tokens, default is all ones.
+    this.mask.forEach((m, r) => {
+      const given = options.attentionMask?.[r];
+      for (let j = 0; j < t; j++) m.push(given?.[j] ?? 1);
+    });
+    const total = this.length + t;
+    const mask = new BigInt64Array(this.rows * total);
+    this.mask.forEach((m, r) => m.forEach((v, j) => (mask[r * total + j] = BigInt(v))));
+    const feeds: Record<string, Tensor> = {
+      input_ids: this.runtime.tensor('int64', ids, [this.rows, t]),
+      attention_mask: this.runtime.tensor('int64', mask, [this.rows, total]),
+    };
+    for (let i = 0; i < this.layout.layers; i++) {
+      feeds[pastKeyName(i)] = this.keys[i]!;
+      feeds[pastValueName(i)] = this.values[i]!;
+      feeds[crossKeyName(i)] = this.crossKeys[i]!;
+      feeds[crossValueName(i)] = this.crossValues[i]!;
+    }
+    const out = await this.session.run(feeds);
+    for (let i = 0; i < this.layout.layers; i++) {
+      this.keys[i] = out[presentKeyName(i)]!;
+      this.values[i] = out[presentValueName(i)]!;
+    }
+    this.length = total;
+    const logits = out.logits!;
+    const all = logits.data as Float32Array;
+    const vocab = logits.dims[2]!;
+    if (options.allPositions || t === 1) return { data: all, rows: this.rows, positions: t, vocab };
+    const last = new Float32Array(this.rows * vocab);
+    for (let r = 0; r < this.rows; r++) last.set(all.subarray((r * t + t - 1) * vocab, (r * t + t) * vocab), r * vocab);
+    return { data: last, rows: this.rows, positions: 1, vocab };
+  }
+
+  reorder(indices: readonly number[]): void {
+    this.keys = this.keys.map((k) => gatherRows(this.runtime, k, indices));
+    this.values = this.values.map((v) => gatherRows(this.runtime, v, indices));
+    const cross = (list: Tensor[]) => list.map((x) => gatherRows(this.runtime, x, indices));
+    this.crossKeys.splice(0, this.crossKeys.length, ...cross(this.crossKeys));
+    this.crossValues.splice(0, this.crossValues.length, ...cross(this.crossValues));
+    this.mask = indices.map((i) => [...this.mask[i]!]);
+    this.rows = indices.length;
+  }
+
+  dispose(): void {
+    this.keys = [];
+    this.values = [];
+  }
+}

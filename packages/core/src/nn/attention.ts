@@ -1,0 +1,63 @@
+/**
+ * Multi-head attention pieces: head split/merge, scaled dot-product attention
+ * with an additive mask, and the causal mask for a decoder step that follows
+ * `pastLength` cached positions.
+ */
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+
+/** [B, T, heads*headDim] → [B, heads, T, headDim]. */
+export function splitHeads(g: GraphBuilder, x: string, heads: number, headDim: number): string {
+  const r = g.op('Reshape', [x, g.constInt([0, 0, heads, headDim])]);
+  return g.op('Transpose', [r], { perm: [0, 2, 1, 3] });
+}
+
+/** [B, heads, T, headDim] → [B, T, heads*headDim]. */
+export function mergeHeads(g: GraphBuilder, x: string, hidden: number): string {
+  const t = g.op('Transpose', [x], { perm: [0, 2, 1, 3] });
+  return g.op('Reshape', [t, g.constInt([0, 0, hidden])]);
+}
+
+export interface AttentionOptions {
+  /** Multiplier of q·k (usually headDim^-0.5). */
+  scale: number;
+  /** Additive mask broadcastable to [B, heads, Tq, Tk]. */
+  mask?: string;
+  /** Additive bias broadcastable to [B, heads, Tq, Tk] (relative position bias). */
+  bias?: string;
+}
+
+/** softmax(q k^T * scale + bias + mask) v, with q [B,h,Tq,d], k/v [B,h,Tk,d]. */
+export function scaledDotProductAttention(g: GraphBuilder, q: string, k: string, v: string, opts: AttentionOptions): string {
+  const kt = g.op('Transpose', [k], { perm: [0, 1, 3, 2] });
+  let scores = g.op('Mul', [g.op('MatMul', [q, kt]), g.constFloat(opts.scale)]);
+  if (opts.bias !== undefined) scores = g.op('Add', [scores, opts.bias]);
+  if (opts.mask !== undefined) scores = g.op('Add', [scores, opts.mask]);
+  const probs = g.op('Softmax', [scores], { axis: -1 });
+  return g.op('MatMul', [probs, v]);
+}
+
+/** The lowest float32, which torch uses for masked positions. */
+export const MASK_VALUE = -3.4028234663852886e38;
+
+/**
+ * Additive causal mask [1, 1, T, P+T] for queries at positions P..P+T-1 over
+ * keys 0..P+T-1, where P = `pastLength` (int64 scalar) and T = `queryLength`.
+ * Optionally combined with a [B, P+T] padding mask (1 = attend).
+ */
+export function causalMask(g: GraphBuilder, pastLength: string, queryLength: string, attentionMask?: string): string {
+  const total = g.op('Add', [pastLength, queryLength]);
+  const qPos = g.op('Unsqueeze', [g.op('Range', [pastLength, total, g.constInt(1, [])]), g.constInt([1])]); // [T,1]
+  const kPos = g.op('Unsqueeze', [g.op('Range', [g.constInt(0, []), total, g.constInt(1, [])]), g.constInt([0])]); // [1,P+T]
+  let allowed = g.op('LessOrEqual', [kPos, qPos]); // [T, P+T]
+  allowed = g.op('Unsqueeze', [allowed, g.constInt([0, 1])]); // [1,1,T,P+T]
+  if (attentionMask !== undefined) {
+    const pad = g.op('Cast', [g.op('Unsqueeze', [attentionMask, g.constInt([1, 2])])], { to: 9 }); // [B,1,1,P+T] bool
+    allowed = g.op('And', [allowed, pad]);
+  }
+  return g.op('Where', [allowed, g.constFloat(0), g.constFloat(MASK_VALUE)]);
+}
+
+/** Appends new keys/values [B,h,T,d] to a cache [B,h,P,d] along the time axis. */
+export function appendToCache(g: GraphBuilder, past: string, current: string): string {
+  return g.op('Concat', [past, current], { axis: 2 });
+}

@@ -1,0 +1,61 @@
+/**
+ * Shared building blocks (linear, Conv1D, layer norm, activations, MLP),
+ * written once so architecture files read like their Hugging Face modeling
+ * files.
+ */
+import { VedError } from '../errors.js';
+import { transpose2d, type BuildContext } from './context.js';
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+
+/** `nn.Linear(inF, outF)`: weight [out, in] in the checkpoint, applied as x @ W^T + b. */
+export function linear(ctx: BuildContext, x: string, name: string, inF: number, outF: number, bias = true): string {
+  const w = ctx.derived(`${name}.weight`, [outF, inF], '^T', [inF, outF], (d) => transpose2d(d, outF, inF));
+  const y = ctx.g.op('MatMul', [x, w]);
+  return bias ? ctx.g.op('Add', [y, ctx.weight(`${name}.bias`, [outF])]) : y;
+}
+
+/** GPT-2's `Conv1D(nf, nx)`: weight stored [in, out], y = x @ W + b. */
+export function conv1d(ctx: BuildContext, x: string, name: string, inF: number, outF: number): string {
+  const y = ctx.g.op('MatMul', [x, ctx.weight(`${name}.weight`, [inF, outF])]);
+  return ctx.g.op('Add', [y, ctx.weight(`${name}.bias`, [outF])]);
+}
+
+/** `nn.LayerNorm(size, eps)` over the last axis. */
+export function layerNorm(ctx: BuildContext, x: string, name: string, size: number, eps: number): string {
+  return ctx.g.op(
+    'LayerNormalization',
+    [x, ctx.weight(`${name}.weight`, [size]), ctx.weight(`${name}.bias`, [size])],
+    { axis: -1, epsilon: { float: eps } },
+  );
+}
+
+/** The activations of Hugging Face's `ACT2FN` that the supported architectures use. */
+export const ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'quick_gelu', 'relu', 'silu', 'swish', 'tanh', 'sigmoid'] as const;
+
+export function activation(g: GraphBuilder, x: string, name: string, field = 'hidden_act'): string {
+  switch (name) {
+    case 'gelu':
+      return g.op('Gelu', [x], {}, { domain: 'com.microsoft' });
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+    case 'gelu_fast':
+      // 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))): onnxruntime's FastGelu is exactly this formula.
+      return g.op('FastGelu', [x], {}, { domain: 'com.microsoft' });
+    case 'quick_gelu':
+      return g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.constFloat(1.702)])])]);
+    case 'relu':
+      return g.op('Relu', [x]);
+    case 'silu':
+    case 'swish':
+      return g.op('Mul', [x, g.op('Sigmoid', [x])]);
+    case 'tanh':
+      return g.op('Tanh', [x]);
+    case 'sigmoid':
+      return g.op('Sigmoid', [x]);
+    default:
+      throw new VedError(
+        'INVALID_CONFIG',
+        `Unsupported activation ${JSON.stringify(name)} in config field "${field}"; supported: ${ACTIVATIONS.join(', ')}.`,
+      );
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * `preprocessor_config.json` read as transformers 5.18 reads it into an image
+ * processor, and the table of processor classes ved knows with their Python
+ * class defaults.
+ *
+ * Semantics kept from Python (`ImageProcessingMixin.__init__` + `_set_attributes`):
+ * a missing field takes the class default, but an explicit `null` stays None —
+ * a None flag is off, and a None value that an enabled step needs is an error.
+ * The class comes from `image_processor_type`, else from the legacy
+ * `feature_extractor_type` (`...FeatureExtractor` → `...ImageProcessor`); a
+ * trailing `Fast` (torchvision backend) or `Pil` is ignored: ved always
+ * reproduces the PIL backend.
+ */
+import { VedError, listChoices } from '../errors.js';
+import { isPilResampleFilter, type PilResampleFilter } from './resample.js';
+import { parseSizeDict, type SizeDict } from './size.js';
+
+export interface ImageProcessorConfig {
+  /** Canonical class name, e.g. `ViTImageProcessor`. */
+  imageProcessorType: string;
+  /** `do_convert_rgb`; Python's default None means "do not convert". */
+  doConvertRgb: boolean;
+  doResize: boolean;
+  /** `size` (an int or list in old configs is converted as `get_size_dict` does). */
+  size: SizeDict | null;
+  defaultToSquare: boolean;
+  /** PIL filter: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming. */
+  resample: PilResampleFilter | null;
+  doCenterCrop: boolean;
+  cropSize: SizeDict | null;
+  doRescale: boolean;
+  rescaleFactor: number | null;
+  doNormalize: boolean;
+  /** One value per channel, or one value for all channels. */
+  imageMean: number | number[] | null;
+  imageStd: number | number[] | null;
+}
+
+export interface ParseImageProcessorConfigOptions {
+  /** Names the file in error messages (default `preprocessor_config.json`). */
+  source?: string;
+  /**
+   * Processor class to use when the file names none (Python then asks the
+   * model's config.json, e.g. its `image_processor_type`).
+   */
+  fallbackType?: string;
+}
+
+const IMAGENET_STANDARD_MEAN = [0.5, 0.5, 0.5];
+const IMAGENET_STANDARD_STD = [0.5, 0.5, 0.5];
+
+/** `BaseImageProcessor` class attributes every processor inherits. */
+const BASE_DEFAULTS: Readonly<Record<string, unknown>> = { default_to_square: true, rescale_factor: 1 / 255 };
+
+/** Class attributes of the Python `XImageProcessorPil` classes (snake_case, as in the JSON). */
+const builtinDefaults = new Map<string, Readonly<Record<string, unknown>>>([
+  // models/vit/image_processing_pil_vit.py
+  [
+    'ViTImageProcessor',
+    {
+      resample: 2,
+      image_mean: IMAGENET_STANDARD_MEAN,
+      image_std: IMAGENET_STANDARD_STD,
+      size: { height: 224, width: 224 },
+      do_resize: true,
+      do_rescale: true,
+      do_normalize: true,
+    },
+  ],
+  // models/deit/image_processing_pil_deit.py
+  [
+    'DeiTImageProcessor',
+    {
+      resample: 3,
+      image_mean: IMAGENET_STANDARD_MEAN,
+      image_std: IMAGENET_STANDARD_STD,
+      size: { height: 256, width: 256 },
+      crop_size: { height: 224, width: 224 },
+      do_resize: true,
+      do_center_crop: true,
+      do_rescale: true,
+      do_normalize: true,
+    },
+  ],
+  // models/beit/image_processing_pil_beit.py (do_reduce_labels concerns segmentation maps only)
+  [
+    'BeitImageProcessor',
+    {
+      resample: 3,
+      image_mean: IMAGENET_STANDARD_MEAN,
+      image_std: IMAGENET_STANDARD_STD,
+      size: { height: 224, width: 224 },
+      default_to_square: true,
+      crop_size: { height: 224, width: 224 },
+      do_resize: true,
+      do_center_crop: false,
+      do_rescale: true,
+      do_normalize: true,
+    },
+  ],
+]);
+
+const registered = new Map(builtinDefaults);
+
+/**
+ * Makes a processor class that uses the standard pipeline (convert → resize →
+ * center crop → rescale → normalise) known under `name`, with its Python class
+ * defaults in snake_case. Registering the same defaults object twice is
+ * harmless; a different one under a taken name throws.
+ */
+export function registerImageProcessor(name: string, defaults: Readonly<Record<string, unknown>>): void {
+  const taken = registered.get(name);
+  if (taken === defaults) return;
+  if (taken !== undefined) {
+    throw new VedError('INVALID_INPUT', `An image processor is already registered as "${name}".`);
+  }
+  registered.set(name, defaults);
+}
+
+/** Names of the processor classes ved can run, sorted. */
+export function knownImageProcessorTypes(): string[] {
+  return [...registered.keys()].sort();
+}
+
+/** The class name transformers would load, from the fields of the JSON. */
+function resolveType(json: Record<string, unknown>, where: string, fallbackType: string | undefined): string {
+  const explicit = json['image_processor_type'];
+  const legacy = json['feature_extractor_type'];
+  let name: string;
+  if (explicit !== undefined && explicit !== null) {
+    if (typeof explicit !== 'string') throw new VedError('INVALID_CONFIG', `${where}: "image_processor_type" is ${JSON.stringify(explicit)}, expected a string.`);
+    name = explicit;
+  } else if (legacy !== undefined && legacy !== null) {
+    if (typeof legacy !== 'string') throw new VedError('INVALID_CONFIG', `${where}: "feature_extractor_type" is ${JSON.stringify(legacy)}, expected a string.`);
+    name = legacy.replace('FeatureExtractor', 'ImageProcessor');
+  } else if (fallbackType !== undefined) {
+    name = fallbackType;
+  } else {
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${where} names no processor class: expected "image_processor_type" (or the legacy "feature_extractor_type"), one of ${listChoices(registered.keys())}.`,
+    );
+  }
+  if (name.endsWith('Fast')) name = name.slice(0, -4);
+  else if (name.endsWith('Pil')) name = name.slice(0, -3);
+  if (!registered.has(name)) {
+    throw new VedError('INVALID_CONFIG', `${where}: unknown image processor "${name}". Known image processors: ${listChoices(registered.keys())}.`);
+  }
+  return name;
+}
+
+class FieldReader {
+  constructor(
+    private readonly merged: Record<string, unknown>,
+    private readonly where: string,
+  ) {}
+
+  value(key: string): unknown {
+    return Object.prototype.hasOwnProperty.call(this.merged, key) ? this.merged[key] : undefined;
+  }
+
+  fail(key: string, expected: string): never {
+    throw new VedError('INVALID_CONFIG', `${this.where}: field "${key}" is ${JSON.stringify(this.value(key))}, expected ${expected}.`);
+  }
+
+  /** None (missing or null) is false, as Python's `if do_x:`. */
+  flag(key: string): boolean {
+    const v = this.value(key);
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') this.fail(key, 'true, false or null');
+    return v;
+  }
+
+  number(key: string): number | null {
+    const v = this.value(key);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, 'a finite number');
+    return v;
+  }
+
+  numberOrList(key: string): number | number[] | null {
+    const v = this.value(key);
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))) return [...(v as number[])];
+    this.fail(key, 'a number or a non-empty list of numbers');
+  }
+
+  size(key: string, defaultToSquare: boolean): SizeDict | null {
+    const v = this.value(key);
+    if (v === undefined || v === null) return null;
+    return parseSizeDict(v, defaultToSquare, `${this.where} "${key}"`);
+  }
+
+  resample(key: string): PilResampleFilter | null {
+    const v = this.value(key);
+    if (v === undefined || v === null) return null;
+    if (!isPilResampleFilter(v)) this.fail(key, 'a PIL resampling filter: 0 (nearest), 1 (lanczos), 2 (bilinear), 3 (bicubic), 4 (box) or 5 (hamming)');
+    return v;
+  }
+}
+
+/**
+ * Reads a parsed `preprocessor_config.json` object. Throws `INVALID_CONFIG`
+ * for an unknown processor class or a field of the wrong type.
+ */
+export function parseImageProcessorConfig(json: unknown, options: ParseImageProcessorConfigOptions = {}): ImageProcessorConfig {
+  const where = options.source ?? 'preprocessor_config.json';
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new VedError('INVALID_CONFIG', `${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : JSON.stringify(json)}.`);
+  }
+  const raw = json as Record<string, unknown>;
+  const type = resolveType(raw, where, options.fallbackType);
+  const r = new FieldReader({ ...BASE_DEFAULTS, ...registered.get(type), ...raw }, where);
+
+  // An explicit null is None, which get_size_dict treats as false.
+  const defaultToSquare = r.flag('default_to_square');
+  return {
+    imageProcessorType: type,
+    doConvertRgb: r.flag('do_convert_rgb'),
+    doResize: r.flag('do_resize'),
+    size: r.size('size', defaultToSquare),
+    defaultToSquare,
+    resample: r.resample('resample'),
+    doCenterCrop: r.flag('do_center_crop'),
+    // get_size_dict(crop_size) uses its own default_to_square=True.
+    cropSize: r.size('crop_size', true),
+    doRescale: r.flag('do_rescale'),
+    rescaleFactor: r.number('rescale_factor'),
+    doNormalize: r.flag('do_normalize'),
+    imageMean: r.numberOrList('image_mean'),
+    imageStd: r.numberOrList('image_std'),
+  };
+}

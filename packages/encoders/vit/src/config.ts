@@ -1,0 +1,43 @@
+/**
+ * `ViTConfig` fields the encoder uses, with the defaults of transformers'
+ * `configuration_vit.py`.
+ */
+import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+
+export interface ViTConfig {
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  hiddenAct: string;
+  layerNormEps: number;
+  imageSize: [number, number];
+  patchSize: [number, number];
+  numChannels: number;
+  qkvBias: boolean;
+  initializerRange: number;
+}
+
+export function parseViTConfig(raw: RawConfig, where: string): ViTConfig {
+  const r = new ConfigReader(raw, where);
+  const config: ViTConfig = {
+    hiddenSize: r.int('hidden_size', 768, 1),
+    numHiddenLayers: r.int('num_hidden_layers', 12, 0),
+    numAttentionHeads: r.int('num_attention_heads', 12, 1),
+    intermediateSize: r.int('intermediate_size', 3072, 1),
+    hiddenAct: r.string('hidden_act', 'gelu'),
+    layerNormEps: r.float('layer_norm_eps', 1e-12),
+    imageSize: r.intPair('image_size', [224, 224]),
+    patchSize: r.intPair('patch_size', [16, 16]),
+    numChannels: r.int('num_channels', 3, 1),
+    qkvBias: r.bool('qkv_bias', true),
+    initializerRange: r.float('initializer_range', 0.02),
+  };
+  if (config.hiddenSize % config.numAttentionHeads !== 0) {
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${where}: "hidden_size" (${config.hiddenSize}) must be a multiple of "num_attention_heads" (${config.numAttentionHeads}).`,
+    );
+  }
+  return config;
+}

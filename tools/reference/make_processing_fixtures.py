@@ -1,0 +1,314 @@
+#!/usr/bin/env python
+"""Golden fixtures for ved's image processing (packages/core/src/processing) and
+image decoding (packages/backend-node/src/image-decode.ts).
+
+Reference: transformers 5.18.0 image processors, PIL backend (torchvision is not
+installed, so AutoImageProcessor picks `XImageProcessorPil`), and Pillow's
+`Image.resize` / `Image.open`.
+
+Run:  .venv-ref/bin/python tools/reference/make_processing_fixtures.py
+
+Writes (all deterministic, regenerating gives identical bytes):
+  fixtures/processing/images/*.png|jpg   small synthetic test images
+  fixtures/processing/cases.json          image list, processor cases, resize cases
+  fixtures/processing/decoded.safetensors uint8 HWC arrays of every image as PIL decodes it
+  fixtures/processing/expected.safetensors pixel_values (float32) of every processor case
+  fixtures/processing/resize.safetensors  uint8 outputs of PIL `Image.resize` (all filters, all modes)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+warnings.filterwarnings("ignore")
+
+import numpy as np  # noqa: E402
+import PIL  # noqa: E402
+import transformers  # noqa: E402
+from PIL import Image  # noqa: E402
+from safetensors.numpy import save_file  # noqa: E402
+from transformers import AutoImageProcessor  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "fixtures" / "processing"
+IMG_DIR = OUT / "images"
+
+IMAGENET_DEFAULT_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_DEFAULT_STD = [0.229, 0.224, 0.225]
+
+
+# --------------------------------------------------------------------------------------------
+# Images
+# --------------------------------------------------------------------------------------------
+
+
+def textured(h: int, w: int, c: int, seed: int) -> np.ndarray:
+    """Smooth gradients plus noise plus a few hard edges: exercises every filter lobe."""
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    out = np.empty((h, w, c), dtype=np.float64)
+    for ch in range(c):
+        grad = 255.0 * ((xx / max(w - 1, 1)) * (0.3 + 0.2 * ch) + (yy / max(h - 1, 1)) * (0.7 - 0.2 * ch))
+        edges = np.where(((xx // 5 + yy // 7 + ch) % 3) == 0, 60.0, -40.0)
+        noise = rng.uniform(-50, 50, size=(h, w))
+        out[..., ch] = grad + edges + noise
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def make_images() -> list[dict]:
+    IMG_DIR.mkdir(parents=True, exist_ok=True)
+    images: list[dict] = []
+
+    def save_png(name: str, im: Image.Image, **kw) -> None:
+        im.save(IMG_DIR / name, format="PNG", optimize=False, compress_level=9, **kw)
+        images.append({"name": name})
+
+    save_png("rgb_64x48.png", Image.fromarray(textured(48, 64, 3, 1), "RGB"))
+    save_png("rgb_17x31.png", Image.fromarray(textured(31, 17, 3, 2), "RGB"))
+    save_png("rgb_1x1.png", Image.fromarray(np.array([[[200, 17, 99]]], dtype=np.uint8), "RGB"))
+    save_png("rgb_200x3.png", Image.fromarray(textured(3, 200, 3, 3), "RGB"))
+    save_png("rgb_3x150.png", Image.fromarray(textured(150, 3, 3, 4), "RGB"))
+    # Taller than 100x its width: Pillow resizes such images vertically first.
+    save_png("rgb_2x300.png", Image.fromarray(textured(300, 2, 3, 5), "RGB"))
+    save_png("l_40x30.png", Image.fromarray(textured(30, 40, 1, 6)[..., 0], "L"))
+    la = textured(20, 30, 2, 7)
+    la[0, :5, 1] = 0  # fully transparent pixels
+    la[1, :5, 1] = 255
+    save_png("la_30x20.png", Image.fromarray(la, "LA"))
+    rgba = textured(25, 33, 4, 8)
+    rgba[0, :6, 3] = 0
+    rgba[1, :6, 3] = 255
+    rgba[2, :6, 3] = 1
+    save_png("rgba_33x25.png", Image.fromarray(rgba, "RGBA"))
+    pal = Image.fromarray(textured(30, 30, 3, 9), "RGB").quantize(colors=16, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    save_png("p_30x30.png", pal)
+    pal_t = Image.fromarray(textured(20, 20, 3, 10), "RGB").quantize(colors=8, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    tr = bytes([0, 128] + [255] * 6)
+    save_png("p_trns_20x20.png", pal_t, transparency=tr)
+
+    def save_jpg(name: str, im: Image.Image, **kw) -> None:
+        im.save(IMG_DIR / name, format="JPEG", quality=90, **kw)
+        images.append({"name": name})
+
+    save_jpg("jpeg_rgb_64x48.jpg", Image.fromarray(textured(48, 64, 3, 11), "RGB"))
+    save_jpg("jpeg_l_40x30.jpg", Image.fromarray(textured(30, 40, 1, 12)[..., 0], "L"))
+    # EXIF orientation 6 (rotate 90 CW to display); PIL does not apply it on open.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    save_jpg("jpeg_exif6_32x16.jpg", Image.fromarray(textured(16, 32, 3, 13), "RGB"), exif=exif.tobytes())
+    # 4:4:4 chroma (no subsampling) for a second decoder path.
+    save_jpg("jpeg_444_24x20.jpg", Image.fromarray(textured(20, 24, 3, 14), "RGB"), subsampling=0)
+    return images
+
+
+def pil_decoded(im: Image.Image) -> np.ndarray:
+    """The HWC uint8 array ved's decodeImage must produce for this file (RawImage semantics).
+
+    L, LA, RGB, RGBA: `np.array(im)` (channels kept). Palette images become RGB (or RGBA when the
+    palette has transparency), as PIL's convert gives; their RGB part equals `im.convert('RGB')`.
+    """
+    if im.mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    arr = np.array(im)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    return np.ascontiguousarray(arr)
+
+
+# --------------------------------------------------------------------------------------------
+# Processor cases
+# --------------------------------------------------------------------------------------------
+
+VIT = "ViTImageProcessor"
+
+
+def vit(**kw) -> dict:
+    cfg = {"image_processor_type": VIT, "size": {"height": 24, "width": 40}}
+    cfg.update(kw)
+    return cfg
+
+
+def processor_cases() -> list[tuple[str, list[str], dict]]:
+    cases: list[tuple[str, list[str], dict]] = []
+    add = lambda cid, imgs, cfg: cases.append((cid, imgs, cfg))  # noqa: E731
+
+    filters = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
+    for r, fname in filters.items():
+        add(f"{fname}_down", ["rgb_64x48.png"], vit(resample=r))  # 64x48 -> 40x24
+        add(f"{fname}_up", ["rgb_17x31.png"], vit(resample=r, size={"height": 40, "width": 36}))
+        add(f"{fname}_mixed", ["rgb_17x31.png"], vit(resample=r))  # x up 17->40, y down 31->24
+        add(f"{fname}_1x1", ["rgb_1x1.png"], vit(resample=r, size={"height": 5, "width": 7}))
+        add(f"{fname}_wide", ["rgb_200x3.png"], vit(resample=r, size={"height": 16, "width": 16}))
+        add(f"{fname}_tall", ["rgb_3x150.png"], vit(resample=r, size={"height": 16, "width": 16}))
+        add(f"{fname}_very_tall", ["rgb_2x300.png"], vit(resample=r, size={"height": 16, "width": 16}))
+        add(f"{fname}_very_tall_keep_w", ["rgb_2x300.png"], vit(resample=r, size={"height": 37, "width": 2}))
+        add(f"{fname}_gray_convert", ["l_40x30.png"], vit(resample=r, do_convert_rgb=True))
+        add(f"{fname}_rgba_scalar_mean", ["rgba_33x25.png"], vit(resample=r, image_mean=0.5, image_std=0.5, size={"height": 12, "width": 20}))
+        add(f"{fname}_la_scalar_mean", ["la_30x20.png"], vit(resample=r, image_mean=0.5, image_std=0.5, size={"height": 12, "width": 20}))
+
+    # Size forms.
+    add("size_shortest_edge", ["rgb_64x48.png"], vit(size={"shortest_edge": 20}))
+    add("size_shortest_edge_tall", ["rgb_3x150.png"], vit(size={"shortest_edge": 2}))
+    add("size_shortest_edge_noop", ["rgb_17x31.png"], vit(size={"shortest_edge": 17}))
+    add("size_shortest_longest", ["rgb_64x48.png"], vit(size={"shortest_edge": 20, "longest_edge": 24}))
+    add("size_shortest_longest_tall", ["rgb_3x150.png"], vit(size={"shortest_edge": 10, "longest_edge": 30}))
+    add("size_max_hw", ["rgb_64x48.png"], vit(size={"max_height": 20, "max_width": 30}))
+    add("size_max_hw_up", ["rgb_17x31.png"], vit(size={"max_height": 50, "max_width": 50}))
+    add("size_int_square", ["rgb_64x48.png"], {"image_processor_type": VIT, "size": 16})
+    add("size_int_shortest", ["rgb_64x48.png"], {"image_processor_type": VIT, "size": 16, "default_to_square": False})
+    add("size_list", ["rgb_64x48.png"], {"image_processor_type": VIT, "size": [20, 30]})
+    add("same_size_noop", ["rgb_17x31.png"], vit(size={"height": 31, "width": 17}, resample=3))
+    add("only_width_changes", ["rgb_17x31.png"], vit(size={"height": 31, "width": 12}, resample=1))
+    add("only_height_changes", ["rgb_17x31.png"], vit(size={"height": 21, "width": 17}, resample=1))
+
+    # Center crop (DeiT style), including crops larger than the image (zero padding, odd offsets).
+    add("crop_deit_like", ["rgb_64x48.png"], vit(size={"height": 32, "width": 32}, resample=3, do_center_crop=True, crop_size={"height": 24, "width": 24}))
+    add("crop_odd_offset", ["rgb_64x48.png"], vit(size={"height": 31, "width": 34}, do_center_crop=True, crop_size={"height": 24, "width": 25}))
+    add("crop_pad", ["rgb_64x48.png"], vit(size={"height": 20, "width": 21}, do_center_crop=True, crop_size={"height": 25, "width": 24}))
+    add("crop_pad_one_axis", ["rgb_17x31.png"], vit(do_resize=False, do_center_crop=True, crop_size={"height": 20, "width": 20}))
+    add("crop_int", ["rgb_64x48.png"], vit(size={"height": 30, "width": 30}, do_center_crop=True, crop_size=17))
+    add("crop_with_shortest_edge", ["rgb_64x48.png"], vit(size={"shortest_edge": 24}, do_center_crop=True, crop_size={"height": 24, "width": 24}))
+
+    # Channel layouts.
+    for name in ["l_40x30.png", "la_30x20.png", "rgba_33x25.png", "p_30x30.png", "p_trns_20x20.png", "jpeg_l_40x30.jpg"]:
+        stem = name.split(".")[0]
+        add(f"convert_{stem}", [name], vit(do_convert_rgb=True))
+    add("gray_no_convert_list_mean", ["l_40x30.png"], vit())
+    add("gray_no_convert_scalar_mean", ["l_40x30.png"], vit(image_mean=0.5, image_std=0.5))
+    add("gray_no_convert_no_normalize", ["l_40x30.png"], vit(do_normalize=False))
+    add("rgba_no_convert_list_mean", ["rgba_33x25.png"], vit())
+    add("rgba_no_convert_no_normalize", ["rgba_33x25.png"], vit(do_normalize=False))
+    add("la_no_convert_no_normalize", ["la_30x20.png"], vit(do_normalize=False))
+    add("rgba_convert_false", ["rgba_33x25.png"], vit(do_convert_rgb=False, image_mean=0.5, image_std=0.5))
+    add("rgb_convert_true", ["rgb_64x48.png"], vit(do_convert_rgb=True))
+    add("jpeg_rgb", ["jpeg_rgb_64x48.jpg"], vit())
+    add("jpeg_exif", ["jpeg_exif6_32x16.jpg"], vit())
+
+    # Rescale / normalise options.
+    add("imagenet_default", ["rgb_64x48.png"], vit(image_mean=IMAGENET_DEFAULT_MEAN, image_std=IMAGENET_DEFAULT_STD))
+    add("no_normalize", ["rgb_64x48.png"], vit(do_normalize=False))
+    add("no_rescale", ["rgb_64x48.png"], vit(do_rescale=False))
+    add("no_rescale_no_normalize", ["rgb_64x48.png"], vit(do_rescale=False, do_normalize=False))
+    add("rescale_factor_custom", ["rgb_64x48.png"], vit(rescale_factor=1 / 127.5, image_mean=[1.0, 1.0, 1.0], image_std=[1.0, 1.0, 1.0]))
+    add("scalar_mean_std", ["rgb_64x48.png"], vit(image_mean=0.45, image_std=0.27))
+    add("no_resize", ["rgb_17x31.png"], vit(do_resize=False))
+    add("batch_two", ["rgb_64x48.png", "rgb_17x31.png", "rgb_1x1.png"], vit(size={"height": 12, "width": 14}))
+
+    # Config parsing: legacy and alternative type names, Python defaults.
+    add("legacy_feature_extractor", ["rgb_64x48.png"], {"feature_extractor_type": "ViTFeatureExtractor", "size": 20, "resample": 2, "do_normalize": True, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]})
+    add("trocr_processor_class", ["rgb_64x48.png"], {"image_processor_type": "ViTImageProcessor", "processor_class": "TrOCRProcessor", "size": {"height": 20, "width": 20}, "resample": 3})
+    add("type_fast_suffix", ["rgb_64x48.png"], {"image_processor_type": "ViTImageProcessorFast", "size": {"height": 18, "width": 22}})
+    # An explicit null is kept as None (it does not fall back to the class default): a None flag is
+    # false, a None value that a true flag needs is an error.
+    add("null_do_rescale", ["rgb_17x31.png"], vit(do_rescale=None))
+    add("null_do_normalize", ["rgb_17x31.png"], vit(do_normalize=None))
+    add("null_image_mean", ["rgb_17x31.png"], vit(image_mean=None))
+    add("null_resample", ["rgb_17x31.png"], vit(resample=None))
+    add("null_size", ["rgb_17x31.png"], vit(size=None))
+    add("null_do_convert_rgb_gray", ["l_40x30.png"], vit(do_convert_rgb=None))
+    add("deit_defaults", ["rgb_64x48.png"], {"image_processor_type": "DeiTImageProcessor", "size": {"height": 40, "width": 40}, "crop_size": {"height": 32, "width": 32}})
+    add("beit_defaults", ["rgb_64x48.png"], {"image_processor_type": "BeitImageProcessor", "size": {"height": 20, "width": 26}})
+    return cases
+
+
+def run_case(cfg: dict, images: list[Image.Image]) -> tuple[str, np.ndarray | None, dict | None]:
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "preprocessor_config.json").write_text(json.dumps(cfg))
+        proc = AutoImageProcessor.from_pretrained(d)
+        cls = type(proc).__name__
+        try:
+            out = proc(images=images, return_tensors="pt")["pixel_values"]
+        except Exception as e:  # recorded, the TS port must raise too
+            return cls, None, {"type": type(e).__name__, "message": str(e)}
+    return cls, out.numpy(), None
+
+
+# --------------------------------------------------------------------------------------------
+# Raw Image.resize cases (uint8 in, uint8 out)
+# --------------------------------------------------------------------------------------------
+
+
+def resize_cases() -> list[tuple[str, str, str, tuple[int, int]]]:
+    """(id, image file, PIL mode to resize in, (width, height))."""
+    out = []
+    sizes = {
+        "rgb_64x48.png": [(40, 24), (97, 61), (64, 13), (5, 48), (1, 1), (128, 3), (63, 47)],
+        "rgb_17x31.png": [(40, 24), (8, 62), (17, 30)],
+        "rgb_1x1.png": [(3, 2)],
+        "rgb_2x300.png": [(2, 37), (5, 20), (1, 299)],
+        "rgb_200x3.png": [(7, 9), (199, 1)],
+        "l_40x30.png": [(23, 17), (80, 61)],
+        "la_30x20.png": [(23, 17), (61, 41)],
+        "rgba_33x25.png": [(23, 17), (70, 49)],
+    }
+    mode_of = {"l": "L", "la": "LA", "rgba": "RGBA", "rgb": "RGB"}
+    for r in range(6):
+        for img, targets in sizes.items():
+            mode = mode_of[img.split("_")[0]]
+            for w, h in targets:
+                out.append((f"{img.split('.')[0]}_{w}x{h}_r{r}", img, mode, (w, h), r))
+    return out
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    images = make_images()
+    decoded: dict[str, np.ndarray] = {}
+    pil_images: dict[str, Image.Image] = {}
+    for entry in images:
+        im = Image.open(IMG_DIR / entry["name"])
+        im.load()
+        pil_images[entry["name"]] = im
+        arr = pil_decoded(im)
+        entry.update(mode=im.mode, width=im.width, height=im.height, channels=int(arr.shape[2]), key=entry["name"])
+        decoded[entry["name"]] = arr
+
+    cases_out = []
+    expected: dict[str, np.ndarray] = {}
+    for cid, imgs, cfg in processor_cases():
+        cls, arr, err = run_case(cfg, [pil_images[n] for n in imgs])
+        case = {"id": cid, "images": imgs, "config": cfg, "processor_class": cls}
+        if err is not None:
+            case["error"] = err
+        else:
+            assert arr is not None
+            case["shape"] = list(arr.shape)
+            case["dtype"] = str(arr.dtype)
+            expected[cid] = np.ascontiguousarray(arr.astype(np.float32))
+        cases_out.append(case)
+
+    resize_out = []
+    resized: dict[str, np.ndarray] = {}
+    for rid, img, mode, (w, h), r in resize_cases():
+        im = Image.fromarray(decoded[img][..., 0] if mode == "L" else decoded[img], mode)
+        res = np.array(im.resize((w, h), resample=r))
+        if res.ndim == 2:
+            res = res[..., None]
+        resize_out.append({"id": rid, "image": img, "mode": mode, "width": w, "height": h, "resample": r})
+        resized[rid] = np.ascontiguousarray(res)
+
+    meta = {
+        "generator": "tools/reference/make_processing_fixtures.py",
+        "versions": {"transformers": transformers.__version__, "pillow": PIL.__version__, "numpy": np.__version__, "python": sys.version.split()[0]},
+        "images": images,
+        "cases": cases_out,
+        "resize": resize_out,
+    }
+    (OUT / "cases.json").write_text(json.dumps(meta, indent=1) + "\n")
+    save_file(decoded, str(OUT / "decoded.safetensors"))
+    save_file(expected, str(OUT / "expected.safetensors"))
+    save_file(resized, str(OUT / "resize.safetensors"))
+    n_err = sum(1 for c in cases_out if "error" in c)
+    print(f"{len(images)} images, {len(cases_out)} processor cases ({n_err} errors), {len(resize_out)} resize cases")
+
+
+if __name__ == "__main__":
+    main()

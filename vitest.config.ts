@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One configuration for every package: tests import workspace packages through
+// their `source` export condition, so they run on the TypeScript sources
+// without a build.
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    include: ['packages/**/src/**/*.test.ts', 'tools/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
