@@ -14,7 +14,8 @@ let passed = 0, failed = 0, skipped = 0;
 try {
   const report = JSON.parse(readFileSync(out, 'utf8'));
   passed = report.numPassedTests;
-  failed = report.numFailedTests + (report.numFailedTestSuites ?? 0);
+  // A file that fails to load has no failed tests but a failed suite.
+  failed = report.numFailedTests || report.numFailedTestSuites || 0;
   skipped = report.numPendingTests + report.numTodoTests;
 } catch {
   failed += 1;

@@ -18,10 +18,11 @@ Writes (all deterministic, regenerating gives identical bytes):
 
 from __future__ import annotations
 
-import io
 import json
 import os
+import struct
 import sys
+import zlib
 import tempfile
 import warnings
 from pathlib import Path
@@ -106,7 +107,52 @@ def make_images() -> list[dict]:
     save_jpg("jpeg_exif6_32x16.jpg", Image.fromarray(textured(16, 32, 3, 13), "RGB"), exif=exif.tobytes())
     # 4:4:4 chroma (no subsampling) for a second decoder path.
     save_jpg("jpeg_444_24x20.jpg", Image.fromarray(textured(20, 24, 3, 14), "RGB"), subsampling=0)
+
+    # Decoder-only PNGs: tRNS on non-palette images (PIL keeps L / RGB), low and high bit depths.
+    save_png("l_trns_8x6.png", Image.fromarray(textured(6, 8, 1, 15)[..., 0], "L"), transparency=int(textured(6, 8, 1, 15)[0, 0, 0]))
+    save_png("rgb_trns_8x6.png", Image.fromarray(textured(6, 8, 3, 16), "RGB"), transparency=tuple(int(v) for v in textured(6, 8, 3, 16)[0, 0]))
+    rng = np.random.RandomState(17)
+    write_raw_png("g1_9x3.png", rng.randint(0, 2, size=(3, 9)), color_type=0, depth=1)
+    write_raw_png("g4_5x3.png", rng.randint(0, 16, size=(3, 5)), color_type=0, depth=4)
+    write_raw_png("rgb16_7x5.png", rng.randint(0, 65536, size=(5, 7, 3)), color_type=2, depth=16)
+    write_raw_png("rgba16_7x5.png", rng.randint(0, 65536, size=(5, 7, 4)), color_type=6, depth=16)
+    write_raw_png("la16_6x4.png", rng.randint(0, 65536, size=(4, 6, 2)), color_type=4, depth=16)
+    # PIL opens 16-bit grayscale as "I;16" (uint16 values), which ved does not reproduce: decodeImage must refuse it.
+    write_raw_png("g16_7x5.png", rng.randint(0, 65536, size=(5, 7)), color_type=0, depth=16)
+    images.extend({"name": n, "decode_only": True} for n in ["g1_9x3.png", "g4_5x3.png", "rgb16_7x5.png", "rgba16_7x5.png", "la16_6x4.png", "g16_7x5.png"])
+    for e in images:
+        if e["name"] in ("l_trns_8x6.png", "rgb_trns_8x6.png"):
+            e["decode_only"] = True
     return images
+
+
+def write_raw_png(name: str, values: np.ndarray, color_type: int, depth: int) -> None:
+    """A PNG written chunk by chunk, for bit depths PIL cannot save (1/4-bit gray from arrays, 16-bit color)."""
+    h, w = values.shape[:2]
+    if depth < 8:
+        per_byte = 8 // depth
+        rows = []
+        for y in range(h):
+            bits = 0
+            out = bytearray()
+            for x in range(w):
+                bits = (bits << depth) | int(values[y, x])
+                if x % per_byte == per_byte - 1:
+                    out.append(bits)
+                    bits = 0
+            if w % per_byte:
+                out.append(bits << (depth * (per_byte - w % per_byte)))
+            rows.append(bytes(out))
+    else:
+        dt = ">u2" if depth == 16 else "u1"
+        rows = [values[y].astype(dt).tobytes() for y in range(h)]
+    raw = b"".join(b"\x00" + r for r in rows)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0, 0)
+    (IMG_DIR / name).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
 def pil_decoded(im: Image.Image) -> np.ndarray:
@@ -117,6 +163,8 @@ def pil_decoded(im: Image.Image) -> np.ndarray:
     """
     if im.mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    elif im.mode == "1":
+        im = im.convert("L")
     arr = np.array(im)
     if arr.ndim == 2:
         arr = arr[..., None]
@@ -267,6 +315,9 @@ def main() -> None:
         im = Image.open(IMG_DIR / entry["name"])
         im.load()
         pil_images[entry["name"]] = im
+        if im.mode == "I;16":
+            entry.update(mode=im.mode, width=im.width, height=im.height, decode_error="16-bit grayscale")
+            continue
         arr = pil_decoded(im)
         entry.update(mode=im.mode, width=im.width, height=im.height, channels=int(arr.shape[2]), key=entry["name"])
         decoded[entry["name"]] = arr

@@ -1,11 +1,10 @@
 /** Argument parsing shared by the subcommands (node's `util.parseArgs`, strict). */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
 export class UsageError extends Error {}
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+/** Runs an argument parser, turning its errors into usage errors (exit code 2). */
+export function usage<T>(parse: () => T): T {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parse();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -5,15 +5,22 @@
  * `{"image": "<path>", "sequences": [{"ids": [...], "text": "..."}]}`.
  */
 import { ImageToText } from '../pipeline.js';
-import { parse, positiveInt, UsageError } from './args.js';
+import { parseArgs } from 'node:util';
+import { positiveInt, usage, UsageError } from './args.js';
 
 export async function runCaption(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, {
-    model: { type: 'string' },
-    'max-new-tokens': { type: 'string' },
-    'batch-size': { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        'max-new-tokens': { type: 'string' },
+        'batch-size': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    }),
+  );
   if (positionals.length === 0) throw new UsageError('give at least one IMAGE');
   if (values.model === undefined) throw new UsageError('--model DIR is required');
   const batchSize = positiveInt('batch-size', values['batch-size'], 8)!;

@@ -38,6 +38,8 @@ export interface DecodingSession {
 
 export interface EncoderDecoderLM {
   readonly vocabSize: number;
+  /** The encoder's `model_type` (generation treats Donut encoders' task prompts specially). */
+  readonly encoderModelType: string;
   encode(pixelValues: PixelBatch): Promise<EncodedImages>;
   /** Starts decoding; row `r` attends to image `rowToImage[r]`. */
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession;

@@ -51,6 +51,10 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     return this.parts.config;
   }
 
+  get encoderModelType(): string {
+    return this.parts.config.encoderType;
+  }
+
   get vocabSize(): number {
     return this.parts.decoder.vocabSize(this.parts.decoderConfig);
   }

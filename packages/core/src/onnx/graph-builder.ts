@@ -100,7 +100,7 @@ export class GraphBuilder {
   /** Adds a tensor initializer (weights, constants). Re-adding the same name is a no-op. */
   initializer(name: string, type: ElementType, dims: readonly number[], data: TypedData): string {
     if (this.initializers.has(name)) return name;
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     this.initializers.set(
       name,
       create(TensorProtoSchema, {

@@ -11,8 +11,8 @@ export function centerCrop(img: RawImage, cropHeight: number, cropWidth: number)
     throw new VedError('INVALID_OPTION', `centerCrop: crop size must be positive integers, got ${cropWidth}x${cropHeight}.`);
   }
   const { width, height, channels, data } = img;
-  const top = Math.trunc((height - cropHeight) / 2);
-  const left = Math.trunc((width - cropWidth) / 2);
+  const top = Math.floor((height - cropHeight) / 2);
+  const left = Math.floor((width - cropWidth) / 2);
   const out = new Uint8Array(cropHeight * cropWidth * channels);
   // Columns of the crop that fall inside the image.
   const c0 = Math.max(0, -left);

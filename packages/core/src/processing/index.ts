@@ -1,6 +1,6 @@
 /** Image processing: decoded images → `pixel_values`, bit-exact with transformers' PIL backend. */
 export { type RawImage, convertToRgb, assertRawImage, pilMode } from './raw-image.js';
-export { PilResample, RESAMPLE_NAMES, isPilResampleFilter, resampleConvolution, resampleNearest, type PilResampleFilter } from './resample.js';
+export { PilResample, RESAMPLE_NAMES, isPilResampleFilter, type PilResampleFilter } from './resample.js';
 export { pilResize } from './pil-resize.js';
 export { centerCrop } from './center-crop.js';
 export { type SizeDict, VALID_SIZE_KEY_SETS, parseSizeDict, resizeOutputSize } from './size.js';

@@ -173,31 +173,54 @@ function resampleHorizontal(
       const n = bounds[xx * 2 + 1]!;
       const kOff = xx * ksize;
       const base = rowIn + xmin * channels;
-      for (let c = 0; c < channels; c++) {
-        let acc = HALF;
-        for (let i = 0, p = base + c; i < n; i++, p += channels) acc += src[p]! * kk[kOff + i]!;
-        out[o++] = clip8(acc);
+      if (channels === 3) {
+        // The common case, unrolled: one pass over the kernel for all three channels.
+        let a0 = HALF;
+        let a1 = HALF;
+        let a2 = HALF;
+        for (let i = 0, p = base; i < n; i++, p += 3) {
+          const k = kk[kOff + i]!;
+          a0 += src[p]! * k;
+          a1 += src[p + 1]! * k;
+          a2 += src[p + 2]! * k;
+        }
+        out[o++] = clip8(a0);
+        out[o++] = clip8(a1);
+        out[o++] = clip8(a2);
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let acc = HALF;
+          for (let i = 0, p = base + c; i < n; i++, p += channels) acc += src[p]! * kk[kOff + i]!;
+          out[o++] = clip8(acc);
+        }
       }
     }
   }
   return out;
 }
 
-/** `ImagingResampleVertical_8bpc`; channels share the kernel, so a row is one flat run. */
+/**
+ * `ImagingResampleVertical_8bpc`. Channels share the kernel, so a row is one flat
+ * run; rows are accumulated one source row at a time for cache locality (the sum
+ * of the same integer products, so the result is unchanged).
+ */
 function resampleVertical(src: Uint8Array, rowLength: number, outHeight: number, co: AxisCoefficients): Uint8Array {
   const { ksize, bounds, kk } = co;
   const out = new Uint8Array(rowLength * outHeight);
+  // Integer sums stay below 2^31 (as in C's int); float64 holds them exactly.
+  const acc = new Float64Array(rowLength);
   for (let yy = 0; yy < outHeight; yy++) {
     const ymin = bounds[yy * 2]!;
     const n = bounds[yy * 2 + 1]!;
     const kOff = yy * ksize;
-    const rowOut = yy * rowLength;
-    const base = ymin * rowLength;
-    for (let x = 0; x < rowLength; x++) {
-      let acc = HALF;
-      for (let i = 0, p = base + x; i < n; i++, p += rowLength) acc += src[p]! * kk[kOff + i]!;
-      out[rowOut + x] = clip8(acc);
+    acc.fill(HALF);
+    for (let i = 0; i < n; i++) {
+      const k = kk[kOff + i]!;
+      const row = (ymin + i) * rowLength;
+      for (let x = 0; x < rowLength; x++) acc[x] = acc[x]! + src[row + x]! * k;
     }
+    const rowOut = yy * rowLength;
+    for (let x = 0; x < rowLength; x++) out[rowOut + x] = clip8(acc[x]!);
   }
   return out;
 }

@@ -236,9 +236,9 @@ describe('parseSafetensors: malformed files', () => {
   });
 
   it('rejects holes and trailing bytes (the data must be fully covered)', () => {
-    expectError(rawFile(f32('a', [1], 4, 8), 8), 'INVALID_SAFETENSORS', 'data bytes [0, 4) at the start of the data belong to no tensor');
+    expectError(rawFile(f32('a', [1], 4, 8), 8), 'INVALID_SAFETENSORS', 'data bytes [0, 4) at the start of the data, before tensor "a"');
     const gap = { ...f32('a', [1], 0, 4), ...f32('b', [1], 8, 12) };
-    expectError(rawFile(gap, 12), 'INVALID_SAFETENSORS', 'data bytes [4, 8) after tensor "a" belong to no tensor');
+    expectError(rawFile(gap, 12), 'INVALID_SAFETENSORS', 'data bytes [4, 8) between tensor "a" and tensor "b" (data bytes [8, 12)) belong to no tensor');
     expectError(rawFile(f32('a', [1], 0, 4), 6), 'INVALID_SAFETENSORS', '2 trailing byte(s)');
     expectError(rawFile({}, 1), 'INVALID_SAFETENSORS', '1 trailing byte(s)');
   });

@@ -207,11 +207,11 @@ function checkCoverage(
       );
     }
     if (entry.begin > cursor) {
-      const after = previous === undefined ? 'at the start of the data' : `after tensor ${JSON.stringify(previous.name)}`;
-      throw invalid(
-        `data bytes [${cursor}, ${entry.begin}) ${after} belong to no tensor (a hole before tensor ${range}); ` +
-          `tensors must cover the data exactly`,
-      );
+      const where =
+        previous === undefined
+          ? `at the start of the data, before tensor ${range},`
+          : `between tensor ${JSON.stringify(previous.name)} and tensor ${range}`;
+      throw invalid(`data bytes [${cursor}, ${entry.begin}) ${where} belong to no tensor; tensors must cover the data exactly`);
     }
     cursor = entry.end;
     previous = entry;

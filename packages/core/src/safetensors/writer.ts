@@ -11,9 +11,12 @@
  *   `dtype`, `shape`, `data_offsets`;
  * - the header is padded with spaces to a multiple of 8 bytes.
  *
- * One unavoidable difference: the reference keeps metadata in a Rust HashMap,
- * so with two or more metadata keys Python's key order changes from run to
- * run. Here it is the order of `Object.keys(metadata)`.
+ * Two differences, both where the reference is not reproducible or not valid:
+ * it keeps metadata in a Rust HashMap, so with two or more metadata keys
+ * Python's key order changes from run to run (here it is the order of
+ * `Object.keys(metadata)`); and with no tensors and empty metadata it writes
+ * the invalid header `{},"__metadata__":{}}` (safetensors 0.8.0), where this
+ * writes `{"__metadata__":{}}`.
  */
 import { VedError, listChoices } from '../errors.js';
 import { SAFETENSORS_DTYPES, checkedByteLength, dtypeItemsize, dtypeRank, isSafetensorsDtype, type SafetensorsDtype } from './dtype.js';

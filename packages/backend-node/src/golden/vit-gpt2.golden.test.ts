@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { VisionEncoderDecoderModel, type PixelBatch } from '@ved/core';
 import { generate, modelGenerationConfig } from '@ved/generation';
 import './register-builtins.js';
-import { DirectoryFiles } from './directory-files.js';
-import { nodeRuntime } from './runtime.js';
-import { REPO_ROOT, loadModelReference, maxAbsDiff, type ModelReference } from './test-utils/fixtures.js';
+import { DirectoryFiles } from '../directory-files.js';
+import { nodeRuntime } from '../runtime.js';
+import { REPO_ROOT, loadModelReference, maxAbsDiff, type ModelReference } from '../test-utils/fixtures.js';
 
 for (const name of ['vit-gpt2-a', 'vit-gpt2-b']) {
   describe(name, () => {
@@ -74,7 +74,7 @@ for (const name of ['vit-gpt2-a', 'vit-gpt2-b']) {
     });
 
     it('pipeline: pixel_values from the image files within 1e-5, same ids and text', async () => {
-      const { ImageToText } = await import('./pipeline.js');
+      const { ImageToText } = await import('../pipeline.js');
       const pipe = await ImageToText.fromPretrained(ref.dir);
       try {
         const images = ref.json.images.map((p) => join(REPO_ROOT, p));
