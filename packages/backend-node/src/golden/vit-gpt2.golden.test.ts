@@ -8,7 +8,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { VisionEncoderDecoderModel, type PixelBatch } from '@ved/core';
 import { generate, modelGenerationConfig } from '@ved/generation';
-import './register-builtins.js';
+import '../register-builtins.js';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { REPO_ROOT, loadModelReference, maxAbsDiff, type ModelReference } from '../test-utils/fixtures.js';
