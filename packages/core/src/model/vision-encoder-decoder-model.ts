@@ -135,7 +135,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       this.parts.decoder.cacheLayout(this.parts.decoderConfig),
       encoded.crossKeys.map(pick),
       encoded.crossValues.map(pick),
-      rowToImage.length,
+      [...rowToImage],
     );
   }
 
@@ -170,14 +170,20 @@ class OrtDecodingSession implements DecodingSession {
   private mask: number[][];
   length = 0;
 
+  get rows(): number {
+    return this.rowToImage.length;
+  }
+
   constructor(
     private readonly runtime: Runtime,
     private readonly session: InferenceSession,
     private readonly layout: { layers: number; heads: number; headDim: number },
-    private readonly crossKeys: Tensor[],
-    private readonly crossValues: Tensor[],
-    public rows: number,
+    private crossKeys: Tensor[],
+    private crossValues: Tensor[],
+    /** The image each row attends to. */
+    private rowToImage: number[],
   ) {
+    const rows = rowToImage.length;
     const empty = () => runtime.tensor('float32', new Float32Array(0), [rows, layout.heads, 0, layout.headDim]);
     this.keys = Array.from({ length: layout.layers }, empty);
     this.values = Array.from({ length: layout.layers }, empty);
@@ -229,13 +235,19 @@ class OrtDecodingSession implements DecodingSession {
   }
 
   reorder(indices: readonly number[]): void {
+    for (const i of indices) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.rows) throw new VedError('INVALID_INPUT', `reorder(): row ${i} does not exist (${this.rows} rows).`);
+    }
     this.keys = this.keys.map((k) => gatherRows(this.runtime, k, indices));
     this.values = this.values.map((v) => gatherRows(this.runtime, v, indices));
-    const cross = (list: Tensor[]) => list.map((x) => gatherRows(this.runtime, x, indices));
-    this.crossKeys.splice(0, this.crossKeys.length, ...cross(this.crossKeys));
-    this.crossValues.splice(0, this.crossValues.length, ...cross(this.crossValues));
+    // Beams stay with their image, so the cross keys/values usually need no copy.
+    const images = indices.map((i) => this.rowToImage[i]!);
+    if (images.length !== this.rowToImage.length || images.some((img, r) => img !== this.rowToImage[r])) {
+      this.crossKeys = this.crossKeys.map((x) => gatherRows(this.runtime, x, indices));
+      this.crossValues = this.crossValues.map((x) => gatherRows(this.runtime, x, indices));
+    }
+    this.rowToImage = images;
     this.mask = indices.map((i) => [...this.mask[i]!]);
-    this.rows = indices.length;
   }
 
   dispose(): void {

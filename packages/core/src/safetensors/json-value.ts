@@ -12,12 +12,14 @@ export function ownField(object: Record<string, unknown>, key: string): unknown 
 /** A short rendering of a JSON value for error messages. */
 export function describeJson(value: unknown): string {
   if (value === undefined) return 'missing';
-  let text: string;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  let text: string | undefined;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value);
   } catch {
-    text = String(value);
+    // Too deeply nested (or cyclic) to print: describe it instead.
   }
+  text ??= Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

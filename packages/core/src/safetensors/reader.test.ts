@@ -248,3 +248,16 @@ describe('parseSafetensors: malformed files', () => {
     expectError(rawFile({ __metadata__: { format: 1 } }), 'INVALID_SAFETENSORS', '__metadata__["format"] is 1, expected a string');
   });
 });
+
+describe('parseSafetensors: hostile headers', () => {
+  it('fails cleanly on deeply nested JSON and infinite numbers', () => {
+    const deep = `{"w":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    expectError(rawFile(deep), 'INVALID_SAFETENSORS', 'tensor "w"');
+    expectError(rawFile('{"w":{"dtype":"F32","shape":[1e400],"data_offsets":[0,4]}}', 4), 'INVALID_SAFETENSORS', 'has Infinity at axis 0');
+  });
+
+  it('rejects a huge shape or offset without allocating', () => {
+    const header = { w: { dtype: 'F32', shape: [2 ** 50], data_offsets: [0, 2 ** 52] } };
+    expectError(rawFile(header, 4), 'INVALID_SAFETENSORS', 'truncated', `it is ${8 + JSON.stringify(header).length + 4} bytes`);
+  });
+});

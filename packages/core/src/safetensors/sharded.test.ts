@@ -51,7 +51,7 @@ describe('loadShardedSafetensors', () => {
       tensor('encoder.layer.1.weight', [9, 10]),
       tensor('pooler.weight', [11, 12, 13]),
     ];
-    const plan = planShards(tensors, 16);
+    const plan = planShards(tensors, 24);
     expect(plan.shards.map((s) => s.fileName)).toEqual([A, B, C]);
     const byName = new Map(tensors.map((t) => [t.name, t]));
     const shards = Object.fromEntries(plan.shards.map((s) => [s.fileName, s.tensorNames.map((n) => byName.get(n)!)]));
