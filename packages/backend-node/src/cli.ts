@@ -2,10 +2,16 @@
 /** The `ved` command line. Each subcommand lives in `cli/<name>.ts`. */
 import { VedError } from '@ved/core';
 import { runCaption } from './cli/caption.js';
+import { runCompose } from './cli/compose.js';
+import { runInit } from './cli/init.js';
+import { runLoss } from './cli/loss.js';
 import { UsageError } from './cli/args.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   caption: runCaption,
+  init: runInit,
+  compose: runCompose,
+  loss: runLoss,
 };
 
 const USAGE = `usage: ved <command> [options]
@@ -13,6 +19,12 @@ const USAGE = `usage: ved <command> [options]
 commands:
   caption IMAGE... --model DIR [--max-new-tokens N] [--batch-size N] [--json]
       read or caption images with a VisionEncoderDecoder checkpoint
+  init --config FILE --out DIR [--seed N]
+      a model with freshly initialised weights from a config
+  compose --encoder DIR --decoder DIR --out DIR [--seed N] [--pad-token-id N] [--decoder-start-token-id N]
+      join a pretrained encoder and a pretrained decoder (cross-attention initialised)
+  loss IMAGE... --model DIR (--text "..." | --labels 1,2,3) [--json]
+      the training loss of the images against the labels
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -10,3 +10,4 @@ export { nodeRuntime } from './runtime.js';
 export { DirectoryFiles } from './directory-files.js';
 export { decodeImage, readImageFile } from './image-decode.js';
 export { ImageToText, type CaptionResult, type ImageInput } from './pipeline.js';
+export { savePretrained, writeCheckpoint, ASSET_FILES, type CopySource } from './save.js';

@@ -67,6 +67,14 @@ export interface DecoderPlugin<C = unknown> {
   /** Width the cross-attention keys/values are projected from (`cross_attention_hidden_size`), if it is not `hiddenSize`. */
   crossAttentionInputSize?(config: C): number | undefined;
   cacheLayout(config: C): CacheLayout;
+  /**
+   * Prefix the base model's weights carry inside the causal LM (`transformer.` for GPT-2,
+   * `bert.` for BERT): a base-model checkpoint (e.g. `GPT2Model`, `BertModel`) stores them
+   * without it, and `fromEncoderDecoderPretrained` adds it, as Python does.
+   */
+  basePrefix?: string;
+  /** Output weights tied to input weights (head name → embedding name), absent from checkpoints when tied. */
+  tiedWeights?(config: C): Record<string, string>;
   /** Every weight of the causal LM, relative to its root (e.g. `transformer.wte.weight`). */
   weights(config: C): WeightSpec[];
   /** Per layer cross-attention keys/values [B, heads, N, headDim] from encoder states [B, N, width]. */

@@ -17,6 +17,7 @@ export type VedErrorCode =
   | 'INVALID_OPTION'
   | 'INVALID_INPUT'
   | 'MISSING_PACKAGE'
+  | 'WRITE_FAILED'
   | 'RUNTIME';
 
 export class VedError extends Error {

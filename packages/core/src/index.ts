@@ -26,5 +26,12 @@ export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from '
 export { compose, type Composition } from './model/composition.js';
 export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
 export { loadWeights, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './model/weights-loader.js';
-export { VisionEncoderDecoderModel, type LoadOptions } from './model/vision-encoder-decoder-model.js';
+export { VisionEncoderDecoderModel, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
+export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from './model/compose-pretrained.js';
+export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
+export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, type SaveOptions, type SavedFile } from './model/serialize.js';
+export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.js';
+export { Random } from './random/prng.js';
+export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
+export { initializeWeights, fillInit } from './weights/initialize.js';
 export type { PixelBatch, EncodedImages, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';

@@ -17,3 +17,11 @@ export function positiveInt(flag: string, value: string | undefined, fallback?: 
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** Parses a non-negative integer flag value (seeds, token ids). */
+export function nonNegativeInt(flag: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}

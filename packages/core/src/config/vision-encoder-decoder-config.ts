@@ -29,6 +29,30 @@ export class VisionEncoderDecoderConfig {
     this.raw = raw;
   }
 
+  /**
+   * Python's `from_encoder_decoder_configs`: the decoder config gets
+   * `is_decoder` and `add_cross_attention` set to true (also on configs that do
+   * not declare them, such as GPT-2's); `extra` fields go to the top level.
+   */
+  static fromEncoderDecoderConfigs(encoder: RawConfig, decoder: RawConfig, extra: RawConfig = {}): VisionEncoderDecoderConfig {
+    for (const [side, sub] of [['encoder', encoder], ['decoder', decoder]] as const) {
+      if (!isRecord(sub) || typeof sub.model_type !== 'string') {
+        throw new VedError('INVALID_CONFIG', `The ${side} config must be an object with a "model_type".`);
+      }
+    }
+    if (encoder.model_type === 'vision-encoder-decoder' || decoder.model_type === 'vision-encoder-decoder') {
+      throw new VedError('INVALID_CONFIG', 'fromEncoderDecoderConfigs takes an encoder config and a decoder config, not a composed "vision-encoder-decoder" config.');
+    }
+    return new VisionEncoderDecoderConfig({
+      ...extra,
+      model_type: 'vision-encoder-decoder',
+      is_encoder_decoder: true,
+      tie_word_embeddings: false,
+      encoder: { ...encoder },
+      decoder: { ...decoder, is_decoder: true, add_cross_attention: true },
+    });
+  }
+
   get encoder(): RawConfig {
     return this.raw.encoder as RawConfig;
   }

@@ -23,6 +23,12 @@ import {
 } from './graphs.js';
 import type { DecodingSession, EncodedImages, EncoderDecoderLM, PixelBatch, StepLogits } from './decoding.js';
 import { loadWeights } from './weights-loader.js';
+import { composeFromPretrained, type ComposeOptions } from './compose-pretrained.js';
+import { crossEntropyLoss, shiftTokensRight } from './loss.js';
+import { serializePretrained, type SaveOptions, type SavedFile } from './serialize.js';
+import { modelWeightSpecs } from './weight-specs.js';
+import { initializeWeights } from '../weights/initialize.js';
+import { Random } from '../random/prng.js';
 
 export interface LoadOptions {
   sessionOptions?: InferenceSession.SessionOptions;
@@ -37,11 +43,32 @@ class OrtEncodedImages implements EncodedImages {
   ) {}
 }
 
+export interface ForwardInputs {
+  pixelValues: PixelBatch;
+  /** Target ids [B, T]; -100 marks positions ignored by the loss. */
+  labels?: readonly (readonly number[])[];
+  /** Explicit decoder inputs (otherwise the labels shifted right). */
+  decoderInputIds?: readonly (readonly number[])[];
+  /** [B, T] padding mask of the decoder inputs (1 = attend). */
+  decoderAttentionMask?: readonly (readonly number[])[];
+}
+
+export interface ForwardOutput {
+  /** Token-mean cross-entropy over the batch (present when labels are given). */
+  loss?: number;
+  logits: StepLogits;
+}
+
 export class VisionEncoderDecoderModel implements EncoderDecoderLM {
+  /** Weights that were created rather than loaded (by `fromConfig` / `fromEncoderDecoderPretrained`). */
+  newlyInitialized: string[] = [];
+
   private constructor(
     readonly parts: Composition,
     /** The checkpoint's `generation_config.json`, if it has one. */
     readonly generationConfigJson: Record<string, unknown> | undefined,
+    /** Every tensor of the model, by checkpoint name (what `savePretrained` writes). */
+    readonly weights: TensorSource,
     private readonly runtime: Runtime,
     private readonly encoderSession: InferenceSession,
     private readonly decoderSession: InferenceSession,
@@ -92,7 +119,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       runtime.createSession(encoderBytes, options.sessionOptions),
       runtime.createSession(decoderBytes, options.sessionOptions),
     ]);
-    return new VisionEncoderDecoderModel(parts, options.generationConfigJson, runtime, encoderSession, decoderSession);
+    return new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession);
   }
 
   async encode(pixelValues: PixelBatch): Promise<OrtEncodedImages> {
@@ -148,6 +175,66 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     } finally {
       session.dispose();
     }
+  }
+
+  /**
+   * `forward(pixel_values, labels=…)`: logits [B, T, V] and, with labels, the
+   * loss. Decoder inputs default to the labels shifted right with the
+   * top-level `decoder_start_token_id`, -100 replaced by `pad_token_id`.
+   */
+  async forward(inputs: ForwardInputs): Promise<ForwardOutput> {
+    let decoderInputIds = inputs.decoderInputIds;
+    if (decoderInputIds === undefined) {
+      if (inputs.labels === undefined) throw new VedError('INVALID_INPUT', 'forward() needs labels or decoderInputIds.');
+      const top = this.config.raw;
+      for (const key of ['decoder_start_token_id', 'pad_token_id'] as const) {
+        if (typeof top[key] !== 'number') {
+          throw new VedError(
+            'INVALID_CONFIG',
+            `${this.config.fileName}: the top-level "${key}" is not set; it is needed to shift the labels into decoder inputs (set it on the VisionEncoderDecoder config, not only in generation_config.json).`,
+          );
+        }
+      }
+      decoderInputIds = shiftTokensRight(inputs.labels, top.pad_token_id as number, top.decoder_start_token_id as number);
+    }
+    if (decoderInputIds.length !== inputs.pixelValues.dims[0]) {
+      throw new VedError('INVALID_INPUT', `Got ${decoderInputIds.length} label rows for ${inputs.pixelValues.dims[0]} images.`);
+    }
+    const logits = await this.logits(inputs.pixelValues, decoderInputIds, inputs.decoderAttentionMask);
+    return inputs.labels === undefined ? { logits } : { loss: crossEntropyLoss(logits, inputs.labels), logits };
+  }
+
+  /** The files `save_pretrained` writes (config, generation config, safetensors), ready for a backend to store. */
+  serialize(options: SaveOptions = {}): SavedFile[] {
+    return serializePretrained(this.parts, this.weights, this.generationConfigJson, options);
+  }
+
+  /** A model from a config with freshly initialised weights, reproducible for `seed`. */
+  static async fromConfig(config: VisionEncoderDecoderConfig, runtime: Runtime, options: LoadOptions & { seed?: number } = {}): Promise<VisionEncoderDecoderModel> {
+    const parts = await compose(config);
+    const specs = modelWeightSpecs(parts);
+    const weights = initializeWeights(specs, '', new Random(options.seed ?? 0));
+    const model = await VisionEncoderDecoderModel.fromWeights(config, weights, runtime, options);
+    model.newlyInitialized = specs.map((s) => s.name);
+    return model;
+  }
+
+  /**
+   * Composes a model from a pretrained encoder checkpoint and a pretrained
+   * decoder checkpoint (Python's `from_encoder_decoder_pretrained`). Weights
+   * missing from both (cross-attention, new heads) are initialised and listed
+   * in `newlyInitialized` and in one warning.
+   */
+  static async fromEncoderDecoderPretrained(
+    encoder: ModelFiles,
+    decoder: ModelFiles,
+    runtime: Runtime,
+    options: ComposeOptions & LoadOptions = {},
+  ): Promise<VisionEncoderDecoderModel> {
+    const composed = await composeFromPretrained(encoder, decoder, options);
+    const model = await VisionEncoderDecoderModel.fromWeights(composed.config, composed.weights, runtime, options);
+    model.newlyInitialized = composed.newlyInitialized;
+    return model;
   }
 
   async dispose(): Promise<void> {

@@ -5,13 +5,18 @@
  */
 import { VedError } from '../errors.js';
 import type { TensorSource } from '../safetensors/index.js';
+import type { Random } from '../random/prng.js';
 
 /** How a freshly created weight is initialised (mirrors each architecture's `_init_weights`). */
 export type InitRule =
   | { kind: 'normal'; std: number }
+  /** `trunc_normal_(std)`: N(0, std) redrawn outside the absolute bounds [a, b] (default ±2). */
+  | { kind: 'truncNormal'; std: number; a?: number; b?: number }
   | { kind: 'zeros' }
   | { kind: 'ones' }
-  | { kind: 'custom'; fill: (data: Float32Array, random: () => number) => void };
+  | { kind: 'constant'; value: number }
+  /** Anything else (sinusoidal tables, zeroed padding rows…); `rng` is the model's seeded generator. */
+  | { kind: 'custom'; fill: (data: Float32Array, rng: Random) => void };
 
 /** A weight an architecture expects, by its name relative to the architecture's root. */
 export interface WeightSpec {

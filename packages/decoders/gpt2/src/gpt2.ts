@@ -145,6 +145,8 @@ export const gpt2Decoder: DecoderPlugin<GPT2Config> = {
   hiddenSize: (c) => c.nEmbd,
   vocabSize: (c) => c.vocabSize,
   cacheLayout: (c) => ({ layers: c.nLayer, heads: c.nHead, headDim: headDim(c) }),
+  basePrefix: 'transformer.',
+  tiedWeights: (c): Record<string, string> => (c.tieWordEmbeddings ? { 'lm_head.weight': 'transformer.wte.weight' } : {}),
   weights,
   buildCrossKeyValues,
   buildStep,

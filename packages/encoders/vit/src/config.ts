@@ -16,6 +16,7 @@ export interface ViTConfig {
   numChannels: number;
   qkvBias: boolean;
   initializerRange: number;
+  poolerOutputSize: number;
 }
 
 export function parseViTConfig(raw: RawConfig, where: string): ViTConfig {
@@ -32,6 +33,7 @@ export function parseViTConfig(raw: RawConfig, where: string): ViTConfig {
     numChannels: r.int('num_channels', 3, 1),
     qkvBias: r.bool('qkv_bias', true),
     initializerRange: r.float('initializer_range', 0.02),
+    poolerOutputSize: r.int('pooler_output_size', r.int('hidden_size', 768, 1), 1),
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new VedError(

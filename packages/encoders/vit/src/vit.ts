@@ -72,7 +72,8 @@ function buildGraph(ctx: BuildContext, c: ViTConfig, pixelValues: string, _optio
 function weights(c: ViTConfig): WeightSpec[] {
   const H = c.hiddenSize;
   const I = c.intermediateSize;
-  const normal = { kind: 'normal', std: c.initializerRange } as const;
+  // ViTPreTrainedModel._init_weights: trunc_normal_(std=initializer_range) for linear, conv and embeddings.
+  const normal = { kind: 'truncNormal', std: c.initializerRange } as const;
   const zeros = { kind: 'zeros' } as const;
   const ones = { kind: 'ones' } as const;
   const lin = (name: string, out: number, inp: number, bias = true): WeightSpec[] => [
@@ -102,6 +103,8 @@ function weights(c: ViTConfig): WeightSpec[] {
     );
   }
   specs.push(...ln('layernorm'));
+  // ViTModel's pooler (dense + tanh on CLS): unused by VisionEncoderDecoder, but part of the checkpoint.
+  specs.push(...lin('pooler.dense', c.poolerOutputSize, H));
   return specs;
 }
 

@@ -1,0 +1,116 @@
+/**
+ * The files of `save_pretrained`: `config.json`, `generation_config.json` and
+ * `model.safetensors` (or shards plus `model.safetensors.index.json`), with
+ * Python's legacy tensor names and tied weights left out as Python leaves
+ * them out. Writing them to disk atomically is the backend's job.
+ */
+import { isRecord, type RawConfig } from '../config/config-reader.js';
+import { planShards, serializeSafetensors, serializeShardIndex, type TensorSource } from '../safetensors/index.js';
+import type { Composition } from './composition.js';
+import { modelWeightSpecs } from './weight-specs.js';
+
+export interface SaveOptions {
+  /** Shard above this size (bytes or a string like "5GB", "200MB"); default "5GB" as transformers. */
+  maxShardSize?: number | string;
+}
+
+export interface SavedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** JSON as transformers writes configs: keys sorted, 2-space indent, trailing newline. */
+export function configJson(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (isRecord(value)) {
+    const out: RawConfig = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
+    return out;
+  }
+  return value;
+}
+
+/** Generation keys that `GenerationConfig.from_model_config` carries over from a config. */
+const GENERATION_KEYS = [
+  'bos_token_id',
+  'eos_token_id',
+  'pad_token_id',
+  'decoder_start_token_id',
+  'forced_bos_token_id',
+  'forced_eos_token_id',
+  'max_length',
+  'min_length',
+  'do_sample',
+  'early_stopping',
+  'num_beams',
+  'temperature',
+  'top_k',
+  'top_p',
+  'typical_p',
+  'repetition_penalty',
+  'length_penalty',
+  'no_repeat_ngram_size',
+  'bad_words_ids',
+  'num_return_sequences',
+  'suppress_tokens',
+  'begin_suppress_tokens',
+];
+
+/** The generation_config.json Python writes for a model without one: top level first, then the decoder's. */
+export function generationConfigFromModelConfig(config: RawConfig): RawConfig {
+  const out: RawConfig = { _from_model_config: true };
+  const decoder = isRecord(config.decoder) ? config.decoder : {};
+  for (const key of GENERATION_KEYS) {
+    const v = config[key] ?? decoder[key];
+    if (v !== undefined && v !== null) out[key] = v;
+  }
+  return out;
+}
+
+/** Names of the tensors a save writes: every weight the architecture has that the model holds. */
+export function savedTensorNames(parts: Composition, weights: TensorSource): string[] {
+  const names = modelWeightSpecs(parts)
+    .map((s) => s.name)
+    .filter((n) => weights.has(n));
+  // An explicit head that differs from the embedding is kept (spec §2.5).
+  for (const head of Object.keys(parts.decoder.tiedWeights?.(parts.decoderConfig) ?? {})) {
+    const full = `decoder.${head}`;
+    if (weights.has(full) && !names.includes(full)) names.push(full);
+  }
+  return names;
+}
+
+export function serializePretrained(
+  parts: Composition,
+  weights: TensorSource,
+  generationConfigJson: RawConfig | undefined,
+  options: SaveOptions = {},
+): SavedFile[] {
+  const encoder = new TextEncoder();
+  const config: RawConfig = { ...parts.config.raw, architectures: ['VisionEncoderDecoderModel'] };
+  const generation = generationConfigJson ?? generationConfigFromModelConfig(config);
+  const files: SavedFile[] = [
+    { name: 'config.json', bytes: encoder.encode(configJson(config)) },
+    { name: 'generation_config.json', bytes: encoder.encode(configJson(generation)) },
+  ];
+  const tensors = savedTensorNames(parts, weights).map((name) => ({
+    name,
+    dtype: 'F32' as const,
+    shape: weights.info(name).shape,
+    data: weights.getFloat32(name),
+  }));
+  const plan = planShards(tensors, options.maxShardSize);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  for (const shard of plan.shards) {
+    files.push({ name: shard.fileName, bytes: serializeSafetensors(shard.tensorNames.map((n) => byName.get(n)!), { format: 'pt' }) });
+  }
+  if (plan.isSharded) {
+    const totalParameters = tensors.reduce((sum, t) => sum + t.data.length, 0);
+    files.push({ name: 'model.safetensors.index.json', bytes: encoder.encode(serializeShardIndex(plan, { totalParameters })) });
+  }
+  return files;
+}
