@@ -1,7 +1,8 @@
 /** `ModelFiles` over a checkpoint directory on disk. */
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { VedError, type ModelFiles } from '@ved/core';
+import { VedError, openSafetensors, safetensorsHeaderSize, type ModelFiles, type SafetensorsFile } from '@ved/core';
 
 export class DirectoryFiles implements ModelFiles {
   readonly location: string;
@@ -18,6 +19,10 @@ export class DirectoryFiles implements ModelFiles {
     }
   }
 
+  async openSafetensors(name: string): Promise<SafetensorsFile> {
+    return openSafetensorsFile(join(this.location, name));
+  }
+
   async readBytes(name: string): Promise<Uint8Array> {
     const path = join(this.location, name);
     try {
@@ -31,6 +36,48 @@ export class DirectoryFiles implements ModelFiles {
       throw new VedError('FILE_NOT_FOUND', `Cannot read ${path}: ${(cause as Error).message}`, { cause });
     }
   }
+}
+
+/**
+ * Opens a safetensors file on disk reading only its header; tensors are read
+ * on demand (synchronously, by range), and F32 tensors report their location
+ * so onnxruntime loads them from the file itself.
+ */
+export async function openSafetensorsFile(path: string): Promise<SafetensorsFile> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (cause) {
+    throw new VedError('FILE_NOT_FOUND', `Cannot open ${path}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    const { size } = await handle.stat();
+    const prefix = new Uint8Array(Math.min(8, size));
+    await handle.read(prefix, 0, prefix.length, 0);
+    const headerSize = Math.min(safetensorsHeaderSize(prefix, path), size);
+    const header = new Uint8Array(headerSize);
+    await handle.read(header, 0, headerSize, 0);
+    return openSafetensors(header, size, path, (start, end) => readRange(path, start, end), path);
+  } finally {
+    await handle.close();
+  }
+}
+
+function readRange(path: string, start: number, end: number): Uint8Array {
+  // Aligned to 8 bytes so float views need no copy.
+  const buffer = new Uint8Array(new ArrayBuffer(end - start));
+  const fd = openSync(path, 'r');
+  try {
+    let done = 0;
+    while (done < buffer.length) {
+      const n = readSync(fd, buffer, done, buffer.length - done, start + done);
+      if (n === 0) throw new VedError('INVALID_SAFETENSORS', `${path} ended before byte ${end}: the file is truncated.`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buffer;
 }
 
 /** Fails early with a clear message when `dir` is not a directory. */

@@ -6,7 +6,7 @@
 export { VedError, listChoices, type VedErrorCode } from './errors.js';
 export * from './config/index.js';
 export * from './nn/index.js';
-export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions } from './onnx/graph-builder.js';
+export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation } from './onnx/graph-builder.js';
 export { WeightBinder, type WeightSpec, type InitRule } from './weights/weight-binder.js';
 export type { EncoderPlugin, DecoderPlugin, EncoderBuildOptions, DecoderStepIO, DecoderStepOutputs, CacheLayout } from './contracts.js';
 export {
@@ -26,7 +26,7 @@ export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from '
 export { compose, type Composition } from './model/composition.js';
 export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
 export { loadWeights, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './model/weights-loader.js';
-export { VisionEncoderDecoderModel, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
+export { VisionEncoderDecoderModel, createSession, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
 export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from './model/compose-pretrained.js';
 export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
 export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, type SaveOptions, type SavedFile } from './model/serialize.js';
@@ -35,3 +35,4 @@ export { Random } from './random/prng.js';
 export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
 export { initializeWeights, fillInit } from './weights/initialize.js';
 export type { PixelBatch, EncodedImages, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
+export * from './exports/index.js';

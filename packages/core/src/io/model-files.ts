@@ -3,6 +3,7 @@
  * browser. Backends implement `ModelFiles`; core only reads through it.
  */
 import { VedError } from '../errors.js';
+import type { SafetensorsFile } from '../safetensors/index.js';
 
 export interface ModelFiles {
   /** Shown in messages: a directory path or a base URL. */
@@ -10,6 +11,12 @@ export interface ModelFiles {
   exists(name: string): Promise<boolean>;
   /** Reads a file; a missing file is a `FILE_NOT_FOUND` VedError naming it. */
   readBytes(name: string): Promise<Uint8Array>;
+  /**
+   * Opens a safetensors file without reading its data (only the header), when
+   * the files are on local disk: tensors are then read on demand, and the
+   * runtime can load F32 weights straight from the file.
+   */
+  openSafetensors?(name: string): Promise<SafetensorsFile>;
 }
 
 export async function readText(files: ModelFiles, name: string): Promise<string> {

@@ -8,7 +8,7 @@
  *   `logits` and the updated cache. With an empty cache and all positions it
  *   is the teacher-forced graph.
  */
-import { GraphBuilder } from '../onnx/graph-builder.js';
+import { GraphBuilder, type BuiltModel } from '../onnx/graph-builder.js';
 import { BuildContext } from '../nn/context.js';
 import { linear } from '../nn/layers.js';
 import type { WeightBinder } from '../weights/weight-binder.js';
@@ -25,7 +25,7 @@ export const pastValueName = (i: number) => `past_key_values.${i}.value`;
 export const presentKeyName = (i: number) => `present.${i}.key`;
 export const presentValueName = (i: number) => `present.${i}.value`;
 
-export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}): Uint8Array {
+export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}): BuiltModel {
   const g = new GraphBuilder('ved_encoder');
   const root = new BuildContext(g, weights, '');
   const [h, w] = parts.encoder.imageSize(parts.encoderConfig);
@@ -42,10 +42,10 @@ export function buildEncoderGraph(parts: Composition, weights: WeightBinder, opt
     g.output(crossKeyName(i), key, 'float32', ['batch', heads, 'encoder_sequence', headDim]);
     g.output(crossValueName(i), value, 'float32', ['batch', heads, 'encoder_sequence', headDim]);
   });
-  return g.toBinary();
+  return g.build();
 }
 
-export function buildDecoderGraph(parts: Composition, weights: WeightBinder): Uint8Array {
+export function buildDecoderGraph(parts: Composition, weights: WeightBinder): BuiltModel {
   const g = new GraphBuilder('ved_decoder_step');
   const root = new BuildContext(g, weights, '');
   const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
@@ -84,5 +84,5 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder): Ui
     g.output(presentKeyName(i), out.presentKeys[i]!, 'float32', presentDims);
     g.output(presentValueName(i), out.presentValues[i]!, 'float32', presentDims);
   }
-  return g.toBinary();
+  return g.build();
 }

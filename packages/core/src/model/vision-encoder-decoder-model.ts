@@ -10,6 +10,7 @@ import { readJson, readOptionalJson, type ModelFiles } from '../io/model-files.j
 import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { TensorSource } from '../safetensors/index.js';
 import { WeightBinder } from '../weights/weight-binder.js';
+import type { BuiltModel } from '../onnx/graph-builder.js';
 import { compose, type Composition } from './composition.js';
 import {
   buildDecoderGraph,
@@ -116,8 +117,8 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     const encoderBytes = buildEncoderGraph(parts, binder);
     const decoderBytes = buildDecoderGraph(parts, binder);
     const [encoderSession, decoderSession] = await Promise.all([
-      runtime.createSession(encoderBytes, options.sessionOptions),
-      runtime.createSession(decoderBytes, options.sessionOptions),
+      createSession(runtime, encoderBytes, options.sessionOptions),
+      createSession(runtime, decoderBytes, options.sessionOptions),
     ]);
     return new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession);
   }
@@ -240,6 +241,17 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   async dispose(): Promise<void> {
     await Promise.all([this.encoderSession.release(), this.decoderSession.release()]);
   }
+}
+
+/** Opens a session over a built graph, handing its external weights to the runtime. */
+export function createSession(runtime: Runtime, built: BuiltModel, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+  const extra = (options as { extra?: Record<string, Record<string, string>> }).extra ?? {};
+  const sessionOptions: InferenceSession.SessionOptions & Record<string, unknown> = { ...options };
+  if (built.externalData.length > 0) sessionOptions.externalData = built.externalData;
+  if (built.externalFolder !== undefined) {
+    sessionOptions.extra = { ...extra, session: { ...extra.session, model_external_initializers_file_folder_path: built.externalFolder } };
+  }
+  return runtime.createSession(built.model, sessionOptions);
 }
 
 /** Copies rows `rows` of a [B, ...] float tensor into a new [rows.length, ...] tensor. */

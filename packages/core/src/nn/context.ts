@@ -31,7 +31,7 @@ export class BuildContext {
   weight(name: string, shape: readonly number[]): string {
     const full = this.fullName(name);
     if (this.g.hasInitializer(full)) return full;
-    return this.g.initializer(full, 'float32', shape, this.weights.get(full, shape));
+    return this.g.initializer(full, 'float32', shape, this.weights.getForGraph(full, shape));
   }
 
   /** A weight transformed once at build time (e.g. transposed), stored under `full + tag`. */

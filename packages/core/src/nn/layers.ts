@@ -4,14 +4,22 @@
  * files.
  */
 import { VedError } from '../errors.js';
-import { transpose2d, type BuildContext } from './context.js';
+import type { BuildContext } from './context.js';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 
-/** `nn.Linear(inF, outF)`: weight [out, in] in the checkpoint, applied as x @ W^T + b. */
+/**
+ * `nn.Linear(inF, outF)`: weight [out, in] as stored in the checkpoint, applied
+ * as x @ W^T + b by a Gemm with transB — the weight is used as it lies on disk
+ * (no transposed copy), so onnxruntime can read it straight from the file.
+ */
 export function linear(ctx: BuildContext, x: string, name: string, inF: number, outF: number, bias = true): string {
-  const w = ctx.derived(`${name}.weight`, [outF, inF], '^T', [inF, outF], (d) => transpose2d(d, outF, inF));
-  const y = ctx.g.op('MatMul', [x, w]);
-  return bias ? ctx.g.op('Add', [y, ctx.weight(`${name}.bias`, [outF])]) : y;
+  const { g } = ctx;
+  const w = ctx.weight(`${name}.weight`, [outF, inF]);
+  const flat = g.op('Reshape', [x, g.constInt([-1, inF])]);
+  const inputs = bias ? [flat, w, ctx.weight(`${name}.bias`, [outF])] : [flat, w];
+  const y = g.op('Gemm', inputs, { transB: 1 });
+  const leading = g.op('Slice', [g.op('Shape', [x]), g.constInt([0]), g.constInt([-1])]);
+  return g.op('Reshape', [y, g.op('Concat', [leading, g.constInt([outF])], { axis: 0 })]);
 }
 
 /** GPT-2's `Conv1D(nf, nx)`: weight stored [in, out], y = x @ W + b. */

@@ -15,7 +15,9 @@ import {
   ModelProtoSchema,
   NodeProtoSchema,
   OperatorSetIdProtoSchema,
+  StringStringEntryProtoSchema,
   TensorProtoSchema,
+  TensorProto_DataLocation,
   TensorProto_DataType,
   TensorShapeProtoSchema,
   TensorShapeProto_DimensionSchema,
@@ -56,9 +58,36 @@ export interface OpOptions {
 
 type TypedData = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
 
+/** Where a weight's bytes already lie on disk (a safetensors file), for ONNX Runtime to read itself. */
+export interface ExternalLocation {
+  /** Absolute path of the file. */
+  file: string;
+  /** Byte offset of the tensor in the file. */
+  offset: number;
+  length: number;
+}
+
+/** A serialised model with the weights that travel beside it (DESIGN.md: external data). */
+export interface BuiltModel {
+  model: Uint8Array;
+  /** In-memory "files" referenced by initializers (onnxruntime's `externalData` session option). */
+  externalData: Array<{ path: string; data: Uint8Array }>;
+  /** Folder that on-disk external locations are relative to, when any initializer points at a file. */
+  externalFolder?: string;
+  /** Bytes of all initializers. */
+  weightBytes: number;
+}
+
+/** Initializers at least this large are passed beside the protobuf instead of inside it. */
+const EXTERNAL_THRESHOLD = 1024;
+
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers = new Map<string, TensorProto>();
+  private readonly external: Array<{ path: string; data: Uint8Array }> = [];
+  private readonly diskFiles = new Set<string>();
+  private readonly inMemory = new Map<string, string>();
+  private bytes = 0;
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private readonly scopes: string[] = [];
@@ -97,19 +126,32 @@ export class GraphBuilder {
     return this.initializers.has(name);
   }
 
-  /** Adds a tensor initializer (weights, constants). Re-adding the same name is a no-op. */
-  initializer(name: string, type: ElementType, dims: readonly number[], data: TypedData): string {
+  /**
+   * Adds a tensor initializer (weights, constants). Re-adding the same name is a
+   * no-op. Large data travels beside the protobuf (no copy into it); a
+   * location on disk is read by ONNX Runtime itself, never by JavaScript.
+   */
+  initializer(name: string, type: ElementType, dims: readonly number[], data: TypedData | ExternalLocation): string {
     if (this.initializers.has(name)) return name;
+    const base = { name, dataType: DATA_TYPE[type], dims: dims.map((d) => BigInt(d)) };
+    if (!ArrayBuffer.isView(data)) {
+      this.diskFiles.add(data.file);
+      this.bytes += data.length;
+      this.initializers.set(name, create(TensorProtoSchema, { ...base, ...externalRef(rootRelative(data.file), data.offset, data.length) }));
+      return name;
+    }
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    this.initializers.set(
-      name,
-      create(TensorProtoSchema, {
-        name,
-        dataType: DATA_TYPE[type],
-        dims: dims.map((d) => BigInt(d)),
-        rawData: bytes,
-      }),
-    );
+    this.bytes += bytes.byteLength;
+    if (bytes.byteLength >= EXTERNAL_THRESHOLD) {
+      // Decided in build(): beside the protobuf, unless weights are also read from disk
+      // (onnxruntime takes one or the other), in which case inside it.
+      const path = `ved_weight_${this.external.length}.bin`;
+      this.external.push({ path, data: bytes });
+      this.initializers.set(name, create(TensorProtoSchema, { ...base, ...externalRef(path, 0, bytes.byteLength) }));
+      this.inMemory.set(path, name);
+    } else {
+      this.initializers.set(name, create(TensorProtoSchema, { ...base, rawData: bytes }));
+    }
     return name;
   }
 
@@ -142,8 +184,17 @@ export class GraphBuilder {
     return outs;
   }
 
-  /** Serialises the model. */
-  toBinary(): Uint8Array {
+  /** Serialises the model; weights stay beside it (see `BuiltModel`). */
+  build(): BuiltModel {
+    let external = [...this.external];
+    if (this.diskFiles.size > 0 && external.length > 0) {
+      for (const { path, data } of external) {
+        const name = this.inMemory.get(path)!;
+        const t = this.initializers.get(name)!;
+        this.initializers.set(name, create(TensorProtoSchema, { name, dataType: t.dataType, dims: t.dims, rawData: data }));
+      }
+      external = [];
+    }
     const graph = create(GraphProtoSchema, {
       name: this.name,
       node: this.nodes,
@@ -159,15 +210,36 @@ export class GraphBuilder {
       ),
       graph,
     });
-    return toBinary(ModelProtoSchema, model);
+    const built: BuiltModel = { model: toBinary(ModelProtoSchema, model), externalData: external, weightBytes: this.bytes };
+    if (this.diskFiles.size > 0) built.externalFolder = fileRoot([...this.diskFiles][0]!);
+    return built;
   }
 
   /** Total bytes of initializers (for reporting). */
   get weightBytes(): number {
-    let total = 0;
-    for (const t of this.initializers.values()) total += t.rawData.byteLength;
-    return total;
+    return this.bytes;
   }
+}
+
+function externalRef(location: string, offset: number, length: number) {
+  const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+  return {
+    dataLocation: TensorProto_DataLocation.EXTERNAL,
+    externalData: [entry('location', location), entry('offset', String(offset)), entry('length', String(length))],
+  };
+}
+
+/** The file-system root of an absolute path (`/`, or `C:\` on Windows). */
+function fileRoot(path: string): string {
+  return /^[A-Za-z]:[\\/]/.test(path) ? path.slice(0, 3) : '/';
+}
+
+/**
+ * onnxruntime refuses absolute external-data paths; relative to the file
+ * system root (given as the external-initializer folder) they are accepted.
+ */
+function rootRelative(path: string): string {
+  return path.slice(fileRoot(path).length);
 }
 
 function valueInfo(name: string, type: ElementType, dims: Dim[]): ValueInfoProto {

@@ -11,7 +11,16 @@ export {
   float32ToFloat16,
 } from './half-precision.js';
 export { dumpsPythonJson } from './python-json.js';
-export { MAX_HEADER_BYTES, parseSafetensors, type SafetensorsFile, type SafetensorsTensorInfo } from './reader.js';
+export {
+  MAX_HEADER_BYTES,
+  parseSafetensors,
+  parseSafetensorsHeader,
+  safetensorsHeaderSize,
+  openSafetensors,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+} from './reader.js';
 export {
   DEFAULT_MAX_SHARD_SIZE,
   parseSizeToInt,

@@ -51,11 +51,56 @@ export interface SafetensorsFile extends TensorSource {
 
 /** Parses and validates a whole safetensors file; `fileName` is used in error messages. */
 export function parseSafetensors(bytes: Uint8Array, fileName: string): SafetensorsFile {
+  const header = parseSafetensorsHeader(bytes, bytes.length, fileName);
+  return new ParsedSafetensorsFile((start, end) => bytes.subarray(start, end), fileName, header.metadata, header.tensors);
+}
+
+export interface SafetensorsHeader {
+  /** Bytes before the data: 8 + the JSON header. */
+  readonly dataStart: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>;
+}
+
+/** The 8-byte length prefix: how many bytes to read to hold the whole header. */
+export function safetensorsHeaderSize(prefix: Uint8Array, fileName: string): number {
+  if (prefix.length < 8) {
+    throw new VedError(
+      'INVALID_SAFETENSORS',
+      `${JSON.stringify(fileName)} is not a valid safetensors file: it is ${prefix.length} byte(s) long, shorter than the 8-byte header length that starts every file.`,
+    );
+  }
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  const low = view.getUint32(0, true);
+  return view.getUint32(4, true) !== 0 || low > MAX_HEADER_BYTES ? MAX_HEADER_BYTES + 9 : 8 + low;
+}
+
+/**
+ * A file read in ranges (e.g. from disk, without loading the data): only the
+ * header is parsed up front; `readRange(start, end)` serves the tensors.
+ */
+export function openSafetensors(
+  headerBytes: Uint8Array,
+  fileLength: number,
+  fileName: string,
+  readRange: (start: number, end: number) => Uint8Array,
+  /** Absolute path of the file when it is on local disk (enables `external()`). */
+  localPath?: string,
+): SafetensorsFile {
+  const header = parseSafetensorsHeader(headerBytes, fileLength, fileName);
+  return new ParsedSafetensorsFile(readRange, fileName, header.metadata, header.tensors, localPath);
+}
+
+/**
+ * Parses and validates the header of a file of `fileLength` bytes, given at
+ * least its first 8 + header-length bytes.
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, fileLength: number, fileName: string): SafetensorsHeader {
   const invalid = (detail: string): VedError =>
     new VedError('INVALID_SAFETENSORS', `${JSON.stringify(fileName)} is not a valid safetensors file: ${detail}.`);
 
-  if (bytes.length < 8) {
-    throw invalid(`it is ${bytes.length} byte(s) long, shorter than the 8-byte header length that starts every file`);
+  if (fileLength < 8 || bytes.length < 8) {
+    throw invalid(`it is ${fileLength} byte(s) long, shorter than the 8-byte header length that starts every file`);
   }
   const prefix = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const low = prefix.getUint32(0, true);
@@ -69,10 +114,10 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
   }
   const headerLength = low;
   const dataStart = 8 + headerLength;
-  if (dataStart > bytes.length) {
+  if (dataStart > fileLength || dataStart > bytes.length) {
     throw invalid(
       `its first 8 bytes declare a ${headerLength}-byte header, so the file should be at least ${dataStart} bytes, ` +
-        `but it is ${bytes.length} bytes (the file is truncated or not a safetensors file)`,
+        `but it is ${fileLength} bytes (the file is truncated or not a safetensors file)`,
     );
   }
 
@@ -100,8 +145,8 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
     else entries.push(parseEntry(name, value, fileName, invalid));
   }
 
-  const dataLength = bytes.length - dataStart;
-  checkCoverage(entries, dataStart, dataLength, bytes.length, invalid);
+  const dataLength = fileLength - dataStart;
+  checkCoverage(entries, dataStart, dataLength, fileLength, invalid);
 
   const tensors = new Map<string, SafetensorsTensorInfo>();
   for (const entry of [...entries].sort(byOffsets)) {
@@ -115,7 +160,7 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
       }),
     );
   }
-  return new ParsedSafetensorsFile(bytes, fileName, metadata, tensors);
+  return { dataStart, metadata, tensors };
 }
 
 interface Entry {
@@ -226,11 +271,18 @@ function checkCoverage(
 
 class ParsedSafetensorsFile implements SafetensorsFile {
   constructor(
-    private readonly bytes: Uint8Array,
+    private readonly readRange: (start: number, end: number) => Uint8Array,
     readonly fileName: string,
     readonly metadata: Readonly<Record<string, string>>,
     private readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>,
+    private readonly localPath?: string,
   ) {}
+
+  external(name: string): { file: string; offset: number; length: number } | undefined {
+    const info = this.info(name);
+    if (this.localPath === undefined || info.dtype !== 'F32') return undefined;
+    return { file: this.localPath, offset: info.byteOffset, length: info.byteLength };
+  }
 
   names(): string[] {
     return [...this.tensors.keys()];
@@ -253,7 +305,7 @@ class ParsedSafetensorsFile implements SafetensorsFile {
 
   getRaw(name: string): Uint8Array {
     const { byteOffset, byteLength } = this.info(name);
-    return this.bytes.subarray(byteOffset, byteOffset + byteLength);
+    return this.readRange(byteOffset, byteOffset + byteLength);
   }
 
   getFloat32(name: string): Float32Array {

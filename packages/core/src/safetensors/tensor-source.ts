@@ -24,6 +24,11 @@ export interface TensorSource {
   getFloat32(name: string): Float32Array;
   /** The file that holds `name`, for error messages. */
   sourceOf(name: string): string;
+  /**
+   * Where an F32 tensor's bytes lie in a local file, when the source reads from
+   * disk: the runtime can then load it without JavaScript touching the data.
+   */
+  external?(name: string): { file: string; offset: number; length: number } | undefined;
 }
 
 /**

@@ -95,6 +95,11 @@ export class TensorUnion implements TensorSource {
     return e === undefined ? 'the composed model' : e.source.sourceOf(e.name);
   }
 
+  external(name: string): { file: string; offset: number; length: number } | undefined {
+    const e = this.entry(name);
+    return e.source.external?.(e.name);
+  }
+
   private entry(name: string) {
     const e = this.index.get(name);
     if (e === undefined) throw new VedError('MISSING_WEIGHT', `Tensor "${name}" is not in the composed model.`);

@@ -51,6 +51,19 @@ export class WeightBinder {
     return this.resolve(name) !== undefined;
   }
 
+  /**
+   * The tensor for a graph initializer: its location on disk when the runtime
+   * can read it there (F32 as stored), else the float32 data. Shape-checked.
+   */
+  getForGraph(name: string, shape: readonly number[]): Float32Array | { file: string; offset: number; length: number } {
+    const stored = this.resolve(name);
+    const location = stored === undefined ? undefined : this.source.external?.(stored);
+    if (location === undefined) return this.get(name, shape);
+    this.check(stored!, shape);
+    this.used.add(stored!);
+    return location;
+  }
+
   /** Reads a float32 tensor and checks its shape. */
   get(name: string, shape: readonly number[]): Float32Array {
     const stored = this.resolve(name);
@@ -60,6 +73,12 @@ export class WeightBinder {
         `Weight "${name}" (shape [${shape.join(', ')}]) is missing from the checkpoint${this.describeSource()}.`,
       );
     }
+    this.check(stored, shape);
+    this.used.add(stored);
+    return this.source.getFloat32(stored);
+  }
+
+  private check(stored: string, shape: readonly number[]): void {
     const info = this.source.info(stored);
     if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
       throw new VedError(
@@ -68,8 +87,6 @@ export class WeightBinder {
           `but the config expects [${shape.join(', ')}].`,
       );
     }
-    this.used.add(stored);
-    return this.source.getFloat32(stored);
   }
 
   /** Checkpoint tensors that no graph asked for (e.g. an unused pooler). */
