@@ -35,4 +35,3 @@ export { Random } from './random/prng.js';
 export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
 export { initializeWeights, fillInit } from './weights/initialize.js';
 export type { PixelBatch, EncodedImages, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
-export * from './exports/index.js';

@@ -191,7 +191,7 @@ export class GraphBuilder {
       for (const { path, data } of external) {
         const name = this.inMemory.get(path)!;
         const t = this.initializers.get(name)!;
-        this.initializers.set(name, create(TensorProtoSchema, { name, dataType: t.dataType, dims: t.dims, rawData: data }));
+        this.initializers.set(name, create(TensorProtoSchema, { name, dataType: t.dataType, dims: t.dims, rawData: data as Uint8Array<ArrayBuffer> }));
       }
       external = [];
     }
