@@ -9,7 +9,7 @@
  *   is the teacher-forced graph.
  */
 import { GraphBuilder, type BuiltModel } from '../onnx/graph-builder.js';
-import { BuildContext } from '../nn/context.js';
+import { BuildContext, type WeightDtype } from '../nn/context.js';
 import { linear } from '../nn/layers.js';
 import type { WeightBinder } from '../weights/weight-binder.js';
 import type { EncoderBuildOptions } from '../contracts.js';
@@ -25,9 +25,9 @@ export const pastValueName = (i: number) => `past_key_values.${i}.value`;
 export const presentKeyName = (i: number) => `present.${i}.key`;
 export const presentValueName = (i: number) => `present.${i}.value`;
 
-export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}): BuiltModel {
+export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32'): BuiltModel {
   const g = new GraphBuilder('ved_encoder');
-  const root = new BuildContext(g, weights, '');
+  const root = new BuildContext(g, weights, '', dtype);
   const [h, w] = parts.encoder.imageSize(parts.encoderConfig);
   const channels = parts.encoder.numChannels(parts.encoderConfig);
   const dims = options.interpolatePosEncoding ? ['batch', channels, 'height', 'width'] : ['batch', channels, h, w];
@@ -45,9 +45,9 @@ export function buildEncoderGraph(parts: Composition, weights: WeightBinder, opt
   return g.build();
 }
 
-export function buildDecoderGraph(parts: Composition, weights: WeightBinder): BuiltModel {
+export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32'): BuiltModel {
   const g = new GraphBuilder('ved_decoder_step');
-  const root = new BuildContext(g, weights, '');
+  const root = new BuildContext(g, weights, '', dtype);
   const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
   const vocab = parts.decoder.vocabSize(parts.decoderConfig);
   const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);

@@ -11,6 +11,7 @@ import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { TensorSource } from '../safetensors/index.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import type { BuiltModel } from '../onnx/graph-builder.js';
+import { WEIGHT_DTYPES, type WeightDtype } from '../nn/context.js';
 import { compose, type Composition } from './composition.js';
 import {
   buildDecoderGraph,
@@ -33,6 +34,12 @@ import { Random } from '../random/prng.js';
 
 export interface LoadOptions {
   sessionOptions?: InferenceSession.SessionOptions;
+  /**
+   * Storage of the matrix weights: `fp32` (default, exact), `fp16`, `q8`
+   * (int8 per channel, dynamic-quantized MatMul) or `q4` (4-bit blocks),
+   * quantized in TypeScript from any checkpoint on load.
+   */
+  dtype?: WeightDtype;
 }
 
 class OrtEncodedImages implements EncodedImages {
@@ -114,8 +121,12 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   ): Promise<VisionEncoderDecoderModel> {
     const parts = await compose(config);
     const binder = new WeightBinder(weights);
-    const encoderBytes = buildEncoderGraph(parts, binder);
-    const decoderBytes = buildDecoderGraph(parts, binder);
+    const dtype = options.dtype ?? 'fp32';
+    if (!WEIGHT_DTYPES.includes(dtype)) {
+      throw new VedError('INVALID_OPTION', `dtype is ${JSON.stringify(dtype)}; expected one of ${WEIGHT_DTYPES.map((d) => JSON.stringify(d)).join(', ')}.`);
+    }
+    const encoderBytes = buildEncoderGraph(parts, binder, {}, dtype);
+    const decoderBytes = buildDecoderGraph(parts, binder, dtype);
     const [encoderSession, decoderSession] = await Promise.all([
       createSession(runtime, encoderBytes, options.sessionOptions),
       createSession(runtime, decoderBytes, options.sessionOptions),

@@ -6,16 +6,28 @@
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 import type { WeightBinder } from '../weights/weight-binder.js';
 
+/** How matrix weights are stored in the graph (DESIGN.md: quantization on load). */
+export type WeightDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+export const WEIGHT_DTYPES: readonly WeightDtype[] = ['fp32', 'fp16', 'q8', 'q4'];
+
 export class BuildContext {
   constructor(
     readonly g: GraphBuilder,
     private readonly weights: WeightBinder,
     readonly prefix: string,
+    /** Storage of the large matrix weights (linear layers, LM heads); norms and biases stay fp32. */
+    readonly dtype: WeightDtype = 'fp32',
   ) {}
 
   /** A context whose names are relative to `prefix` below this one (a trailing dot is added). */
   at(prefix: string): BuildContext {
-    return new BuildContext(this.g, this.weights, `${this.prefix}${prefix}.`);
+    return new BuildContext(this.g, this.weights, `${this.prefix}${prefix}.`, this.dtype);
+  }
+
+  /** The float32 data of a weight (for quantizing or transforming it), shape-checked. */
+  read(name: string, shape: readonly number[]): Float32Array {
+    return this.weights.get(this.fullName(name), shape);
   }
 
   /** The full checkpoint name of a relative weight name. */

@@ -5,6 +5,7 @@
  */
 import { VedError } from '../errors.js';
 import type { BuildContext } from './context.js';
+import { quantizedMatMul } from './quantize.js';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 
 /**
@@ -14,9 +15,12 @@ import type { GraphBuilder } from '../onnx/graph-builder.js';
  */
 export function linear(ctx: BuildContext, x: string, name: string, inF: number, outF: number, bias = true): string {
   const { g } = ctx;
+  const b = bias ? ctx.weight(`${name}.bias`, [outF]) : undefined;
+  const quantized = quantizedMatMul(ctx, x, `${name}.weight`, outF, inF, 'NK', b);
+  if (quantized !== undefined) return quantized;
   const w = ctx.weight(`${name}.weight`, [outF, inF]);
   const flat = g.op('Reshape', [x, g.constInt([-1, inF])]);
-  const inputs = bias ? [flat, w, ctx.weight(`${name}.bias`, [outF])] : [flat, w];
+  const inputs = b === undefined ? [flat, w] : [flat, w, b];
   const y = g.op('Gemm', inputs, { transB: 1 });
   const leading = g.op('Slice', [g.op('Shape', [x]), g.constInt([0]), g.constInt([-1])]);
   return g.op('Reshape', [y, g.op('Concat', [leading, g.constInt([outF])], { axis: 0 })]);
@@ -24,8 +28,26 @@ export function linear(ctx: BuildContext, x: string, name: string, inF: number, 
 
 /** GPT-2's `Conv1D(nf, nx)`: weight stored [in, out], y = x @ W + b. */
 export function conv1d(ctx: BuildContext, x: string, name: string, inF: number, outF: number): string {
+  const bias = ctx.weight(`${name}.bias`, [outF]);
+  const quantized = quantizedMatMul(ctx, x, `${name}.weight`, outF, inF, 'KN', bias);
+  if (quantized !== undefined) return quantized;
   const y = ctx.g.op('MatMul', [x, ctx.weight(`${name}.weight`, [inF, outF])]);
-  return ctx.g.op('Add', [y, ctx.weight(`${name}.bias`, [outF])]);
+  return ctx.g.op('Add', [y, bias]);
+}
+
+/**
+ * Logits of a language-model head whose weight is [vocab, hidden] (often tied
+ * to the input embeddings): x [.., hidden] → [.., vocab], no bias unless given.
+ */
+export function lmHead(ctx: BuildContext, x: string, weightName: string, vocab: number, hidden: number, bias?: string): string {
+  const { g } = ctx;
+  const quantized = quantizedMatMul(ctx, x, weightName, vocab, hidden, 'NK', bias);
+  if (quantized !== undefined) return quantized;
+  const flat = g.op('Reshape', [x, g.constInt([-1, hidden])]);
+  const w = ctx.weight(weightName, [vocab, hidden]);
+  const y = g.op('Gemm', bias === undefined ? [flat, w] : [flat, w, bias], { transB: 1 });
+  const leading = g.op('Slice', [g.op('Shape', [x]), g.constInt([0]), g.constInt([-1])]);
+  return g.op('Reshape', [y, g.op('Concat', [leading, g.constInt([vocab])], { axis: 0 })]);
 }
 
 /** `nn.LayerNorm(size, eps)` over the last axis. */

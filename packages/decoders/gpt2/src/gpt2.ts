@@ -11,6 +11,7 @@ import {
   causalMask,
   conv1d,
   layerNorm,
+  lmHead,
   mergeHeads,
   scaledDotProductAttention,
   splitHeads,
@@ -76,11 +77,9 @@ function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO): Decoder
   }
   x = layerNorm(t, x, 'ln_f', c.nEmbd, c.layerNormEpsilon);
   // Tied head: an explicit lm_head.weight wins when the checkpoint has one (spec §2.5).
-  const head = ctx.has('lm_head.weight') || !c.tieWordEmbeddings ? ctx.weight('lm_head.weight', [c.vocabSize, c.nEmbd]) : wte;
-  const flat = g.op('Reshape', [x, g.constInt([-1, c.nEmbd])]);
-  const logits2d = g.op('Gemm', [flat, head], { transB: 1 });
-  const outShape = g.op('Concat', [g.op('Shape', [io.inputIds]), g.constInt([c.vocabSize])], { axis: 0 });
-  return { logits: g.op('Reshape', [logits2d, outShape]), presentKeys, presentValues };
+  const explicitHead = ctx.has('lm_head.weight') || !c.tieWordEmbeddings;
+  const logits = explicitHead ? lmHead(ctx, x, 'lm_head.weight', c.vocabSize, c.nEmbd) : lmHead(t, x, 'wte.weight', c.vocabSize, c.nEmbd);
+  return { logits, presentKeys, presentValues };
 }
 
 function buildCrossKeyValues(ctx: BuildContext, c: GPT2Config, encoderHidden: string) {
