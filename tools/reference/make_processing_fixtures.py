@@ -184,6 +184,58 @@ def vit(**kw) -> dict:
     return cfg
 
 
+DONUT = "DonutImageProcessor"
+
+
+def donut(**kw) -> dict:
+    cfg = {"image_processor_type": DONUT, "size": {"height": 20, "width": 16}}
+    cfg.update(kw)
+    return cfg
+
+
+def donut_cases() -> list[tuple[str, list[str], dict]]:
+    """DonutImageProcessor: align_long_axis, shortest-edge resize, thumbnail (`resample or BICUBIC`), centred pad."""
+    cases: list[tuple[str, list[str], dict]] = []
+    add = lambda cid, imgs, cfg: cases.append((cid, imgs, cfg))  # noqa: E731
+    filters = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
+    for r, fname in filters.items():
+        add(f"donut_{fname}", ["rgb_64x48.png"], donut(resample=r))  # 64x48 -> 26x20 -> thumbnail 16x12 -> pad
+        add(f"donut_{fname}_up", ["rgb_17x31.png"], donut(resample=r, size={"height": 28, "width": 24}))
+    add("donut_align_rotates", ["rgb_64x48.png"], donut(do_align_long_axis=True))
+    add("donut_align_rotates_portrait_image", ["rgb_17x31.png"], donut(do_align_long_axis=True, size={"height": 16, "width": 24}))
+    add("donut_align_same_orientation", ["rgb_17x31.png"], donut(do_align_long_axis=True))
+    add("donut_align_square_target", ["rgb_64x48.png"], donut(do_align_long_axis=True, size={"height": 18, "width": 18}))
+    add("donut_1x1", ["rgb_1x1.png"], donut())
+    add("donut_wide_fits", ["rgb_200x3.png"], donut(size={"height": 8, "width": 100}))
+    add("donut_tall_fits", ["rgb_3x150.png"], donut(size={"height": 60, "width": 6}))
+    # Extreme aspect ratios: the thumbnail's short side truncates to 0, which Pillow refuses.
+    add("donut_wide_thumbnail_empty", ["rgb_200x3.png"], donut())
+    add("donut_no_resize_thumbnail_only", ["rgb_64x48.png"], donut(do_resize=False, resample=None))
+    add("donut_no_resize_fits", ["rgb_17x31.png"], donut(do_resize=False, size={"height": 40, "width": 32}))
+    add("donut_no_thumbnail_pad_too_small", ["rgb_64x48.png"], donut(do_thumbnail=False))
+    add("donut_no_thumbnail_fits", ["rgb_17x31.png"], donut(do_thumbnail=False, do_resize=False, size={"height": 33, "width": 20}))
+    add("donut_no_pad", ["rgb_64x48.png"], donut(do_pad=False))
+    add("donut_center_crop", ["rgb_64x48.png"], donut(do_center_crop=True, crop_size={"height": 14, "width": 15}))
+    add("donut_gray_convert", ["l_40x30.png"], donut(do_convert_rgb=True))
+    add("donut_gray_no_convert_scalar_mean", ["l_40x30.png"], donut(image_mean=0.5, image_std=0.5))
+    add("donut_rgba_convert", ["rgba_33x25.png"], donut(do_convert_rgb=True, resample=3))
+    add("donut_la_scalar_mean", ["la_30x20.png"], donut(image_mean=0.5, image_std=0.5))
+    add("donut_palette_convert", ["p_30x30.png"], donut(do_convert_rgb=True, size={"height": 12, "width": 12}))
+    add("donut_int_size", ["rgb_64x48.png"], donut(size=14))
+    add("donut_imagenet_default", ["rgb_17x31.png"], donut(image_mean=IMAGENET_DEFAULT_MEAN, image_std=IMAGENET_DEFAULT_STD))
+    add("donut_batch_mixed_sizes", ["rgb_64x48.png", "rgb_17x31.png", "rgb_1x1.png"], donut())
+    add("donut_fast_suffix", ["rgb_64x48.png"], donut(image_processor_type="DonutImageProcessorFast"))
+    # Hub-style legacy file: class from feature_extractor_type, size as [width, height].
+    add("donut_legacy_list_size", ["rgb_64x48.png", "rgb_17x31.png"], {
+        "feature_extractor_type": "DonutFeatureExtractor", "processor_class": "DonutProcessor", "size": [16, 22],
+        "do_align_long_axis": False, "do_thumbnail": True, "do_pad": True, "resample": 2,
+        "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]})
+    add("donut_legacy_list_size_align", ["rgb_64x48.png"], {
+        "feature_extractor_type": "DonutFeatureExtractor", "size": [16, 22], "do_align_long_axis": True})
+    add("donut_missing_height_width", ["rgb_64x48.png"], donut(size={"shortest_edge": 16}))
+    return cases
+
+
 def processor_cases() -> list[tuple[str, list[str], dict]]:
     cases: list[tuple[str, list[str], dict]] = []
     add = lambda cid, imgs, cfg: cases.append((cid, imgs, cfg))  # noqa: E731
@@ -264,6 +316,7 @@ def processor_cases() -> list[tuple[str, list[str], dict]]:
     add("null_do_convert_rgb_gray", ["l_40x30.png"], vit(do_convert_rgb=None))
     add("deit_defaults", ["rgb_64x48.png"], {"image_processor_type": "DeiTImageProcessor", "size": {"height": 40, "width": 40}, "crop_size": {"height": 32, "width": 32}})
     add("beit_defaults", ["rgb_64x48.png"], {"image_processor_type": "BeitImageProcessor", "size": {"height": 20, "width": 26}})
+    cases.extend(donut_cases())
     return cases
 
 

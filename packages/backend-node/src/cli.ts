@@ -5,6 +5,7 @@ import { runCaption } from './cli/caption.js';
 import { runCompose } from './cli/compose.js';
 import { runInit } from './cli/init.js';
 import { runLoss } from './cli/loss.js';
+import { runExport } from './cli/export.js';
 import { UsageError } from './cli/args.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   init: runInit,
   compose: runCompose,
   loss: runLoss,
+  export: runExport,
 };
 
 const USAGE = `usage: ved <command> [options]
@@ -19,12 +21,15 @@ const USAGE = `usage: ved <command> [options]
 commands:
   caption IMAGE... --model DIR [--max-new-tokens N] [--batch-size N] [--json]
       read or caption images with a VisionEncoderDecoder checkpoint
+      (--format safetensors|onnx: which weights; --dtype fp32|fp16|q8|...: their precision, or the ONNX export's variant)
   init --config FILE --out DIR [--seed N]
       a model with freshly initialised weights from a config
   compose --encoder DIR --decoder DIR --out DIR [--seed N] [--pad-token-id N] [--decoder-start-token-id N]
       join a pretrained encoder and a pretrained decoder (cross-attention initialised)
   loss IMAGE... --model DIR (--text "..." | --labels 1,2,3) [--json]
       the training loss of the images against the labels
+  export --model DIR --out DIR [--external-data true|false|auto] [--cache-naming decoder-only|seq2seq]
+      write the model as an ONNX export (onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx) for transformers.js / Optimum
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -6,40 +6,50 @@ import {
   ImageProcessor,
   Tokenizer,
   VedError,
-  VisionEncoderDecoderModel,
   isRecord,
   readOptionalJson,
-  type LoadOptions,
   type PixelBatch,
   type RawImage,
 } from '@ved/core';
-import { generate, modelGenerationConfig, type GenerationOptions } from '@ved/generation';
+import {
+  generate,
+  generateStream,
+  modelGenerationConfig,
+  type GenerateInputs,
+  type GenerateOutput,
+  type GenerationOptions,
+  type GenerationStream,
+} from '@ved/generation';
 import './register-builtins.js';
-import { DirectoryFiles, checkDirectory } from './directory-files.js';
+import { openModelFiles, type HubFilesOptions } from './hub-files.js';
 import { readImageFile } from './image-decode.js';
 import { nodeRuntime } from './runtime.js';
+import { loadModel, type LoadedModel, type ModelLoadOptions } from './exports/load.js';
 
 export type ImageInput = string | RawImage;
 
-export interface CaptionResult {
-  /** Whole sequences as Python's `generate` returns them (start token first, pad after eos). */
+export interface CaptionResult extends GenerateOutput {
+  /** Whole sequences as Python's `generate` returns them (start token first, pad after eos), `numReturnSequences` per image. */
   sequences: number[][];
   /** `batch_decode(sequences, skip_special_tokens=True)`, when the checkpoint has a tokenizer. */
   texts: string[];
 }
 
+/** What `generate()` takes besides images and options (the checkpoint supplies the model config and tokenizer). */
+export type GenerateRunOptions = Omit<GenerateInputs, 'pixelValues' | 'modelGenerationConfig' | 'tokenizer'>;
+
 export class ImageToText {
   private constructor(
-    readonly model: VisionEncoderDecoderModel,
+    readonly model: LoadedModel,
     readonly processor: ImageProcessor | undefined,
     readonly tokenizer: Tokenizer | undefined,
     readonly generationConfig: GenerationOptions,
   ) {}
 
-  static async fromPretrained(dir: string, options: LoadOptions = {}): Promise<ImageToText> {
-    await checkDirectory(dir);
-    const files = new DirectoryFiles(dir);
-    const model = await VisionEncoderDecoderModel.fromPretrained(files, nodeRuntime, options);
+  /** Loads from a checkpoint directory, else a URL or hub repository id (`owner/name`, cached as huggingface_hub does). */
+  static async fromPretrained(dir: string, options: ModelLoadOptions & HubFilesOptions = {}): Promise<ImageToText> {
+    const files = await openModelFiles(dir, options);
+    const model = await loadModel(files, nodeRuntime, options);
     const processorJson = await readOptionalJson(files, 'preprocessor_config.json');
     const processor =
       processorJson === undefined ? undefined : ImageProcessor.fromJson(processorJson, { source: `${files.location}/preprocessor_config.json` });
@@ -57,11 +67,31 @@ export class ImageToText {
     return this.processor.preprocess(raw);
   }
 
-  async generate(images: readonly ImageInput[] | PixelBatch, options: GenerationOptions = {}): Promise<CaptionResult> {
+  /**
+   * Captions (or reads) images with any of Python's generation options
+   * (`numBeams`, `doSample`, `topP`, ...); `run` adds a decoder prompt, a
+   * streamer, custom processors / criteria or an AbortSignal. Stop strings
+   * use the checkpoint's tokenizer.
+   */
+  async generate(images: readonly ImageInput[] | PixelBatch, options: GenerationOptions = {}, run: GenerateRunOptions = {}): Promise<CaptionResult> {
     const pixelValues = Array.isArray(images) ? await this.preprocess(images) : (images as PixelBatch);
-    const { sequences } = await generate(this.model, { pixelValues, modelGenerationConfig: this.generationConfig }, options);
-    const texts = this.tokenizer?.batchDecode(sequences, { skipSpecialTokens: true }) ?? [];
-    return { sequences, texts };
+    const out = await generate(this.model, { ...run, pixelValues, modelGenerationConfig: this.generationConfig, ...this.tokenizerInput() }, options);
+    const texts = this.tokenizer?.batchDecode(out.sequences, { skipSpecialTokens: true }) ?? [];
+    return { ...out, texts };
+  }
+
+  /** `generate()` as an async iterator of steps: new tokens per row and, with a tokenizer, their text (special tokens skipped). */
+  async stream(images: readonly ImageInput[] | PixelBatch, options: GenerationOptions = {}, run: Omit<GenerateRunOptions, 'streamer'> = {}): Promise<GenerationStream> {
+    const pixelValues = Array.isArray(images) ? await this.preprocess(images) : (images as PixelBatch);
+    return generateStream(
+      this.model,
+      { ...run, pixelValues, modelGenerationConfig: this.generationConfig, ...this.tokenizerInput(), decodeOptions: { skipSpecialTokens: true } },
+      options,
+    );
+  }
+
+  private tokenizerInput(): { tokenizer?: Tokenizer } {
+    return this.tokenizer ? { tokenizer: this.tokenizer } : {};
   }
 
   async dispose(): Promise<void> {

@@ -22,6 +22,7 @@ export * from './safetensors/index.js';
 export * from './processing/index.js';
 export { Tokenizer, type DecodeOptions } from './tokenizer/tokenizer.js';
 export { readJson, readOptionalJson, readText, type ModelFiles } from './io/model-files.js';
+export * from './io/http/index.js';
 export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from './runtime.js';
 export { compose, type Composition } from './model/composition.js';
 export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
@@ -34,4 +35,5 @@ export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.
 export { Random } from './random/prng.js';
 export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
 export { initializeWeights, fillInit } from './weights/initialize.js';
-export type { PixelBatch, EncodedImages, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
+export type { PixelBatch, EncodedImages, EncodeOptions, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
+export * from './exports/index.js';

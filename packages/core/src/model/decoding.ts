@@ -36,11 +36,16 @@ export interface DecodingSession {
   dispose(): void;
 }
 
+export interface EncodeOptions {
+  /** Accept images whose size differs from the config, interpolating position embeddings (ViT, DeiT, BEiT). */
+  interpolatePosEncoding?: boolean;
+}
+
 export interface EncoderDecoderLM {
   readonly vocabSize: number;
   /** The encoder's `model_type` (generation treats Donut encoders' task prompts specially). */
   readonly encoderModelType: string;
-  encode(pixelValues: PixelBatch): Promise<EncodedImages>;
+  encode(pixelValues: PixelBatch, options?: EncodeOptions): Promise<EncodedImages>;
   /** Starts decoding; row `r` attends to image `rowToImage[r]`. */
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession;
 }

@@ -23,7 +23,7 @@ import {
   presentKeyName,
   presentValueName,
 } from './graphs.js';
-import type { DecodingSession, EncodedImages, EncoderDecoderLM, PixelBatch, StepLogits } from './decoding.js';
+import type { DecodingSession, EncodedImages, EncodeOptions, EncoderDecoderLM, PixelBatch, StepLogits } from './decoding.js';
 import { loadWeights } from './weights-loader.js';
 import { composeFromPretrained, type ComposeOptions } from './compose-pretrained.js';
 import { crossEntropyLoss, shiftTokensRight } from './loss.js';
@@ -59,6 +59,8 @@ export interface ForwardInputs {
   decoderInputIds?: readonly (readonly number[])[];
   /** [B, T] padding mask of the decoder inputs (1 = attend). */
   decoderAttentionMask?: readonly (readonly number[])[];
+  /** Accept images whose size differs from the config (ViT, DeiT, BEiT). */
+  interpolatePosEncoding?: boolean;
 }
 
 export interface ForwardOutput {
@@ -80,7 +82,11 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     private readonly runtime: Runtime,
     private readonly encoderSession: InferenceSession,
     private readonly decoderSession: InferenceSession,
+    private readonly loadOptions: LoadOptions,
   ) {}
+
+  /** The encoder graph for images of any size (`interpolatePosEncoding`), built on first use. */
+  private dynamicEncoder: Promise<InferenceSession> | undefined;
 
   get config(): VisionEncoderDecoderConfig {
     return this.parts.config;
@@ -131,23 +137,34 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       createSession(runtime, encoderBytes, options.sessionOptions),
       createSession(runtime, decoderBytes, options.sessionOptions),
     ]);
-    return new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession);
+    return new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, {
+      ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
+      dtype,
+    });
   }
 
-  async encode(pixelValues: PixelBatch): Promise<OrtEncodedImages> {
+  /**
+   * Runs the encoder once: hidden states and every decoder layer's cross
+   * keys/values. `interpolatePosEncoding` accepts images of another size than
+   * the config's (ViT, DeiT, BEiT), as Python's forward option does.
+   */
+  async encode(pixelValues: PixelBatch, options: EncodeOptions = {}): Promise<OrtEncodedImages> {
     const [batch, channels, height, width] = pixelValues.dims;
     const [h, w] = this.imageSize;
     const c = this.parts.encoder.numChannels(this.parts.encoderConfig);
-    if (channels !== c || height !== h || width !== w) {
+    const interpolate = options.interpolatePosEncoding === true;
+    if (channels !== c || (!interpolate && (height !== h || width !== w))) {
       throw new VedError(
         'INVALID_INPUT',
-        `pixel_values has shape [${pixelValues.dims.join(', ')}], but the ${this.config.encoderType} encoder expects [batch, ${c}, ${h}, ${w}].`,
+        `pixel_values has shape [${pixelValues.dims.join(', ')}], but the ${this.config.encoderType} encoder expects [batch, ${c}, ${h}, ${w}]` +
+          (channels === c ? ' (pass interpolatePosEncoding: true for other image sizes).' : '.'),
       );
     }
     if (pixelValues.data.length !== batch * channels * height * width) {
       throw new VedError('INVALID_INPUT', `pixel_values holds ${pixelValues.data.length} values, expected ${batch * channels * height * width}.`);
     }
-    const out = await this.encoderSession.run({
+    const session = interpolate ? await this.encoderForAnySize() : this.encoderSession;
+    const out = await session.run({
       pixel_values: this.runtime.tensor('float32', pixelValues.data, pixelValues.dims),
     });
     const { layers } = this.parts.decoder.cacheLayout(this.parts.decoderConfig);
@@ -158,6 +175,14 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       values.push(out[crossValueName(i)]!);
     }
     return new OrtEncodedImages(batch, out.last_hidden_state!, keys, values);
+  }
+
+  private encoderForAnySize(): Promise<InferenceSession> {
+    this.dynamicEncoder ??= (async () => {
+      const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32');
+      return createSession(this.runtime, built, this.loadOptions.sessionOptions);
+    })();
+    return this.dynamicEncoder;
   }
 
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession {
@@ -179,8 +204,13 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   }
 
   /** Teacher-forced logits [B, T, V] for `decoderInputIds` (one pass, empty cache). */
-  async logits(pixelValues: PixelBatch, decoderInputIds: readonly (readonly number[])[], attentionMask?: readonly (readonly number[])[]): Promise<StepLogits> {
-    const encoded = await this.encode(pixelValues);
+  async logits(
+    pixelValues: PixelBatch,
+    decoderInputIds: readonly (readonly number[])[],
+    attentionMask?: readonly (readonly number[])[],
+    options: EncodeOptions = {},
+  ): Promise<StepLogits> {
+    const encoded = await this.encode(pixelValues, options);
     const session = this.startDecoding(encoded, decoderInputIds.map((_, i) => i));
     try {
       return await session.step(decoderInputIds, { allPositions: true, ...(attentionMask ? { attentionMask } : {}) });
@@ -212,7 +242,9 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     if (decoderInputIds.length !== inputs.pixelValues.dims[0]) {
       throw new VedError('INVALID_INPUT', `Got ${decoderInputIds.length} label rows for ${inputs.pixelValues.dims[0]} images.`);
     }
-    const logits = await this.logits(inputs.pixelValues, decoderInputIds, inputs.decoderAttentionMask);
+    const logits = await this.logits(inputs.pixelValues, decoderInputIds, inputs.decoderAttentionMask, {
+      ...(inputs.interpolatePosEncoding ? { interpolatePosEncoding: true } : {}),
+    });
     return inputs.labels === undefined ? { logits } : { loss: crossEntropyLoss(logits, inputs.labels), logits };
   }
 
@@ -250,7 +282,8 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.encoderSession.release(), this.decoderSession.release()]);
+    const dynamic = this.dynamicEncoder;
+    await Promise.all([this.encoderSession.release(), this.decoderSession.release(), dynamic?.then((s) => s.release())]);
   }
 }
 

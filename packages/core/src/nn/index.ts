@@ -3,3 +3,4 @@ export { quantizedMatMul, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_E
 export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
 export { splitHeads, mergeHeads, scaledDotProductAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
 export type { AttentionOptions } from './attention.js';
+export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';

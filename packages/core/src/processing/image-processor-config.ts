@@ -34,6 +34,18 @@ export interface ImageProcessorConfig {
   /** One value per channel, or one value for all channels. */
   imageMean: number | number[] | null;
   imageStd: number | number[] | null;
+  /** Present for `DonutImageProcessor`, whose pipeline differs (see `donut.ts`). */
+  donut?: DonutOptions;
+}
+
+/** `DonutImageProcessor`'s own steps (all need a `{height, width}` size). */
+export interface DonutOptions {
+  /** `do_align_long_axis`: rotate 90° clockwise to the target's orientation (default false). */
+  doAlignLongAxis: boolean;
+  /** `do_thumbnail`: shrink to fit the target, aspect ratio kept (default true). */
+  doThumbnail: boolean;
+  /** `do_pad`: zero-pad to the target, centred (default true). */
+  doPad: boolean;
 }
 
 export interface ParseImageProcessorConfigOptions {
@@ -82,6 +94,22 @@ const builtinDefaults = new Map<string, Readonly<Record<string, unknown>>>([
       do_normalize: true,
     },
   ],
+  // models/donut/image_processing_pil_donut.py: resize the shortest edge to min(height, width), thumbnail, pad.
+  [
+    'DonutImageProcessor',
+    {
+      resample: 2,
+      image_mean: IMAGENET_STANDARD_MEAN,
+      image_std: IMAGENET_STANDARD_STD,
+      size: { height: 2560, width: 1920 },
+      do_resize: true,
+      do_rescale: true,
+      do_normalize: true,
+      do_thumbnail: true,
+      do_align_long_axis: false,
+      do_pad: true,
+    },
+  ],
   // models/beit/image_processing_pil_beit.py (do_reduce_labels concerns segmentation maps only)
   [
     'BeitImageProcessor',
@@ -101,6 +129,9 @@ const builtinDefaults = new Map<string, Readonly<Record<string, unknown>>>([
 ]);
 
 const registered = new Map(builtinDefaults);
+
+/** Processor classes that run Donut's pipeline rather than the standard one. */
+const DONUT_PIPELINE = new Set(['DonutImageProcessor']);
 
 /**
  * Makes a processor class that uses the standard pipeline (convert → resize →
@@ -211,7 +242,10 @@ export function parseImageProcessorConfig(json: unknown, options: ParseImageProc
   }
   const raw = json as Record<string, unknown>;
   const type = resolveType(raw, where, options.fallbackType);
-  const r = new FieldReader({ ...BASE_DEFAULTS, ...registered.get(type), ...raw }, where);
+  const donut = DONUT_PIPELINE.has(type);
+  // DonutImageProcessor.__init__ reads a list `size` as [width, height] (the old hub files say [1920, 2560]).
+  const own = donut && Array.isArray(raw.size) ? { ...raw, size: [...(raw.size as unknown[])].reverse() } : raw;
+  const r = new FieldReader({ ...BASE_DEFAULTS, ...registered.get(type), ...own }, where);
 
   // An explicit null is None, which get_size_dict treats as false.
   const defaultToSquare = r.flag('default_to_square');
@@ -230,5 +264,6 @@ export function parseImageProcessorConfig(json: unknown, options: ParseImageProc
     doNormalize: r.flag('do_normalize'),
     imageMean: r.numberOrList('image_mean'),
     imageStd: r.numberOrList('image_std'),
+    ...(donut ? { donut: { doAlignLongAxis: r.flag('do_align_long_axis'), doThumbnail: r.flag('do_thumbnail'), doPad: r.flag('do_pad') } } : {}),
   };
 }

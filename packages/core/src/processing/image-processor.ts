@@ -1,7 +1,7 @@
 /**
  * The image processor: RawImages → `pixel_values` [B, C, H, W] float32, equal
  * to what transformers 5.18's PIL backend (`PilBackend._preprocess`,
- * image_processing_backends.py) returns for ViT, DeiT and BEiT processors.
+ * image_processing_backends.py) returns for ViT, DeiT, BEiT and Donut processors.
  *
  * Per image, in order (hf-ved-spec §5.1):
  * 1. `do_convert_rgb`: L/LA/RGBA → RGB (`Image.convert('RGB')`).
@@ -11,11 +11,19 @@
  * 5. `do_normalize`: `(x - float32(mean)) / float32(std)` in float32.
  * Steps 4–5 depend only on the uint8 value and the channel, so they run as
  * one 256-entry lookup table per channel.
+ *
+ * `DonutImageProcessor` (hf-ved-spec §5.1 Donut) runs, after step 1:
+ * `do_align_long_axis` (rotate), `do_resize` (shortest edge to
+ * min(height, width) of `size`), `do_thumbnail` (shrink to fit, same filter
+ * but BICUBIC when it is unset or NEAREST: Python's `resample or BICUBIC`),
+ * `do_pad` (centred, zeros), then center crop, rescale and normalise.
  */
 import { VedError } from '../errors.js';
 import { centerCrop } from './center-crop.js';
+import { alignLongAxis, padCentered, thumbnailSize } from './donut.js';
 import { parseImageProcessorConfig, type ImageProcessorConfig, type ParseImageProcessorConfigOptions } from './image-processor-config.js';
 import { pilResize } from './pil-resize.js';
+import { PilResample } from './resample.js';
 import { assertRawImage, convertToRgb, pilMode, type RawImage } from './raw-image.js';
 import { resizeOutputSize } from './size.js';
 
@@ -44,10 +52,18 @@ export class ImageProcessor {
     }
     if (c.doResize) {
       if (c.size === null || c.resample === null) fail('"size" and "resample" must be set when "do_resize" is true.');
-      else {
+      else if (c.donut !== undefined) {
+        // Donut's steps read size.height / size.width.
+      } else {
         const s = c.size;
         const usable = s.shortest_edge !== undefined || (s.max_height !== undefined && s.max_width !== undefined) || (s.height !== undefined && s.width !== undefined);
         if (!usable) fail(`"size" ${JSON.stringify(s)} cannot drive a resize; it must contain {height, width}, {max_height, max_width}, {shortest_edge} or {shortest_edge, longest_edge}.`);
+      }
+    }
+    const d = c.donut;
+    if (d !== undefined && (c.doResize || d.doAlignLongAxis || d.doThumbnail || d.doPad)) {
+      if (c.size?.height === undefined || c.size.width === undefined) {
+        fail(`"size" must have "height" and "width" for Donut's resize, thumbnail, rotation and padding, got ${JSON.stringify(c.size)}.`);
       }
     }
     this.config = { ...config };
@@ -67,6 +83,7 @@ export class ImageProcessor {
     const c = this.config;
     let img = image;
     if (c.doConvertRgb) img = convertToRgb(img);
+    if (c.donut !== undefined) return this.prepareDonut(img);
     if (c.doResize && c.size !== null && c.resample !== null) {
       const [h, w] = resizeOutputSize(c.size, img.height, img.width);
       img = pilResize(img, w, h, c.resample);
@@ -74,6 +91,27 @@ export class ImageProcessor {
     if (c.doCenterCrop && c.cropSize !== null) {
       img = centerCrop(img, c.cropSize.height!, c.cropSize.width!);
     }
+    return img;
+  }
+
+  /** `DonutImageProcessorPil._preprocess` up to the center crop (the constructor checked `size`). */
+  private prepareDonut(image: RawImage): RawImage {
+    const c = this.config;
+    const d = c.donut!;
+    const target = c.size as { height: number; width: number };
+    let img = image;
+    if (d.doAlignLongAxis) img = alignLongAxis(img, target.height, target.width);
+    if (c.doResize && c.resample !== null) {
+      const [h, w] = resizeOutputSize({ shortest_edge: Math.min(target.height, target.width) }, img.height, img.width);
+      img = pilResize(img, w, h, c.resample);
+    }
+    if (d.doThumbnail) {
+      const size = thumbnailSize(img.height, img.width, target.height, target.width);
+      // `resample or BICUBIC`: NEAREST (0) is falsy too.
+      if (size !== undefined) img = pilResize(img, size[1], size[0], c.resample || PilResample.BICUBIC);
+    }
+    if (d.doPad) img = padCentered(img, target.height, target.width);
+    if (c.doCenterCrop && c.cropSize !== null) img = centerCrop(img, c.cropSize.height!, c.cropSize.width!);
     return img;
   }
 

@@ -1,6 +1,12 @@
 /**
  * The text side: `tokenizer.json` through `@huggingface/tokenizers`, with the
  * batch API of transformers (`batchDecode(ids, {skipSpecialTokens})`).
+ *
+ * Decoding follows transformers 5.18's `TokenizersBackend._decode` where the
+ * JS library differs: `clean_up_tokenization_spaces` defaults to false (the JS
+ * library defaults to true), and clean-up is skipped for BPE models (it would
+ * strip real spaces before punctuation) unless the config sets
+ * `clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output`.
  */
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { VedError } from '../errors.js';
@@ -13,13 +19,22 @@ export interface DecodeOptions {
 }
 
 export class Tokenizer {
-  private constructor(private readonly inner: HfTokenizer) {}
+  private constructor(
+    private readonly inner: HfTokenizer,
+    /** `clean_up_tokenization_spaces` of tokenizer_config.json (Python's default: false). */
+    private readonly cleanUpDefault: boolean,
+    /** Clean-up is never applied (a BPE model, as in Python 5.18). */
+    private readonly cleanUpDisabled: boolean,
+  ) {}
 
   static fromJson(tokenizerJson: unknown, tokenizerConfig: unknown = {}, where = 'tokenizer.json'): Tokenizer {
     if (!isRecord(tokenizerJson) || !isRecord(tokenizerJson.model)) {
       throw new VedError('INVALID_CONFIG', `${where} is not a tokenizers JSON file (no "model" object).`);
     }
-    return new Tokenizer(new HfTokenizer(tokenizerJson, isRecord(tokenizerConfig) ? tokenizerConfig : {}));
+    const config = isRecord(tokenizerConfig) ? tokenizerConfig : {};
+    const isBpe = tokenizerJson.model.type === 'BPE';
+    const forceBpe = config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output === true;
+    return new Tokenizer(new HfTokenizer(tokenizerJson, config), config.clean_up_tokenization_spaces === true, isBpe && !forceBpe);
   }
 
   /** Loads `tokenizer.json` (+ `tokenizer_config.json` when present), or undefined when the checkpoint has none. */
@@ -37,10 +52,8 @@ export class Tokenizer {
   decode(ids: readonly number[], { skipSpecialTokens = false, cleanUpTokenizationSpaces }: DecodeOptions = {}): string {
     // Python returns "" for an empty sequence; the JS tokenizer throws.
     if (ids.length === 0) return '';
-    return this.inner.decode([...ids], {
-      skip_special_tokens: skipSpecialTokens,
-      ...(cleanUpTokenizationSpaces === undefined ? {} : { clean_up_tokenization_spaces: cleanUpTokenizationSpaces }),
-    });
+    const cleanUp = !this.cleanUpDisabled && (cleanUpTokenizationSpaces ?? this.cleanUpDefault);
+    return this.inner.decode([...ids], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: cleanUp });
   }
 
   batchDecode(batch: readonly (readonly number[])[], options: DecodeOptions = {}): string[] {

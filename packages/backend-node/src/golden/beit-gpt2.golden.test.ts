@@ -1,0 +1,126 @@
+/**
+ * Golden tests of BEiT + GPT-2 against Python transformers (fixtures made by
+ * tools/reference/make_encoder_fixtures.py): the weight list with its init
+ * rules, encoder output and first-step logits within 1e-4, greedy and beam ids
+ * identical, pixel_values from the image files within 1e-5. Fixture a has a
+ * non-square patch grid (the bias-table resize of transformers is not the
+ * identity there), per-layer relative bias, layer scale and mean pooling;
+ * fixture b a shared bias, absolute positions and a final layer norm. BEiT
+ * follows the input size as Python does, checked at other image sizes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import {
+  VisionEncoderDecoderConfig,
+  VisionEncoderDecoderModel,
+  WeightBinder,
+  buildEncoderGraph,
+  compose,
+  createSession,
+  loadWeights,
+  readJson,
+  type PixelBatch,
+} from '@ved/core';
+import { generate, modelGenerationConfig } from '@ved/generation';
+import '../register-builtins.js';
+import { DirectoryFiles } from '../directory-files.js';
+import { nodeRuntime } from '../runtime.js';
+import { REPO_ROOT, compareWeightSpecs, loadEncoderReference, maxAbsDiff, type EncoderReference } from '../test-utils/fixtures.js';
+
+/** Measured max abs differences, printed at the end for the record. */
+const diffs: string[] = [];
+afterAll(() => console.log(`max abs diff vs Python:\n${diffs.join('\n')}`));
+
+for (const name of ['beit-gpt2-a', 'beit-gpt2-b']) {
+  describe(name, () => {
+    const ref: EncoderReference = loadEncoderReference(name);
+    let model: VisionEncoderDecoderModel;
+    let pixelValues: PixelBatch;
+
+    beforeAll(async () => {
+      model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);
+      const info = ref.tensors.info('pixel_values');
+      pixelValues = { data: ref.tensors.getFloat32('pixel_values'), dims: info.shape as PixelBatch['dims'] };
+    });
+    afterAll(() => model?.dispose());
+
+    it('weights(): the names, shapes and init rules of Python\'s encoder', () => {
+      const { encoder, encoderConfig } = model.parts;
+      expect(compareWeightSpecs(encoder.weights(encoderConfig), ref.weights)).toEqual([]);
+    });
+
+    it('encoder last_hidden_state within 1e-4', async () => {
+      const encoded = await model.encode(pixelValues);
+      expect(encoded.lastHiddenState.dims).toEqual(ref.tensors.info('encoder_last_hidden_state').shape);
+      const diff = maxAbsDiff(encoded.lastHiddenState.data as Float32Array, ref.tensors.getFloat32('encoder_last_hidden_state'));
+      diffs.push(`  ${name} encoder_last_hidden_state: ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+    });
+
+    it('first-step logits within 1e-4', async () => {
+      const start = ref.json.greedy.sequences.map((row) => [row[0]!]);
+      const logits = await model.logits(pixelValues, start);
+      const diff = maxAbsDiff(logits.data, ref.tensors.getFloat32('first_step_logits'));
+      diffs.push(`  ${name} first_step_logits: ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+    });
+
+    it('greedy ids identical to Python', async () => {
+      const out = await generate(
+        model,
+        { pixelValues, modelGenerationConfig: modelGenerationConfig(model.config.raw, model.generationConfigJson) },
+        { maxNewTokens: ref.json.greedy.max_new_tokens },
+      );
+      expect(out.sequences).toEqual(ref.json.greedy.sequences);
+    });
+
+    it('beam search (3 beams) ids identical to Python', async () => {
+      const out = await generate(
+        model,
+        { pixelValues, modelGenerationConfig: modelGenerationConfig(model.config.raw, model.generationConfigJson) },
+        { numBeams: ref.json.beam.num_beams, maxNewTokens: ref.json.beam.max_new_tokens },
+      );
+      expect(out.sequences).toEqual(ref.json.beam.sequences);
+    });
+
+    it('pipeline: pixel_values from the image files within 1e-5, same ids and text', async () => {
+      const { ImageToText } = await import('../pipeline.js');
+      const pipe = await ImageToText.fromPretrained(ref.dir);
+      try {
+        const images = ref.json.images.map((p) => join(REPO_ROOT, p));
+        const pv = await pipe.preprocess(images);
+        expect(pv.dims).toEqual(pixelValues.dims);
+        const diff = maxAbsDiff(pv.data, pixelValues.data);
+        diffs.push(`  ${name} pixel_values: ${diff.toExponential(2)}`);
+        expect(diff).toBeLessThan(1e-5);
+        const result = await pipe.generate(images, { maxNewTokens: ref.json.greedy.max_new_tokens });
+        expect(result.sequences).toEqual(ref.json.greedy.sequences);
+        expect(result.texts).toEqual(ref.json.greedy_text);
+      } finally {
+        await pipe.dispose();
+      }
+    });
+
+    const cases = ref.json.interpolate_pos_encoding;
+    if (cases.length > 0) it(`other image sizes (interpolate_pos_encoding): encoder output at ${cases.map((c) => `${c.height}x${c.width}`).join(', ')} within 1e-4`, async () => {
+      const files = new DirectoryFiles(ref.dir);
+      const config = new VisionEncoderDecoderConfig((await readJson(files, 'config.json')) as Record<string, unknown>, `${ref.dir}/config.json`);
+      const parts = await compose(config);
+      const built = buildEncoderGraph(parts, new WeightBinder(await loadWeights(files)), { interpolatePosEncoding: true });
+      const session = await createSession(nodeRuntime, built);
+      try {
+        for (const c of cases) {
+          const info = ref.tensors.info(c.pixel_values);
+          const out = await session.run({ pixel_values: nodeRuntime.tensor('float32', ref.tensors.getFloat32(c.pixel_values), info.shape) });
+          const hidden = out.last_hidden_state!;
+          expect(hidden.dims, `${c.height}x${c.width}`).toEqual(c.shape);
+          const diff = maxAbsDiff(hidden.data as Float32Array, ref.tensors.getFloat32(c.last_hidden_state));
+          diffs.push(`  ${name} ${c.height}x${c.width} last_hidden_state: ${diff.toExponential(2)}`);
+          expect(diff, `${c.height}x${c.width}`).toBeLessThan(1e-4);
+        }
+      } finally {
+        await session.release();
+      }
+    });
+  });
+}

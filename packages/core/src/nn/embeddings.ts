@@ -1,0 +1,46 @@
+/**
+ * Token and position embeddings shared by the text decoders: the two position
+ * schemes of transformers (sequential `past + arange(T)`, and fairseq's
+ * padding-aware `make_positions` used by RoBERTa and TrOCR's sinusoidal
+ * table), and the initialisation of `nn.Embedding(padding_idx=…)`.
+ */
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+import type { InitRule } from '../weights/weight-binder.js';
+
+/**
+ * Positions `past + offset + arange(T)`, int64 [T] (GPT-2, BERT; BART and
+ * TrOCR's learned table with `offset` 2).
+ */
+export function sequentialPositionIds(g: GraphBuilder, pastLength: string, queryLength: string, offset = 0): string {
+  const start = offset === 0 ? pastLength : g.op('Add', [pastLength, g.constInt(offset, [])]);
+  return g.op('Range', [start, g.op('Add', [start, queryLength]), g.constInt(1, [])]);
+}
+
+/**
+ * Padding-aware positions, int64 [B, T]:
+ * `(cumsum(ids != pad) + past) * (ids != pad) + pad`, so real tokens count
+ * from `pad + 1` and pad tokens sit at `pad`. As in transformers with a cache,
+ * only the new tokens are counted (a pad token earlier in the cache does not
+ * shift later positions), which is what `create_position_ids_from_input_ids`
+ * computes with `past_key_values_length`.
+ */
+export function paddingAwarePositionIds(g: GraphBuilder, inputIds: string, paddingIdx: number, pastLength: string): string {
+  const notPad = g.op('Cast', [g.op('Not', [g.op('Equal', [inputIds, g.constInt(paddingIdx, [])])])], { to: 7 }); // int64
+  const counted = g.op('Add', [g.op('CumSum', [notPad, g.constInt(1, [])]), pastLength]);
+  return g.op('Add', [g.op('Mul', [counted, notPad]), g.constInt(paddingIdx, [])]);
+}
+
+/**
+ * `nn.Embedding(rows, dim, padding_idx)` as `_init_weights` leaves it:
+ * N(0, std) everywhere, the padding row zeroed.
+ */
+export function embeddingInit(std: number, paddingIdx: number | undefined, dim: number): InitRule {
+  if (paddingIdx === undefined) return { kind: 'normal', std };
+  return {
+    kind: 'custom',
+    fill: (data, rng) => {
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+      data.fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * `BartConfig` / `MBartConfig` fields the decoder uses, with the defaults of
+ * transformers' `configuration_bart.py` / `configuration_mbart.py` (5.18; the
+ * decoder fields and their defaults are the same in both). Fairseq-era fields
+ * such as `normalize_before` or `add_final_layer_norm` are ignored, as in 5.18:
+ * the architecture follows `model_type`.
+ */
+import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+
+export interface BartConfig {
+  vocabSize: number;
+  dModel: number;
+  decoderLayers: number;
+  decoderAttentionHeads: number;
+  decoderFfnDim: number;
+  activationFunction: string;
+  maxPositionEmbeddings: number;
+  initStd: number;
+  scaleEmbedding: boolean;
+  /** `padding_idx` of `embed_tokens` (its row is zero at initialisation). */
+  padTokenId: number | undefined;
+  tieWordEmbeddings: boolean;
+}
+
+export function parseBartConfig(raw: RawConfig, where: string): BartConfig {
+  const r = new ConfigReader(raw, where);
+  const config: BartConfig = {
+    vocabSize: r.int('vocab_size', 50265, 1),
+    // `hidden_size` is an alias of d_model (attribute_map).
+    dModel: r.int('d_model', r.int('hidden_size', 1024, 1), 1),
+    decoderLayers: r.int('decoder_layers', 12, 0),
+    decoderAttentionHeads: r.int('decoder_attention_heads', 16, 1),
+    decoderFfnDim: r.int('decoder_ffn_dim', 4096, 1),
+    activationFunction: r.string('activation_function', 'gelu'),
+    maxPositionEmbeddings: r.int('max_position_embeddings', 1024, 1),
+    initStd: r.float('init_std', 0.02),
+    scaleEmbedding: r.bool('scale_embedding', false),
+    padTokenId: raw.pad_token_id === null ? undefined : r.int('pad_token_id', 1, 0),
+    tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+  };
+  if (config.dModel % config.decoderAttentionHeads !== 0) {
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${where}: "d_model" (${config.dModel}) must be a multiple of "decoder_attention_heads" (${config.decoderAttentionHeads}).`,
+    );
+  }
+  return config;
+}

@@ -1,0 +1,57 @@
+/**
+ * `RobertaConfig` / `XLMRobertaConfig` fields the decoder uses, with the
+ * defaults of transformers' `configuration_roberta.py` and
+ * `configuration_xlm_roberta.py` (5.18): identical except `vocab_size`.
+ */
+import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+
+export interface RobertaConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  hiddenAct: string;
+  maxPositionEmbeddings: number;
+  typeVocabSize: number;
+  initializerRange: number;
+  layerNormEps: number;
+  /** `padding_idx` of the word and position embeddings; positions count from `padTokenId + 1`. */
+  padTokenId: number;
+  isDecoder: boolean;
+  addCrossAttention: boolean;
+  tieWordEmbeddings: boolean;
+}
+
+export function parseRobertaConfig(raw: RawConfig, where: string, defaultVocabSize: number): RobertaConfig {
+  const r = new ConfigReader(raw, where);
+  const config: RobertaConfig = {
+    vocabSize: r.int('vocab_size', defaultVocabSize, 1),
+    hiddenSize: r.int('hidden_size', 768, 1),
+    numHiddenLayers: r.int('num_hidden_layers', 12, 0),
+    numAttentionHeads: r.int('num_attention_heads', 12, 1),
+    intermediateSize: r.int('intermediate_size', 3072, 1),
+    hiddenAct: r.string('hidden_act', 'gelu'),
+    maxPositionEmbeddings: r.int('max_position_embeddings', 512, 1),
+    typeVocabSize: r.int('type_vocab_size', 2, 1),
+    initializerRange: r.float('initializer_range', 0.02),
+    layerNormEps: r.float('layer_norm_eps', 1e-12),
+    padTokenId: r.int('pad_token_id', 1, 0),
+    isDecoder: r.bool('is_decoder', false),
+    addCrossAttention: r.bool('add_cross_attention', false),
+    tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+  };
+  if (config.hiddenSize % config.numAttentionHeads !== 0) {
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${where}: "hidden_size" (${config.hiddenSize}) must be a multiple of "num_attention_heads" (${config.numAttentionHeads}).`,
+    );
+  }
+  if (config.padTokenId >= config.maxPositionEmbeddings) {
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${where}: "pad_token_id" (${config.padTokenId}) must be below "max_position_embeddings" (${config.maxPositionEmbeddings}): it is also the padding row of the position embeddings.`,
+    );
+  }
+  return config;
+}

@@ -1,0 +1,178 @@
+/**
+ * TrOCR's decoder (Li et al., 2021, https://arxiv.org/abs/2109.10282) as the
+ * decoder of a VisionEncoderDecoder: `TrOCRForCausalLM`. Mirrors transformers'
+ * `modeling_trocr.py`: `embed_tokens[ids] * (sqrt(d_model) if scale_embedding)`
+ * plus learned positions (`past + arange(T)`, offset 2) or sinusoidal,
+ * padding-aware ones; an optional `layernorm_embedding`; BART's post-LN layers
+ * (eps 1e-5) whose `encoder_attn` keys/values are projected from
+ * `cross_attention_hidden_size` (the encoder width, so no `enc_to_dec_proj` is
+ * needed); the head `output_projection`, tied to `embed_tokens`, no bias.
+ */
+import {
+  BuildContext,
+  activation,
+  appendToCache,
+  causalMask,
+  embeddingInit,
+  layerNorm,
+  linear,
+  lmHead,
+  mergeHeads,
+  paddingAwarePositionIds,
+  scaledDotProductAttention,
+  sequentialPositionIds,
+  splitHeads,
+  type DecoderPlugin,
+  type DecoderStepIO,
+  type DecoderStepOutputs,
+  type WeightSpec,
+} from '@ved/core';
+import { parseTrOCRConfig, type TrOCRConfig } from './config.js';
+import { sinusoidalPositionEmbedding } from './sinusoidal.js';
+
+/**
+ * Where `TrOCRForCausalLM` checkpoints keep their tensors: the decoder under
+ * `model.decoder.`, the head under `output_projection.`.
+ */
+export const TROCR_CAUSAL_LM_PREFIXES = { base: 'model.decoder.', head: 'output_projection.' } as const;
+
+/** `nn.LayerNorm(d_model)` everywhere: torch's default eps. */
+const LN_EPS = 1e-5;
+/** TrOCRLearnedPositionalEmbedding looks positions up at `position + 2`. */
+const POSITION_OFFSET = 2;
+
+const headDim = (c: TrOCRConfig) => c.dModel / c.decoderAttentionHeads;
+const crossWidth = (c: TrOCRConfig) => c.crossAttentionHiddenSize ?? c.dModel;
+
+function layer(ctx: BuildContext, c: TrOCRConfig, i: number, x: string, io: DecoderStepIO, mask: string) {
+  const { g } = ctx;
+  const D = c.dModel;
+  const d = headDim(c);
+  // TrOCRAttention scales q before q·k; the same product up to rounding.
+  const scale = 1 / Math.sqrt(d);
+  const heads = (t: string) => splitHeads(g, t, c.decoderAttentionHeads, d);
+
+  const sa = ctx.at('self_attn');
+  const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'k_proj', D, D)));
+  const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'v_proj', D, D)));
+  let h = scaledDotProductAttention(g, heads(linear(sa, x, 'q_proj', D, D)), keys, values, { scale, mask });
+  x = layerNorm(ctx, g.op('Add', [x, linear(sa, mergeHeads(g, h, D), 'out_proj', D, D)]), 'self_attn_layer_norm', D, LN_EPS);
+
+  const ca = ctx.at('encoder_attn');
+  h = scaledDotProductAttention(g, heads(linear(ca, x, 'q_proj', D, D)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
+  x = layerNorm(ctx, g.op('Add', [x, linear(ca, mergeHeads(g, h, D), 'out_proj', D, D)]), 'encoder_attn_layer_norm', D, LN_EPS);
+
+  h = activation(g, linear(ctx, x, 'fc1', D, c.decoderFfnDim), c.activationFunction, 'activation_function');
+  x = layerNorm(ctx, g.op('Add', [x, linear(ctx, h, 'fc2', c.decoderFfnDim, D)]), 'final_layer_norm', D, LN_EPS);
+  return { x, key: keys, value: values };
+}
+
+function positionEmbeddings(dec: BuildContext, c: TrOCRConfig, io: DecoderStepIO): string {
+  const { g } = dec;
+  if (c.useLearnedPositionEmbeddings) {
+    const table = dec.weight('embed_positions.weight', [c.maxPositionEmbeddings + POSITION_OFFSET, c.dModel]);
+    return g.op('Gather', [table, sequentialPositionIds(g, io.pastLength, io.queryLength, POSITION_OFFSET)]);
+  }
+  return sinusoidalPositionEmbedding(g, paddingAwarePositionIds(g, io.inputIds, c.padTokenId, io.pastLength), c.dModel, c.padTokenId);
+}
+
+function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): DecoderStepOutputs {
+  const { g } = ctx;
+  const D = c.dModel;
+  const dec = ctx.at('model.decoder');
+  const tokens = dec.weight('embed_tokens.weight', [c.vocabSize, D]);
+  let embedded = g.op('Gather', [tokens, io.inputIds]);
+  if (c.scaleEmbedding) embedded = g.op('Mul', [embedded, g.constFloat(Math.sqrt(D))]);
+  let x = g.op('Add', [embedded, positionEmbeddings(dec, c, io)]);
+  if (c.layernormEmbedding) x = layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS);
+
+  const mask = causalMask(g, io.pastLength, io.queryLength, io.attentionMask);
+  const presentKeys: string[] = [];
+  const presentValues: string[] = [];
+  for (let i = 0; i < c.decoderLayers; i++) {
+    const out = g.scope(`layer${i}`, () => layer(dec.at(`layers.${i}`), c, i, x, io, mask));
+    x = out.x;
+    presentKeys.push(out.key);
+    presentValues.push(out.value);
+  }
+
+  // Tied head (spec §2.5): an explicit output_projection.weight in the checkpoint wins.
+  const logits =
+    ctx.has('output_projection.weight') || !c.tieWordEmbeddings
+      ? lmHead(ctx, x, 'output_projection.weight', c.vocabSize, D)
+      : lmHead(dec, x, 'embed_tokens.weight', c.vocabSize, D);
+  return { logits, presentKeys, presentValues };
+}
+
+function buildCrossKeyValues(ctx: BuildContext, c: TrOCRConfig, encoderHidden: string) {
+  const D = c.dModel;
+  const W = crossWidth(c);
+  const out: Array<{ key: string; value: string }> = [];
+  for (let i = 0; i < c.decoderLayers; i++) {
+    const ca = ctx.at(`model.decoder.layers.${i}.encoder_attn`);
+    out.push({
+      key: splitHeads(ctx.g, linear(ca, encoderHidden, 'k_proj', W, D), c.decoderAttentionHeads, headDim(c)),
+      value: splitHeads(ctx.g, linear(ca, encoderHidden, 'v_proj', W, D), c.decoderAttentionHeads, headDim(c)),
+    });
+  }
+  return out;
+}
+
+/**
+ * Every weight of `TrOCRForCausalLM`, initialised as
+ * `PreTrainedModel._init_weights` does with `init_std` (TrOCRForCausalLM sets
+ * `is_decoder`, so `encoder_attn` always exists).
+ */
+function weights(c: TrOCRConfig): WeightSpec[] {
+  const D = c.dModel;
+  const W = crossWidth(c);
+  const normal = { kind: 'normal', std: c.initStd } as const;
+  const zeros = { kind: 'zeros' } as const;
+  const ones = { kind: 'ones' } as const;
+  const lin = (name: string, inF: number, outF: number): WeightSpec[] => [
+    { name: `${name}.weight`, shape: [outF, inF], init: normal },
+    { name: `${name}.bias`, shape: [outF], init: zeros },
+  ];
+  const ln = (name: string): WeightSpec[] => [
+    { name: `${name}.weight`, shape: [D], init: ones },
+    { name: `${name}.bias`, shape: [D], init: zeros },
+  ];
+  const m = 'model.decoder';
+  const specs: WeightSpec[] = [{ name: `${m}.embed_tokens.weight`, shape: [c.vocabSize, D], init: embeddingInit(c.initStd, c.padTokenId, D) }];
+  // The sinusoidal table is computed, not stored.
+  if (c.useLearnedPositionEmbeddings) specs.push({ name: `${m}.embed_positions.weight`, shape: [c.maxPositionEmbeddings + POSITION_OFFSET, D], init: normal });
+  if (c.layernormEmbedding) specs.push(...ln(`${m}.layernorm_embedding`));
+  for (let i = 0; i < c.decoderLayers; i++) {
+    const p = `${m}.layers.${i}`;
+    specs.push(
+      ...lin(`${p}.self_attn.k_proj`, D, D),
+      ...lin(`${p}.self_attn.v_proj`, D, D),
+      ...lin(`${p}.self_attn.q_proj`, D, D),
+      ...lin(`${p}.self_attn.out_proj`, D, D),
+      ...ln(`${p}.self_attn_layer_norm`),
+      ...lin(`${p}.encoder_attn.k_proj`, W, D),
+      ...lin(`${p}.encoder_attn.v_proj`, W, D),
+      ...lin(`${p}.encoder_attn.q_proj`, D, D),
+      ...lin(`${p}.encoder_attn.out_proj`, D, D),
+      ...ln(`${p}.encoder_attn_layer_norm`),
+      ...lin(`${p}.fc1`, D, c.decoderFfnDim),
+      ...lin(`${p}.fc2`, c.decoderFfnDim, D),
+      ...ln(`${p}.final_layer_norm`),
+    );
+  }
+  // Tied: output_projection.weight is embed_tokens, not saved.
+  if (!c.tieWordEmbeddings) specs.push({ name: 'output_projection.weight', shape: [c.vocabSize, D], init: normal });
+  return specs;
+}
+
+export const trocrDecoder: DecoderPlugin<TrOCRConfig> = {
+  modelType: 'trocr',
+  parseConfig: parseTrOCRConfig,
+  hiddenSize: (c) => c.dModel,
+  vocabSize: (c) => c.vocabSize,
+  crossAttentionInputSize: (c) => c.crossAttentionHiddenSize,
+  cacheLayout: (c) => ({ layers: c.decoderLayers, heads: c.decoderAttentionHeads, headDim: headDim(c) }),
+  weights,
+  buildCrossKeyValues,
+  buildStep,
+};

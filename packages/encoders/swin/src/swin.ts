@@ -1,0 +1,264 @@
+/**
+ * Swin Transformer (Liu et al., "Swin Transformer: Hierarchical Vision
+ * Transformer using Shifted Windows", arXiv:2103.14030) as
+ * `VisionEncoderDecoderModel` uses it: `SwinModel`, and Donut's `DonutSwinModel`
+ * (Kim et al., arXiv:2111.15664), which is the same network without the final
+ * layer norm. Mirrors transformers' `modeling_swin.py` / `modeling_donut_swin.py`;
+ * weight names are the checkpoint's (legacy names, as `save_pretrained` writes them).
+ *
+ * The graph is built for the config's `image_size`: every padding, window count
+ * and shift mask is known when it is built (the Donut processor always pads
+ * to that size).
+ */
+import {
+  BuildContext,
+  VedError,
+  activation,
+  layerNorm,
+  linear,
+  mergeHeads,
+  splitHeads,
+  type EncoderBuildOptions,
+  type EncoderPlugin,
+  type GraphBuilder,
+  type WeightSpec,
+} from '@ved/core';
+import { mlpHidden, parseSwinConfig, patchGrid, stageLayout, swinHiddenSize, type SwinConfig, type SwinStage, type SwinVariant } from './config.js';
+
+/** transformers' patch embedding and patch merging layer norms use the nn.LayerNorm default, whatever `layer_norm_eps` says. */
+const FIXED_EPS = 1e-5;
+
+/** Relative position index of a `ws` x `ws` window: `(dy + ws-1) * (2ws-1) + dx + ws-1`, row-major, [ws², ws²]. */
+export function relativePositionIndex(ws: number): number[] {
+  const out: number[] = [];
+  for (let a = 0; a < ws * ws; a++) {
+    for (let b = 0; b < ws * ws; b++) {
+      const dy = Math.floor(a / ws) - Math.floor(b / ws);
+      const dx = (a % ws) - (b % ws);
+      out.push((dy + ws - 1) * (2 * ws - 1) + dx + ws - 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Region ids of the shifted-window mask (`SwinLayer.get_attn_mask`), per window
+ * and position in it: [nW * ws²]. On the padded grid each axis has regions
+ * `[0, L-ws)`, `[L-ws, L-shift)`, `[L-shift, L)`; the id is `3*h_region + w_region`.
+ */
+export function shiftRegions(height: number, width: number, ws: number, shift: number): number[] {
+  const region = (i: number, len: number) => (i >= len - ws ? 1 : 0) + (i >= len - shift ? 1 : 0);
+  const out: number[] = [];
+  for (let wy = 0; wy < height / ws; wy++) {
+    for (let wx = 0; wx < width / ws; wx++) {
+      for (let y = 0; y < ws; y++) {
+        for (let x = 0; x < ws; x++) out.push(3 * region(wy * ws + y, height) + region(wx * ws + x, width));
+      }
+    }
+  }
+  return out;
+}
+
+/** Constants shared by the blocks of one graph (relative position indices, shift masks), by key. */
+const shared = new WeakMap<GraphBuilder, Map<string, string>>();
+function once(g: GraphBuilder, key: string, make: () => string): string {
+  let table = shared.get(g);
+  if (table === undefined) shared.set(g, (table = new Map()));
+  let value = table.get(key);
+  if (value === undefined) table.set(key, (value = make()));
+  return value;
+}
+
+/** `torch.roll(x, shift, dim=axis)` for a static axis length. */
+function roll(g: GraphBuilder, x: string, shift: number, axis: number, length: number): string {
+  const s = ((shift % length) + length) % length;
+  if (s === 0) return x;
+  const slice = (from: number, to: number) => g.op('Slice', [x, g.constInt([from]), g.constInt([to]), g.constInt([axis])]);
+  return g.op('Concat', [slice(length - s, length), slice(0, length - s)], { axis });
+}
+
+/** Window attention with relative position bias (and the shift mask): `attention.self` + `attention.output`. */
+function windowAttention(ctx: BuildContext, c: SwinConfig, st: SwinStage, windows: string, numWindows: number, mask: string | undefined): string {
+  const { g } = ctx;
+  const C = st.dim;
+  const T = st.window * st.window;
+  const headDim = C / st.heads;
+  const proj = (name: string) => splitHeads(g, linear(ctx, windows, `attention.self.${name}`, C, C, c.qkvBias), st.heads, headDim);
+  const kt = g.op('Transpose', [proj('key')], { perm: [0, 1, 3, 2] });
+  let scores = g.op('Mul', [g.op('MatMul', [proj('query'), kt]), g.constFloat(1 / Math.sqrt(headDim))]);
+  const table = ctx.weight('attention.self.relative_position_bias_table', [(2 * c.windowSize - 1) ** 2, st.heads]);
+  const index = once(g, `index/${st.window}`, () => g.constInt(relativePositionIndex(st.window), [T, T]));
+  const bias = g.op('Gather', [table, index], { axis: 0 }); // [T, T, heads]
+  scores = g.op('Add', [scores, g.op('Transpose', [bias], { perm: [2, 0, 1] })]);
+  if (mask !== undefined) {
+    // [B*nW, heads, T, T] → [B, nW, heads, T, T] + mask [nW, 1, T, T] → back.
+    const perImage = g.op('Reshape', [scores, g.constInt([-1, numWindows, st.heads, T, T])]);
+    scores = g.op('Reshape', [g.op('Add', [perImage, mask]), g.constInt([-1, st.heads, T, T])]);
+  }
+  const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), proj('value')]);
+  return linear(ctx, mergeHeads(g, attn, C), 'attention.output.dense', C, C);
+}
+
+/** The additive shift mask [nW, 1, T, T] (0 within a region, -100 across), built from the region ids. */
+function shiftMask(g: GraphBuilder, hp: number, wp: number, ws: number, shift: number): string {
+  const T = ws * ws;
+  const numWindows = (hp / ws) * (wp / ws);
+  const regions = g.constFloat(shiftRegions(hp, wp, ws, shift), [numWindows, T]);
+  const same = g.op('Equal', [g.op('Unsqueeze', [regions, g.constInt([1])]), g.op('Unsqueeze', [regions, g.constInt([2])])]);
+  return g.op('Unsqueeze', [g.op('Where', [same, g.constFloat(0), g.constFloat(-100)]), g.constInt([1])]);
+}
+
+/** `encoder.layers.{i}.blocks.{j}`: (shifted) window attention and MLP, pre-LN, on a static h x w grid. */
+function block(ctx: BuildContext, c: SwinConfig, st: SwinStage, shift: number, x: string): string {
+  const { g } = ctx;
+  const { height: h, width: w, dim: C, window: ws } = st;
+  const hp = Math.ceil(h / ws) * ws;
+  const wp = Math.ceil(w / ws) * ws;
+  let y = g.op('Reshape', [layerNorm(ctx, x, 'layernorm_before', C, c.layerNormEps), g.constInt([-1, h, w, C])]);
+  // Padding comes after the norm: the pad tokens are zero vectors that take part in attention.
+  if (hp !== h || wp !== w) y = g.op('Pad', [y, g.constInt([0, 0, 0, 0, 0, hp - h, wp - w, 0])]);
+  y = roll(g, roll(g, y, -shift, 1, hp), -shift, 2, wp);
+  const windows = g.op('Reshape', [
+    g.op('Transpose', [g.op('Reshape', [y, g.constInt([-1, hp / ws, ws, wp / ws, ws, C])])], { perm: [0, 1, 3, 2, 4, 5] }),
+    g.constInt([-1, ws * ws, C]),
+  ]);
+  const numWindows = (hp / ws) * (wp / ws);
+  const mask = shift > 0 ? once(g, `mask/${hp}x${wp}/${ws}/${shift}`, () => shiftMask(g, hp, wp, ws, shift)) : undefined;
+  const attn = windowAttention(ctx, c, st, windows, numWindows, mask);
+  let z = g.op('Reshape', [
+    g.op('Transpose', [g.op('Reshape', [attn, g.constInt([-1, hp / ws, wp / ws, ws, ws, C])])], { perm: [0, 1, 3, 2, 4, 5] }),
+    g.constInt([-1, hp, wp, C]),
+  ]);
+  z = roll(g, roll(g, z, shift, 1, hp), shift, 2, wp);
+  if (hp !== h || wp !== w) z = g.op('Slice', [z, g.constInt([0, 0]), g.constInt([h, w]), g.constInt([1, 2])]);
+  const x1 = g.op('Add', [x, g.op('Reshape', [z, g.constInt([-1, h * w, C])])]);
+  const m = layerNorm(ctx, x1, 'layernorm_after', C, c.layerNormEps);
+  const I = mlpHidden(c, C);
+  return g.op('Add', [x1, linear(ctx, activation(g, linear(ctx, m, 'intermediate.dense', C, I), c.hiddenAct), 'output.dense', I, C)]);
+}
+
+/**
+ * `downsample` (patch merging): zero-pad to even sides, concatenate each 2x2
+ * neighbourhood as `[x(0,0), x(1,0), x(0,1), x(1,1)]` (row, col), layer norm,
+ * linear 4C → 2C without bias.
+ */
+function patchMerging(ctx: BuildContext, st: SwinStage, x: string): string {
+  const { g } = ctx;
+  const { height: h, width: w, dim: C } = st;
+  const h2 = Math.ceil(h / 2);
+  const w2 = Math.ceil(w / 2);
+  let y = g.op('Reshape', [x, g.constInt([-1, h, w, C])]);
+  if (h % 2 === 1 || w % 2 === 1) y = g.op('Pad', [y, g.constInt([0, 0, 0, 0, 0, h % 2, w % 2, 0])]);
+  // [B, h2, row, w2, col, C] → [B, h2, w2, col, row, C]: channel blocks in the order (col, row).
+  const merged = g.op('Reshape', [
+    g.op('Transpose', [g.op('Reshape', [y, g.constInt([-1, h2, 2, w2, 2, C])])], { perm: [0, 1, 3, 4, 2, 5] }),
+    g.constInt([-1, h2 * w2, 4 * C]),
+  ]);
+  return linear(ctx, layerNorm(ctx, merged, 'norm', 4 * C, FIXED_EPS), 'reduction', 4 * C, 2 * C, false);
+}
+
+/** `embeddings`: zero-pad to patch multiples, patch projection, layer norm, optional absolute positions. */
+function embeddings(ctx: BuildContext, c: SwinConfig, pixelValues: string): string {
+  const { g } = ctx;
+  const C = c.embedDim;
+  const [ph, pw] = c.patchSize;
+  const [ih, iw] = c.imageSize;
+  const [gh, gw] = patchGrid(c);
+  let pixels = pixelValues;
+  if (gh * ph !== ih || gw * pw !== iw) pixels = g.op('Pad', [pixels, g.constInt([0, 0, 0, 0, 0, 0, gh * ph - ih, gw * pw - iw])]);
+  const conv = g.op(
+    'Conv',
+    [pixels, ctx.weight('patch_embeddings.projection.weight', [C, c.numChannels, ph, pw]), ctx.weight('patch_embeddings.projection.bias', [C])],
+    { kernel_shape: [ph, pw], strides: [ph, pw] },
+  );
+  const patches = g.op('Transpose', [g.op('Reshape', [conv, g.constInt([0, C, -1])])], { perm: [0, 2, 1] });
+  const x = layerNorm(ctx, patches, 'norm', C, FIXED_EPS);
+  return c.useAbsoluteEmbeddings ? g.op('Add', [x, ctx.weight('position_embeddings', [1, gh * gw, C])]) : x;
+}
+
+function buildGraph(ctx: BuildContext, c: SwinConfig, pixelValues: string, options: EncoderBuildOptions): string {
+  if (options.interpolatePosEncoding === true) {
+    throw new VedError(
+      'INVALID_OPTION',
+      `interpolatePosEncoding is not supported for ${c.variant}: its graph is built for the config's "image_size" ` +
+        `[${c.imageSize.join(', ')}] (padding, windows and shift masks are fixed when it is built); resize or pad images to that size.`,
+    );
+  }
+  const { g } = ctx;
+  let x = g.scope('embeddings', () => embeddings(ctx.at('embeddings'), c, pixelValues));
+  stageLayout(c).forEach((st, i) => {
+    st.shifts.forEach((shift, j) => {
+      x = g.scope(`stage${i}/block${j}`, () => block(ctx.at(`encoder.layers.${i}.blocks.${j}`), c, st, shift, x));
+    });
+    if (st.downsample) x = g.scope(`stage${i}/downsample`, () => patchMerging(ctx.at(`encoder.layers.${i}.downsample`), st, x));
+  });
+  return c.variant === 'swin' ? layerNorm(ctx, x, 'layernorm', swinHiddenSize(c), c.layerNormEps) : x;
+}
+
+/**
+ * `SwinPreTrainedModel._init_weights` / `DonutSwinPreTrainedModel._init_weights`:
+ * linear and conv weights N(0, initializer_range), biases 0, layer norms 1/0,
+ * position embeddings and relative position bias tables 0. (DonutSwin
+ * checkpoints also hold each block's int64 `relative_position_index` buffer,
+ * which is not a weight: transformers recomputes it when it is missing.)
+ */
+function weights(c: SwinConfig): WeightSpec[] {
+  const normal = { kind: 'normal', std: c.initializerRange } as const;
+  const zeros = { kind: 'zeros' } as const;
+  const ones = { kind: 'ones' } as const;
+  const lin = (name: string, out: number, inp: number, bias = true): WeightSpec[] => [
+    { name: `${name}.weight`, shape: [out, inp], init: normal },
+    ...(bias ? [{ name: `${name}.bias`, shape: [out], init: zeros }] : []),
+  ];
+  const ln = (name: string, size: number): WeightSpec[] => [
+    { name: `${name}.weight`, shape: [size], init: ones },
+    { name: `${name}.bias`, shape: [size], init: zeros },
+  ];
+  const C0 = c.embedDim;
+  const [ph, pw] = c.patchSize;
+  const [gh, gw] = patchGrid(c);
+  const specs: WeightSpec[] = [
+    { name: 'embeddings.patch_embeddings.projection.weight', shape: [C0, c.numChannels, ph, pw], init: normal },
+    { name: 'embeddings.patch_embeddings.projection.bias', shape: [C0], init: zeros },
+    ...ln('embeddings.norm', C0),
+  ];
+  if (c.useAbsoluteEmbeddings) specs.push({ name: 'embeddings.position_embeddings', shape: [1, gh * gw, C0], init: zeros });
+  stageLayout(c).forEach((st, i) => {
+    const C = st.dim;
+    const I = mlpHidden(c, C);
+    for (let j = 0; j < st.depth; j++) {
+      const p = `encoder.layers.${i}.blocks.${j}`;
+      specs.push(...ln(`${p}.layernorm_before`, C));
+      for (const n of ['query', 'key', 'value']) specs.push(...lin(`${p}.attention.self.${n}`, C, C, c.qkvBias));
+      specs.push(
+        { name: `${p}.attention.self.relative_position_bias_table`, shape: [(2 * c.windowSize - 1) ** 2, st.heads], init: zeros },
+        ...lin(`${p}.attention.output.dense`, C, C),
+        ...ln(`${p}.layernorm_after`, C),
+        ...lin(`${p}.intermediate.dense`, I, C),
+        ...lin(`${p}.output.dense`, C, I),
+      );
+    }
+    if (st.downsample) {
+      specs.push(...lin(`encoder.layers.${i}.downsample.reduction`, 2 * C, 4 * C, false), ...ln(`encoder.layers.${i}.downsample.norm`, 4 * C));
+    }
+  });
+  if (c.variant === 'swin') specs.push(...ln('layernorm', swinHiddenSize(c)));
+  return specs;
+}
+
+function plugin(variant: SwinVariant): EncoderPlugin<SwinConfig> {
+  return {
+    modelType: variant,
+    parseConfig: (raw, where) => parseSwinConfig(raw, where, variant),
+    hiddenSize: swinHiddenSize,
+    imageSize: (c) => c.imageSize,
+    numChannels: (c) => c.numChannels,
+    weights,
+    buildGraph,
+  };
+}
+
+/** `model_type: "swin"` (`SwinModel`). */
+export const swinEncoder = plugin('swin');
+/** `model_type: "donut-swin"` (`DonutSwinModel`: Swin without the final layer norm). */
+export const donutSwinEncoder = plugin('donut-swin');
