@@ -42,3 +42,24 @@ for (const name of ['vit-gpt2-interpolate', 'deit-gpt2-b', 'beit-gpt2-a']) {
     });
   });
 }
+
+describe('generate() with interpolatePosEncoding', () => {
+  it('runs on images of another size and matches the fixed-size path at the config size', async () => {
+    const dir = fixturePath('encoders', 'vit-gpt2-interpolate');
+    const { generate, modelGenerationConfig } = await import('@ved/generation');
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(dir), nodeRuntime);
+    try {
+      const [h, w] = model.imageSize;
+      const gen = modelGenerationConfig(model.config.raw, model.generationConfigJson);
+      const same: PixelBatch = { data: new Float32Array(3 * h * w).map((_, i) => Math.sin(i * 0.37)), dims: [1, 3, h, w] };
+      const fixed = await generate(model, { pixelValues: same, modelGenerationConfig: gen }, { maxNewTokens: 5 });
+      const dynamic = await generate(model, { pixelValues: same, modelGenerationConfig: gen, interpolatePosEncoding: true }, { maxNewTokens: 5 });
+      expect(dynamic.sequences).toEqual(fixed.sequences);
+      const other: PixelBatch = { data: new Float32Array(3 * (h + 8) * w).map((_, i) => Math.cos(i * 0.11)), dims: [1, 3, h + 8, w] };
+      const out = await generate(model, { pixelValues: other, modelGenerationConfig: gen, interpolatePosEncoding: true }, { maxNewTokens: 5 });
+      expect(out.sequences[0]!.length).toBeGreaterThan(1);
+    } finally {
+      await model.dispose();
+    }
+  });
+});

@@ -44,6 +44,8 @@ export interface GenerateInputs {
   streamer?: Streamer;
   /** Where Python's warnings go (default: `console.warn`, once per message). */
   onWarning?: (message: string) => void;
+  /** Accept images whose size differs from the encoder's config (Python's `interpolate_pos_encoding`, an encoder kwarg). */
+  interpolatePosEncoding?: boolean;
 }
 
 export interface GenerateOutput {
@@ -89,7 +91,7 @@ export async function generate(model: EncoderDecoderLM, inputs: GenerateInputs, 
   const random = o.doSample === true ? new SeededRandom(o.seed ?? SeededRandom.randomSeed()) : undefined;
 
   inputs.signal?.throwIfAborted();
-  const encoded = await model.encode(inputs.pixelValues);
+  const encoded = await model.encode(inputs.pixelValues, inputs.interpolatePosEncoding ? { interpolatePosEncoding: true } : {});
   inputs.signal?.throwIfAborted();
   const session = model.startDecoding(encoded, rowToImage);
   try {

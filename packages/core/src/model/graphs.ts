@@ -24,6 +24,7 @@ export const pastKeyName = (i: number) => `past_key_values.${i}.key`;
 export const pastValueName = (i: number) => `past_key_values.${i}.value`;
 export const presentKeyName = (i: number) => `present.${i}.key`;
 export const presentValueName = (i: number) => `present.${i}.value`;
+export const CACHE_INDEX = 'cache_index';
 
 export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32'): BuiltModel {
   const g = new GraphBuilder('ved_encoder');
@@ -52,15 +53,18 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
   const vocab = parts.decoder.vocabSize(parts.decoderConfig);
   const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const attentionMask = g.input('attention_mask', 'int64', ['batch', 'total_sequence']);
-  const cacheDims = ['batch', heads, 'past_sequence', headDim];
+  // Row r of this step continues cached row cache_index[r]: beam search reorders the cache
+  // inside the step (Gather feeding the Concat that appends the new keys), not in JavaScript.
+  const cacheIndex = g.input(CACHE_INDEX, 'int64', ['batch']);
   const crossDims = ['batch', heads, 'encoder_sequence', headDim];
   const pastKeys: string[] = [];
   const pastValues: string[] = [];
   const crossKeys: string[] = [];
   const crossValues: string[] = [];
+  const cacheDimsIn = ['cache_batch', heads, 'past_sequence', headDim];
   for (let i = 0; i < layers; i++) {
-    pastKeys.push(g.input(pastKeyName(i), 'float32', cacheDims));
-    pastValues.push(g.input(pastValueName(i), 'float32', cacheDims));
+    pastKeys.push(g.op('Gather', [g.input(pastKeyName(i), 'float32', cacheDimsIn), cacheIndex], { axis: 0 }));
+    pastValues.push(g.op('Gather', [g.input(pastValueName(i), 'float32', cacheDimsIn), cacheIndex], { axis: 0 }));
     crossKeys.push(g.input(crossKeyName(i), 'float32', crossDims));
     crossValues.push(g.input(crossValueName(i), 'float32', crossDims));
   }

@@ -16,6 +16,7 @@ import { compose, type Composition } from './composition.js';
 import {
   buildDecoderGraph,
   buildEncoderGraph,
+  CACHE_INDEX,
   crossKeyName,
   crossValueName,
   pastKeyName,
@@ -311,6 +312,8 @@ class OrtDecodingSession implements DecodingSession {
   private keys: Tensor[];
   private values: Tensor[];
   private mask: number[][];
+  /** Cache rows the next step reads, in order (beam reordering); identity when undefined. */
+  private pendingOrder: number[] | undefined;
   length = 0;
 
   get rows(): number {
@@ -352,9 +355,12 @@ class OrtDecodingSession implements DecodingSession {
     const total = this.length + t;
     const mask = new BigInt64Array(this.rows * total);
     this.mask.forEach((m, r) => m.forEach((v, j) => (mask[r * total + j] = BigInt(v))));
+    const order = this.pendingOrder ?? Array.from({ length: this.rows }, (_, r) => r);
+    this.pendingOrder = undefined;
     const feeds: Record<string, Tensor> = {
       input_ids: this.runtime.tensor('int64', ids, [this.rows, t]),
       attention_mask: this.runtime.tensor('int64', mask, [this.rows, total]),
+      [CACHE_INDEX]: this.runtime.tensor('int64', BigInt64Array.from(order, (r) => BigInt(r)), [this.rows]),
     };
     for (let i = 0; i < this.layout.layers; i++) {
       feeds[pastKeyName(i)] = this.keys[i]!;
@@ -381,8 +387,9 @@ class OrtDecodingSession implements DecodingSession {
     for (const i of indices) {
       if (!Number.isInteger(i) || i < 0 || i >= this.rows) throw new VedError('INVALID_INPUT', `reorder(): row ${i} does not exist (${this.rows} rows).`);
     }
-    this.keys = this.keys.map((k) => gatherRows(this.runtime, k, indices));
-    this.values = this.values.map((v) => gatherRows(this.runtime, v, indices));
+    // The self-attention cache is reordered by the next step's graph (cache_index).
+    const pending = this.pendingOrder;
+    this.pendingOrder = indices.map((i) => (pending === undefined ? i : pending[i]!));
     // Beams stay with their image, so the cross keys/values usually need no copy.
     const images = indices.map((i) => this.rowToImage[i]!);
     if (images.length !== this.rowToImage.length || images.some((img, r) => img !== this.rowToImage[r])) {
