@@ -258,7 +258,8 @@ describe('savePretrained', () => {
       const before = readFileSync(join(good, 'model.safetensors'));
       const failed = await writeCheckpoint(good, [
         { name: 'config.json', bytes: new Uint8Array([1]) },
-        { name: 'missing-dir/model.safetensors', bytes: new Uint8Array([1]) },
+        // Fails mid-save: config.json is a file, not a directory.
+        { name: 'config.json/model.safetensors', bytes: new Uint8Array([1]) },
       ]).catch((e) => e);
       expect(failed).toBeInstanceOf(VedError);
       expect(readFileSync(join(good, 'model.safetensors')).equals(before)).toBe(true);
