@@ -1,24 +1,45 @@
 #!/usr/bin/env node
-// Runs the whole test suite (vitest over every package) and prints the plain
-// closing line `tests: N passed, N failed, N skipped` that CI reads.
+// Runs the test suites and prints the one plain closing line
+// `tests: N passed, N failed, N skipped` that CI reads, counting both:
+//   - the vitest suite over every package (Node), and
+//   - the browser suite (packages/backend-web/test/browser: headless Chromium).
+// `--suite node` or `--suite browser` runs one of them; other arguments go to vitest.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const out = join(mkdtempSync(join(tmpdir(), 'ved-test-')), 'vitest.json');
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
-const run = spawnSync('pnpm', ['exec', ...args], { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
+const SUITES = {
+  node: [],
+  browser: ['--config', 'packages/backend-web/vitest.browser.config.ts'],
+};
 
-let passed = 0, failed = 0, skipped = 0;
-try {
-  const report = JSON.parse(readFileSync(out, 'utf8'));
-  passed = report.numPassedTests;
-  // A file that fails to load has no failed tests but a failed suite.
-  failed = report.numFailedTests || report.numFailedTestSuites || 0;
-  skipped = report.numPendingTests + report.numTodoTests;
-} catch {
-  failed += 1;
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--suite');
+const only = at === -1 ? undefined : argv[at + 1];
+if (at !== -1) argv.splice(at, 2);
+if (only !== undefined && !(only in SUITES)) {
+  console.error(`--suite must be one of ${Object.keys(SUITES).join(', ')}, got ${JSON.stringify(only)}`);
+  process.exit(2);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ved-test-'));
+let passed = 0, failed = 0, skipped = 0, ok = true;
+for (const [name, config] of Object.entries(SUITES)) {
+  if (only !== undefined && only !== name) continue;
+  const out = join(dir, `${name}.json`);
+  const args = ['vitest', 'run', ...config, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...argv];
+  const run = spawnSync('pnpm', ['exec', ...args], { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
+  if (run.status !== 0) ok = false;
+  try {
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    passed += report.numPassedTests;
+    // A file that fails to load has no failed tests but a failed suite.
+    failed += report.numFailedTests || report.numFailedTestSuites || 0;
+    skipped += report.numPendingTests + report.numTodoTests;
+  } catch {
+    failed += 1;
+  }
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+process.exit(ok && failed === 0 ? 0 : 1);

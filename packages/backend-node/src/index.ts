@@ -13,4 +13,4 @@ export { ImageToText, type CaptionResult, type ImageInput, type GenerateRunOptio
 export { savePretrained, writeCheckpoint, ASSET_FILES, type CopySource, type SavePretrainedOptions } from './save.js';
 export { saveOnnxExport, writeExportDirectory } from './exports/save-export.js';
 export { loadModel, type LoadedModel, type FormatOptions, type ModelLoadOptions } from './exports/load.js';
-export { openModelFiles, type HubFilesOptions } from './hub-files.js';
+export { openModelFiles, hubFiles, HubCache, hubCacheDir, hfHome, isOfflineMode, type HubFilesOptions } from './hub-files.js';

@@ -4,3 +4,4 @@ export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './la
 export { splitHeads, mergeHeads, scaledDotProductAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
 export type { AttentionOptions } from './attention.js';
 export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';
+export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert-layer.js';

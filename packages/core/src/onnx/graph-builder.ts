@@ -81,6 +81,8 @@ export interface BuiltModel {
 /** Initializers at least this large are passed beside the protobuf instead of inside it. */
 const EXTERNAL_THRESHOLD = 1024;
 
+let nextExternalId = 0;
+
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers = new Map<string, TensorProto>();
@@ -145,7 +147,8 @@ export class GraphBuilder {
     if (bytes.byteLength >= EXTERNAL_THRESHOLD) {
       // Decided in build(): beside the protobuf, unless weights are also read from disk
       // (onnxruntime takes one or the other), in which case inside it.
-      const path = `ved_weight_${this.external.length}.bin`;
+      // Unique across every graph of the process: onnxruntime-web keeps one table of external data.
+      const path = `ved_weight_${nextExternalId++}.bin`;
       this.external.push({ path, data: bytes });
       this.initializers.set(name, create(TensorProtoSchema, { ...base, ...externalRef(path, 0, bytes.byteLength) }));
       this.inMemory.set(path, name);

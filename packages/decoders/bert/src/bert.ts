@@ -11,18 +11,16 @@
  */
 import {
   BuildContext,
+  bertCrossKeyValues,
+  bertDecoderLayer,
   VedError,
   activation,
-  appendToCache,
   causalMask,
   embeddingInit,
   layerNorm,
   linear,
   lmHead,
-  mergeHeads,
-  scaledDotProductAttention,
   sequentialPositionIds,
-  splitHeads,
   type DecoderPlugin,
   type DecoderStepIO,
   type DecoderStepOutputs,
@@ -49,37 +47,6 @@ function requireCrossAttention(c: BertConfig): void {
   }
 }
 
-/** `BertAttention` (self or cross) followed by `BertSelfOutput`: LayerNorm(x + dense(context)). */
-function attentionOutput(ctx: BuildContext, c: BertConfig, x: string, context: string): string {
-  const H = c.hiddenSize;
-  const out = linear(ctx, mergeHeads(ctx.g, context, H), 'output.dense', H, H);
-  return layerNorm(ctx, ctx.g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
-}
-
-function layer(ctx: BuildContext, c: BertConfig, i: number, x: string, io: DecoderStepIO, mask: string) {
-  const { g } = ctx;
-  const H = c.hiddenSize;
-  const d = headDim(c);
-  const scale = 1 / Math.sqrt(d);
-  const heads = (t: string) => splitHeads(g, t, c.numAttentionHeads, d);
-
-  const sa = ctx.at('attention');
-  const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'self.key', H, H)));
-  const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'self.value', H, H)));
-  const self = scaledDotProductAttention(g, heads(linear(sa, x, 'self.query', H, H)), keys, values, { scale, mask });
-  x = attentionOutput(sa, c, x, self);
-
-  // Cross-attention: no mask (VisionEncoderDecoder never passes an encoder attention mask).
-  const ca = ctx.at('crossattention');
-  const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
-  x = attentionOutput(ca, c, x, cross);
-
-  const inner = activation(g, linear(ctx, x, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
-  const out = linear(ctx, inner, 'output.dense', c.intermediateSize, H);
-  x = layerNorm(ctx, g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
-  return { x, key: keys, value: values };
-}
-
 function buildStep(ctx: BuildContext, c: BertConfig, io: DecoderStepIO): DecoderStepOutputs {
   requireCrossAttention(c);
   const { g } = ctx;
@@ -100,7 +67,7 @@ function buildStep(ctx: BuildContext, c: BertConfig, io: DecoderStepIO): Decoder
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    const out = g.scope(`layer${i}`, () => layer(bert.at(`encoder.layer.${i}`), c, i, x, io, mask));
+    const out = g.scope(`layer${i}`, () => bertDecoderLayer(bert.at(`encoder.layer.${i}`), c, i, x, io, mask));
     x = out.x;
     presentKeys.push(out.key);
     presentValues.push(out.value);
@@ -120,16 +87,7 @@ function buildStep(ctx: BuildContext, c: BertConfig, io: DecoderStepIO): Decoder
 
 function buildCrossKeyValues(ctx: BuildContext, c: BertConfig, encoderHidden: string) {
   requireCrossAttention(c);
-  const H = c.hiddenSize;
-  const out: Array<{ key: string; value: string }> = [];
-  for (let i = 0; i < c.numHiddenLayers; i++) {
-    const ca = ctx.at(`bert.encoder.layer.${i}.crossattention.self`);
-    out.push({
-      key: splitHeads(ctx.g, linear(ca, encoderHidden, 'key', H, H), c.numAttentionHeads, headDim(c)),
-      value: splitHeads(ctx.g, linear(ca, encoderHidden, 'value', H, H), c.numAttentionHeads, headDim(c)),
-    });
-  }
-  return out;
+  return bertCrossKeyValues(ctx.at('bert.encoder'), c, encoderHidden);
 }
 
 /** Every weight of `BertLMHeadModel`, initialised as `BertPreTrainedModel._init_weights` does. */

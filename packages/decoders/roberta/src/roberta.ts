@@ -10,18 +10,16 @@
  */
 import {
   BuildContext,
+  bertCrossKeyValues,
+  bertDecoderLayer,
   VedError,
   activation,
-  appendToCache,
   causalMask,
   embeddingInit,
   layerNorm,
   linear,
   lmHead,
-  mergeHeads,
   paddingAwarePositionIds,
-  scaledDotProductAttention,
-  splitHeads,
   type DecoderPlugin,
   type DecoderStepIO,
   type DecoderStepOutputs,
@@ -47,37 +45,6 @@ function requireCrossAttention(modelType: string, c: RobertaConfig): void {
   }
 }
 
-/** `RobertaAttention` (self or cross) followed by `RobertaSelfOutput`: LayerNorm(x + dense(context)). */
-function attentionOutput(ctx: BuildContext, c: RobertaConfig, x: string, context: string): string {
-  const H = c.hiddenSize;
-  const out = linear(ctx, mergeHeads(ctx.g, context, H), 'output.dense', H, H);
-  return layerNorm(ctx, ctx.g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
-}
-
-/** `RobertaLayer` (copied from `BertLayer` in transformers). */
-function layer(ctx: BuildContext, c: RobertaConfig, i: number, x: string, io: DecoderStepIO, mask: string) {
-  const { g } = ctx;
-  const H = c.hiddenSize;
-  const d = headDim(c);
-  const scale = 1 / Math.sqrt(d);
-  const heads = (t: string) => splitHeads(g, t, c.numAttentionHeads, d);
-
-  const sa = ctx.at('attention');
-  const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'self.key', H, H)));
-  const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'self.value', H, H)));
-  const self = scaledDotProductAttention(g, heads(linear(sa, x, 'self.query', H, H)), keys, values, { scale, mask });
-  x = attentionOutput(sa, c, x, self);
-
-  const ca = ctx.at('crossattention');
-  const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
-  x = attentionOutput(ca, c, x, cross);
-
-  const inner = activation(g, linear(ctx, x, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
-  const out = linear(ctx, inner, 'output.dense', c.intermediateSize, H);
-  x = layerNorm(ctx, g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
-  return { x, key: keys, value: values };
-}
-
 function buildStep(modelType: string, ctx: BuildContext, c: RobertaConfig, io: DecoderStepIO): DecoderStepOutputs {
   requireCrossAttention(modelType, c);
   const { g } = ctx;
@@ -98,7 +65,7 @@ function buildStep(modelType: string, ctx: BuildContext, c: RobertaConfig, io: D
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    const out = g.scope(`layer${i}`, () => layer(roberta.at(`encoder.layer.${i}`), c, i, x, io, mask));
+    const out = g.scope(`layer${i}`, () => bertDecoderLayer(roberta.at(`encoder.layer.${i}`), c, i, x, io, mask));
     x = out.x;
     presentKeys.push(out.key);
     presentValues.push(out.value);
@@ -119,16 +86,7 @@ function buildStep(modelType: string, ctx: BuildContext, c: RobertaConfig, io: D
 
 function buildCrossKeyValues(modelType: string, ctx: BuildContext, c: RobertaConfig, encoderHidden: string) {
   requireCrossAttention(modelType, c);
-  const H = c.hiddenSize;
-  const out: Array<{ key: string; value: string }> = [];
-  for (let i = 0; i < c.numHiddenLayers; i++) {
-    const ca = ctx.at(`roberta.encoder.layer.${i}.crossattention.self`);
-    out.push({
-      key: splitHeads(ctx.g, linear(ca, encoderHidden, 'key', H, H), c.numAttentionHeads, headDim(c)),
-      value: splitHeads(ctx.g, linear(ca, encoderHidden, 'value', H, H), c.numAttentionHeads, headDim(c)),
-    });
-  }
-  return out;
+  return bertCrossKeyValues(ctx.at('roberta.encoder'), c, encoderHidden);
 }
 
 /** Every weight of `RobertaForCausalLM`, initialised as `RobertaPreTrainedModel._init_weights` does. */

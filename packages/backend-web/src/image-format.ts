@@ -1,0 +1,96 @@
+/**
+ * What PIL would call an image file's mode, read from its header, so that a
+ * browser decode (always RGBA) can be narrowed to the channels
+ * `np.array(PIL.Image.open(f))` has: PNG colour type and tRNS, JPEG component
+ * count. Mirrors backend-node's image-decode.ts rules.
+ */
+import { VedError, type RawImage } from '@ved/core';
+
+export type ImageFormat = 'png' | 'jpeg' | 'other';
+
+export interface ImageHeader {
+  format: ImageFormat;
+  /** PIL's channel count after decoding; undefined when it depends on the pixels. */
+  channels: RawImage['channels'] | undefined;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function chunkType(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
+}
+
+/** Whether a PNG palette image has a tRNS chunk before its image data. */
+function pngHasTransparency(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    const type = chunkType(bytes, at + 4);
+    if (type === 'tRNS') return true;
+    if (type === 'IDAT' || type === 'IEND') return false;
+    at += 12 + length;
+  }
+  return false;
+}
+
+function pngHeader(bytes: Uint8Array, name: string): ImageHeader {
+  if (bytes.length < 26 || chunkType(bytes, 12) !== 'IHDR') throw new VedError('INVALID_IMAGE', `${name}: not a valid PNG (missing IHDR header).`);
+  const depth = bytes[24]!;
+  const colorType = bytes[25]!;
+  switch (colorType) {
+    case 0:
+      if (depth === 16) {
+        throw new VedError(
+          'INVALID_IMAGE',
+          `${name}: 16-bit grayscale PNG. PIL opens it as mode "I;16" (16-bit values) and transformers' processors then work on those values; ved decodes 8-bit images only. Convert the file to 8-bit first.`,
+        );
+      }
+      return { format: 'png', channels: 1 };
+    case 2:
+      return { format: 'png', channels: 3 };
+    case 3:
+      return { format: 'png', channels: pngHasTransparency(bytes) ? 4 : 3 };
+    case 4:
+      return { format: 'png', channels: depth === 16 ? 4 : 2 }; // PIL opens 16-bit LA as RGBA
+    case 6:
+      return { format: 'png', channels: 4 };
+    default:
+      throw new VedError('INVALID_IMAGE', `${name}: PNG colour type ${colorType} is invalid (expected 0, 2, 3, 4 or 6).`);
+  }
+}
+
+/** Components of the first start-of-frame marker: 1 gray, 3 YCbCr/RGB, 4 CMYK. */
+function jpegHeader(bytes: Uint8Array, name: string): ImageHeader {
+  for (let at = 2; at + 9 < bytes.length; ) {
+    if (bytes[at] !== 0xff) {
+      at++;
+      continue;
+    }
+    const marker = bytes[at + 1]!;
+    if (marker === 0xff || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      at += marker === 0xff ? 1 : 2;
+      continue;
+    }
+    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) {
+      const components = bytes[at + 9]!;
+      if (components === 1) return { format: 'jpeg', channels: 1 };
+      if (components === 3) return { format: 'jpeg', channels: 3 };
+      if (components === 4) {
+        throw new VedError('INVALID_IMAGE', `${name}: CMYK JPEG. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);
+      }
+      throw new VedError('INVALID_IMAGE', `${name}: JPEG with ${components} components; expected 1 (gray) or 3 (colour).`);
+    }
+    if (marker === 0xda) break; // start of scan without a frame header
+    at += 2 + length;
+  }
+  throw new VedError('INVALID_IMAGE', `${name}: not a valid JPEG (no frame header).`);
+}
+
+/** Reads the format and PIL channel count from a file's first bytes. */
+export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return pngHeader(bytes, name);
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return jpegHeader(bytes, name);
+  return { format: 'other', channels: undefined };
+}

@@ -1,0 +1,15 @@
+/**
+ * @ved/backend-web without the built-in architectures: register the ones the
+ * app uses (`import '@ved/encoder-vit'`, or `registerLazy(...)`), and the
+ * bundle holds only those.
+ */
+export * from '@ved/core';
+export * from '@ved/generation';
+export { createWebRuntime, type WebDevice, type WebRuntime, type WebRuntimeOptions, type WebRuntimeReport } from './runtime.js';
+export { openWebModelFiles, type WebFilesOptions } from './model-files.js';
+export { decodeImageBytes, loadImage, type LoadImageOptions, type WebImageInput } from './image-input.js';
+export { readImageHeader, type ImageFormat, type ImageHeader } from './image-format.js';
+export { ImageToText, type CaptionOptions, type CaptionResult, type WebPretrainedOptions } from './pipeline.js';
+export { tokenStreamer, type TokenCallback, type TokenEvent } from './token-stream.js';
+export { CaptionWorker, type WorkerCaptionOptions } from './worker-client.js';
+export type { TransferableImage, WorkerLoadOptions } from './worker-protocol.js';

@@ -1,0 +1,66 @@
+/**
+ * The post-LN transformer layer of BERT (`BertLayer` as a decoder: causal
+ * self-attention, cross-attention, feed-forward, each followed by
+ * LayerNorm(x + sublayer)), which RoBERTa, XLM-RoBERTa and the other
+ * BERT-family decoders copy verbatim in transformers. Weight names are the
+ * checkpoint's (`attention.self.query`, `crossattention.output.LayerNorm`, …).
+ */
+import type { DecoderStepIO } from '../contracts.js';
+import { appendToCache, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
+import type { BuildContext } from './context.js';
+import { activation, layerNorm, linear } from './layers.js';
+
+export interface BertLayerDims {
+  hiddenSize: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  hiddenAct: string;
+  layerNormEps: number;
+}
+
+/** `BertAttention` (self or cross) followed by `BertSelfOutput`: LayerNorm(x + dense(context)). */
+function attentionOutput(ctx: BuildContext, c: BertLayerDims, x: string, context: string): string {
+  const H = c.hiddenSize;
+  const out = linear(ctx, mergeHeads(ctx.g, context, H), 'output.dense', H, H);
+  return layerNorm(ctx, ctx.g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
+}
+
+/** Layer `i` (ctx at `….encoder.layer.{i}`) of a decoder step; returns the new hidden states and cache. */
+export function bertDecoderLayer(ctx: BuildContext, c: BertLayerDims, i: number, x: string, io: DecoderStepIO, mask: string) {
+  const { g } = ctx;
+  const H = c.hiddenSize;
+  const d = H / c.numAttentionHeads;
+  const scale = 1 / Math.sqrt(d);
+  const heads = (t: string) => splitHeads(g, t, c.numAttentionHeads, d);
+
+  const sa = ctx.at('attention');
+  const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'self.key', H, H)));
+  const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'self.value', H, H)));
+  const self = scaledDotProductAttention(g, heads(linear(sa, x, 'self.query', H, H)), keys, values, { scale, mask });
+  x = attentionOutput(sa, c, x, self);
+
+  // Cross-attention: no mask (VisionEncoderDecoder never passes an encoder attention mask).
+  const ca = ctx.at('crossattention');
+  const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
+  x = attentionOutput(ca, c, x, cross);
+
+  const inner = activation(g, linear(ctx, x, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
+  const out = linear(ctx, inner, 'output.dense', c.intermediateSize, H);
+  x = layerNorm(ctx, g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
+  return { x, key: keys, value: values };
+}
+
+/** Every layer's cross-attention keys/values from the encoder states (ctx at `….encoder`). */
+export function bertCrossKeyValues(ctx: BuildContext, c: BertLayerDims & { numHiddenLayers: number }, encoderHidden: string) {
+  const H = c.hiddenSize;
+  const d = H / c.numAttentionHeads;
+  const out: Array<{ key: string; value: string }> = [];
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const ca = ctx.at(`layer.${i}.crossattention.self`);
+    out.push({
+      key: splitHeads(ctx.g, linear(ca, encoderHidden, 'key', H, H), c.numAttentionHeads, d),
+      value: splitHeads(ctx.g, linear(ca, encoderHidden, 'value', H, H), c.numAttentionHeads, d),
+    });
+  }
+  return out;
+}
