@@ -5,3 +5,4 @@ export { splitHeads, mergeHeads, scaledDotProductAttention, causalMask, appendTo
 export type { AttentionOptions } from './attention.js';
 export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';
 export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert-layer.js';
+export { vitEmbeddings, vitLayer, patchGrid, type ViTEmbeddingDims, type ViTLayerDims } from './vit-blocks.js';
