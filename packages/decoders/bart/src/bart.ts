@@ -11,15 +11,12 @@
  */
 import {
   BuildContext,
-  activation,
-  appendToCache,
+  bartDecoderLayer,
   causalMask,
   embeddingInit,
   layerNorm,
   linear,
   lmHead,
-  mergeHeads,
-  scaledDotProductAttention,
   sequentialPositionIds,
   splitHeads,
   type DecoderPlugin,
@@ -46,37 +43,6 @@ type Variant = 'bart' | 'mbart';
 
 const headDim = (c: BartConfig) => c.dModel / c.decoderAttentionHeads;
 
-function layer(variant: Variant, ctx: BuildContext, c: BartConfig, i: number, x: string, io: DecoderStepIO, mask: string) {
-  const { g } = ctx;
-  const D = c.dModel;
-  const d = headDim(c);
-  const scale = 1 / Math.sqrt(d);
-  const heads = (t: string) => splitHeads(g, t, c.decoderAttentionHeads, d);
-  const preLN = variant === 'mbart';
-  // Post-LN (BART): x = LN(x + f(x)). Pre-LN (mBART): x = x + f(LN(x)).
-  const residual = (norm: string, f: (h: string) => string) =>
-    preLN ? g.op('Add', [x, f(layerNorm(ctx, x, norm, D, LN_EPS))]) : layerNorm(ctx, g.op('Add', [x, f(x)]), norm, D, LN_EPS);
-
-  let keys = '';
-  let values = '';
-  x = residual('self_attn_layer_norm', (h) => {
-    const sa = ctx.at('self_attn');
-    keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, h, 'k_proj', D, D)));
-    values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, h, 'v_proj', D, D)));
-    const context = scaledDotProductAttention(g, heads(linear(sa, h, 'q_proj', D, D)), keys, values, { scale, mask });
-    return linear(sa, mergeHeads(g, context, D), 'out_proj', D, D);
-  });
-  x = residual('encoder_attn_layer_norm', (h) => {
-    const ca = ctx.at('encoder_attn');
-    const context = scaledDotProductAttention(g, heads(linear(ca, h, 'q_proj', D, D)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
-    return linear(ca, mergeHeads(g, context, D), 'out_proj', D, D);
-  });
-  x = residual('final_layer_norm', (h) =>
-    linear(ctx, activation(g, linear(ctx, h, 'fc1', D, c.decoderFfnDim), c.activationFunction, 'activation_function'), 'fc2', c.decoderFfnDim, D),
-  );
-  return { x, key: keys, value: values };
-}
-
 function buildStep(variant: Variant, ctx: BuildContext, c: BartConfig, io: DecoderStepIO): DecoderStepOutputs {
   const { g } = ctx;
   const D = c.dModel;
@@ -93,7 +59,7 @@ function buildStep(variant: Variant, ctx: BuildContext, c: BartConfig, io: Decod
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.decoderLayers; i++) {
-    const out = g.scope(`layer${i}`, () => layer(variant, dec.at(`layers.${i}`), c, i, x, io, mask));
+    const out = g.scope(`layer${i}`, () => bartDecoderLayer(dec.at(`layers.${i}`), { ...c, preLayerNorm: variant === 'mbart' }, i, x, io, mask));
     x = out.x;
     presentKeys.push(out.key);
     presentValues.push(out.value);

@@ -10,16 +10,13 @@
  */
 import {
   BuildContext,
-  activation,
-  appendToCache,
+  bartDecoderLayer,
   causalMask,
   embeddingInit,
   layerNorm,
   linear,
   lmHead,
-  mergeHeads,
   paddingAwarePositionIds,
-  scaledDotProductAttention,
   sequentialPositionIds,
   splitHeads,
   type DecoderPlugin,
@@ -44,29 +41,6 @@ const POSITION_OFFSET = 2;
 const headDim = (c: TrOCRConfig) => c.dModel / c.decoderAttentionHeads;
 const crossWidth = (c: TrOCRConfig) => c.crossAttentionHiddenSize ?? c.dModel;
 
-function layer(ctx: BuildContext, c: TrOCRConfig, i: number, x: string, io: DecoderStepIO, mask: string) {
-  const { g } = ctx;
-  const D = c.dModel;
-  const d = headDim(c);
-  // TrOCRAttention scales q before q·k; the same product up to rounding.
-  const scale = 1 / Math.sqrt(d);
-  const heads = (t: string) => splitHeads(g, t, c.decoderAttentionHeads, d);
-
-  const sa = ctx.at('self_attn');
-  const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'k_proj', D, D)));
-  const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'v_proj', D, D)));
-  let h = scaledDotProductAttention(g, heads(linear(sa, x, 'q_proj', D, D)), keys, values, { scale, mask });
-  x = layerNorm(ctx, g.op('Add', [x, linear(sa, mergeHeads(g, h, D), 'out_proj', D, D)]), 'self_attn_layer_norm', D, LN_EPS);
-
-  const ca = ctx.at('encoder_attn');
-  h = scaledDotProductAttention(g, heads(linear(ca, x, 'q_proj', D, D)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
-  x = layerNorm(ctx, g.op('Add', [x, linear(ca, mergeHeads(g, h, D), 'out_proj', D, D)]), 'encoder_attn_layer_norm', D, LN_EPS);
-
-  h = activation(g, linear(ctx, x, 'fc1', D, c.decoderFfnDim), c.activationFunction, 'activation_function');
-  x = layerNorm(ctx, g.op('Add', [x, linear(ctx, h, 'fc2', c.decoderFfnDim, D)]), 'final_layer_norm', D, LN_EPS);
-  return { x, key: keys, value: values };
-}
-
 function positionEmbeddings(dec: BuildContext, c: TrOCRConfig, io: DecoderStepIO): string {
   const { g } = dec;
   if (c.useLearnedPositionEmbeddings) {
@@ -90,7 +64,7 @@ function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): Decode
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.decoderLayers; i++) {
-    const out = g.scope(`layer${i}`, () => layer(dec.at(`layers.${i}`), c, i, x, io, mask));
+    const out = g.scope(`layer${i}`, () => bartDecoderLayer(dec.at(`layers.${i}`), { ...c, preLayerNorm: false }, i, x, io, mask));
     x = out.x;
     presentKeys.push(out.key);
     presentValues.push(out.value);
