@@ -7,7 +7,7 @@
  */
 import type { DecodeResult } from './decode-types.js';
 import { beamSearch, type BeamInputs, type CandidateSelector } from './beam-search.js';
-import type { SeededRandom } from './random.js';
+import type { SeededRandom } from '@ved/core';
 import { VedError } from '@ved/core';
 import { softmaxRow } from './scores.js';
 import { topkIndices } from './torch-topk.js';

@@ -13,7 +13,7 @@ import type { GenerationOptions } from './generation-config.js';
 import { greedySearch } from './greedy.js';
 import type { LogitsProcessor } from './logits-processor.js';
 import type { PrefixAllowedTokensFn } from './processors/prefix-constrained.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '@ved/core';
 import { mergeGeneration, prepareLengths, type Warn } from './resolve-config.js';
 import { multinomialSample } from './sample.js';
 import type { Scores } from './scores.js';

@@ -29,7 +29,7 @@ export { multinomialSample, sampleIndex } from './sample.js';
 export { beamSearch, topKCandidates, type BeamInputs, type CandidateSelector } from './beam-search.js';
 export { beamSample, sampleCandidates } from './beam-sample.js';
 export { runSampleLoop, type TokenSelector } from './sample-loop.js';
-export { SeededRandom } from './random.js';
+export { SeededRandom } from '@ved/core';
 export { argmax, logSoftmax, makeScores, type Scores, type InputIds } from './scores.js';
 export { applyProcessors, mergeWithCustom, type LogitsProcessor } from './logits-processor.js';
 export { TextStreamer, TextAccumulator, type Streamer, type TextStreamerOptions } from './streaming.js';

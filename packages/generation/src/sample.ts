@@ -4,7 +4,7 @@
  */
 import { VedError } from '@ved/core';
 import type { DecodeInputs, DecodeResult } from './decode-types.js';
-import type { SeededRandom } from './random.js';
+import type { SeededRandom } from '@ved/core';
 import { runSampleLoop } from './sample-loop.js';
 import { row, softmaxRow } from './scores.js';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseSafetensors } from '@ved/core';
 import { sampleCandidates } from './beam-sample.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '@ved/core';
 import { sampleIndex } from './sample.js';
 import { softmaxRow } from './scores.js';
 

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  Random,
+  SeededRandom,
   Tokenizer,
   VisionEncoderDecoderModel,
   loadWeights,
@@ -206,7 +206,7 @@ export function compareDecoderWeights(specs: readonly WeightSpec[], checkpoint: 
       if (zeroRows(data, width).length > 0) problems.push(`${spec.name}: Python zeroed rows ${zeroRows(data, width).join(', ')}`);
     } else {
       const ours = new Float32Array(data.length);
-      init.fill(ours, new Random(1234));
+      init.fill(ours, new SeededRandom(1234));
       if (zeroRows(ours, width).join(',') !== zeroRows(data, width).join(',')) {
         problems.push(`${spec.name}: zero rows [${zeroRows(ours, width).join(', ')}], Python [${zeroRows(data, width).join(', ')}]`);
       }

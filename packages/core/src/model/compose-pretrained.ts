@@ -14,7 +14,7 @@ import { isRecord, type RawConfig } from '../config/config-reader.js';
 import { VisionEncoderDecoderConfig } from '../config/vision-encoder-decoder-config.js';
 import { readJson, type ModelFiles } from '../io/model-files.js';
 import type { TensorSource } from '../safetensors/index.js';
-import { Random } from '../random/prng.js';
+import { SeededRandom } from '../random/seeded-random.js';
 import { TensorUnion, type Mount } from '../weights/in-memory-tensors.js';
 import { initializeWeights } from '../weights/initialize.js';
 import type { WeightSpec } from '../weights/weight-binder.js';
@@ -109,7 +109,7 @@ export async function composeFromPretrained(encoderFiles: ModelFiles, decoderFil
   }
   const loaded = new TensorUnion(mounts);
   const missing = modelWeightSpecs(parts).filter((s) => !loaded.has(s.name));
-  const fresh = initializeWeights(missing, '', new Random(options.seed ?? 0));
+  const fresh = initializeWeights(missing, '', new SeededRandom(options.seed ?? 0));
   const weights = new TensorUnion([
     { source: loaded, from: '', to: '' },
     { source: fresh, from: '', to: '' },

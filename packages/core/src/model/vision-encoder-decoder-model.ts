@@ -31,7 +31,7 @@ import { crossEntropyLoss, shiftTokensRight } from './loss.js';
 import { serializePretrained, type SaveOptions, type SavedFile } from './serialize.js';
 import { modelWeightSpecs } from './weight-specs.js';
 import { initializeWeights } from '../weights/initialize.js';
-import { Random } from '../random/prng.js';
+import { SeededRandom } from '../random/seeded-random.js';
 
 export interface LoadOptions {
   sessionOptions?: InferenceSession.SessionOptions;
@@ -258,7 +258,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   static async fromConfig(config: VisionEncoderDecoderConfig, runtime: Runtime, options: LoadOptions & { seed?: number } = {}): Promise<VisionEncoderDecoderModel> {
     const parts = await compose(config);
     const specs = modelWeightSpecs(parts);
-    const weights = initializeWeights(specs, '', new Random(options.seed ?? 0));
+    const weights = initializeWeights(specs, '', new SeededRandom(options.seed ?? 0));
     const model = await VisionEncoderDecoderModel.fromWeights(config, weights, runtime, options);
     model.newlyInitialized = specs.map((s) => s.name);
     return model;

@@ -3,11 +3,11 @@
  * the same numbers: torch's generator is not reproducible here), reproducibly
  * for a seed.
  */
-import { Random } from '../random/prng.js';
+import { SeededRandom } from '../random/seeded-random.js';
 import type { InitRule, WeightSpec } from './weight-binder.js';
 import { InMemoryTensors } from './in-memory-tensors.js';
 
-export function fillInit(data: Float32Array, rule: InitRule, rng: Random): void {
+export function fillInit(data: Float32Array, rule: InitRule, rng: SeededRandom): void {
   switch (rule.kind) {
     case 'zeros':
       data.fill(0);
@@ -31,7 +31,7 @@ export function fillInit(data: Float32Array, rule: InitRule, rng: Random): void 
 }
 
 /** Initialises `specs` under `prefix` into `target` (a fresh store when omitted). */
-export function initializeWeights(specs: readonly WeightSpec[], prefix: string, rng: Random, target = new InMemoryTensors('newly initialised weights')): InMemoryTensors {
+export function initializeWeights(specs: readonly WeightSpec[], prefix: string, rng: SeededRandom, target = new InMemoryTensors('newly initialised weights')): InMemoryTensors {
   for (const spec of specs) {
     const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
     fillInit(data, spec.init, rng);

@@ -5,7 +5,7 @@
  */
 import { VedError } from '../errors.js';
 import type { TensorSource } from '../safetensors/index.js';
-import type { Random } from '../random/prng.js';
+import type { SeededRandom } from '../random/seeded-random.js';
 
 /** How a freshly created weight is initialised (mirrors each architecture's `_init_weights`). */
 export type InitRule =
@@ -16,7 +16,7 @@ export type InitRule =
   | { kind: 'ones' }
   | { kind: 'constant'; value: number }
   /** Anything else (sinusoidal tables, zeroed padding rows…); `rng` is the model's seeded generator. */
-  | { kind: 'custom'; fill: (data: Float32Array, rng: Random) => void };
+  | { kind: 'custom'; fill: (data: Float32Array, rng: SeededRandom) => void };
 
 /** A weight an architecture expects, by its name relative to the architecture's root. */
 export interface WeightSpec {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BuildContext, GraphBuilder, Random, VedError, WeightBinder, type TensorSource } from '@ved/core';
+import { BuildContext, GraphBuilder, SeededRandom, VedError, WeightBinder, type TensorSource } from '@ved/core';
 import { bertDecoder } from './bert.js';
 
 const tiny = { model_type: 'bert', vocab_size: 10, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 12, max_position_embeddings: 16 };
@@ -28,7 +28,7 @@ describe('bert decoder', () => {
     const spec = bertDecoder.weights(bertDecoder.parseConfig({ ...tiny, pad_token_id: 3 }, 'x')).find((w) => w.name === 'bert.embeddings.word_embeddings.weight')!;
     expect(spec.init.kind).toBe('custom');
     const data = new Float32Array(10 * 8);
-    if (spec.init.kind === 'custom') spec.init.fill(data, new Random(1));
+    if (spec.init.kind === 'custom') spec.init.fill(data, new SeededRandom(1));
     expect([...data.subarray(24, 32)].every((x) => x === 0)).toBe(true);
     expect([...data.subarray(16, 24)].some((x) => x !== 0)).toBe(true);
   });

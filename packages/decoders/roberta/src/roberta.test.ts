@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '@ved/core';
+import { SeededRandom } from '@ved/core';
 import { robertaDecoder, xlmRobertaDecoder } from './roberta.js';
 
 const tiny = { vocab_size: 10, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 12, max_position_embeddings: 16, is_decoder: true, add_cross_attention: true };
@@ -22,7 +22,7 @@ describe('roberta / xlm-roberta decoders', () => {
       const spec = specs.find((w) => w.name === name)!;
       const data = new Float32Array(spec.shape[0]! * 8);
       if (spec.init.kind !== 'custom') throw new Error(`${name}: ${spec.init.kind}`);
-      spec.init.fill(data, new Random(7));
+      spec.init.fill(data, new SeededRandom(7));
       expect([...data.subarray(8, 16)].every((x) => x === 0)).toBe(true);
     }
     expect(specs.map((w) => w.name)).toEqual(expect.arrayContaining(['lm_head.dense.weight', 'lm_head.layer_norm.weight', 'lm_head.bias']));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BuildContext, GraphBuilder, Random, WeightBinder, initializeWeights, VedError } from '@ved/core';
+import { BuildContext, GraphBuilder, SeededRandom, WeightBinder, initializeWeights, VedError } from '@ved/core';
 import { deitEncoder } from './deit.js';
 
 const tiny = { model_type: 'deit', image_size: [16, 24], patch_size: 4, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 8 };
@@ -36,7 +36,7 @@ describe('deit config', () => {
 
   it('refuses interpolate_pos_encoding for a non-square grid of position embeddings, as Python fails', () => {
     const c = deitEncoder.parseConfig(tiny, 'cfg');
-    const weights = new WeightBinder(initializeWeights(deitEncoder.weights(c), 'encoder.', new Random(0)));
+    const weights = new WeightBinder(initializeWeights(deitEncoder.weights(c), 'encoder.', new SeededRandom(0)));
     const g = new GraphBuilder('t');
     const pixels = g.input('pixel_values', 'float32', ['batch', 3, 'h', 'w']);
     const build = (interpolatePosEncoding: boolean) => deitEncoder.buildGraph(new BuildContext(g, weights, '').at('encoder'), c, pixels, { interpolatePosEncoding });

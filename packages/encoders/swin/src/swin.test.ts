@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BuildContext, GraphBuilder, Random, VedError, WeightBinder, initializeWeights } from '@ved/core';
+import { BuildContext, GraphBuilder, SeededRandom, VedError, WeightBinder, initializeWeights } from '@ved/core';
 import { stageLayout } from './config.js';
 import { donutSwinEncoder, relativePositionIndex, shiftRegions, swinEncoder } from './swin.js';
 
@@ -46,7 +46,7 @@ describe('swin config and layout', () => {
 
   it('refuses interpolatePosEncoding: the graph is built for image_size', () => {
     const c = swinEncoder.parseConfig(tiny, 'cfg');
-    const weights = new WeightBinder(initializeWeights(swinEncoder.weights(c), '', new Random(1)));
+    const weights = new WeightBinder(initializeWeights(swinEncoder.weights(c), '', new SeededRandom(1)));
     const g = new GraphBuilder('t');
     const pixels = g.input('pixel_values', 'float32', ['batch', 3, 17, 25]);
     expect(() => swinEncoder.buildGraph(new BuildContext(g, weights, ''), c, pixels, { interpolatePosEncoding: true })).toThrow(VedError);

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { VedError } from '@ved/core';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from './seeded-random.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../../fixtures/generation/random.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/generation/random.json', import.meta.url), 'utf8')) as {
   cases: Array<{ seed: number; uint32: number[]; doubles: number[] }>;
 };
 

@@ -1,8 +1,9 @@
 /**
- * ved's sampling PRNG: the same seed gives the same draws, hence the same
- * text, on every JavaScript engine (it uses only 32-bit integer arithmetic
- * and IEEE doubles). It cannot reproduce torch's RNG, so seeded results match
- * other ved runs, not Python's.
+ * ved's one PRNG, for sampling (generation) and weight initialisation: the
+ * same seed gives the same draws, hence the same text and the same weights, on
+ * every JavaScript engine (it uses only 32-bit integer arithmetic and IEEE
+ * doubles). It cannot reproduce torch's RNG, so seeded results match other ved
+ * runs, not Python's.
  *
  * Algorithm (pinned by tests in random.test.ts; changing it changes seeded outputs):
  * - Generator: xoshiro128** 1.1 (Blackman & Vigna, https://prng.di.unimi.it/xoshiro128starstar.c),
@@ -23,8 +24,12 @@
  *   without replacement, in that order (the exponential-race form of sequential draws).
  * Only `Math.exp`/`Math.log` may differ in the last ulp across engines; a draw changes only when
  * `u` falls within that distance of a cumulative boundary.
+ *
+ * Weight initialisation draws normals with the Box–Muller transform (two doubles give two
+ * normals) and truncated normals by redrawing outside [a, b], as `torch.nn.init.trunc_normal_`
+ * cuts at absolute bounds.
  */
-import { VedError } from '@ved/core';
+import { VedError } from '../errors.js';
 
 const MASK64 = (1n << 64n) - 1n;
 
@@ -81,6 +86,31 @@ export class SeededRandom {
     const a = this.nextUint32() >>> 5;
     const b = this.nextUint32() >>> 6;
     return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  private spare: number | undefined;
+
+  /** Standard normal N(0, 1) (Box–Muller). */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.nextDouble();
+    const v = this.nextDouble();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** N(0, std) truncated to the absolute bounds [a, b]. */
+  truncNormal(std: number, a = -2, b = 2): number {
+    for (;;) {
+      const x = this.normal() * std;
+      if (x >= a && x <= b) return x;
+    }
   }
 }
 
