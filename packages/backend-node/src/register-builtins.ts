@@ -5,11 +5,11 @@
 import { registerLazy } from '@ved/core';
 
 registerLazy('encoder', 'vit', '@ved/encoder-vit', () => import('@ved/encoder-vit'));
-registerLazy('decoder', 'gpt2', '@ved/decoder-gpt2', () => import('@ved/decoder-gpt2'));
 registerLazy('encoder', 'deit', '@ved/encoder-deit', () => import('@ved/encoder-deit'));
 registerLazy('encoder', 'beit', '@ved/encoder-beit', () => import('@ved/encoder-beit'));
 registerLazy('encoder', 'swin', '@ved/encoder-swin', () => import('@ved/encoder-swin'));
 registerLazy('encoder', 'donut-swin', '@ved/encoder-swin', () => import('@ved/encoder-swin'));
+registerLazy('decoder', 'gpt2', '@ved/decoder-gpt2', () => import('@ved/decoder-gpt2'));
 registerLazy('decoder', 'bert', '@ved/decoder-bert', () => import('@ved/decoder-bert'));
 registerLazy('decoder', 'roberta', '@ved/decoder-roberta', () => import('@ved/decoder-roberta'));
 registerLazy('decoder', 'xlm-roberta', '@ved/decoder-roberta', () => import('@ved/decoder-roberta'));

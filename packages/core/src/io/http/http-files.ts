@@ -90,8 +90,10 @@ export class HttpFiles implements ModelFiles {
     if (pending === undefined) {
       pending = this.read(name);
       this.reads.set(name, pending);
-      // A failed read may be retried; a successful one is not repeated.
-      pending.catch(() => this.reads.delete(name));
+      // Only concurrent reads share a download: holding on to the bytes would keep
+      // a model's weights alive after the runtime has copied them.
+      const forget = () => void this.reads.delete(name);
+      pending.then(forget, forget);
     }
     return pending;
   }
