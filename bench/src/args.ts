@@ -1,0 +1,115 @@
+/** The bench's command line (`pnpm bench [options]`). */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { DTYPES, RUNTIMES, TASKS, type Dtype, type RuntimeName, type TaskName } from './protocol.js';
+
+export const MODELS = ['vit-gpt2', 'deit-trocr'] as const;
+
+export interface BenchOptions {
+  models: string[];
+  runtimes: RuntimeName[];
+  /** ved's dtypes; fp32 is always run first (the others are judged against it). */
+  dtypes: Dtype[];
+  tasks: TaskName[];
+  threads: number;
+  warmup: number;
+  runs: number;
+  encoderRuns: number;
+  newTokens: number;
+  numBeams: number;
+  batchSize: number;
+  cacheDir: string | undefined;
+  outDir: string | undefined;
+  python: string | undefined;
+  write: boolean;
+  rebuildModels: boolean;
+  help: boolean;
+}
+
+export const USAGE = `pnpm bench [options]
+
+Runs ved, transformers.js and PyTorch side by side on random-weight models of real size and writes
+a markdown table to bench/results/<date>.md (see bench/README.md).
+
+  --models LIST        ${MODELS.join(',')} (default: both)
+  --runtimes LIST      ${RUNTIMES.join(',')} (default: all)
+  --dtype LIST         ved weight types, from ${DTYPES.join(',')} (default: fp32,q8,q4; a dtype ved
+                       does not apply is reported as such)
+  --tasks LIST         ${TASKS.join(',')} (default: all)
+  --threads N          intra-op threads of every runtime (default: the number of cores)
+  --warmup N           unmeasured runs before each task (default 1)
+  --runs N             measured runs per generation task (default 3)
+  --encoder-runs N     measured runs of the encoder task (default 5)
+  --new-tokens N       tokens generated, forced (min = max new tokens; default 20)
+  --beams N            beams of the beam task (default 4)
+  --batch N            images of the batch task (default 8)
+  --cache DIR          models (default bench/.cache; made by bench/make_models.py when missing)
+  --out DIR            results (default bench/results)
+  --python PATH        Python with torch + transformers (default .venv-ref/bin/python, or
+                       $VED_BENCH_PYTHON); without it PyTorch is skipped
+  --no-write           print the table only
+  --rebuild-models     remake the models even if the cache has them
+`;
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
+  if (value === undefined) return [...fallback];
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !allowed.includes(s as T));
+  if (bad.length > 0 || items.length === 0) {
+    throw new RangeError(`--${name} ${JSON.stringify(value)}: expected a comma-separated list of ${allowed.join(', ')}`);
+  }
+  return [...new Set(items)] as T[];
+}
+
+function int(value: string | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} ${JSON.stringify(value)}: expected an integer ≥ ${min}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      models: { type: 'string' },
+      runtimes: { type: 'string' },
+      dtype: { type: 'string' },
+      tasks: { type: 'string' },
+      threads: { type: 'string' },
+      warmup: { type: 'string' },
+      runs: { type: 'string' },
+      'encoder-runs': { type: 'string' },
+      'new-tokens': { type: 'string' },
+      beams: { type: 'string' },
+      batch: { type: 'string' },
+      cache: { type: 'string' },
+      out: { type: 'string' },
+      python: { type: 'string' },
+      'no-write': { type: 'boolean' },
+      'rebuild-models': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const dtypes = list(values.dtype, DTYPES, ['fp32', 'q8', 'q4'], 'dtype');
+  return {
+    models: list(values.models, MODELS, MODELS, 'models'),
+    runtimes: list(values.runtimes, RUNTIMES, RUNTIMES, 'runtimes'),
+    dtypes: ['fp32', ...dtypes.filter((d) => d !== 'fp32')],
+    tasks: list(values.tasks, TASKS, TASKS, 'tasks'),
+    threads: int(values.threads, availableParallelism(), 'threads', 1),
+    warmup: int(values.warmup, 1, 'warmup', 0),
+    runs: int(values.runs, 3, 'runs', 1),
+    encoderRuns: int(values['encoder-runs'], 5, 'encoder-runs', 1),
+    newTokens: int(values['new-tokens'], 20, 'new-tokens', 1),
+    numBeams: int(values.beams, 4, 'beams', 2),
+    batchSize: int(values.batch, 8, 'batch', 1),
+    cacheDir: values.cache,
+    outDir: values.out,
+    python: values.python,
+    write: values['no-write'] !== true,
+    rebuildModels: values['rebuild-models'] === true,
+    help: values.help === true,
+  };
+}
