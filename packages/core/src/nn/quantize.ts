@@ -20,41 +20,69 @@ export const Q4_BLOCK_SIZE = 32;
 /** Weights smaller than this stay float32 (quantizing them saves nothing and costs accuracy). */
 export const MIN_QUANTIZED_ELEMENTS = 4096;
 
+/** The weight in [N, K] (out, in) layout: a view when it already is, else a transposed copy. */
+function rowsNK(w: Float32Array, n: number, k: number, layout: 'NK' | 'KN'): Float32Array {
+  if (layout === 'NK') return w;
+  const out = new Float32Array(n * k);
+  for (let col = 0; col < k; col++) {
+    const src = col * n;
+    for (let row = 0; row < n; row++) out[row * k + col] = w[src + row]!;
+  }
+  return out;
+}
+
 /** int8 per output channel: returns B as [K, N] int8 (the layout MatMulInteger takes) and N scales. */
 export function quantizeQ8(w: Float32Array, n: number, k: number, layout: 'NK' | 'KN'): { b: Int8Array; scales: Float32Array } {
+  const rows = rowsNK(w, n, k, layout);
   const b = new Int8Array(n * k);
   const scales = new Float32Array(n);
-  const at = layout === 'NK' ? (row: number, col: number) => w[row * k + col]! : (row: number, col: number) => w[col * n + row]!;
   for (let row = 0; row < n; row++) {
+    const base = row * k;
     let amax = 0;
-    for (let col = 0; col < k; col++) amax = Math.max(amax, Math.abs(at(row, col)));
+    for (let col = 0; col < k; col++) {
+      const v = Math.abs(rows[base + col]!);
+      if (v > amax) amax = v;
+    }
     const scale = amax / 127 || 1;
     scales[row] = scale;
-    for (let col = 0; col < k; col++) b[col * n + row] = Math.max(-127, Math.min(127, Math.round(at(row, col) / scale)));
+    const inv = 1 / scale;
+    for (let col = 0; col < k; col++) {
+      const q = Math.round(rows[base + col]! * inv);
+      b[col * n + row] = q > 127 ? 127 : q < -127 ? -127 : q;
+    }
   }
   return { b, scales };
 }
 
 /** 4-bit blocks along K: B as [N, blocks, 16] uint8 (low nibble first, zero point 8) and [N * blocks] scales. */
 export function quantizeQ4(w: Float32Array, n: number, k: number, layout: 'NK' | 'KN'): { b: Uint8Array; scales: Float32Array; blocks: number } {
+  const rows = rowsNK(w, n, k, layout);
   const block = Q4_BLOCK_SIZE;
   const blocks = Math.ceil(k / block);
   const blob = block / 2;
   const b = new Uint8Array(n * blocks * blob);
   const scales = new Float32Array(n * blocks);
-  const at = layout === 'NK' ? (row: number, col: number) => w[row * k + col]! : (row: number, col: number) => w[col * n + row]!;
   for (let row = 0; row < n; row++) {
+    const base = row * k;
     for (let blk = 0; blk < blocks; blk++) {
       const start = blk * block;
       const end = Math.min(k, start + block);
       let amax = 0;
-      for (let col = start; col < end; col++) amax = Math.max(amax, Math.abs(at(row, col)));
+      for (let col = start; col < end; col++) {
+        const v = Math.abs(rows[base + col]!);
+        if (v > amax) amax = v;
+      }
       const scale = amax / 7 || 1;
       scales[row * blocks + blk] = scale;
+      const inv = 1 / scale;
       const offset = (row * blocks + blk) * blob;
       for (let j = 0; j < block; j++) {
         const col = start + j;
-        const q = col < end ? Math.max(-8, Math.min(7, Math.round(at(row, col) / scale))) + 8 : 8;
+        let q = 8;
+        if (col < end) {
+          const r = Math.round(rows[base + col]! * inv);
+          q = (r > 7 ? 7 : r < -8 ? -8 : r) + 8;
+        }
         b[offset + (j >> 1)]! |= (j & 1) === 0 ? q : q << 4;
       }
     }
