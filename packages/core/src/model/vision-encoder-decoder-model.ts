@@ -193,7 +193,9 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
         throw new VedError('INVALID_INPUT', `Row maps to image ${r}, but only ${encoded.batchSize} images were encoded.`);
       }
     }
-    const pick = (t: Tensor) => gatherRows(this.runtime, t, rowToImage);
+    // Rows that are exactly the images (greedy on a batch) use the encoder's tensors as they are.
+    const identity = rowToImage.length === encoded.batchSize && rowToImage.every((img, r) => img === r);
+    const pick = (t: Tensor) => (identity ? t : gatherRows(this.runtime, t, rowToImage));
     return new OrtDecodingSession(
       this.runtime,
       this.decoderSession,
