@@ -27,7 +27,8 @@ export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from '
 export { compose, type Composition } from './model/composition.js';
 export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
 export { loadWeights, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './model/weights-loader.js';
-export { VisionEncoderDecoderModel, createSession, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
+export { createSession } from './model/run-graphs.js';
+export { VisionEncoderDecoderModel, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
 export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from './model/compose-pretrained.js';
 export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
 export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, type SaveOptions, type SavedFile } from './model/serialize.js';

@@ -1,0 +1,137 @@
+/**
+ * Running the built graphs: opening a session with its external weights, and
+ * the decoding session that feeds the decoder step graph token by token while
+ * it keeps the self-attention cache (reordered by the graph itself for beams).
+ */
+import { VedError } from '../errors.js';
+import type { BuiltModel } from '../onnx/graph-builder.js';
+import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
+import type { CacheLayout } from '../contracts.js';
+import type { DecodingSession, StepLogits } from './decoding.js';
+import {
+  CACHE_INDEX,
+  crossKeyName,
+  crossValueName,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+} from './graphs.js';
+
+/** Opens a session over a built graph, handing its external weights to the runtime. */
+export function createSession(runtime: Runtime, built: BuiltModel, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+  const extra = (options as { extra?: Record<string, Record<string, string>> }).extra ?? {};
+  const sessionOptions: InferenceSession.SessionOptions & Record<string, unknown> = { ...options };
+  if (built.externalData.length > 0) sessionOptions.externalData = built.externalData;
+  if (built.externalFolder !== undefined) {
+    sessionOptions.extra = { ...extra, session: { ...extra.session, model_external_initializers_file_folder_path: built.externalFolder } };
+  }
+  return runtime.createSession(built.model, sessionOptions);
+}
+
+/** Copies rows `rows` of a [B, ...] float tensor into a new [rows.length, ...] tensor. */
+export function gatherRows(runtime: Runtime, t: Tensor, rows: readonly number[]): Tensor {
+  const src = t.data as Float32Array;
+  const rowSize = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(rows.length * rowSize);
+  rows.forEach((r, i) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
+  return runtime.tensor('float32', out, [rows.length, ...t.dims.slice(1)]);
+}
+
+export class OrtDecodingSession implements DecodingSession {
+  private keys: Tensor[];
+  private values: Tensor[];
+  private mask: number[][];
+  /** Cache rows the next step reads, in order (beam reordering); identity when undefined. */
+  private pendingOrder: number[] | undefined;
+  length = 0;
+
+  get rows(): number {
+    return this.rowToImage.length;
+  }
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly session: InferenceSession,
+    private readonly layout: CacheLayout,
+    private crossKeys: Tensor[],
+    private crossValues: Tensor[],
+    /** The image each row attends to. */
+    private rowToImage: number[],
+  ) {
+    const rows = rowToImage.length;
+    const empty = () => runtime.tensor('float32', new Float32Array(0), [rows, layout.heads, 0, layout.headDim]);
+    this.keys = Array.from({ length: layout.layers }, empty);
+    this.values = Array.from({ length: layout.layers }, empty);
+    this.mask = Array.from({ length: rows }, () => []);
+  }
+
+  async step(
+    tokens: readonly (readonly number[])[],
+    options: { allPositions?: boolean; attentionMask?: readonly (readonly number[])[] } = {},
+  ): Promise<StepLogits> {
+    if (tokens.length !== this.rows) throw new VedError('INVALID_INPUT', `step() got ${tokens.length} rows, expected ${this.rows}.`);
+    const t = tokens[0]?.length ?? 0;
+    if (t === 0 || tokens.some((row) => row.length !== t)) {
+      throw new VedError('INVALID_INPUT', 'step() needs the same non-zero number of tokens in every row.');
+    }
+    const ids = new BigInt64Array(this.rows * t);
+    tokens.forEach((row, r) => row.forEach((id, j) => (ids[r * t + j] = BigInt(id))));
+    // The padding mask grows with the cache: given masks cover the new tokens, default is all ones.
+    this.mask.forEach((m, r) => {
+      const given = options.attentionMask?.[r];
+      for (let j = 0; j < t; j++) m.push(given?.[j] ?? 1);
+    });
+    const total = this.length + t;
+    const mask = new BigInt64Array(this.rows * total);
+    this.mask.forEach((m, r) => m.forEach((v, j) => (mask[r * total + j] = BigInt(v))));
+    const order = this.pendingOrder ?? Array.from({ length: this.rows }, (_, r) => r);
+    this.pendingOrder = undefined;
+    const feeds: Record<string, Tensor> = {
+      input_ids: this.runtime.tensor('int64', ids, [this.rows, t]),
+      attention_mask: this.runtime.tensor('int64', mask, [this.rows, total]),
+      [CACHE_INDEX]: this.runtime.tensor('int64', BigInt64Array.from(order, (r) => BigInt(r)), [this.rows]),
+    };
+    for (let i = 0; i < this.layout.layers; i++) {
+      feeds[pastKeyName(i)] = this.keys[i]!;
+      feeds[pastValueName(i)] = this.values[i]!;
+      feeds[crossKeyName(i)] = this.crossKeys[i]!;
+      feeds[crossValueName(i)] = this.crossValues[i]!;
+    }
+    const out = await this.session.run(feeds);
+    for (let i = 0; i < this.layout.layers; i++) {
+      this.keys[i] = out[presentKeyName(i)]!;
+      this.values[i] = out[presentValueName(i)]!;
+    }
+    this.length = total;
+    const logits = out.logits!;
+    const all = logits.data as Float32Array;
+    const vocab = logits.dims[2]!;
+    if (options.allPositions || t === 1) return { data: all, rows: this.rows, positions: t, vocab };
+    const last = new Float32Array(this.rows * vocab);
+    for (let r = 0; r < this.rows; r++) last.set(all.subarray((r * t + t - 1) * vocab, (r * t + t) * vocab), r * vocab);
+    return { data: last, rows: this.rows, positions: 1, vocab };
+  }
+
+  reorder(indices: readonly number[]): void {
+    for (const i of indices) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.rows) throw new VedError('INVALID_INPUT', `reorder(): row ${i} does not exist (${this.rows} rows).`);
+    }
+    // The self-attention cache is reordered by the next step's graph (cache_index).
+    const pending = this.pendingOrder;
+    this.pendingOrder = indices.map((i) => (pending === undefined ? i : pending[i]!));
+    // Beams stay with their image, so the cross keys/values usually need no copy.
+    const images = indices.map((i) => this.rowToImage[i]!);
+    if (images.length !== this.rowToImage.length || images.some((img, r) => img !== this.rowToImage[r])) {
+      this.crossKeys = this.crossKeys.map((x) => gatherRows(this.runtime, x, indices));
+      this.crossValues = this.crossValues.map((x) => gatherRows(this.runtime, x, indices));
+    }
+    this.rowToImage = images;
+    this.mask = indices.map((i) => [...this.mask[i]!]);
+  }
+
+  dispose(): void {
+    this.keys = [];
+    this.values = [];
+  }
+}
