@@ -2,16 +2,20 @@
 // Runs the test suites and prints the one plain closing line
 // `tests: N passed, N failed, N skipped` that CI reads, counting both:
 //   - the vitest suite over every package (Node), and
-//   - the browser suite (packages/backend-web/test/browser: headless Chromium).
+//   - the browser suite (packages/backend-web/test/browser and apps/docs/test: headless Chromium).
 // `--suite node` or `--suite browser` runs one of them; other arguments go to vitest.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// Each suite is one or more vitest runs (their configs).
 const SUITES = {
-  node: [],
-  browser: ['--config', 'packages/backend-web/vitest.browser.config.ts'],
+  node: [[]],
+  browser: [
+    ['--config', 'packages/backend-web/vitest.browser.config.ts'],
+    ['--config', 'apps/docs/vitest.browser.config.ts'], // the docs site and its live demo
+  ],
 };
 
 const argv = process.argv.slice(2);
@@ -25,9 +29,9 @@ if (only !== undefined && !(only in SUITES)) {
 
 const dir = mkdtempSync(join(tmpdir(), 'ved-test-'));
 let passed = 0, failed = 0, skipped = 0, ok = true;
-for (const [name, config] of Object.entries(SUITES)) {
+for (const [name, config, i] of Object.entries(SUITES).flatMap(([name, configs]) => configs.map((config, i) => [name, config, i]))) {
   if (only !== undefined && only !== name) continue;
-  const out = join(dir, `${name}.json`);
+  const out = join(dir, `${name}-${i}.json`);
   const args = ['vitest', 'run', ...config, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...argv];
   const run = spawnSync('pnpm', ['exec', ...args], { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
   if (run.status !== 0) ok = false;
