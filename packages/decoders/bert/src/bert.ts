@@ -140,6 +140,13 @@ export const bertDecoder: DecoderPlugin<BertConfig> = {
   hiddenSize: (c) => c.hiddenSize,
   vocabSize: (c) => c.vocabSize,
   cacheLayout: (c) => ({ layers: c.numHiddenLayers, heads: c.numAttentionHeads, headDim: headDim(c) }),
+  // A BertModel / BertForMaskedLM checkpoint keeps the base model without the LM's `bert.` prefix.
+  basePrefix: BERT_CAUSAL_LM_PREFIXES.base,
+  // The head's decoder is tied to the word embeddings and its bias to `cls.predictions.bias` (absent from checkpoints).
+  tiedWeights: (): Record<string, string> => ({
+    'cls.predictions.decoder.weight': 'bert.embeddings.word_embeddings.weight',
+    'cls.predictions.decoder.bias': 'cls.predictions.bias',
+  }),
   weights,
   buildCrossKeyValues,
   buildStep,

@@ -137,6 +137,11 @@ function robertaPlugin(modelType: string, defaultVocabSize: number): DecoderPlug
     hiddenSize: (c) => c.hiddenSize,
     vocabSize: (c) => c.vocabSize,
     cacheLayout: (c) => ({ layers: c.numHiddenLayers, heads: c.numAttentionHeads, headDim: headDim(c) }),
+    basePrefix: ROBERTA_CAUSAL_LM_PREFIXES.base,
+    tiedWeights: (): Record<string, string> => ({
+      'lm_head.decoder.weight': 'roberta.embeddings.word_embeddings.weight',
+      'lm_head.decoder.bias': 'lm_head.bias',
+    }),
     weights,
     buildCrossKeyValues: (ctx, c, encoderHidden) => buildCrossKeyValues(modelType, ctx, c, encoderHidden),
     buildStep: (ctx, c, io) => buildStep(modelType, ctx, c, io),
