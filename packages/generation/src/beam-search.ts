@@ -68,6 +68,8 @@ export async function beamSearch(inputs: BeamInputs, select: CandidateSelector =
 
   let curLen = promptLength;
   let feed: number[][] = running.flat().map((h) => [...h.seq]);
+  // One image's accumulated scores [k·V], reused by every image and step (the selector reads it, never keeps it).
+  let acc: Float32Array | undefined;
   for (;;) {
     signal?.throwIfAborted();
     const step = await session.step(feed);
@@ -81,18 +83,19 @@ export async function beamSearch(inputs: BeamInputs, select: CandidateSelector =
 
     // Candidates of every image.
     const candidates: Array<Array<Hypothesis & { parent: number }>> = [];
+    if (acc === undefined || acc.length !== k * V) acc = new Float32Array(k * V);
+    const accumulated = acc;
     for (let b = 0; b < B; b++) {
-      const acc = new Float32Array(k * V);
       for (let j = 0; j < k; j++) {
         const lpRow = row(logProbs, b * k + j);
         const s = running[b]![j]!.score;
-        for (let v = 0; v < V; v++) acc[j * V + v] = lpRow[v]! + s;
+        for (let v = 0; v < V; v++) accumulated[j * V + v] = lpRow[v]! + s;
       }
       candidates.push(
-        select(acc, K).map((idx) => {
+        select(accumulated, K).map((idx) => {
           const parent = Math.floor(idx / V);
           const from = running[b]![parent]!;
-          return { seq: [...from.seq, idx % V], score: acc[idx]!, beamIndices: [...from.beamIndices, b * k + parent], parent };
+          return { seq: [...from.seq, idx % V], score: accumulated[idx]!, beamIndices: [...from.beamIndices, b * k + parent], parent };
         }),
       );
     }

@@ -209,11 +209,48 @@ function nthElement(a: PairArray, first: number, nth: number, last: number): voi
   insertionSort(a, first, last);
 }
 
+/**
+ * The k largest values when they decide torch.topk's answer alone: one pass
+ * keeps the k + 1 largest values (a multiset, so duplicates count); if these
+ * are strictly decreasing, no tie touches the top k and the answer is the top
+ * k in descending order, whatever order torch's algorithm visits them in.
+ * Otherwise (a tie, a NaN) returns undefined and the caller emulates torch.
+ * Beam search calls this on [beams × vocab] rows every step, where ties in the
+ * top k are rare; it spares copying the row into (value, index) pairs.
+ */
+function distinctTopk(values: ArrayLike<number>, k: number): number[] | undefined {
+  const n = values.length;
+  const m = Math.min(k + 1, n);
+  const tv = new Float64Array(m).fill(-Infinity);
+  const ti = new Int32Array(m).fill(-1);
+  let filled = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (x !== x) return undefined; // NaN
+    if (filled === m && !(x > tv[m - 1]!)) continue;
+    // Insert after the values >= x (equal values are detected below).
+    let j = filled === m ? m - 1 : filled++;
+    while (j > 0 && tv[j - 1]! < x) {
+      tv[j] = tv[j - 1]!;
+      ti[j] = ti[j - 1]!;
+      j--;
+    }
+    tv[j] = x;
+    ti[j] = i;
+  }
+  for (let j = 1; j < m; j++) if (!(tv[j - 1]! > tv[j]!)) return undefined;
+  return Array.from(ti.subarray(0, Math.min(k, n)));
+}
+
 /** Indices of the k largest values, best first, in torch.topk's order (ties included). */
 export function topkIndices(values: ArrayLike<number>, k: number): number[] {
   const n = values.length;
   const kk = Math.min(k, n);
   if (kk <= 0) return [];
+  if (kk <= 64 && n >= 256) {
+    const fast = distinctTopk(values, kk);
+    if (fast !== undefined) return fast;
+  }
   const a = new PairArray(Float64Array.from(values), new Int32Array(n));
   for (let j = 0; j < n; j++) a.i[j] = j;
   if (kk * 64 <= n) {
