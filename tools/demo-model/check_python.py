@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""Python agrees: loads the default model in transformers and compares its
-greedy ids with ved's on a manifest (by default the 500-image held-out set).
+"""Python agrees: loads the default model in transformers and compares the ids
+its `generate()` gives (the checkpoint's generation config: beam search, 4
+beams) with ved's on a manifest (by default the 500-image held-out set).
 
     pnpm build   # ved runs from packages/backend-node/dist
     .venv-ref/bin/python tools/demo-model/check_python.py [--manifest FILE] [--model DIR]
@@ -51,7 +52,7 @@ def read_manifest(path: Path) -> list[dict]:
 
 
 @torch.no_grad()
-def python_greedy(model_dir: Path, rows: list[dict], batch: int = 50):
+def python_generate(model_dir: Path, rows: list[dict], batch: int = 50):
     model = VisionEncoderDecoderModel.from_pretrained(model_dir, dtype=torch.float32).eval()
     processor = AutoImageProcessor.from_pretrained(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -72,7 +73,7 @@ def python_greedy(model_dir: Path, rows: list[dict], batch: int = 50):
     return seqs, texts, margins, eos
 
 
-def ved_greedy(model_dir: Path, rows: list[dict], eos: int):
+def ved_generate(model_dir: Path, rows: list[dict], eos: int):
     if not CLI.exists():
         raise SystemExit(f"{CLI} is missing: run `pnpm build` first")
     cmd = ["node", str(CLI), "caption", "--model", str(model_dir), "--json", "--batch-size", "16"]
@@ -93,8 +94,8 @@ def main() -> int:
     torch.set_num_threads(int(os.environ.get("DEMO_THREADS", "2")))
 
     rows = read_manifest(args.manifest)
-    py_ids, py_texts, margins, eos = python_greedy(args.model, rows)
-    ved_ids, ved_texts = ved_greedy(args.model, rows, eos)
+    py_ids, py_texts, margins, eos = python_generate(args.model, rows)
+    ved_ids, ved_texts = ved_generate(args.model, rows, eos)
     same_ids = [a == b for a, b in zip(py_ids, ved_ids)]
     same_text = [a == b for a, b in zip(py_texts, ved_texts)]
     py_exact = sum(t == r["text"] for t, r in zip(py_texts, rows)) / len(rows)
@@ -117,7 +118,7 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(
-        f"{name}: ved and Python give identical greedy ids on {sum(same_ids)}/{len(rows)} images "
+        f"{name}: ved and Python give identical ids on {sum(same_ids)}/{len(rows)} images "
         f"(identical text {sum(same_text)}/{len(rows)}); smallest top-2 logit margin {min(margins):.3f}; "
         f"Python exact match {py_exact:.4f}"
     )

@@ -119,7 +119,7 @@ def sample_text(rng: np.random.Generator) -> str:
     while True:
         r = rng.random()
         target = int(rng.integers(1, MAX_CHARS + 1))
-        if r < 0.4:
+        if r < 0.3:
             text = _random_chars(rng, target)
         else:
             parts: list[str] = []

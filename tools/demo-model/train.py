@@ -217,15 +217,16 @@ def save_checkpoint(model, tokenizer, out_dir: Path) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=6500)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--column-weight", type=float, default=0.5, help="weight of the auxiliary column loss (0: off)")
     ap.add_argument("--guide-weight", type=float, default=0.5, help="weight of the guided-attention loss (0: off)")
     ap.add_argument("--sincos", type=int, default=1, help="start position embeddings from sine-cosine tables (1/0)")
+    ap.add_argument("--ema", type=float, default=0.998, help="decay of the weight average kept alongside (0: off)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("DEMO_THREADS", "2")))
-    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--patch", type=lambda v: tuple(int(x) for x in v.split(",")), default=PATCH_SIZE)
     ap.add_argument("--log", type=Path, default=OUT / "train-log.jsonl")
     ap.add_argument("--out", type=Path, default=OUT / "checkpoint")
@@ -247,7 +248,7 @@ def main() -> int:
     n_params = sum(p.numel() for p in model.parameters())
     print(f"parameters: {n_params:,}", flush=True)
 
-    val_pixels, val_texts, _, _ = render_batch(VAL_SEED, 0, 256, build_processor(), args.patch)
+    val_pixels, val_texts, _, _ = render_batch(VAL_SEED, 0, 512, build_processor(), args.patch)
 
     column_head = None
     if args.column_weight > 0:
@@ -270,6 +271,28 @@ def main() -> int:
         return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * p))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    # An exponential moving average of the weights; at the end the better of it
+    # and the raw weights on the validation set is saved.
+    model_params = list(model.parameters())
+    ema = [p.detach().clone() for p in model_params] if args.ema > 0 else None
+
+    def swap_ema() -> None:
+        with torch.no_grad():
+            for p, e in zip(model_params, ema):
+                tmp = p.detach().clone()
+                p.copy_(e)
+                e.copy_(tmp)
+
+    def evaluate() -> dict:
+        model.eval()
+        m = score(greedy_texts(model, tokenizer, val_pixels), val_texts)
+        if ema is not None:
+            swap_ema()
+            m_ema = score(greedy_texts(model, tokenizer, val_pixels), val_texts)
+            swap_ema()
+            m.update({f"ema_{k}": v for k, v in m_ema.items()})
+        model.train()
+        return m
     loader = torch.utils.data.DataLoader(
         Batches(TRAIN_SEED, args.steps, args.batch_size, tokenizer, args.patch),
         batch_size=None,
@@ -304,6 +327,9 @@ def main() -> int:
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
+        if ema is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(ema, [p.detach() for p in model_params], 1 - min(args.ema, (1 + step) / (10 + step)))
         k = 1.0 if step == 0 else 0.02
         running += k * (ce.item() - running)
         running_aux += k * (aux.item() - running_aux)
@@ -315,18 +341,21 @@ def main() -> int:
                 flush=True,
             )
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
-            model.eval()
-            m = score(greedy_texts(model, tokenizer, val_pixels), val_texts)
-            model.train()
+            m = evaluate()
             rec = {"step": step + 1, "loss": running, "column_loss": running_aux, **m, "elapsed_s": time.time() - t_train}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()
-            save_checkpoint(model, tokenizer, args.out)
-            model.train()
+            if step + 1 < args.steps:
+                save_checkpoint(model, tokenizer, args.out)
+    use_ema = ema is not None and (m["ema_exact_match"], -m["ema_cer"]) >= (m["exact_match"], -m["cer"])
+    if use_ema:
+        swap_ema()
     model.eval()
     save_checkpoint(model, tokenizer, args.out)
     summary = {
+        "saved": "ema" if use_ema else "raw",
+        "validation": m,
         "parameters": n_params,
         "steps": args.steps,
         "batch_size": args.batch_size,

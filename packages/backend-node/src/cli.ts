@@ -2,6 +2,7 @@
 /** The `ved` command line. Each subcommand lives in `cli/<name>.ts`. */
 import { VedError } from '@ved/core';
 import { runCaption } from './cli/caption.js';
+import { runEval } from './cli/eval.js';
 import { runCompose } from './cli/compose.js';
 import { runInit } from './cli/init.js';
 import { runLoss } from './cli/loss.js';
@@ -10,6 +11,7 @@ import { UsageError } from './cli/args.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   caption: runCaption,
+  eval: runEval,
   init: runInit,
   compose: runCompose,
   loss: runLoss,
@@ -19,8 +21,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
 const USAGE = `usage: ved <command> [options]
 
 commands:
-  caption IMAGE... --model DIR [--max-new-tokens N] [--batch-size N] [--json]
+  caption IMAGE... [--model DIR] [--max-new-tokens N] [--batch-size N] [--json]
       read or caption images with a VisionEncoderDecoder checkpoint
+      (without --model: the embedded default model, which reads one line of printed text)
       (--format safetensors|onnx: which weights; --dtype fp32|fp16|q8|...: their precision, or the ONNX export's variant)
   init --config FILE --out DIR [--seed N]
       a model with freshly initialised weights from a config
@@ -30,6 +33,9 @@ commands:
       the training loss of the images against the labels
   export --model DIR --out DIR [--external-data true|false|auto] [--cache-naming decoder-only|seq2seq]
       write the model as an ONNX export (onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx) for transformers.js / Optimum
+  eval --manifest FILE [--model DIR] [--dtype D] [--batch-size N] [--max-new-tokens N] [--num-beams N] [--json] [--errors]
+      exact-match rate and character error rate on a JSON-lines manifest of {"image", "text"}
+      (--model defaults to the embedded default model)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -58,5 +64,11 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
+
+// A reader that stops early (`ved eval --errors | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 process.exitCode = await main(process.argv.slice(2));

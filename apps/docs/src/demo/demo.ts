@@ -113,7 +113,11 @@ async function read(image: File | string, shown: string): Promise<void> {
     status.textContent = 'Reading…';
     const started = performance.now();
     let tokens = 0;
+    // Greedy search, so that each token shows as it comes: beam search keeps several candidates to
+    // the end, and generate() refuses to stream it, as Python's streamers do (the default model's own
+    // generation config asks for 4 beams; on this example both read the same).
     const { texts } = await worker.caption([image], {
+      numBeams: 1,
       onToken: (event) => {
         tokens = event.step + 1;
         caption.textContent = event.texts[0] ?? '';

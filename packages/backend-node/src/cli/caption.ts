@@ -1,5 +1,8 @@
 /**
- * `ved caption IMAGE... --model DIR [generation options] [--batch-size N] [--json]`
+ * `ved caption IMAGE... [--model DIR] [generation options] [--batch-size N] [--json]`
+ *
+ * Without --model, the embedded default model (`@ved/default-model`, one line of
+ * printed text) reads the images.
  *
  * Generation options: `--generation-config <JSON or file>` with Python's
  * snake_case keys (as `generate(**kwargs)`), then the common flags, which win:
@@ -16,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { VedError, isRecord } from '@ved/core';
 import { generationOptionsFromJson, type GenerationOptions } from '@ved/generation';
+import { defaultModelDir } from '@ved/default-model';
 import { ImageToText } from '../pipeline.js';
 import { positiveInt, usage, UsageError } from './args.js';
 import { FORMAT_FLAG_OPTIONS, formatOptionsFromFlags } from '../exports/format-flags.js';
@@ -105,7 +109,6 @@ export async function runCaption(argv: string[]): Promise<void> {
     }),
   );
   if (positionals.length === 0) throw new UsageError('give at least one IMAGE');
-  if (values.model === undefined) throw new UsageError('--model DIR is required');
   const batchSize = positiveInt('batch-size', values['batch-size'] as string | undefined, 8)!;
 
   const options: GenerationOptions = values['generation-config'] === undefined ? {} : await readGenerationConfig(values['generation-config'] as string);
@@ -118,7 +121,7 @@ export async function runCaption(argv: string[]): Promise<void> {
   // Beam entries carry Python's `sequences_scores`, which generate() returns with these two.
   const withScores: GenerationOptions = { ...options, returnDictInGenerate: true, outputScores: true };
 
-  const pipe = await ImageToText.fromPretrained(values.model as string, formatOptionsFromFlags(values));
+  const pipe = await ImageToText.fromPretrained((values.model as string | undefined) ?? defaultModelDir, formatOptionsFromFlags(values));
   try {
     for (let start = 0; start < positionals.length; start += batchSize) {
       const paths = positionals.slice(start, start + batchSize);
