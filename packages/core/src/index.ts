@@ -36,5 +36,5 @@ export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.
 export { SeededRandom } from './random/seeded-random.js';
 export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
 export { initializeWeights, fillInit } from './weights/initialize.js';
-export type { PixelBatch, EncodedImages, EncodeOptions, StepLogits, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
+export type { PixelBatch, EncodedImages, EncodeOptions, StepLogits, StepOptions, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
 export * from './exports/index.js';

@@ -72,12 +72,14 @@ export async function beamSearch(inputs: BeamInputs, select: CandidateSelector =
   let acc: Float32Array | undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const step = await session.step(feed);
+    const step = await session.step(feed, { logProbs: true });
     signal?.throwIfAborted();
     const raw: Scores = { data: step.data, rows: step.rows, vocab: step.vocab };
     const V = raw.vocab;
     const flatSeqs = running.flat().map((h) => h.seq);
-    const logProbs = applyProcessors(processors, flatSeqs, logSoftmax(raw));
+    // The model's own float32 log_softmax when it gives one (ved's step graph), else computed here.
+    const normalized = step.logProbs ? { data: step.logProbs, rows: step.rows, vocab: V } : logSoftmax(raw);
+    const logProbs = applyProcessors(processors, flatSeqs, normalized);
     scores?.push(cloneScores(logProbs));
     logits?.push(cloneScores(raw));
 

@@ -20,6 +20,21 @@ export interface StepLogits {
   rows: number;
   positions: number;
   vocab: number;
+  /** log_softmax of `data` over the vocabulary, same layout: when asked for with `logProbs` and the model computes it. */
+  logProbs?: Float32Array;
+}
+
+export interface StepOptions {
+  /** Logits of every new position, not only the last. */
+  allPositions?: boolean;
+  /** Padding mask of the new tokens (1 = attend); default all ones. */
+  attentionMask?: readonly (readonly number[])[];
+  /**
+   * Also return log_softmax(logits) when the model can compute it with the
+   * logits (ved's own step graph does, in float32 as torch does); beam search
+   * asks for it, and computes it itself when it is missing.
+   */
+  logProbs?: boolean;
 }
 
 export interface DecodingSession {
@@ -30,7 +45,7 @@ export interface DecodingSession {
    * Feeds the next tokens of every row (all rows the same count) and returns
    * logits for the last position only, or for every new position when `allPositions`.
    */
-  step(tokens: readonly (readonly number[])[], options?: { allPositions?: boolean; attentionMask?: readonly (readonly number[])[] }): Promise<StepLogits>;
+  step(tokens: readonly (readonly number[])[], options?: StepOptions): Promise<StepLogits>;
   /** Keeps rows `indices` (in that order) of the cache, e.g. the parents of beams. */
   reorder(indices: readonly number[]): void;
   dispose(): void;

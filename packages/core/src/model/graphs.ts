@@ -25,6 +25,7 @@ export const pastValueName = (i: number) => `past_key_values.${i}.value`;
 export const presentKeyName = (i: number) => `present.${i}.key`;
 export const presentValueName = (i: number) => `present.${i}.value`;
 export const CACHE_INDEX = 'cache_index';
+export const LOG_PROBS = 'log_probs';
 
 export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32'): BuiltModel {
   const g = new GraphBuilder('ved_encoder');
@@ -83,6 +84,8 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
     attentionMask,
   });
   g.output('logits', out.logits, 'float32', ['batch', 'sequence', vocab]);
+  // Beam search's log_softmax, vectorised by onnxruntime; computed only when fetched.
+  g.output(LOG_PROBS, g.op('LogSoftmax', [out.logits], { axis: -1 }), 'float32', ['batch', 'sequence', vocab]);
   const presentDims = ['batch', heads, 'total_sequence', headDim];
   for (let i = 0; i < layers; i++) {
     g.output(presentKeyName(i), out.presentKeys[i]!, 'float32', presentDims);

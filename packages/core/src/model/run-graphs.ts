@@ -7,9 +7,10 @@ import { VedError } from '../errors.js';
 import type { BuiltModel } from '../onnx/graph-builder.js';
 import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { CacheLayout } from '../contracts.js';
-import type { DecodingSession, StepLogits } from './decoding.js';
+import type { DecodingSession, StepLogits, StepOptions } from './decoding.js';
 import {
   CACHE_INDEX,
+  LOG_PROBS,
   crossKeyName,
   crossValueName,
   pastKeyName,
@@ -66,10 +67,7 @@ export class OrtDecodingSession implements DecodingSession {
     this.mask = Array.from({ length: rows }, () => []);
   }
 
-  async step(
-    tokens: readonly (readonly number[])[],
-    options: { allPositions?: boolean; attentionMask?: readonly (readonly number[])[] } = {},
-  ): Promise<StepLogits> {
+  async step(tokens: readonly (readonly number[])[], options: StepOptions = {}): Promise<StepLogits> {
     if (tokens.length !== this.rows) throw new VedError('INVALID_INPUT', `step() got ${tokens.length} rows, expected ${this.rows}.`);
     const t = tokens[0]?.length ?? 0;
     if (t === 0 || tokens.some((row) => row.length !== t)) {
@@ -98,19 +96,26 @@ export class OrtDecodingSession implements DecodingSession {
       feeds[crossKeyName(i)] = this.crossKeys[i]!;
       feeds[crossValueName(i)] = this.crossValues[i]!;
     }
-    const out = await this.session.run(feeds);
+    const fetches = ['logits', ...(options.logProbs ? [LOG_PROBS] : [])];
+    for (let i = 0; i < this.layout.layers; i++) fetches.push(presentKeyName(i), presentValueName(i));
+    const out = await this.session.run(feeds, fetches);
     for (let i = 0; i < this.layout.layers; i++) {
       this.keys[i] = out[presentKeyName(i)]!;
       this.values[i] = out[presentValueName(i)]!;
     }
     this.length = total;
     const logits = out.logits!;
-    const all = logits.data as Float32Array;
     const vocab = logits.dims[2]!;
-    if (options.allPositions || t === 1) return { data: all, rows: this.rows, positions: t, vocab };
-    const last = new Float32Array(this.rows * vocab);
-    for (let r = 0; r < this.rows; r++) last.set(all.subarray((r * t + t - 1) * vocab, (r * t + t) * vocab), r * vocab);
-    return { data: last, rows: this.rows, positions: 1, vocab };
+    const logProbs = out[LOG_PROBS]?.data as Float32Array | undefined;
+    if (options.allPositions || t === 1) {
+      return { data: logits.data as Float32Array, rows: this.rows, positions: t, vocab, ...(logProbs ? { logProbs } : {}) };
+    }
+    const lastOf = (all: Float32Array) => {
+      const last = new Float32Array(this.rows * vocab);
+      for (let r = 0; r < this.rows; r++) last.set(all.subarray((r * t + t - 1) * vocab, (r * t + t) * vocab), r * vocab);
+      return last;
+    };
+    return { data: lastOf(logits.data as Float32Array), rows: this.rows, positions: 1, vocab, ...(logProbs ? { logProbs: lastOf(logProbs) } : {}) };
   }
 
   reorder(indices: readonly number[]): void {
