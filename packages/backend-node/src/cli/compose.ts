@@ -44,6 +44,7 @@ export async function runCompose(argv: string[]): Promise<void> {
   );
   try {
     await savePretrained(model, values.out, {
+      targetLabel: '--out',
       copyFrom: [
         { dir: values.encoder, files: ['preprocessor_config.json'] },
         { dir: values.decoder },

@@ -47,7 +47,7 @@ export async function runExport(argv: string[]): Promise<void> {
   const generation = await readOptionalJson(files, 'generation_config.json');
   const source = { parts: await compose(config), weights: await loadWeights(files), generationConfigJson: isRecord(generation) ? generation : undefined };
   const out = writeOnnxExport(source, { externalData, ...(naming !== undefined ? { cacheNaming: naming as CacheNaming } : {}) });
-  const written = await writeExportDirectory(values.out, out, files);
+  const written = await writeExportDirectory(values.out, out, files, { targetLabel: '--out' });
   const sizes = new Map(out.map((f) => [f.name, f.bytes.byteLength]));
   for (const name of written) {
     const size = sizes.get(name);

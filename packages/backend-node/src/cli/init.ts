@@ -4,6 +4,7 @@
  * (`model_type: "vision-encoder-decoder"`) or `{"encoder": {...}, "decoder": {...}}`.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VedError, VisionEncoderDecoderConfig, VisionEncoderDecoderModel, isRecord } from '@ved/core';
 import '../register-builtins.js';
@@ -34,7 +35,8 @@ export async function runInit(argv: string[]): Promise<void> {
           })();
   const model = await VisionEncoderDecoderModel.fromConfig(config, nodeRuntime, { seed });
   try {
-    await savePretrained(model, values.out);
+    // `--out` holding the config itself would overwrite it.
+    await savePretrained(model, values.out, { targetLabel: '--out', sources: [dirname(values.config)] });
   } finally {
     await model.dispose();
   }
