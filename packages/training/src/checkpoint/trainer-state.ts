@@ -1,0 +1,197 @@
+/**
+ * The Trainer's own state beside a checkpoint, for an exact resume:
+ *
+ * - `trainer_state.json`: HF Trainer's file (`TrainerState.save_to_json` in
+ *   transformers/trainer_callback.py: `global_step`, `epoch`, `max_steps`,
+ *   `num_train_epochs`, `train_batch_size`, `log_history`, …) plus a `ved`
+ *   object with what an exact resume needs and checks: the data order (seed,
+ *   shuffle, batch size, accumulation, example count), the optimizer, a
+ *   fingerprint of the model's architecture and a checksum of the weights the
+ *   state belongs to;
+ * - `optimizer.safetensors`: the optimizer's buffers (`<parameter>.exp_avg`,
+ *   `<parameter>.exp_avg_sq` for AdamW, `<parameter>.momentum_buffer` for
+ *   SGD) in float32, with `optimizer` and `step` in the header's metadata.
+ *   (Python keeps a pickled `optimizer.pt`; ved writes no pickles.)
+ */
+import { VedError, parseSafetensors, serializeSafetensors, type SavedFile, type TensorSource } from '@ved/core';
+import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
+
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+
+/** One `log_history` entry, with Python's keys. */
+export interface LogEntry {
+  step: number;
+  epoch: number;
+  loss?: number;
+  learning_rate?: number;
+  grad_norm?: number;
+  eval_loss?: number;
+  eval_exact_match?: number;
+  eval_cer?: number;
+  [key: string]: number | undefined;
+}
+
+export interface TrainerState {
+  globalStep: number;
+  epoch: number;
+  maxSteps: number;
+  numTrainEpochs: number;
+  trainBatchSize: number;
+  logHistory: LogEntry[];
+  /** What the resume checks. */
+  run: RunIdentity;
+}
+
+/** What must match for a run to continue exactly where a checkpoint left it. */
+export interface RunIdentity {
+  modelFingerprint: string;
+  weightsChecksum: string;
+  optimizer: OptimizerName;
+  seed: number;
+  shuffle: boolean;
+  gradientAccumulationSteps: number;
+  examples: number;
+  trainable: number;
+}
+
+export function trainerStateJson(state: TrainerState): string {
+  const json = {
+    best_global_step: null,
+    best_metric: null,
+    best_model_checkpoint: null,
+    epoch: state.epoch,
+    global_step: state.globalStep,
+    is_hyper_param_search: false,
+    is_local_process_zero: true,
+    is_world_process_zero: true,
+    log_history: state.logHistory,
+    logging_steps: 1,
+    max_steps: state.maxSteps,
+    num_train_epochs: state.numTrainEpochs,
+    total_flos: 0,
+    train_batch_size: state.trainBatchSize,
+    trial_name: null,
+    trial_params: null,
+    ved: {
+      model_fingerprint: state.run.modelFingerprint,
+      weights_checksum: state.run.weightsChecksum,
+      optimizer: state.run.optimizer,
+      seed: state.run.seed,
+      shuffle: state.run.shuffle,
+      gradient_accumulation_steps: state.run.gradientAccumulationSteps,
+      examples: state.run.examples,
+      trainable_parameters: state.run.trainable,
+    },
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+export function parseTrainerState(text: string, where: string): TrainerState {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new VedError('INVALID_JSON', `${where} is not valid JSON (${(cause as Error).message}).`, { cause });
+  }
+  const obj = json as Record<string, unknown>;
+  const ved = obj?.ved as Record<string, unknown> | undefined;
+  if (typeof obj !== 'object' || obj === null || typeof ved !== 'object' || ved === null) {
+    throw new VedError('INVALID_INPUT', `${where} has no "ved" section: it was not written by ved's Trainer, so the run cannot be resumed exactly from it.`);
+  }
+  const int = (o: Record<string, unknown>, key: string): number => {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new VedError('INVALID_INPUT', `${where}: "${key}" is ${JSON.stringify(v)}, expected a non-negative integer.`);
+    return v;
+  };
+  const str = (o: Record<string, unknown>, key: string): string => {
+    const v = o[key];
+    if (typeof v !== 'string') throw new VedError('INVALID_INPUT', `${where}: "${key}" is ${JSON.stringify(v)}, expected a string.`);
+    return v;
+  };
+  const optimizer = str(ved, 'optimizer');
+  if (optimizer !== 'adamw' && optimizer !== 'sgd') throw new VedError('INVALID_INPUT', `${where}: unknown optimizer ${JSON.stringify(optimizer)}.`);
+  if (typeof ved.shuffle !== 'boolean') throw new VedError('INVALID_INPUT', `${where}: "shuffle" must be true or false.`);
+  const history = Array.isArray(obj.log_history) ? (obj.log_history as LogEntry[]) : [];
+  return {
+    globalStep: int(obj, 'global_step'),
+    epoch: typeof obj.epoch === 'number' ? obj.epoch : 0,
+    maxSteps: int(obj, 'max_steps'),
+    numTrainEpochs: typeof obj.num_train_epochs === 'number' ? obj.num_train_epochs : 0,
+    trainBatchSize: int(obj, 'train_batch_size'),
+    logHistory: history,
+    run: {
+      modelFingerprint: str(ved, 'model_fingerprint'),
+      weightsChecksum: str(ved, 'weights_checksum'),
+      optimizer,
+      seed: int(ved, 'seed'),
+      shuffle: ved.shuffle,
+      gradientAccumulationSteps: int(ved, 'gradient_accumulation_steps'),
+      examples: int(ved, 'examples'),
+      trainable: int(ved, 'trainable_parameters'),
+    },
+  };
+}
+
+/** `optimizer.safetensors`: the buffers with their parameters' shapes. */
+export function optimizerFile(state: OptimizerState, shapeOf: (parameter: string) => readonly number[]): SavedFile {
+  const tensors = [...state.tensors].map(([key, data]) => ({
+    name: key,
+    dtype: 'F32' as const,
+    shape: shapeOf(key.slice(0, key.lastIndexOf('.'))),
+    data,
+  }));
+  const bytes = serializeSafetensors(tensors, { format: 'ved', optimizer: state.optimizer, step: String(state.step) });
+  return { name: OPTIMIZER_FILE, bytes };
+}
+
+export function parseOptimizerFile(bytes: Uint8Array, where: string): OptimizerState {
+  const file = parseSafetensors(bytes, where);
+  const optimizer = file.metadata.optimizer;
+  const step = Number(file.metadata.step);
+  if ((optimizer !== 'adamw' && optimizer !== 'sgd') || !Number.isInteger(step) || step < 0) {
+    throw new VedError('INVALID_INPUT', `${where}: the metadata does not name an optimizer and step ({"optimizer": "adamw"|"sgd", "step": "N"}); found ${JSON.stringify(file.metadata)}.`);
+  }
+  const tensors = new Map<string, Float32Array>();
+  for (const name of file.names()) tensors.set(name, Float32Array.from(file.getFloat32(name)));
+  return { optimizer, step, tensors };
+}
+
+/**
+ * A fingerprint of a model's architecture: its encoder and decoder types and
+ * every tensor's name and shape (SHA-256, hex). Two checkpoints of the same
+ * architecture and size share it; another model does not.
+ */
+export async function modelFingerprint(encoderType: string, decoderType: string, weights: Pick<TensorSource, 'names' | 'info'>): Promise<string> {
+  const lines = weights
+    .names()
+    .map((n) => `${n}:${weights.info(n).shape.join('x')}`)
+    .sort();
+  const text = [`encoder=${encoderType}`, `decoder=${decoderType}`, ...lines].join('\n');
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A cheap checksum of the trainable weights (FNV-1a over up to 1024 evenly
+ * spaced elements' bits per tensor, in name order): it tells whether the
+ * weights of a checkpoint are the ones its trainer state was saved with, e.g.
+ * after a save interrupted between the two.
+ */
+export function weightsChecksum(parameters: ReadonlyMap<string, Float32Array>): string {
+  let h = 0x811c9dc5;
+  const mix = (x: number) => {
+    for (let s = 0; s < 32; s += 8) {
+      h ^= (x >>> s) & 0xff;
+      h = Math.imul(h, 0x01000193);
+    }
+  };
+  for (const name of [...parameters.keys()].sort()) {
+    const data = parameters.get(name)!;
+    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    const stride = Math.max(1, Math.floor(data.length / 1024));
+    mix(data.length);
+    for (let i = 0; i < data.length; i += stride) mix(bits[i]!);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,84 @@
+/**
+ * One evaluation pass, as HF's `Seq2SeqTrainer.evaluate` with
+ * `predict_with_generate`: the eval-mode loss of every batch (averaged over
+ * examples, each batch's mean loss weighted by its size, as
+ * `Trainer.evaluation_loop` averages), and, when asked, the texts the current
+ * weights generate (the checkpoint's generation config, skip special tokens)
+ * scored against the references by exact match and character error rate.
+ */
+import { VedError, type PixelBatch, type Tokenizer, type VisionEncoderDecoderModel } from '@ved/core';
+import { generate, modelGenerationConfig, type GenerationOptions } from '@ved/generation';
+import { collateLabels } from './data/collate.js';
+import type { PreparedExample } from './data/examples.js';
+import { textMetrics } from './metrics.js';
+import type { TrainingSessionLike } from './session.js';
+
+export interface EvalMetrics {
+  /** The update after which the evaluation ran (0 before training). */
+  step: number;
+  epoch: number;
+  /** Mean eval-mode loss per example. */
+  evalLoss: number;
+  /** Share of generated texts equal to their reference (with `predictWithGenerate`). */
+  exactMatch?: number;
+  /** Character error rate of the generated texts (with `predictWithGenerate`). */
+  cer?: number;
+  examples: number;
+}
+
+export interface EvaluationInputs<Image> {
+  session: TrainingSessionLike;
+  examples: readonly PreparedExample<Image>[];
+  batchSize: number;
+  prepareBatch: (examples: readonly PreparedExample<Image>[]) => Promise<PixelBatch>;
+  padTokenId: number;
+  decoderStartTokenId: number;
+  /** Generate and score texts. */
+  generateTexts: boolean;
+  generation: GenerationOptions;
+  tokenizer: Tokenizer | undefined;
+  signal: AbortSignal | undefined;
+}
+
+export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Promise<Omit<EvalMetrics, 'step' | 'epoch'>> {
+  const { session, examples, batchSize } = inputs;
+  let model: VisionEncoderDecoderModel | undefined;
+  if (inputs.generateTexts) {
+    if (inputs.tokenizer === undefined) {
+      throw new VedError('INVALID_OPTION', 'predictWithGenerate needs the model\'s tokenizer to turn generated ids into text; give one, or turn predictWithGenerate off.');
+    }
+    model = await session.toModel();
+  }
+  try {
+    let lossSum = 0;
+    const predictions: string[] = [];
+    const references: string[] = [];
+    for (let start = 0; start < examples.length; start += batchSize) {
+      inputs.signal?.throwIfAborted();
+      const batch = examples.slice(start, start + batchSize);
+      const pixelValues = await inputs.prepareBatch(batch);
+      const { labels, decoderInputIds } = collateLabels(
+        batch.map((e) => e.labels),
+        inputs.padTokenId,
+        inputs.decoderStartTokenId,
+      );
+      const { loss } = await session.loss({ pixelValues, labels, decoderInputIds });
+      lossSum += loss * batch.length;
+      if (model !== undefined) {
+        const generation = modelGenerationConfig(model.config.raw, model.generationConfigJson, model.config.fileName);
+        const out = await generate(
+          model,
+          { pixelValues, modelGenerationConfig: generation, tokenizer: inputs.tokenizer, ...(inputs.signal ? { signal: inputs.signal } : {}) },
+          inputs.generation,
+        );
+        predictions.push(...inputs.tokenizer!.batchDecode(out.sequences, { skipSpecialTokens: true }));
+        references.push(...batch.map((e) => e.text ?? inputs.tokenizer!.decode(e.labels.filter((id) => id >= 0), { skipSpecialTokens: true })));
+      }
+    }
+    const evalLoss = lossSum / examples.length;
+    if (model === undefined) return { evalLoss, examples: examples.length };
+    return { evalLoss, ...textMetrics(predictions, references), examples: examples.length };
+  } finally {
+    await model?.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What every optimizer of `@ved/training` shares: one update of a set of named
+ * float32 parameters from their gradients, in place, and a state that can be
+ * saved to `optimizer.safetensors` and loaded back for an exact resume.
+ *
+ * Parameters whose gradient is missing from a step are skipped, as PyTorch
+ * skips parameters whose `.grad` is `None` (frozen weights).
+ */
+import { VedError } from '@ved/core';
+
+export type OptimizerName = 'adamw' | 'sgd';
+
+/** An optimizer's state: its counters and its per-parameter buffers, keyed `<parameter>.<buffer>`. */
+export interface OptimizerState {
+  optimizer: OptimizerName;
+  /** Updates done so far. */
+  step: number;
+  /** Buffers by `<parameter name>.<buffer name>` (e.g. `decoder.lm_head.weight.exp_avg`). */
+  tensors: Map<string, Float32Array>;
+}
+
+export interface Optimizer {
+  readonly name: OptimizerName;
+  /** Updates done so far. */
+  readonly stepCount: number;
+  /**
+   * One update of every parameter that has a gradient, in place, with learning
+   * rate `lr` (the schedule's value for this update). Gradients are read only.
+   */
+  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void;
+  /** A copy-free view of the state (the buffers are the live arrays: serialize before the next step). */
+  state(): OptimizerState;
+  /** Replaces the state with `state` (copied), checking it fits `params`; `source` names the file in errors. */
+  loadState(state: OptimizerState, params: ReadonlyMap<string, Float32Array>, source?: string): void;
+}
+
+/** Checks a per-parameter buffer of a loaded state against its parameter. */
+export function checkBuffer(key: string, buffer: Float32Array | undefined, param: Float32Array | undefined, source: string): Float32Array | undefined {
+  if (buffer === undefined) return undefined;
+  if (param === undefined) {
+    throw new VedError('INVALID_INPUT', `${source}: optimizer state "${key}" belongs to no trainable parameter of this model.`);
+  }
+  if (buffer.length !== param.length) {
+    throw new VedError('WEIGHT_SHAPE_MISMATCH', `${source}: optimizer state "${key}" has ${buffer.length} values, but its parameter has ${param.length}.`);
+  }
+  return Float32Array.from(buffer);
+}
+
+/** Checks that a gradient matches its parameter. */
+export function checkGradient(name: string, param: Float32Array, grad: Float32Array): void {
+  if (grad.length !== param.length) {
+    throw new VedError('WEIGHT_SHAPE_MISMATCH', `The gradient of "${name}" has ${grad.length} values, but the parameter has ${param.length}.`);
+  }
+}
+
+/** Validates a finite number option. */
+export function checkNumber(option: string, value: number, { min, max, minExclusive }: { min?: number; max?: number; minExclusive?: boolean } = {}): number {
+  const low = min === undefined ? true : minExclusive ? value > min : value >= min;
+  const high = max === undefined ? true : value <= max;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !low || !high) {
+    const range = [min === undefined ? '' : `${minExclusive ? '>' : '≥'} ${min}`, max === undefined ? '' : `≤ ${max}`].filter(Boolean).join(' and ');
+    throw new VedError('INVALID_OPTION', `${option} must be a finite number${range ? ` ${range}` : ''}, got ${value}.`);
+  }
+  return value;
+}

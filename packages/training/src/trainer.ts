@@ -1,0 +1,443 @@
+/**
+ * `Trainer`: fine-tunes a `VisionEncoderDecoderModel` on (image, text) pairs
+ * the way HF Trainer's loop does (transformers/trainer.py,
+ * `Trainer._inner_training_loop` / `_run_epoch` / `training_step`), on ved's
+ * gradient engine:
+ *
+ * - an epoch is `ceil(examples / batchSize)` batches (the last may be
+ *   smaller), grouped into updates of `gradientAccumulationSteps` batches (the
+ *   last update of an epoch takes the remainder);
+ * - each micro-batch's mean loss is divided by the number of micro-batches of
+ *   its update before its gradient is accumulated: `training_step`'s
+ *   `loss / current_gradient_accumulation_steps` for a model whose loss does
+ *   not take `num_items_in_batch` (the reported loss is their mean);
+ * - then `clip_grad_norm_(max_grad_norm)` (the norm is measured even when
+ *   clipping is off), one optimizer update at the schedule's rate for this
+ *   update, and the schedule moves on;
+ * - AdamW or SGD over two parameter groups (`get_decay_parameter_names`: no
+ *   weight decay on biases and LayerNorm weights); frozen weights get no
+ *   gradient at all.
+ *
+ * Data order: seeded per epoch (`EpochOrder`), or the dataset's order. A NaN
+ * or infinite loss or gradient norm stops training before the update
+ * (`TrainingDivergedError`). `checkpointFiles()` gives the Hugging Face
+ * checkpoint of the current weights plus `optimizer.safetensors` and
+ * `trainer_state.json`, from which `train({resumeFromCheckpoint})` continues
+ * exactly.
+ */
+import {
+  InMemoryTensors,
+  TensorUnion,
+  VedError,
+  loadWeights,
+  readText,
+  serializePretrained,
+  type ModelFiles,
+  type PixelBatch,
+  type Runtime,
+  type SavedFile,
+  type Tokenizer,
+  type VisionEncoderDecoderModel,
+} from '@ved/core';
+import { collateLabels } from './data/collate.js';
+import { EpochOrder } from './data/epoch-order.js';
+import { prepareExamples, type PreparedExample, type TrainingDataset } from './data/examples.js';
+import { TrainingDivergedError } from './errors.js';
+import { runEvaluation, type EvalMetrics } from './evaluation.js';
+import { AdamW } from './optim/adamw.js';
+import { clipGradNorm, totalGradNorm } from './optim/clip-grad-norm.js';
+import { isNoDecayParameter } from './optim/decay-parameters.js';
+import type { Optimizer } from './optim/optimizer.js';
+import { SGD } from './optim/sgd.js';
+import { LearningRateSchedule } from './schedule/lr-schedule.js';
+import type { SessionFactory, TrainingSessionLike } from './session.js';
+import {
+  OPTIMIZER_FILE,
+  TRAINER_STATE_FILE,
+  modelFingerprint,
+  optimizerFile,
+  parseOptimizerFile,
+  parseTrainerState,
+  trainerStateJson,
+  weightsChecksum,
+  type LogEntry,
+  type RunIdentity,
+  type TrainerState,
+} from './checkpoint/trainer-state.js';
+import { planTraining, resolveArguments, updateBatches, type ResolvedArguments, type TrainingArguments, type TrainingPlan } from './training-arguments.js';
+
+const f = Math.fround;
+
+export interface StepMetrics {
+  /** The update, 1-based. */
+  step: number;
+  totalSteps: number;
+  /** Fractional epoch reached, as HF Trainer reports it. */
+  epoch: number;
+  /** Mean of the update's micro-batch losses, before the update. */
+  loss: number;
+  /** The learning rate the update used. */
+  learningRate: number;
+  /** Total gradient norm before clipping. */
+  gradNorm: number;
+  /** Images in this update. */
+  examples: number;
+  /** Label tokens in this update. */
+  tokens: number;
+}
+
+export interface TrainerCallbacks {
+  /** Before the first update of this call (`startStep` > 0 when resuming). */
+  onTrainBegin?: (info: { plan: TrainingPlan; startStep: number }) => void;
+  onStep?: (metrics: StepMetrics) => void;
+  onEvaluate?: (metrics: EvalMetrics) => void;
+  /** After `saveCheckpoint` wrote a checkpoint. */
+  onSave?: (info: { step: number }) => void;
+}
+
+export interface TrainerInit<Image> {
+  model: VisionEncoderDecoderModel;
+  runtime: Runtime;
+  args?: TrainingArguments;
+  trainDataset: TrainingDataset<Image>;
+  evalDataset?: TrainingDataset<Image>;
+  /** Decodes and preprocesses images into `pixel_values` (a pipeline's `preprocess`). */
+  prepareImages: (images: readonly Image[]) => Promise<PixelBatch>;
+  /** Tokenizes `text` examples and decodes generated ids in evaluation. */
+  tokenizer?: Tokenizer;
+  /** Writes checkpoint files (every `saveSteps` and after the last update). */
+  saveCheckpoint?: (files: SavedFile[], step: number) => Promise<void>;
+  callbacks?: TrainerCallbacks;
+  /** The gradient engine (default: `TrainingSession.create` of `@ved/core`). */
+  createSession: SessionFactory;
+}
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  /** A checkpoint written by this Trainer (`checkpointFiles`): training continues from its step, exactly. */
+  resumeFromCheckpoint?: ModelFiles;
+}
+
+export interface TrainOutput {
+  globalStep: number;
+  /** Mean loss over the updates of this call. */
+  trainingLoss: number;
+  steps: StepMetrics[];
+  evaluations: EvalMetrics[];
+}
+
+interface Prepared<Image> {
+  train: PreparedExample<Image>[];
+  eval: PreparedExample<Image>[] | undefined;
+  plan: TrainingPlan;
+  session: TrainingSessionLike;
+  optimizer: Optimizer;
+  schedule: LearningRateSchedule;
+  order: EpochOrder;
+  fingerprint: string;
+  padTokenId: number;
+  decoderStartTokenId: number;
+}
+
+export class Trainer<Image> {
+  readonly args: ResolvedArguments;
+  private prepared: Promise<Prepared<Image>> | undefined;
+  private globalStep = 0;
+  private epoch = 0;
+  private logHistory: LogEntry[] = [];
+
+  constructor(private readonly init: TrainerInit<Image>) {
+    this.args = resolveArguments(init.args);
+  }
+
+  /** The update reached so far. */
+  get step(): number {
+    return this.globalStep;
+  }
+
+  /** Everything checked and built before the first update: examples, plan, session, optimizer. */
+  private prepare(): Promise<Prepared<Image>> {
+    this.prepared ??= this.build();
+    return this.prepared;
+  }
+
+  private async build(): Promise<Prepared<Image>> {
+    const { model, tokenizer } = this.init;
+    const args = this.args;
+    const top = model.config.raw;
+    for (const key of ['decoder_start_token_id', 'pad_token_id'] as const) {
+      if (typeof top[key] !== 'number') {
+        throw new VedError('INVALID_CONFIG', `${model.config.fileName}: the top-level "${key}" is not set; training needs it to shift the labels into decoder inputs, as Python's forward does.`);
+      }
+    }
+    const common = { vocabSize: model.vocabSize, ...(tokenizer ? { tokenizer } : {}), ...(args.maxTargetLength ? { maxTargetLength: args.maxTargetLength } : {}) };
+    const train = await prepareExamples(this.init.trainDataset, { ...common, label: 'training dataset' });
+    const evalSet = this.init.evalDataset === undefined ? undefined : await prepareExamples(this.init.evalDataset, { ...common, label: 'evaluation dataset' });
+
+    const names = model.weights.names();
+    for (const prefix of args.freeze) {
+      if (!names.some((n) => n.startsWith(prefix))) {
+        throw new VedError('INVALID_OPTION', `freeze prefix ${JSON.stringify(prefix)} matches no weight of the model (weights start with ${[...new Set(names.map((n) => n.split('.')[0]))].map((p) => JSON.stringify(`${p}.`)).join(', ')}).`);
+      }
+    }
+    const trainable = (name: string) => !args.freeze.some((prefix) => name.startsWith(prefix));
+    if (!names.some(trainable)) throw new VedError('INVALID_OPTION', `freeze ${JSON.stringify(args.freeze)} freezes every weight: nothing would train.`);
+
+    const session = await this.init.createSession(model, this.init.runtime, { trainable, dropout: args.dropout, seed: args.seed });
+    const noDecay = (name: string) => isNoDecayParameter(name, this.shapeOf(name, session));
+    const optimizer: Optimizer =
+      args.optim === 'sgd'
+        ? new SGD({ momentum: args.momentum, dampening: args.dampening, nesterov: args.nesterov, weightDecay: args.weightDecay, noDecay })
+        : new AdamW({ beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon, weightDecay: args.weightDecay, noDecay });
+    const plan = planTraining(args, train.length);
+    const schedule = new LearningRateSchedule({ type: args.lrSchedulerType, learningRate: args.learningRate, warmupSteps: plan.warmupSteps, totalSteps: plan.totalSteps });
+    return {
+      train,
+      eval: evalSet,
+      plan,
+      session,
+      optimizer,
+      schedule,
+      order: new EpochOrder(train.length, args.shuffle, args.seed),
+      fingerprint: await modelFingerprint(model.config.encoderType, model.config.decoderType, model.weights),
+      padTokenId: top.pad_token_id as number,
+      decoderStartTokenId: top.decoder_start_token_id as number,
+    };
+  }
+
+  private shapeOf(name: string, session: TrainingSessionLike): readonly number[] {
+    const weights = this.init.model.weights;
+    return weights.has(name) ? weights.info(name).shape : [session.parameters.get(name)?.length ?? 0];
+  }
+
+  /** Runs the training loop to `maxSteps` (or `numTrainEpochs`); rejects with the signal's reason when aborted. */
+  async train(options: TrainOptions = {}): Promise<TrainOutput> {
+    const p = await this.prepare();
+    if (options.resumeFromCheckpoint !== undefined) await this.resume(p, options.resumeFromCheckpoint);
+    const { plan, session, optimizer, schedule } = p;
+    const ga = this.args.gradientAccumulationSteps;
+    const startStep = this.globalStep;
+    this.init.callbacks?.onTrainBegin?.({ plan, startStep });
+    const steps: StepMetrics[] = [];
+    const evaluations: EvalMetrics[] = [];
+    for (let step = startStep + 1; step <= plan.totalSteps; step++) {
+      const { epoch, batches } = updateBatches(plan, ga, step);
+      const order = p.order.epoch(epoch);
+      const scale = f(1 / batches.length);
+      let grads: Map<string, Float32Array> | undefined;
+      let lossSum = 0;
+      let examples = 0;
+      let tokens = 0;
+      for (const b of batches) {
+        options.signal?.throwIfAborted();
+        const batch = order.slice(b * this.args.batchSize, (b + 1) * this.args.batchSize).map((i) => p.train[i]!);
+        const pixelValues = await this.prepareBatch(batch);
+        const collated = collateLabels(batch.map((e) => e.labels), p.padTokenId, p.decoderStartTokenId);
+        const result = await session.step({ pixelValues, labels: collated.labels, decoderInputIds: collated.decoderInputIds });
+        if (!Number.isFinite(result.loss)) {
+          throw new TrainingDivergedError(step, 'loss', result.loss, `batch of ${describeBatch(batch)}`);
+        }
+        lossSum += result.loss;
+        examples += batch.length;
+        tokens += collated.tokens;
+        grads = accumulate(grads, result.grads, scale, batches.length);
+      }
+      const all = [...grads!.values()];
+      const gradNorm = this.args.maxGradNorm > 0 ? clipGradNorm(all, this.args.maxGradNorm) : totalGradNorm(all);
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'grad_norm', gradNorm, 'a gradient overflowed');
+      const learningRate = schedule.rateAt(step - 1);
+      optimizer.step(session.parameters, grads!, learningRate);
+      this.globalStep = step;
+      this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
+      const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };
+      steps.push(metrics);
+      this.logHistory.push({ epoch: metrics.epoch, grad_norm: gradNorm, learning_rate: learningRate, loss: metrics.loss, step });
+      this.init.callbacks?.onStep?.(metrics);
+
+      const last = step === plan.totalSteps;
+      if (p.eval !== undefined && ((this.args.evalSteps !== undefined && step % this.args.evalSteps === 0) || last)) {
+        evaluations.push(await this.evaluate(options.signal));
+      }
+      if (this.init.saveCheckpoint !== undefined && ((this.args.saveSteps !== undefined && step % this.args.saveSteps === 0) || last)) {
+        await this.init.saveCheckpoint(await this.checkpointFiles(), step);
+        this.init.callbacks?.onSave?.({ step });
+      }
+    }
+    const trainingLoss = steps.length === 0 ? Number.NaN : steps.reduce((s, m) => s + m.loss, 0) / steps.length;
+    return { globalStep: this.globalStep, trainingLoss, steps, evaluations };
+  }
+
+  /** Evaluates the current weights on the evaluation dataset. */
+  async evaluate(signal?: AbortSignal): Promise<EvalMetrics> {
+    const p = await this.prepare();
+    if (p.eval === undefined) throw new VedError('INVALID_OPTION', 'evaluate() needs an evalDataset.');
+    const result = await runEvaluation({
+      session: p.session,
+      examples: p.eval,
+      batchSize: this.args.evalBatchSize,
+      prepareBatch: (batch) => this.prepareBatch(batch),
+      padTokenId: p.padTokenId,
+      decoderStartTokenId: p.decoderStartTokenId,
+      generateTexts: this.args.predictWithGenerate,
+      generation: {
+        ...(this.args.generationMaxLength !== undefined ? { maxLength: this.args.generationMaxLength } : {}),
+        ...(this.args.generationNumBeams !== undefined ? { numBeams: this.args.generationNumBeams } : {}),
+      },
+      tokenizer: this.init.tokenizer,
+      signal,
+    });
+    const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...result };
+    const entry: LogEntry = { epoch: this.epoch, eval_loss: result.evalLoss, step: this.globalStep };
+    if (result.exactMatch !== undefined) entry.eval_exact_match = result.exactMatch;
+    if (result.cer !== undefined) entry.eval_cer = result.cer;
+    this.logHistory.push(entry);
+    this.init.callbacks?.onEvaluate?.(metrics);
+    return metrics;
+  }
+
+  /** The checkpoint of the current state: the Hugging Face model files, `optimizer.safetensors` and `trainer_state.json`. */
+  async checkpointFiles(): Promise<SavedFile[]> {
+    const p = await this.prepare();
+    const { model } = this.init;
+    const trained = new InMemoryTensors('trained weights');
+    for (const [name, data] of p.session.parameters) trained.set(name, this.shapeOf(name, p.session), data);
+    const weights = new TensorUnion([
+      { source: trained, from: '', to: '' },
+      { source: model.weights, from: '', to: '' },
+    ]);
+    const files = serializePretrained(model.parts, weights, model.generationConfigJson);
+    files.push(optimizerFile(p.optimizer.state(), (name) => this.shapeOf(name, p.session)));
+    files.push({ name: TRAINER_STATE_FILE, bytes: new TextEncoder().encode(trainerStateJson(this.state(p))) });
+    return files;
+  }
+
+  private state(p: Prepared<Image>): TrainerState {
+    return {
+      globalStep: this.globalStep,
+      epoch: this.epoch,
+      maxSteps: p.plan.totalSteps,
+      numTrainEpochs: p.plan.epochs,
+      trainBatchSize: this.args.batchSize,
+      logHistory: this.logHistory,
+      run: this.identity(p),
+    };
+  }
+
+  private identity(p: Prepared<Image>): RunIdentity {
+    return {
+      modelFingerprint: p.fingerprint,
+      weightsChecksum: weightsChecksum(p.session.parameters),
+      optimizer: this.args.optim,
+      seed: this.args.seed,
+      shuffle: this.args.shuffle,
+      gradientAccumulationSteps: this.args.gradientAccumulationSteps,
+      examples: p.train.length,
+      trainable: p.session.parameters.size,
+    };
+  }
+
+  /** Loads a checkpoint's trainable weights, optimizer state and step, after checking it belongs to this run. */
+  private async resume(p: Prepared<Image>, files: ModelFiles): Promise<void> {
+    const where = (name: string) => `${files.location}/${name}`;
+    for (const name of [TRAINER_STATE_FILE, OPTIMIZER_FILE]) {
+      if (!(await files.exists(name))) {
+        throw new VedError('FILE_NOT_FOUND', `${files.location} has no ${name}: it is not a checkpoint saved by ved's Trainer, so training cannot resume from it.`);
+      }
+    }
+    const saved = parseTrainerState(await readText(files, TRAINER_STATE_FILE), where(TRAINER_STATE_FILE));
+    const current = this.identity(p);
+    if (saved.run.modelFingerprint !== current.modelFingerprint) {
+      throw new VedError('INVALID_INPUT', `${files.location} holds the training state of another model: its architecture (model types, weight names and shapes) differs from the model being trained.`);
+    }
+    const differences = (
+      [
+        ['optimizer', saved.run.optimizer, current.optimizer],
+        ['seed', saved.run.seed, current.seed],
+        ['shuffle', saved.run.shuffle, current.shuffle],
+        ['batchSize', saved.trainBatchSize, this.args.batchSize],
+        ['gradientAccumulationSteps', saved.run.gradientAccumulationSteps, current.gradientAccumulationSteps],
+        ['number of training examples', saved.run.examples, current.examples],
+        ['number of trainable tensors (freeze)', saved.run.trainable, current.trainable],
+      ] as const
+    ).filter(([, a, b]) => a !== b);
+    if (differences.length > 0) {
+      throw new VedError(
+        'INVALID_OPTION',
+        `Cannot resume exactly from ${files.location}: ${differences.map(([name, a, b]) => `${name} was ${JSON.stringify(a)}, now ${JSON.stringify(b)}`).join('; ')}. Resume with the same data and options.`,
+      );
+    }
+    const optimizerState = parseOptimizerFile(await files.readBytes(OPTIMIZER_FILE), where(OPTIMIZER_FILE));
+    if (optimizerState.step !== saved.globalStep) {
+      throw new VedError('INVALID_INPUT', `${files.location}: ${OPTIMIZER_FILE} is at step ${optimizerState.step} but ${TRAINER_STATE_FILE} at step ${saved.globalStep} (a save was interrupted?).`);
+    }
+    const weights = await loadWeights(files);
+    for (const [name, param] of p.session.parameters) {
+      if (!weights.has(name)) throw new VedError('MISSING_WEIGHT', `${files.location} has no weight "${name}", which this run trains.`);
+      const data = weights.getFloat32(name);
+      if (data.length !== param.length) {
+        throw new VedError('WEIGHT_SHAPE_MISMATCH', `${files.location}: "${name}" has ${data.length} values, the model's has ${param.length}.`);
+      }
+      param.set(data);
+    }
+    if (weightsChecksum(p.session.parameters) !== saved.run.weightsChecksum) {
+      throw new VedError('INVALID_INPUT', `${files.location}: the weights are not the ones ${TRAINER_STATE_FILE} was saved with (a save was interrupted between them?); resume from another checkpoint.`);
+    }
+    p.optimizer.loadState(optimizerState, p.session.parameters, where(OPTIMIZER_FILE));
+    this.globalStep = saved.globalStep;
+    this.epoch = saved.epoch;
+    this.logHistory = [...saved.logHistory];
+  }
+
+  /** Preprocesses a batch's images; a failure names the example whose image failed. */
+  private async prepareBatch(batch: readonly PreparedExample<Image>[]): Promise<PixelBatch> {
+    try {
+      return await this.init.prepareImages(batch.map((e) => e.image));
+    } catch (err) {
+      for (const example of batch) {
+        try {
+          await this.init.prepareImages([example.image]);
+        } catch (single) {
+          const code = single instanceof VedError ? single.code : 'INVALID_IMAGE';
+          throw new VedError(code, `${example.where}: ${(single as Error).message}`, { cause: single });
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** Releases the gradient engine's sessions. */
+  async dispose(): Promise<void> {
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    if (prepared !== undefined) await (await prepared.catch(() => undefined))?.session.dispose();
+  }
+}
+
+/**
+ * Adds a micro-batch's gradients, scaled by `1 / micro-batches` (torch
+ * backpropagates `loss / n` and sums into `.grad` in float32), to the update's.
+ */
+function accumulate(acc: Map<string, Float32Array> | undefined, grads: Map<string, Float32Array>, scale: number, count: number): Map<string, Float32Array> {
+  if (count === 1) return grads;
+  if (acc === undefined) {
+    const first = new Map<string, Float32Array>();
+    for (const [name, g] of grads) {
+      const out = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) out[i] = f(g[i]! * scale);
+      first.set(name, out);
+    }
+    return first;
+  }
+  for (const [name, g] of grads) {
+    const out = acc.get(name);
+    if (out === undefined) throw new VedError('RUNTIME', `The gradient engine returned a gradient for "${name}" in one micro-batch but not in the first.`);
+    for (let i = 0; i < g.length; i++) out[i] = f(out[i]! + f(g[i]! * scale));
+  }
+  return acc;
+}
+
+function describeBatch(batch: readonly PreparedExample<unknown>[]): string {
+  const shown = batch.slice(0, 4).map((e) => e.where);
+  return shown.join('; ') + (batch.length > shown.length ? `; … (${batch.length} examples)` : '');
+}
+

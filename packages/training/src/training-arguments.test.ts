@@ -1,0 +1,56 @@
+/** TrainingArguments defaults, validation and the plan (Trainer.set_initial_training_values). */
+import { describe, expect, it } from 'vitest';
+import { planTraining, resolveArguments, updateBatches } from './training-arguments.js';
+
+describe('resolveArguments', () => {
+  it("has HF TrainingArguments' defaults", () => {
+    const a = resolveArguments();
+    expect(a).toMatchObject({
+      learningRate: 5e-5,
+      weightDecay: 0,
+      adamBeta1: 0.9,
+      adamBeta2: 0.999,
+      adamEpsilon: 1e-8,
+      maxGradNorm: 1,
+      gradientAccumulationSteps: 1,
+      numTrainEpochs: 3,
+      maxSteps: -1,
+      lrSchedulerType: 'linear',
+      warmupSteps: 0,
+      seed: 42,
+      batchSize: 8,
+      optim: 'adamw',
+    });
+  });
+
+  it('rejects unknown and bad options, naming them', () => {
+    expect(() => resolveArguments({ learningrate: 1 } as never)).toThrow(/Unknown training argument "learningrate"/);
+    expect(() => resolveArguments({ batchSize: 0 })).toThrow(/batchSize is 0; expected a positive integer/);
+    expect(() => resolveArguments({ optim: 'adam' as never })).toThrow(/optim is "adam"; expected "adamw", "adamw_torch", "sgd"/);
+    expect(() => resolveArguments({ warmupSteps: 2.5 })).toThrow(/warmupSteps is 2.5/);
+    expect(() => resolveArguments({ optimArgs: { momentum: 0.9 } })).toThrow(/they are SGD options/);
+    expect(() => resolveArguments({ maxSteps: 0 })).toThrow(/maxSteps is 0/);
+    expect(resolveArguments({ optim: 'adamw_torch' }).optim).toBe('adamw');
+  });
+});
+
+describe('planTraining / updateBatches', () => {
+  it('counts updates per epoch with the remainder, as HF', () => {
+    // 10 examples, batch 3 → 4 batches; accumulation 3 → updates of 3 and 1 batches.
+    const args = resolveArguments({ batchSize: 3, gradientAccumulationSteps: 3, numTrainEpochs: 2 });
+    const plan = planTraining(args, 10);
+    expect(plan).toMatchObject({ batchesPerEpoch: 4, updatesPerEpoch: 2, totalSteps: 4, epochs: 2 });
+    expect([1, 2, 3, 4].map((s) => updateBatches(plan, 3, s))).toEqual([
+      { epoch: 0, batches: [0, 1, 2] },
+      { epoch: 0, batches: [3] },
+      { epoch: 1, batches: [0, 1, 2] },
+      { epoch: 1, batches: [3] },
+    ]);
+  });
+
+  it('maxSteps overrides epochs; fractional epochs round up; warmup ratio', () => {
+    const plan = planTraining(resolveArguments({ batchSize: 4, maxSteps: 7, warmupSteps: 0.25 }), 8);
+    expect(plan).toMatchObject({ updatesPerEpoch: 2, totalSteps: 7, epochs: 4, warmupSteps: 2 });
+    expect(planTraining(resolveArguments({ batchSize: 4, numTrainEpochs: 1.5 }), 8)).toMatchObject({ totalSteps: 3, epochs: 2 });
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * The options of a training run, named after HF `TrainingArguments`
+ * (transformers/training_args.py) in camelCase, with their Python defaults
+ * where Python has the option; and the plan they give for a dataset (updates
+ * per epoch, total updates, epochs), computed as
+ * `Trainer.set_initial_training_values` computes it.
+ */
+import { VedError } from '@ved/core';
+import { SCHEDULER_TYPES, type SchedulerType } from './schedule/lr-schedule.js';
+
+export const OPTIMIZERS = ['adamw', 'adamw_torch', 'sgd'] as const;
+export type OptimizerChoice = (typeof OPTIMIZERS)[number];
+
+export interface TrainingArguments {
+  /** `learning_rate` (5e-5). */
+  learningRate?: number;
+  /** `weight_decay` (0): decoupled for AdamW, L2 for SGD; never on biases and LayerNorm weights, as HF Trainer groups them. */
+  weightDecay?: number;
+  /** `adam_beta1` (0.9). */
+  adamBeta1?: number;
+  /** `adam_beta2` (0.999). */
+  adamBeta2?: number;
+  /** `adam_epsilon` (1e-8). */
+  adamEpsilon?: number;
+  /** `max_grad_norm` (1.0); 0 turns clipping off (the norm is still measured and reported). */
+  maxGradNorm?: number;
+  /** `gradient_accumulation_steps` (1). */
+  gradientAccumulationSteps?: number;
+  /** `num_train_epochs` (3); may be fractional, as in Python. Ignored when `maxSteps` > 0. */
+  numTrainEpochs?: number;
+  /** `max_steps` (-1: use `numTrainEpochs`): the number of optimizer updates. */
+  maxSteps?: number;
+  /** `lr_scheduler_type` (`linear`). */
+  lrSchedulerType?: SchedulerType;
+  /** `warmup_steps` (0): a number of updates, or a ratio of the total when below 1. */
+  warmupSteps?: number;
+  /** `seed` (42): the data order and the dropout masks. */
+  seed?: number;
+  /** `per_device_train_batch_size` (8). */
+  batchSize?: number;
+  /** `per_device_eval_batch_size` (8). */
+  evalBatchSize?: number;
+  /** `optim` (`adamw`, also spelled `adamw_torch`; or `sgd`). */
+  optim?: OptimizerChoice;
+  /** `optim_args` of SGD: `momentum` (0), `dampening` (0), `nesterov` (false). */
+  optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean };
+  /** `eval_steps`: evaluate every N updates when an evaluation dataset is given (and after the last update). */
+  evalSteps?: number;
+  /** `save_steps`: call `saveCheckpoint` every N updates (and after the last update, whenever a saver is given). */
+  saveSteps?: number;
+  /** Weights whose name starts with one of these prefixes are frozen (`encoder.` freezes the whole encoder). */
+  freeze?: readonly string[];
+  /** Dropout in training mode (true, as `model.train()`), or off. */
+  dropout?: boolean;
+  /** Shuffle the examples every epoch (true, as HF's RandomSampler), or keep their order. */
+  shuffle?: boolean;
+  /** Truncate tokenized target texts to this many tokens (special tokens included). */
+  maxTargetLength?: number;
+  /** Also generate on the evaluation set and report `exactMatch` and `cer` (Seq2SeqTrainingArguments' `predict_with_generate`; default true). */
+  predictWithGenerate?: boolean;
+  /** `generation_max_length` for evaluation (default: the checkpoint's generation config). */
+  generationMaxLength?: number;
+  /** `generation_num_beams` for evaluation (default: the checkpoint's generation config). */
+  generationNumBeams?: number;
+}
+
+export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim'>> & {
+  optim: 'adamw' | 'sgd';
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  evalSteps: number | undefined;
+  saveSteps: number | undefined;
+  maxTargetLength: number | undefined;
+  generationMaxLength: number | undefined;
+  generationNumBeams: number | undefined;
+};
+
+const KNOWN = new Set<string>([
+  'learningRate', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
+  'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
+  'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'predictWithGenerate', 'generationMaxLength',
+  'generationNumBeams',
+]);
+
+function bad(option: string, value: unknown, expected: string): never {
+  throw new VedError('INVALID_OPTION', `${option} is ${JSON.stringify(value)}; expected ${expected}.`);
+}
+
+function num(option: string, value: number | undefined, fallback: number, check: (v: number) => boolean, expected: string): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) bad(option, value, expected);
+  return v;
+}
+
+function posInt(option: string, value: number | undefined, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) bad(option, value, 'a positive integer');
+  return value;
+}
+
+/** Fills in the defaults and validates every option; an unknown key is an error (a misspelt option would silently do nothing). */
+export function resolveArguments(args: TrainingArguments = {}): ResolvedArguments {
+  for (const key of Object.keys(args)) {
+    if (!KNOWN.has(key)) throw new VedError('INVALID_OPTION', `Unknown training argument ${JSON.stringify(key)}; known: ${[...KNOWN].join(', ')}.`);
+  }
+  const optim = args.optim ?? 'adamw';
+  if (!OPTIMIZERS.includes(optim)) bad('optim', optim, OPTIMIZERS.map((o) => JSON.stringify(o)).join(', '));
+  const type = args.lrSchedulerType ?? 'linear';
+  if (!SCHEDULER_TYPES.includes(type)) bad('lrSchedulerType', type, SCHEDULER_TYPES.map((o) => JSON.stringify(o)).join(', '));
+  const optimArgs = args.optimArgs ?? {};
+  for (const key of Object.keys(optimArgs)) {
+    if (!['momentum', 'dampening', 'nesterov'].includes(key)) bad('optimArgs', optimArgs, 'only momentum, dampening and nesterov (SGD)');
+  }
+  if (optim !== 'sgd' && Object.keys(optimArgs).length > 0) bad('optimArgs', optimArgs, 'no optimArgs for AdamW (they are SGD options)');
+  const freeze = args.freeze ?? [];
+  if (!Array.isArray(freeze) || freeze.some((p) => typeof p !== 'string' || p === '')) bad('freeze', freeze, 'a list of non-empty name prefixes');
+  const seed = args.seed ?? 42;
+  if (!Number.isSafeInteger(seed) || seed < 0) bad('seed', seed, 'a non-negative integer');
+  const maxSteps = args.maxSteps ?? -1;
+  if (!Number.isInteger(maxSteps) || maxSteps === 0 || maxSteps < -1) bad('maxSteps', maxSteps, 'a positive integer, or -1 to train for numTrainEpochs');
+  const bool = (option: string, value: boolean | undefined, fallback: boolean) => {
+    if (value !== undefined && typeof value !== 'boolean') bad(option, value, 'true or false');
+    return value ?? fallback;
+  };
+  return {
+    learningRate: num('learningRate', args.learningRate, 5e-5, (v) => v >= 0, 'a non-negative number'),
+    weightDecay: num('weightDecay', args.weightDecay, 0, (v) => v >= 0, 'a non-negative number'),
+    adamBeta1: num('adamBeta1', args.adamBeta1, 0.9, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
+    adamBeta2: num('adamBeta2', args.adamBeta2, 0.999, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
+    adamEpsilon: num('adamEpsilon', args.adamEpsilon, 1e-8, (v) => v >= 0, 'a non-negative number'),
+    maxGradNorm: num('maxGradNorm', args.maxGradNorm, 1, (v) => v >= 0, 'a non-negative number (0 turns clipping off)'),
+    gradientAccumulationSteps: posInt('gradientAccumulationSteps', args.gradientAccumulationSteps, 1)!,
+    numTrainEpochs: num('numTrainEpochs', args.numTrainEpochs, 3, (v) => v > 0, 'a positive number'),
+    maxSteps,
+    lrSchedulerType: type,
+    warmupSteps: num('warmupSteps', args.warmupSteps, 0, (v) => v >= 0 && (v < 1 || Number.isInteger(v)), 'a whole number of steps, or a ratio in [0, 1)'),
+    seed,
+    batchSize: posInt('batchSize', args.batchSize, 8)!,
+    evalBatchSize: posInt('evalBatchSize', args.evalBatchSize, 8)!,
+    optim: optim === 'sgd' ? 'sgd' : 'adamw',
+    momentum: num('optimArgs.momentum', optimArgs.momentum, 0, (v) => v >= 0, 'a non-negative number'),
+    dampening: num('optimArgs.dampening', optimArgs.dampening, 0, () => true, 'a number'),
+    nesterov: bool('optimArgs.nesterov', optimArgs.nesterov, false),
+    evalSteps: posInt('evalSteps', args.evalSteps, undefined),
+    saveSteps: posInt('saveSteps', args.saveSteps, undefined),
+    freeze: [...freeze],
+    dropout: bool('dropout', args.dropout, true),
+    shuffle: bool('shuffle', args.shuffle, true),
+    maxTargetLength: posInt('maxTargetLength', args.maxTargetLength, undefined),
+    predictWithGenerate: bool('predictWithGenerate', args.predictWithGenerate, true),
+    generationMaxLength: posInt('generationMaxLength', args.generationMaxLength, undefined),
+    generationNumBeams: posInt('generationNumBeams', args.generationNumBeams, undefined),
+  };
+}
+
+export interface TrainingPlan {
+  examples: number;
+  /** Batches per epoch (the last may be smaller). */
+  batchesPerEpoch: number;
+  /** Optimizer updates per epoch (the last accumulates the remaining batches). */
+  updatesPerEpoch: number;
+  /** Total optimizer updates (`max_steps`). */
+  totalSteps: number;
+  /** Epochs the loop starts (the last may stop early at `totalSteps`). */
+  epochs: number;
+  /** Warmup updates (`get_warmup_steps`). */
+  warmupSteps: number;
+}
+
+/** `Trainer.set_initial_training_values` for a dataset of `examples` examples. */
+export function planTraining(args: ResolvedArguments, examples: number): TrainingPlan {
+  const batchesPerEpoch = Math.ceil(examples / args.batchSize);
+  const ga = args.gradientAccumulationSteps;
+  const updatesPerEpoch = Math.max(Math.floor(batchesPerEpoch / ga) + (batchesPerEpoch % ga > 0 ? 1 : 0), 1);
+  const totalSteps = args.maxSteps > 0 ? args.maxSteps : Math.ceil(args.numTrainEpochs * updatesPerEpoch);
+  const epochs = args.maxSteps > 0 ? Math.ceil(totalSteps / updatesPerEpoch) : Math.ceil(args.numTrainEpochs);
+  const warmupSteps = args.warmupSteps >= 1 ? Math.trunc(args.warmupSteps) : Math.ceil(totalSteps * args.warmupSteps);
+  return { examples, batchesPerEpoch, updatesPerEpoch, totalSteps, epochs, warmupSteps };
+}
+
+/**
+ * The micro-batches of update `step` (1-based, global): which epoch, and the
+ * batch indices inside it, as HF Trainer's loop chunks an epoch into groups of
+ * `gradient_accumulation_steps` batches, the last group taking the remainder.
+ */
+export function updateBatches(plan: TrainingPlan, ga: number, step: number): { epoch: number; batches: number[] } {
+  const epoch = Math.floor((step - 1) / plan.updatesPerEpoch);
+  const inEpoch = (step - 1) % plan.updatesPerEpoch;
+  const first = inEpoch * ga;
+  const last = Math.min(first + ga, plan.batchesPerEpoch);
+  return { epoch, batches: Array.from({ length: last - first }, (_, i) => first + i) };
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env python
+"""Fixtures for @ved/training's optimizers, clipping, schedules and weight-decay groups (issue 14).
+
+  .venv-ref/bin/python tools/reference/make_optimizer_fixtures.py
+
+Writes fixtures/optim/:
+  optimizers.json / optimizers.safetensors
+      torch.optim.AdamW and torch.optim.SGD (torch 2.13, CPU, float32) run for 5 steps on fixed synthetic
+      parameters and gradients, with a learning rate that changes every step and two parameter groups
+      (weight decay on the first, none on the second, as HF Trainer groups them). For each case:
+      `<case>.<param>.init`, `<case>.<param>.grad.<k>` (gradient of step k, 1-based), and after each step
+      `<case>.<param>.step.<k>` plus the optimizer state (`.exp_avg.<k>`, `.exp_avg_sq.<k>`,
+      `.momentum_buffer.<k>`).
+  clipping.json / clipping.safetensors
+      torch.nn.utils.clip_grad_norm_ on fixed gradients: total norm and clipped gradients per max_norm.
+  schedules.json
+      transformers.get_scheduler (optimization.py) rates for every update of a 10-step run, as HF Trainer
+      reads them (get_last_lr() after optimizer.step(), before lr_scheduler.step()), 12 updates.
+  targets.json
+      Target texts as the Trainer tokenizes them: tokenizer(text).input_ids and
+      tokenizer(text, max_length=N, truncation=True).input_ids, for tokenizers with and without special tokens.
+  decay.json
+      Trainer.get_decay_parameter_names on tiny VisionEncoderDecoder models of every encoder and decoder
+      family: every parameter's name, shape and whether it is decayed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+warnings.filterwarnings("ignore")
+
+import torch  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
+from transformers import (  # noqa: E402
+    AutoTokenizer,
+    BartConfig,
+    BeitConfig,
+    BertConfig,
+    DeiTConfig,
+    DonutSwinConfig,
+    GPT2Config,
+    MBartConfig,
+    RobertaConfig,
+    SwinConfig,
+    TrOCRConfig,
+    ViTConfig,
+    VisionEncoderDecoderConfig,
+    VisionEncoderDecoderModel,
+    get_scheduler,
+)
+from transformers.trainer import Trainer  # noqa: E402
+from transformers.utils import logging as hf_logging  # noqa: E402
+
+hf_logging.set_verbosity_error()
+torch.set_num_threads(1)
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "fixtures" / "optim"
+STEPS = 5
+# One rate per step (a schedule's values: warmup, then decay), so the bias corrections meet a changing rate.
+LRS = [0.0, 1e-3, 2e-3, 1.5e-3, 5e-4]
+SHAPES = {"w": (6, 5), "b": (5,)}  # "w" is decayed, "b" (a bias) is not
+
+
+def synthetic(seed: int):
+    g = torch.Generator().manual_seed(seed)
+    params = {n: torch.randn(s, generator=g) for n, s in SHAPES.items()}
+    # Gradients of several magnitudes, some entries tiny, so eps and the bias corrections matter.
+    grads = [{n: torch.randn(s, generator=g) * (0.1 ** (k % 3)) for n, s in SHAPES.items()} for k in range(STEPS)]
+    return params, grads
+
+
+OPTIMIZER_CASES = [
+    ("adamw", "adamw", dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)),
+    ("adamw_low_beta1", "adamw", dict(betas=(0.3, 0.99), eps=1e-6, weight_decay=0.1)),
+    ("adamw_no_decay", "adamw", dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+    ("sgd", "sgd", dict(momentum=0.0, weight_decay=0.0)),
+    ("sgd_momentum", "sgd", dict(momentum=0.9, weight_decay=0.01)),
+    ("sgd_nesterov", "sgd", dict(momentum=0.9, nesterov=True, weight_decay=0.0)),
+    ("sgd_dampening", "sgd", dict(momentum=0.5, dampening=0.1, weight_decay=0.05)),
+]
+
+
+def make_optimizers():
+    tensors: dict[str, torch.Tensor] = {}
+    cases = []
+    for i, (name, kind, kwargs) in enumerate(OPTIMIZER_CASES):
+        init, grads = synthetic(100 + i)
+        params = {n: torch.nn.Parameter(t.clone()) for n, t in init.items()}
+        decay = kwargs.pop("weight_decay")
+        groups = [{"params": [params["w"]], "weight_decay": decay}, {"params": [params["b"]], "weight_decay": 0.0}]
+        opt = torch.optim.AdamW(groups, lr=LRS[0], **kwargs) if kind == "adamw" else torch.optim.SGD(groups, lr=LRS[0], **kwargs)
+        for n, t in init.items():
+            tensors[f"{name}.{n}.init"] = t.clone()
+        for k in range(STEPS):
+            for group in opt.param_groups:
+                group["lr"] = LRS[k]
+            for n, p in params.items():
+                p.grad = grads[k][n].clone()
+                tensors[f"{name}.{n}.grad.{k + 1}"] = grads[k][n].clone()
+            opt.step()
+            for n, p in params.items():
+                tensors[f"{name}.{n}.step.{k + 1}"] = p.detach().clone()
+                for key, value in opt.state[p].items():
+                    if key != "step" and isinstance(value, torch.Tensor):
+                        tensors[f"{name}.{n}.{key}.{k + 1}"] = value.detach().clone()
+        cases.append({"name": name, "optimizer": kind, "weight_decay": decay, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}})
+    save_file(tensors, OUT / "optimizers.safetensors")
+    (OUT / "optimizers.json").write_text(json.dumps({"steps": STEPS, "lrs": LRS, "params": {n: list(s) for n, s in SHAPES.items()}, "decayed": ["w"], "cases": cases}, indent=1) + "\n")
+
+
+def make_clipping():
+    g = torch.Generator().manual_seed(7)
+    shapes = {"a": (13, 7), "b": (7,), "c": (3, 2, 4)}
+    grads = {n: torch.randn(s, generator=g) * sc for (n, s), sc in zip(shapes.items(), (0.3, 2.0, 0.01))}
+    tensors = {f"grad.{n}": t.clone() for n, t in grads.items()}
+    cases = []
+    for max_norm in (0.5, 1.0, 100.0):
+        params = {n: torch.nn.Parameter(torch.zeros_like(t)) for n, t in grads.items()}
+        for n, p in params.items():
+            p.grad = grads[n].clone()
+        total = torch.nn.utils.clip_grad_norm_(list(params.values()), max_norm)
+        for n, p in params.items():
+            tensors[f"clipped.{max_norm}.{n}"] = p.grad.clone()
+        cases.append({"max_norm": max_norm, "total_norm": total.item()})
+    save_file(tensors, OUT / "clipping.safetensors")
+    (OUT / "clipping.json").write_text(json.dumps({"shapes": {n: list(s) for n, s in shapes.items()}, "cases": cases}, indent=1) + "\n")
+
+
+def make_schedules():
+    out = []
+    for name in ("constant", "constant_with_warmup", "linear", "cosine"):
+        for warmup in (0, 3):
+            opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5e-5)
+            sched = get_scheduler(name, opt, num_warmup_steps=warmup, num_training_steps=10)
+            rates = []
+            for _ in range(12):
+                opt.step()
+                rates.append(sched.get_last_lr()[0])
+                sched.step()
+            out.append({"type": name, "learning_rate": 5e-5, "warmup_steps": warmup, "total_steps": 10, "rates": rates})
+    (OUT / "schedules.json").write_text(json.dumps(out, indent=1) + "\n")
+
+
+TINY_ENCODERS = {
+    "vit": ViTConfig(image_size=16, patch_size=8, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8),
+    "deit": DeiTConfig(image_size=16, patch_size=8, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8),
+    "beit": BeitConfig(image_size=16, patch_size=8, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8,
+                       use_relative_position_bias=True, layer_scale_init_value=0.1),
+    "swin": SwinConfig(image_size=16, patch_size=4, embed_dim=4, depths=[1, 1], num_heads=[1, 2], window_size=2),
+    "donut-swin": DonutSwinConfig(image_size=16, patch_size=4, embed_dim=4, depths=[1, 1], num_heads=[1, 2], window_size=2),
+}
+TINY_DECODERS = {
+    "gpt2": GPT2Config(n_embd=8, n_head=2, n_layer=1, n_positions=16, vocab_size=20, add_cross_attention=True),
+    "bert": BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8, vocab_size=20,
+                       max_position_embeddings=16, is_decoder=True, add_cross_attention=True),
+    "roberta": RobertaConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8, vocab_size=20,
+                             max_position_embeddings=18, is_decoder=True, add_cross_attention=True),
+    "bart": BartConfig(d_model=8, decoder_layers=1, encoder_layers=1, decoder_attention_heads=2, encoder_attention_heads=2,
+                       decoder_ffn_dim=8, encoder_ffn_dim=8, vocab_size=20, max_position_embeddings=16, is_decoder=True,
+                       add_cross_attention=True),
+    "mbart": MBartConfig(d_model=8, decoder_layers=1, encoder_layers=1, decoder_attention_heads=2, encoder_attention_heads=2,
+                         decoder_ffn_dim=8, encoder_ffn_dim=8, vocab_size=20, max_position_embeddings=16, is_decoder=True,
+                         add_cross_attention=True),
+    "trocr": TrOCRConfig(d_model=8, decoder_layers=1, decoder_attention_heads=2, decoder_ffn_dim=8, vocab_size=20,
+                         max_position_embeddings=16, layernorm_embedding=True),
+}
+DECAY_PAIRS = [("vit", "gpt2"), ("deit", "trocr"), ("beit", "bert"), ("swin", "roberta"), ("donut-swin", "bart"), ("vit", "mbart")]
+
+
+def make_decay():
+    out = []
+    for enc, dec in DECAY_PAIRS:
+        config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(TINY_ENCODERS[enc], TINY_DECODERS[dec])
+        model = VisionEncoderDecoderModel(config=config)
+        decayed = set(Trainer.get_decay_parameter_names(None, model))
+        params = [{"name": n, "shape": list(p.shape), "decay": n in decayed} for n, p in model.named_parameters()]
+        out.append({"encoder": enc, "decoder": dec, "parameters": params})
+    (OUT / "decay.json").write_text(json.dumps(out, indent=0) + "\n")
+
+
+TARGET_TOKENIZERS = ["models/vit-gpt2-a", "decoders/vit-bert", "decoders/vit-bart", "decoders/vit-roberta", "decoders/vit-trocr"]
+TARGET_TEXTS = ["hello world", "The quick brown fox jumps over the lazy dog.", "a", "  spaces  and\ttabs ", "Ünïcödé 42 €"]
+
+
+def make_targets():
+    out = []
+    for path in TARGET_TOKENIZERS:
+        tok = AutoTokenizer.from_pretrained(ROOT / "fixtures" / path)
+        cases = []
+        for text in TARGET_TEXTS:
+            case = {"text": text, "input_ids": tok(text).input_ids}
+            for n in (3, 5):
+                case[f"max_length_{n}"] = tok(text, max_length=n, truncation=True).input_ids
+            cases.append(case)
+        out.append({"tokenizer": f"fixtures/{path}", "cases": cases})
+    (OUT / "targets.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    make_optimizers()
+    make_clipping()
+    make_schedules()
+    make_decay()
+    make_targets()
+    print("wrote", ", ".join(sorted(p.name for p in OUT.iterdir())))
