@@ -36,5 +36,6 @@ export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.
 export { SeededRandom } from './random/seeded-random.js';
 export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
 export { initializeWeights, fillInit } from './weights/initialize.js';
-export type { PixelBatch, EncodedImages, EncodeOptions, StepLogits, StepOptions, DecodingSession, EncoderDecoderLM } from './model/decoding.js';
+export type { PixelBatch, EncodedImages, EncodeOptions, StepLogits, StepOptions, DecodingSession, EncoderDecoderLM, RowSource, RowBatchSession } from './model/decoding.js';
+export { OrtRowBatchSession, type CrossStates } from './model/row-batch-session.js';
 export * from './exports/index.js';

@@ -51,6 +51,27 @@ export interface DecodingSession {
   dispose(): void;
 }
 
+/**
+ * Where a row of the next step of a `RowBatchSession` comes from: a row of the
+ * current step (its cache continues; listing a row twice follows two beams from
+ * one parent), or a new row for image `image` of `encoded`, with an empty cache.
+ */
+export type RowSource = number | { readonly encoded: EncodedImages; readonly image: number };
+
+/**
+ * Decoding whose rows change between steps (continuous batching): rows join
+ * with an empty cache, leave, or follow beams, and rows holding different
+ * numbers of tokens share every step. Each row feeds one token per step.
+ */
+export interface RowBatchSession {
+  readonly rows: number;
+  /** Sets the rows of the next step, in order (an empty list releases every row). */
+  arrange(sources: readonly RowSource[]): void;
+  /** Feeds one token per row; returns the logits [rows, 1, vocab] (and log-probabilities when asked). */
+  step(tokens: readonly number[], options?: Pick<StepOptions, 'logProbs'>): Promise<StepLogits>;
+  dispose(): void;
+}
+
 export interface EncodeOptions {
   /** Accept images whose size differs from the config, interpolating position embeddings (ViT, DeiT, BEiT). */
   interpolatePosEncoding?: boolean;
@@ -63,4 +84,10 @@ export interface EncoderDecoderLM {
   encode(pixelValues: PixelBatch, options?: EncodeOptions): Promise<EncodedImages>;
   /** Starts decoding; row `r` attends to image `rowToImage[r]`. */
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession;
+  /**
+   * A session whose rows can have different lengths in one step, when the
+   * model's step graph takes a position per row; undefined when it cannot
+   * (then rows of one step must share their length).
+   */
+  startRowBatch?(): RowBatchSession | undefined;
 }

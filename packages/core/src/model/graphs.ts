@@ -11,6 +11,7 @@
 import { GraphBuilder, type BuiltModel } from '../onnx/graph-builder.js';
 import { BuildContext, type WeightDtype } from '../nn/context.js';
 import { linear } from '../nn/layers.js';
+import { providePerRowPastLength } from '../nn/embeddings.js';
 import type { WeightBinder } from '../weights/weight-binder.js';
 import type { EncoderBuildOptions } from '../contracts.js';
 import type { Composition } from './composition.js';
@@ -26,6 +27,8 @@ export const presentKeyName = (i: number) => `present.${i}.key`;
 export const presentValueName = (i: number) => `present.${i}.value`;
 export const CACHE_INDEX = 'cache_index';
 export const LOG_PROBS = 'log_probs';
+/** int64 [B]: each row's own cached length, when the decoder's positions come from core's helpers (see `providePerRowPastLength`). */
+export const PAST_LENGTHS = 'past_lengths';
 
 export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32'): BuiltModel {
   const g = new GraphBuilder('ved_encoder');
@@ -73,6 +76,9 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
   const queryLength = g.op('Gather', [g.op('Shape', [inputIds]), g.constInt(1, [])], { axis: 0 });
   const total = g.op('Gather', [g.op('Shape', [attentionMask]), g.constInt(1, [])], { axis: 0 });
   const pastLength = g.op('Sub', [total, queryLength]);
+  // Rows of different lengths in one step (continuous batching): created only if the decoder's positions ask for it.
+  let perRow: string | undefined;
+  providePerRowPastLength(g, pastLength, () => (perRow ??= g.op('Unsqueeze', [g.input(PAST_LENGTHS, 'int64', ['batch']), g.constInt([1])])));
   const out = parts.decoder.buildStep(root.at(DECODER_PREFIX), parts.decoderConfig, {
     inputIds,
     pastLength,

@@ -11,6 +11,7 @@ import type { DecodingSession, StepLogits, StepOptions } from './decoding.js';
 import {
   CACHE_INDEX,
   LOG_PROBS,
+  PAST_LENGTHS,
   crossKeyName,
   crossValueName,
   pastKeyName,
@@ -90,6 +91,10 @@ export class OrtDecodingSession implements DecodingSession {
       attention_mask: this.runtime.tensor('int64', mask, [this.rows, total]),
       [CACHE_INDEX]: this.runtime.tensor('int64', BigInt64Array.from(order, (r) => BigInt(r)), [this.rows]),
     };
+    // Every row of this session has the same length.
+    if (this.session.inputNames.includes(PAST_LENGTHS)) {
+      feeds[PAST_LENGTHS] = this.runtime.tensor('int64', new BigInt64Array(this.rows).fill(BigInt(this.length)), [this.rows]);
+    }
     for (let i = 0; i < this.layout.layers; i++) {
       feeds[pastKeyName(i)] = this.keys[i]!;
       feeds[pastValueName(i)] = this.values[i]!;

@@ -12,9 +12,10 @@ import type { TensorSource } from '../safetensors/index.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { WEIGHT_DTYPES, type WeightDtype } from '../nn/context.js';
 import { compose, type Composition } from './composition.js';
-import { buildDecoderGraph, buildEncoderGraph, crossKeyName, crossValueName } from './graphs.js';
+import { PAST_LENGTHS, buildDecoderGraph, buildEncoderGraph, crossKeyName, crossValueName } from './graphs.js';
 import { OrtDecodingSession, createSession, gatherRows } from './run-graphs.js';
-import type { DecodingSession, EncodedImages, EncodeOptions, EncoderDecoderLM, PixelBatch, StepLogits } from './decoding.js';
+import { OrtRowBatchSession } from './row-batch-session.js';
+import type { DecodingSession, EncodedImages, EncodeOptions, EncoderDecoderLM, PixelBatch, RowBatchSession, StepLogits } from './decoding.js';
 import { loadWeights } from './weights-loader.js';
 import { composeFromPretrained, type ComposeOptions } from './compose-pretrained.js';
 import { crossEntropyLoss, shiftTokensRight } from './loss.js';
@@ -193,6 +194,19 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       encoded.crossKeys.map(pick),
       encoded.crossValues.map(pick),
       [...rowToImage],
+    );
+  }
+
+  /**
+   * Continuous batching: a session whose rows join, leave and follow beams
+   * between steps, rows of different lengths in one step. Undefined when the
+   * decoder's positions do not come from core's position helpers (its step
+   * graph then has no per-row `past_lengths` input).
+   */
+  startRowBatch(): RowBatchSession | undefined {
+    if (!this.decoderSession.inputNames.includes(PAST_LENGTHS)) return undefined;
+    return new OrtRowBatchSession(this.runtime, this.decoderSession, this.parts.decoder.cacheLayout(this.parts.decoderConfig), (encoded) =>
+      encoded instanceof OrtEncodedImages ? { keys: encoded.crossKeys, values: encoded.crossValues } : undefined,
     );
   }
 

@@ -8,11 +8,35 @@ import type { GraphBuilder } from '../onnx/graph-builder.js';
 import type { InitRule } from '../weights/weight-binder.js';
 
 /**
+ * Per-row past lengths of a step graph whose rows share one cache but hold
+ * different numbers of their own tokens (continuous batching: a row that joined
+ * later sits behind masked padding at the start of the cache). The step graph
+ * registers, for its scalar `pastLength`, a provider of an int64 [B, 1] tensor;
+ * the position helpers below then count each row from its own length. A decoder
+ * that derives positions another way never asks, so the graph gets no per-row
+ * input and its rows must share their length.
+ */
+const perRowPast = new WeakMap<GraphBuilder, { scalar: string; provide: () => string }>();
+
+export function providePerRowPastLength(g: GraphBuilder, pastLength: string, provide: () => string): void {
+  perRowPast.set(g, { scalar: pastLength, provide });
+}
+
+/** The per-row [B, 1] past lengths registered for `pastLength`, else `pastLength` itself. */
+function pastOf(g: GraphBuilder, pastLength: string): { value: string; perRow: boolean } {
+  const p = perRowPast.get(g);
+  return p !== undefined && p.scalar === pastLength ? { value: p.provide(), perRow: true } : { value: pastLength, perRow: false };
+}
+
+/**
  * Positions `past + offset + arange(T)`, int64 [T] (GPT-2, BERT; BART and
- * TrOCR's learned table with `offset` 2).
+ * TrOCR's learned table with `offset` 2); [B, T] when the graph gives each row
+ * its own past length.
  */
 export function sequentialPositionIds(g: GraphBuilder, pastLength: string, queryLength: string, offset = 0): string {
-  const start = offset === 0 ? pastLength : g.op('Add', [pastLength, g.constInt(offset, [])]);
+  const past = pastOf(g, pastLength);
+  const start = offset === 0 ? past.value : g.op('Add', [past.value, g.constInt(offset, [])]);
+  if (past.perRow) return g.op('Add', [start, g.op('Range', [g.constInt(0, []), queryLength, g.constInt(1, [])])]);
   return g.op('Range', [start, g.op('Add', [start, queryLength]), g.constInt(1, [])]);
 }
 
@@ -26,7 +50,7 @@ export function sequentialPositionIds(g: GraphBuilder, pastLength: string, query
  */
 export function paddingAwarePositionIds(g: GraphBuilder, inputIds: string, paddingIdx: number, pastLength: string): string {
   const notPad = g.op('Cast', [g.op('Not', [g.op('Equal', [inputIds, g.constInt(paddingIdx, [])])])], { to: 7 }); // int64
-  const counted = g.op('Add', [g.op('CumSum', [notPad, g.constInt(1, [])]), pastLength]);
+  const counted = g.op('Add', [g.op('CumSum', [notPad, g.constInt(1, [])]), pastOf(g, pastLength).value]);
   return g.op('Add', [g.op('Mul', [counted, notPad]), g.constInt(paddingIdx, [])]);
 }
 

@@ -14,6 +14,7 @@ import {
   lmHead,
   mergeHeads,
   scaledDotProductAttention,
+  sequentialPositionIds,
   splitHeads,
   type DecoderPlugin,
   type DecoderStepIO,
@@ -61,7 +62,7 @@ function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO): Decoder
   const { g } = ctx;
   const t = ctx.at('transformer');
   const wte = t.weight('wte.weight', [c.vocabSize, c.nEmbd]);
-  const positions = g.op('Range', [io.pastLength, g.op('Add', [io.pastLength, io.queryLength]), g.constInt(1, [])]);
+  const positions = sequentialPositionIds(g, io.pastLength, io.queryLength);
   let x = g.op('Add', [
     g.op('Gather', [wte, io.inputIds]),
     g.op('Gather', [t.weight('wpe.weight', [c.nPositions, c.nEmbd]), positions]),
