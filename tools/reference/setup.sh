@@ -20,6 +20,7 @@ PACKAGES=(
   pillow
   onnx
   onnxruntime
+  sentencepiece
 )
 
 if [ ! -x "$VENV/bin/python" ]; then
