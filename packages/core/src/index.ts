@@ -33,6 +33,8 @@ export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from
 export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
 export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, type SaveOptions, type SavedFile } from './model/serialize.js';
 export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.js';
+export * from './autodiff/index.js';
+export * from './training/index.js';
 export { SeededRandom } from './random/seeded-random.js';
 export { InMemoryTensors, TensorUnion, type Mount } from './weights/in-memory-tensors.js';
 export { initializeWeights, fillInit } from './weights/initialize.js';

@@ -24,6 +24,8 @@ export interface AttentionOptions {
   mask?: string;
   /** Additive bias broadcastable to [B, heads, Tq, Tk] (relative position bias). */
   bias?: string;
+  /** Applied to the attention probabilities (train-mode attention dropout, `nn/dropout.ts`). */
+  dropout?: (probs: string) => string;
 }
 
 /** softmax(q k^T * scale + bias + mask) v, with q [B,h,Tq,d], k/v [B,h,Tk,d]. */
@@ -32,7 +34,8 @@ export function scaledDotProductAttention(g: GraphBuilder, q: string, k: string,
   let scores = g.op('Mul', [g.op('MatMul', [q, kt]), g.constFloat(opts.scale)]);
   if (opts.bias !== undefined) scores = g.op('Add', [scores, opts.bias]);
   if (opts.mask !== undefined) scores = g.op('Add', [scores, opts.mask]);
-  const probs = g.op('Softmax', [scores], { axis: -1 });
+  let probs = g.op('Softmax', [scores], { axis: -1 });
+  if (opts.dropout !== undefined) probs = opts.dropout(probs);
   return g.op('MatMul', [probs, v]);
 }
 
@@ -57,7 +60,8 @@ export function causalMask(g: GraphBuilder, pastLength: string, queryLength: str
   return g.op('Where', [allowed, g.constFloat(0), g.constFloat(MASK_VALUE)]);
 }
 
-/** Appends new keys/values [B,h,T,d] to a cache [B,h,P,d] along the time axis. */
+/** Appends new keys/values [B,h,T,d] to a cache [B,h,P,d] along the time axis; `past` '' is no cache (training graphs). */
 export function appendToCache(g: GraphBuilder, past: string, current: string): string {
+  if (past === '') return current;
   return g.op('Concat', [past, current], { axis: 2 });
 }

@@ -50,13 +50,15 @@ export function lmHead(ctx: BuildContext, x: string, weightName: string, vocab: 
   return g.op('Reshape', [y, g.op('Concat', [leading, g.constInt([vocab])], { axis: 0 })]);
 }
 
-/** `nn.LayerNorm(size, eps)` over the last axis. */
+/**
+ * `nn.LayerNorm(size, eps)` over the last axis. Training graphs also take its
+ * mean and inverse standard deviation, which the gradient reuses.
+ */
 export function layerNorm(ctx: BuildContext, x: string, name: string, size: number, eps: number): string {
-  return ctx.g.op(
-    'LayerNormalization',
-    [x, ctx.weight(`${name}.weight`, [size]), ctx.weight(`${name}.bias`, [size])],
-    { axis: -1, epsilon: { float: eps } },
-  );
+  const inputs = [x, ctx.weight(`${name}.weight`, [size]), ctx.weight(`${name}.bias`, [size])];
+  const attrs = { axis: -1, epsilon: { float: eps } };
+  if (ctx.training !== undefined) return ctx.g.opMulti('LayerNormalization', inputs, attrs, { outputs: 3 })[0]!;
+  return ctx.g.op('LayerNormalization', inputs, attrs);
 }
 
 /** The activations of Hugging Face's `ACT2FN` that the supported architectures use. */

@@ -30,10 +30,11 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 
-export type ElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+export type ElementType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 const DATA_TYPE: Record<ElementType, TensorProto_DataType> = {
   float32: TensorProto_DataType.FLOAT,
+  float64: TensorProto_DataType.DOUBLE,
   float16: TensorProto_DataType.FLOAT16,
   int64: TensorProto_DataType.INT64,
   int32: TensorProto_DataType.INT32,
@@ -56,7 +57,28 @@ export interface OpOptions {
   names?: string[];
 }
 
-type TypedData = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
+type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
+
+/** A node as the architecture wrote it (read back by the gradient builder). */
+export interface NodeRecord {
+  readonly type: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttributeValue>>;
+  readonly domain: string;
+}
+
+/** A graph input or an initializer: its element type and dimensions. */
+export interface ValueRecord {
+  readonly name: string;
+  readonly type: ElementType;
+  readonly dims: readonly Dim[];
+  /** The values of a small int64 initializer (shapes, axes, indices), as numbers. */
+  readonly ints?: readonly number[];
+}
+
+/** int64 initializers up to this many elements keep their values readable (shape arithmetic). */
+const READABLE_INTS = 64;
 
 /** Where a weight's bytes already lie on disk (a safetensors file), for ONNX Runtime to read itself. */
 export interface ExternalLocation {
@@ -95,8 +117,25 @@ export class GraphBuilder {
   private readonly scopes: string[] = [];
   private counter = 0;
   private readonly domains = new Map<string, number>([['', 21]]);
+  private readonly records: NodeRecord[] = [];
+  private readonly values = new Map<string, ValueRecord>();
 
   constructor(readonly name: string) {}
+
+  /** The nodes added so far, in order (a topological order). */
+  get nodeRecords(): readonly NodeRecord[] {
+    return this.records;
+  }
+
+  /** A graph input or initializer by name (undefined for node outputs). */
+  valueRecord(name: string): ValueRecord | undefined {
+    return this.values.get(name);
+  }
+
+  /** Names of the graph inputs declared so far. */
+  get inputNames(): string[] {
+    return this.inputs.map((i) => i.name);
+  }
 
   /** Runs `fn` with `scope` prepended to generated value names (for readable graphs). */
   scope<T>(scope: string, fn: () => T): T {
@@ -115,12 +154,16 @@ export class GraphBuilder {
 
   input(name: string, type: ElementType, dims: Dim[]): string {
     this.inputs.push(valueInfo(name, type, dims));
+    this.values.set(name, { name, type, dims: [...dims] });
     return name;
   }
 
   /** Declares `value` as a graph output called `name` (an Identity is inserted when names differ). */
   output(name: string, value: string, type: ElementType, dims: Dim[]): void {
-    if (value !== name) this.nodes.push(node('Identity', [value], [name], {}, ''));
+    if (value !== name) {
+      this.nodes.push(node('Identity', [value], [name], {}, ''));
+      this.records.push({ type: 'Identity', inputs: [value], outputs: [name], attrs: {}, domain: '' });
+    }
     this.outputs.push(valueInfo(name, type, dims));
   }
 
@@ -136,6 +179,8 @@ export class GraphBuilder {
   initializer(name: string, type: ElementType, dims: readonly number[], data: TypedData | ExternalLocation): string {
     if (this.initializers.has(name)) return name;
     const base = { name, dataType: DATA_TYPE[type], dims: dims.map((d) => BigInt(d)) };
+    const ints = data instanceof BigInt64Array && data.length <= READABLE_INTS ? Array.from(data, Number) : undefined;
+    this.values.set(name, { name, type, dims: [...dims], ...(ints ? { ints } : {}) });
     if (!ArrayBuffer.isView(data)) {
       this.diskFiles.add(data.file);
       this.bytes += data.length;
@@ -158,10 +203,11 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float32 constant (scalar when `dims` is empty). */
-  constFloat(values: number | readonly number[], dims: readonly number[] = []): string {
-    const arr = Float32Array.from(typeof values === 'number' ? [values] : values);
-    return this.initializer(this.fresh('const_f'), 'float32', dims, arr);
+  /** A float32 constant (scalar when `dims` is empty); float64 when asked. */
+  constFloat(values: number | readonly number[], dims: readonly number[] = [], type: 'float32' | 'float64' = 'float32'): string {
+    const list = typeof values === 'number' ? [values] : values;
+    const arr = type === 'float64' ? Float64Array.from(list) : Float32Array.from(list);
+    return this.initializer(this.fresh('const_f'), type, dims, arr);
   }
 
   /** An int64 constant, 1-D by default (shapes, axes, indices). */
@@ -184,6 +230,7 @@ export class GraphBuilder {
     const domain = opts.domain ?? '';
     if (domain !== '' && !this.domains.has(domain)) this.domains.set(domain, 1);
     this.nodes.push(node(type, inputs, outs, attrs, domain, this.fresh(`${type}_node`)));
+    this.records.push({ type, inputs: [...inputs], outputs: [...outs], attrs, domain });
     return outs;
   }
 

@@ -1,0 +1,163 @@
+/**
+ * `TrainingSession`: forward and backward passes of a composed model for
+ * fine-tuning (the optimizer, schedules and the loop live in @ved/training).
+ * It builds one training graph (training-graph.ts) whose inputs are the batch
+ * and the trained weights, and whose outputs are the loss and the gradient of
+ * every trained weight, exactly what `loss.backward()` leaves in `.grad` after
+ * `VisionEncoderDecoderModel(pixel_values=…, labels=…).loss` in PyTorch.
+ *
+ * The trained weights live in `parameters` (float32 arrays owned by the
+ * session): an optimizer updates them in place and the next step feeds them
+ * as they are.
+ */
+import { VedError } from '../errors.js';
+import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
+import { VisionEncoderDecoderModel } from '../model/vision-encoder-decoder-model.js';
+import { createSession } from '../model/run-graphs.js';
+import { WeightBinder } from '../weights/weight-binder.js';
+import { InMemoryTensors, TensorUnion } from '../weights/in-memory-tensors.js';
+import { SeededRandom } from '../random/seeded-random.js';
+import { DROPOUT_KEYS } from './dropout-masks.js';
+import { batchFeeds, type BatchShape, type TrainingBatch } from './training-batch.js';
+import { DECODER_INPUT_IDS, LABELS, LOSS, PIXEL_VALUES, buildTrainingGraph, gradName, type TrainingGraph } from './training-graph.js';
+
+export type { TrainingBatch } from './training-batch.js';
+
+export interface TrainingGraphOptions {
+  /** Full checkpoint names of the weights to train (default: all). Frozen weights get no gradient. */
+  trainable?: (name: string) => boolean;
+  /** Dropout as in train mode (default true); false = eval-mode forward (dropout off). */
+  dropout?: boolean;
+  /** Seed of ved's generator for dropout masks (default 0). */
+  seed?: number;
+  /** Options of the onnxruntime sessions. */
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+export interface TrainingStepResult {
+  /** Mean cross-entropy over the non-ignored labels of this batch. */
+  loss: number;
+  /** Count of non-ignored labels. */
+  tokens: number;
+  /** Gradients by full checkpoint name, same keys as `parameters`. */
+  grads: Map<string, Float32Array>;
+}
+
+export class TrainingSession {
+  /** Trained weights by full checkpoint name. The optimizer updates these arrays in place; the next step uses them. */
+  readonly parameters: Map<string, Float32Array>;
+  private evalSession: Promise<{ session: InferenceSession; graph: TrainingGraph }> | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly model: VisionEncoderDecoderModel,
+    private readonly runtime: Runtime,
+    private readonly options: TrainingGraphOptions,
+    private readonly graph: TrainingGraph,
+    private readonly session: InferenceSession,
+    private readonly shapes: Map<string, number[]>,
+    parameters: Map<string, Float32Array>,
+    private readonly rng: SeededRandom,
+  ) {
+    this.parameters = parameters;
+  }
+
+  static async create(model: VisionEncoderDecoderModel, runtime: Runtime, options: TrainingGraphOptions = {}): Promise<TrainingSession> {
+    const binder = new WeightBinder(model.weights);
+    const trainable = options.trainable ?? (() => true);
+    const graph = buildTrainingGraph(model.parts, binder, { trainable, dropout: options.dropout ?? true, backward: true });
+    const parameters = new Map<string, Float32Array>();
+    const shapes = new Map<string, number[]>();
+    for (const { name, shape } of graph.parameters) {
+      const dtype = model.weights.info(name).dtype;
+      if (dtype !== 'F32') {
+        throw new VedError(
+          'UNSUPPORTED_DTYPE',
+          `Weight "${name}" is stored as ${dtype} in ${model.weights.sourceOf(name)}; training needs float32 (F32) weights. ` +
+            'Freeze it with the "trainable" option or convert the checkpoint to float32.',
+        );
+      }
+      // A copy the session owns (the source may share memory with the loaded file).
+      parameters.set(name, Float32Array.from(model.weights.getFloat32(name)));
+      shapes.set(name, shape);
+    }
+    const session = await createSession(runtime, graph.built, options.sessionOptions);
+    return new TrainingSession(model, runtime, options, graph, session, shapes, parameters, new SeededRandom(options.seed ?? 0));
+  }
+
+  private get batchShape(): BatchShape {
+    const { parts } = this.model;
+    return {
+      channels: parts.encoder.numChannels(parts.encoderConfig),
+      imageSize: parts.encoder.imageSize(parts.encoderConfig),
+      vocab: parts.decoder.vocabSize(parts.decoderConfig),
+      config: parts.config.raw,
+      configFile: parts.config.fileName,
+    };
+  }
+
+  private feeds(batch: TrainingBatch, graph: TrainingGraph): { feeds: Record<string, Tensor>; tokens: number } {
+    if (this.disposed) throw new VedError('INVALID_INPUT', 'This TrainingSession was disposed.');
+    const b = batchFeeds(this.runtime, batch, this.batchShape);
+    const feeds: Record<string, Tensor> = { [PIXEL_VALUES]: b.pixelValues, [DECODER_INPUT_IDS]: b.decoderInputIds, [LABELS]: b.labels };
+    for (const { name } of graph.parameters) {
+      const data = this.parameters.get(name)!;
+      const shape = this.shapes.get(name)!;
+      if (data.length !== shape.reduce((a, c) => a * c, 1)) {
+        throw new VedError('INVALID_INPUT', `parameters.get("${name}") holds ${data.length} values, expected ${shape.reduce((a, c) => a * c, 1)} (shape [${shape.join(', ')}]); update it in place.`);
+      }
+      feeds[name] = this.runtime.tensor('float32', data, shape);
+    }
+    if (graph.dropout !== undefined) {
+      feeds[DROPOUT_KEYS] = this.runtime.tensor('int64', graph.dropout.draw(this.rng), [graph.dropout.sites]);
+    }
+    return { feeds, tokens: b.tokens };
+  }
+
+  /** Forward and backward on one batch (train-mode dropout unless turned off); the parameters are not updated. */
+  async step(batch: TrainingBatch): Promise<TrainingStepResult> {
+    const { feeds, tokens } = this.feeds(batch, this.graph);
+    const out = await this.session.run(feeds);
+    const grads = new Map<string, Float32Array>();
+    for (const { name } of this.graph.parameters) grads.set(name, out[gradName(name)]!.data as Float32Array);
+    return { loss: (out[LOSS]!.data as Float32Array)[0]!, tokens, grads };
+  }
+
+  /** The loss of one batch, forward only, in eval mode (no dropout). */
+  async loss(batch: TrainingBatch): Promise<{ loss: number; tokens: number }> {
+    this.evalSession ??= (async () => {
+      const graph = buildTrainingGraph(this.model.parts, new WeightBinder(this.model.weights), {
+        trainable: (name) => this.parameters.has(name),
+        dropout: false,
+        backward: false,
+      });
+      return { session: await createSession(this.runtime, graph.built, this.options.sessionOptions), graph };
+    })();
+    const { session, graph } = await this.evalSession;
+    const { feeds, tokens } = this.feeds(batch, graph);
+    const out = await session.run(feeds, [LOSS]);
+    return { loss: (out[LOSS]!.data as Float32Array)[0]!, tokens };
+  }
+
+  /** A model holding the current parameter values (copied): generate with it, or `savePretrained` it. */
+  async toModel(): Promise<VisionEncoderDecoderModel> {
+    const current = new InMemoryTensors('the trained parameters');
+    for (const [name, data] of this.parameters) current.set(name, this.shapes.get(name)!, Float32Array.from(data));
+    const weights = new TensorUnion([
+      { source: current, from: '', to: '' },
+      { source: this.model.weights, from: '', to: '' },
+    ]);
+    const generationConfigJson = this.model.generationConfigJson;
+    return VisionEncoderDecoderModel.fromWeights(this.model.config, weights, this.runtime, {
+      ...(generationConfigJson ? { generationConfigJson } : {}),
+      ...(this.options.sessionOptions ? { sessionOptions: this.options.sessionOptions } : {}),
+    });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const evalSession = this.evalSession;
+    await Promise.all([this.session.release(), evalSession?.then((e) => e.session.release())]);
+  }
+}
