@@ -261,6 +261,18 @@ def kind_gpt2_added(out: Path) -> None:
     )
 
 
+def kind_gpt2_bos(out: Path) -> None:
+    """GPT-2 with `add_bos_token` and `add_prefix_space` (a bos-prefixing template, a leading space)."""
+    vocab, merges = train_byte_level_bpe(300, [], ["<|endoftext|>"])
+    write_bpe_files(out, vocab, merges)
+    eot = "<|endoftext|>"
+    write_json(out / "special_tokens_map.json", {"bos_token": eot, "eos_token": eot, "unk_token": eot})
+    write_json(
+        out / "tokenizer_config.json",
+        {"add_bos_token": True, "add_prefix_space": True, "bos_token": eot, "eos_token": eot, "model_max_length": 1024, "tokenizer_class": "GPT2Tokenizer", "unk_token": eot},
+    )
+
+
 def kind_roberta(out: Path) -> None:
     """RoBERTa / TrOCR-base (2021): vocab.json with <s> <pad> </s> <unk> first and <mask> last; the
     mask token serialised as an AddedToken with lstrip, as 4.x wrote it."""
@@ -352,6 +364,15 @@ def kind_bert_accents(out: Path) -> None:
     write_json(out / "added_tokens.json", {"[NEW]": len(vocab)})
 
 
+def kind_bert_model_type(out: Path) -> None:
+    """No `tokenizer_class` anywhere: AutoTokenizer takes the class registered for config.json's
+    model_type (a BERT checkpoint saved without tokenizer_config.json's class)."""
+    vocab = wordpiece_vocab(True, None, True)
+    (out / "vocab.txt").write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
+    write_json(out / "config.json", {"model_type": "bert", "vocab_size": len(vocab)})
+    write_json(out / "tokenizer_config.json", {"do_lower_case": True, "model_max_length": 512})
+
+
 def kind_xlm_roberta(out: Path) -> None:
     """XLM-RoBERTa / TrOCR-small: a SentencePiece Unigram model in sentencepiece.bpe.model with
     fairseq's id offset (<s>=0 <pad>=1 </s>=2 <unk>=3, pieces shifted by one, <mask> last)."""
@@ -414,11 +435,13 @@ def kind_t5(out: Path) -> None:
 KINDS = {
     "gpt2": kind_gpt2,
     "gpt2-added": kind_gpt2_added,
+    "gpt2-bos": kind_gpt2_bos,
     "roberta": kind_roberta,
     "roberta-decoder": kind_roberta_decoder,
     "bert-uncased": kind_bert_uncased,
     "bert-cased": kind_bert_cased,
     "bert-accents": kind_bert_accents,
+    "bert-model-type": kind_bert_model_type,
     "xlm-roberta": kind_xlm_roberta,
     "xlm-roberta-bpe": kind_xlm_roberta_bpe,
     "donut": kind_donut,

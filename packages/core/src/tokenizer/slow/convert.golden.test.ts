@@ -38,7 +38,7 @@ const kinds = readdirSync(DIR).filter((k) => existsSync(`${DIR}${k}/reference.js
 describe('slow tokenizer conversion (fixtures/tokenizers)', () => {
   it('covers every kind the fixture script writes', () => {
     expect(kinds.sort()).toEqual(
-      ['bert-accents', 'bert-cased', 'bert-uncased', 'donut', 'gpt2', 'gpt2-added', 'mbart', 'mbart50', 'roberta', 'roberta-decoder', 't5', 'xlm-roberta', 'xlm-roberta-bpe'].sort(),
+      ['bert-accents', 'bert-cased', 'bert-model-type', 'bert-uncased', 'donut', 'gpt2', 'gpt2-added', 'gpt2-bos', 'mbart', 'mbart50', 'roberta', 'roberta-decoder', 't5', 'xlm-roberta', 'xlm-roberta-bpe'].sort(),
     );
   });
 
