@@ -31,6 +31,7 @@ export const ASSET_FILES = [
   'vocab.txt',
   'merges.txt',
   'sentencepiece.bpe.model',
+  'spiece.model',
   'processor_config.json',
 ];
 
