@@ -45,6 +45,8 @@ export interface EncodeInfo {
   images: number;
   requests: number;
   ms: number;
+  /** How long each of the requests waited for this run, ms. */
+  waitedMs: number[];
 }
 
 export interface BatcherOptions {
@@ -64,6 +66,7 @@ interface PendingEncode {
   request: RequestModel;
   pixelValues: PixelBatch;
   options: EncodeOptions;
+  queuedAt: number;
   resolve: (slice: EncodedSlice) => void;
   reject: (err: unknown) => void;
 }
@@ -116,7 +119,7 @@ export class ContinuousBatcher implements BatchHost {
 
   /** Rows decoding now. */
   get activeRows(): number {
-    return this.sessions.reduce((n, s) => n + s.rows, 0);
+    return this.sessions.reduce((n, s) => n + (s.closed ? 0 : s.rows), 0);
   }
 
   /** Requests accepted and not finished. */
@@ -188,7 +191,7 @@ export class ContinuousBatcher implements BatchHost {
       return Promise.reject(new VedError('INVALID_INPUT', `pixel_values holds ${pixelValues.data.length} values, expected ${b * c * h * w} for [${pixelValues.dims.join(', ')}].`));
     }
     return new Promise<EncodedSlice>((resolve, reject) => {
-      const pending: PendingEncode = { request, pixelValues, options, resolve, reject };
+      const pending: PendingEncode = { request, pixelValues, options, queuedAt: performance.now(), resolve, reject };
       const signal = request.signal;
       if (signal?.aborted) return reject(signal.reason);
       signal?.addEventListener('abort', () => {
@@ -284,6 +287,7 @@ export class ContinuousBatcher implements BatchHost {
     const batch = this.waitingEncodes.splice(0, count);
     for (const p of batch) this.starting.add(p.request);
     const started = performance.now();
+    const waitedMs = batch.map((p) => started - p.queuedAt);
     try {
       const pixels = batch.length === 1 ? batch[0]!.pixelValues : concatPixels(batch.map((p) => p.pixelValues));
       const encoded: EncodedImages = await this.model.encode(pixels, batch[0]!.options);
@@ -294,7 +298,7 @@ export class ContinuousBatcher implements BatchHost {
         p.resolve(new EncodedSlice(encoded, offset, n));
         offset += n;
       }
-      this.options.onEncode?.({ images: pixels.dims[0], requests: batch.length, ms: performance.now() - started });
+      this.options.onEncode?.({ images: pixels.dims[0], requests: batch.length, ms: performance.now() - started, waitedMs });
     } catch (err) {
       for (const p of batch) {
         this.starting.delete(p.request);
