@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { VedError, openSafetensors, safetensorsHeaderSize, type ModelFiles, type SafetensorsFile } from '@ved/core';
+import { VedError, openSafetensors, safetensorsHeaderSize, type ModelFiles, type RandomAccessFile, type SafetensorsFile } from '@ved/core';
 
 export class DirectoryFiles implements ModelFiles {
   readonly location: string;
@@ -21,6 +21,10 @@ export class DirectoryFiles implements ModelFiles {
 
   async openSafetensors(name: string): Promise<SafetensorsFile> {
     return openSafetensorsFile(join(this.location, name));
+  }
+
+  async openFile(name: string): Promise<RandomAccessFile> {
+    return openLocalFile(join(this.location, name));
   }
 
   async readBytes(name: string): Promise<Uint8Array> {
@@ -61,6 +65,27 @@ export async function openSafetensorsFile(path: string): Promise<SafetensorsFile
   } finally {
     await handle.close();
   }
+}
+
+/** A file on disk for synchronous ranged reads (torch `.bin` archives). */
+export async function openLocalFile(path: string): Promise<RandomAccessFile> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (cause) {
+    throw new VedError('FILE_NOT_FOUND', `Cannot open ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return {
+    name: path,
+    length: size,
+    localPath: resolve(path),
+    read(start: number, end: number): Uint8Array {
+      if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= size)) {
+        throw new VedError('INVALID_CHECKPOINT', `${path}: bytes [${start}, ${end}) were asked for, but the file is ${size} bytes long (it is truncated or corrupt).`);
+      }
+      return readRange(path, start, end);
+    },
+  };
 }
 
 function readRange(path: string, start: number, end: number): Uint8Array {

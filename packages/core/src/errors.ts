@@ -12,6 +12,12 @@ export type VedErrorCode =
   | 'MISSING_WEIGHT'
   | 'WEIGHT_SHAPE_MISMATCH'
   | 'INVALID_SAFETENSORS'
+  /** A weights file (`.bin`, `.h5`, `.msgpack`) that is corrupt, truncated or not what its name says. */
+  | 'INVALID_CHECKPOINT'
+  /** A pickle that needs a global or opcode `torch.load(weights_only=True)` refuses: nothing of it runs. */
+  | 'UNSAFE_PICKLE'
+  /** A well-formed checkpoint ved cannot read (torch's pre-1.6 format, sparse or quantized tensors). */
+  | 'UNSUPPORTED_CHECKPOINT'
   | 'UNSUPPORTED_DTYPE'
   | 'INVALID_IMAGE'
   | 'INVALID_OPTION'

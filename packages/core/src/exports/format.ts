@@ -7,6 +7,7 @@ import { VedError } from '../errors.js';
 import type { ModelFiles } from '../io/model-files.js';
 import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from '../model/weights-loader.js';
 import { DEFAULT_SUBFOLDER, hasOnnxExport } from './layout.js';
+import { hasTfOrFlaxWeights, hasTorchWeights } from '../checkpoints/weights-files.js';
 
 export type ModelFormat = 'safetensors' | 'onnx';
 
@@ -15,8 +16,11 @@ export async function resolveModelFormat(files: ModelFiles, requested?: string, 
     throw new VedError('INVALID_OPTION', `format ${JSON.stringify(requested)} is not one of "safetensors", "onnx".`);
   }
   if (requested === 'safetensors') return requested;
-  if (requested === undefined && ((await files.exists(SAFETENSORS_FILE)) || (await files.exists(SAFETENSORS_INDEX_FILE)))) return 'safetensors';
+  // 'safetensors' means the checkpoint's weights (ved builds the graphs): PyTorch weights win over an
+  // ONNX export, which wins over TF/Flax weights (those load with a warning).
+  if (requested === undefined && ((await files.exists(SAFETENSORS_FILE)) || (await files.exists(SAFETENSORS_INDEX_FILE)) || (await hasTorchWeights(files)))) return 'safetensors';
   if (await hasOnnxExport(files, subfolder)) return 'onnx';
+  if (requested === undefined && (await hasTfOrFlaxWeights(files))) return 'safetensors';
   if (requested === 'onnx') {
     throw new VedError(
       'FILE_NOT_FOUND',

@@ -4,6 +4,7 @@
  */
 import { VedError } from '../errors.js';
 import type { SafetensorsFile } from '../safetensors/index.js';
+import type { RandomAccessFile } from '../checkpoints/random-access.js';
 
 export interface ModelFiles {
   /** Shown in messages: a directory path or a base URL. */
@@ -17,6 +18,12 @@ export interface ModelFiles {
    * runtime can load F32 weights straight from the file.
    */
   openSafetensors?(name: string): Promise<SafetensorsFile>;
+  /**
+   * Opens a file for synchronous ranged reads, when it is on local disk (a
+   * `pytorch_model.bin` is then read entry by entry, and its float32 storages
+   * reach the runtime as external data). Without it the file is read whole.
+   */
+  openFile?(name: string): Promise<RandomAccessFile>;
 }
 
 export async function readText(files: ModelFiles, name: string): Promise<string> {

@@ -1,16 +1,26 @@
 /**
  * Opens a checkpoint's weights: `model.safetensors`, or the shards listed in
- * `model.safetensors.index.json`.
+ * `model.safetensors.index.json`; failing those, the older formats in
+ * transformers' order (`checkpoints/weights-files.ts`: `pytorch_model.bin`,
+ * its shards, then `tf_model.h5` / `flax_model.msgpack` with a warning).
  */
 import { VedError } from '../errors.js';
 import { loadShardedSafetensors, parseSafetensors, parseShardIndex, type SafetensorsFile, type TensorSource } from '../safetensors/index.js';
 import { readJson, type ModelFiles } from '../io/model-files.js';
 import { TensorUnion, type Mount } from '../weights/in-memory-tensors.js';
+import {
+  FLAX_WEIGHTS_NAME,
+  TF2_WEIGHTS_NAME,
+  WEIGHTS_INDEX_NAME,
+  WEIGHTS_NAME,
+  loadCheckpointWeights,
+  type CheckpointLoadOptions,
+} from '../checkpoints/weights-files.js';
 
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const SAFETENSORS_INDEX_FILE = 'model.safetensors.index.json';
 
-export async function loadWeights(files: ModelFiles): Promise<TensorSource> {
+export async function loadWeights(files: ModelFiles, options: CheckpointLoadOptions = {}): Promise<TensorSource> {
   if (await files.exists(SAFETENSORS_FILE)) {
     if (files.openSafetensors) return files.openSafetensors(SAFETENSORS_FILE);
     return parseSafetensors(await files.readBytes(SAFETENSORS_FILE), `${files.location}/${SAFETENSORS_FILE}`);
@@ -22,9 +32,11 @@ export async function loadWeights(files: ModelFiles): Promise<TensorSource> {
       return files.readBytes(base);
     });
   }
+  const older = await loadCheckpointWeights(files, options);
+  if (older !== undefined) return older;
   throw new VedError(
     'FILE_NOT_FOUND',
-    `No weights in ${files.location}: expected ${SAFETENSORS_FILE} or ${SAFETENSORS_INDEX_FILE}.`,
+    `No weights in ${files.location}: expected ${[SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE, WEIGHTS_NAME, WEIGHTS_INDEX_NAME, TF2_WEIGHTS_NAME, FLAX_WEIGHTS_NAME].join(', ')}.`,
   );
 }
 

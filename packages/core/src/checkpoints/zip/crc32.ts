@@ -1,0 +1,23 @@
+/**
+ * CRC-32 (the IEEE polynomial ZIP uses), to check inflated entries the way
+ * torch's reader checks every record it loads. A dozen lines, so not a
+ * dependency.
+ */
+let table: Uint32Array | undefined;
+
+function makeTable(): Uint32Array {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+}
+
+export function crc32(bytes: Uint8Array): number {
+  table ??= makeTable();
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
