@@ -9,10 +9,10 @@
  * weights get no gradient; the tied head's gradient is the sum of both uses.
  */
 import '../register-builtins.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainingSession, VisionEncoderDecoderModel, parseSafetensors, type PixelBatch, type SafetensorsFile } from '@ved/core';
+import { SeededRandom, TrainingSession, VisionEncoderDecoderModel, parseSafetensors, type PixelBatch, type SafetensorsFile } from '@ved/core';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { fixturePath } from '../test-utils/fixtures.js';
@@ -86,3 +86,40 @@ for (const name of TRAINING_FIXTURES) {
     });
   });
 }
+
+/**
+ * Every op of every configuration the inference fixtures cover (Swin padding,
+ * BEiT shared bias tables, sinusoidal TrOCR positions, the activations…) has
+ * a gradient rule: the training graph of each fixture checkpoint builds and
+ * runs, its loss equals the inference graphs' `forward()` loss (checked
+ * against Python by the golden tests), and its gradients are finite.
+ */
+describe('training graphs of every inference fixture', () => {
+  const dirs = ['encoders', 'decoders', 'models'].flatMap((kind) =>
+    readdirSync(fixturePath(kind), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'tokenizers')
+      .map((d) => fixturePath(kind, d.name)),
+  );
+  for (const dir of dirs) {
+    it(dir.split('/fixtures/')[1]!, async () => {
+      const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(dir), nodeRuntime);
+      const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
+      try {
+        const rng = new SeededRandom(7);
+        const [h, w] = model.imageSize;
+        const pixelValues: PixelBatch = { data: Float32Array.from({ length: 2 * 3 * h * w }, () => rng.normal()), dims: [2, 3, h, w] };
+        const id = () => Math.floor(rng.nextDouble() * model.vocabSize);
+        const labels = [[id(), id(), id(), id()], [id(), id(), -100, -100]];
+        const decoderInputIds = [[id(), id(), id(), id()], [id(), id(), id(), id()]];
+        const reference = (await model.forward({ pixelValues, labels, decoderInputIds })).loss!;
+        const step = await session.step({ pixelValues, labels, decoderInputIds });
+        expect(Math.abs(step.loss - reference)).toBeLessThan(2e-5 * Math.max(1, reference));
+        expect(Math.abs((await session.loss({ pixelValues, labels, decoderInputIds })).loss - reference)).toBeLessThan(2e-5 * Math.max(1, reference));
+        for (const [name, grad] of step.grads) expect(grad.every(Number.isFinite), name).toBe(true);
+      } finally {
+        await session.dispose();
+        await model.dispose();
+      }
+    });
+  }
+});

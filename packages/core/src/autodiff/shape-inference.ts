@@ -142,6 +142,12 @@ const RULES: Record<string, Infer> = {
     }
     return [{ type: x.type, dims: out, ...(x.ints && out.length <= 1 ? { ints: x.ints } : {}) }];
   },
+  Flatten: (n, get) => {
+    const x = get(n.inputs[0]!);
+    if (x.dims === undefined) return [{ type: x.type, dims: [unknownDim(), unknownDim()] }];
+    const axis = normAxis(intAttr(n, 'axis', 1), x.dims.length);
+    return [{ type: x.type, dims: [product(x.dims.slice(0, axis)), product(x.dims.slice(axis))] }];
+  },
   Transpose: (n, get) => {
     const x = get(n.inputs[0]!);
     if (x.dims === undefined) return [{ type: x.type }];
@@ -343,7 +349,7 @@ RULES.Where = (n, get) => {
   const dims = broadcast(infos);
   return [{ type: infos[1]!.type, ...(dims ? { dims } : {}) }];
 };
-for (const op of ['Relu', 'Sigmoid', 'Tanh', 'Sin', 'Cos', 'Erf', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Gelu', 'FastGelu', 'Softmax', 'LogSoftmax', 'Floor']) {
+for (const op of ['Relu', 'Sigmoid', 'Tanh', 'Sin', 'Cos', 'Erf', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Gelu', 'FastGelu', 'Softmax', 'LogSoftmax', 'Floor', 'Softplus', 'Elu', 'LeakyRelu', 'HardSigmoid']) {
   RULES[op] = same;
 }
 
@@ -354,24 +360,36 @@ for (const op of ['Relu', 'Sigmoid', 'Tanh', 'Sin', 'Cos', 'Erf', 'Sqrt', 'Exp',
 export class ShapeTable {
   private readonly infos = new Map<string, ValueInfo>();
   private done = 0;
+  private refreshing = false;
 
   constructor(private readonly g: GraphBuilder) {
     this.refresh();
   }
 
   refresh(): void {
-    const nodes = this.g.nodeRecords;
-    for (; this.done < nodes.length; this.done++) {
-      const n = nodes[this.done]!;
-      const rule = RULES[n.type];
-      const get = (v: string) => this.info(v);
-      const out = rule ? rule(n, get) : n.outputs.map(() => ({ type: undefined }));
-      n.outputs.forEach((name, i) => this.infos.set(name, out[i] ?? { type: undefined }));
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const nodes = this.g.nodeRecords;
+      for (; this.done < nodes.length; this.done++) {
+        const n = nodes[this.done]!;
+        const rule = RULES[n.type];
+        const get = (v: string) => this.info(v);
+        const out = rule ? rule(n, get) : n.outputs.map(() => ({ type: undefined }));
+        n.outputs.forEach((name, i) => this.infos.set(name, out[i] ?? { type: undefined }));
+      }
+    } finally {
+      this.refreshing = false;
     }
   }
 
   info(value: string): ValueInfo {
     let info = this.infos.get(value);
+    // A value added since (gradient nodes): take in the new nodes first.
+    if (info === undefined && this.done < this.g.nodeRecords.length) {
+      this.refresh();
+      info = this.infos.get(value);
+    }
     if (info === undefined) {
       const rec = this.g.valueRecord(value);
       info = rec === undefined ? { type: undefined } : { type: rec.type, dims: [...rec.dims], ...(rec.ints ? { ints: [...rec.ints] } : {}) };

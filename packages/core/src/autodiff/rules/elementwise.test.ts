@@ -46,15 +46,4 @@ describe('elementwise gradients', () => {
     });
     expect(mixed.worst).toBeLessThanOrEqual(1);
   });
-
-  it('Where: each branch gets the gradient where it was chosen, the condition none', async () => {
-    const { worst } = await checkGradients(
-      [
-        { name: 'x', dims: [2, 3] },
-        { name: 'y', dims: [3] },
-      ],
-      (g, x) => g.op('Where', [g.op('Greater', [x.x!, g.constFloat(0, [], 'float64')]), x.x!, x.y!]),
-    );
-    expect(worst).toBeLessThanOrEqual(1);
-  });
 });

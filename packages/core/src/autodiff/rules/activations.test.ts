@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { checkGradients } from '../testing/gradient-check.js';
+
+describe('activation gradients', () => {
+  for (const op of ['Relu', 'Sigmoid', 'Tanh']) {
+    it(`${op} matches finite differences`, async () => {
+      // Relu: values kept away from the kink at 0.
+      const values = op === 'Relu' ? [-1.5, -0.7, -0.2, 0.3, 0.9, 1.7, -2.1, 2.4] : undefined;
+      const { worst } = await checkGradients([{ name: 'x', dims: [2, 4], ...(values ? { values } : {}) }], (g, x) => g.op(op, [x.x!]));
+      expect(worst).toBeLessThanOrEqual(1);
+    });
+  }
+
+  // onnxruntime's com.microsoft Gelu/FastGelu have float32 kernels only.
+  for (const op of ['Gelu', 'FastGelu']) {
+    it(`com.microsoft ${op} (float32) matches finite differences`, async () => {
+      const { worst } = await checkGradients([{ name: 'x', dims: [3, 7] }], (g, x) => g.op(op, [x.x!], {}, { domain: 'com.microsoft' }), { type: 'float32' });
+      expect(worst).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it('quick_gelu and SiLU need no rule of their own (Mul and Sigmoid)', async () => {
+    const { worst } = await checkGradients([{ name: 'x', dims: [2, 3] }], (g, x) =>
+      g.op('Add', [
+        g.op('Mul', [x.x!, g.op('Sigmoid', [g.op('Mul', [x.x!, g.constFloat(1.702)])])]),
+        g.op('Mul', [x.x!, g.op('Sigmoid', [x.x!])]),
+      ]),
+      // float32: onnxruntime fuses these into its float32-only QuickGelu.
+      { type: 'float32' },
+    );
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+});
