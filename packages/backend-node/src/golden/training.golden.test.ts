@@ -12,7 +12,7 @@ import '../register-builtins.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom, TrainingSession, VisionEncoderDecoderModel, parseSafetensors, type PixelBatch, type SafetensorsFile } from '@ved/core';
+import { SeededRandom, TrainingSession, VisionEncoderDecoderModel, parseSafetensors, type PixelBatch, type SafetensorsFile, type TensorSource } from '@ved/core';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { fixturePath } from '../test-utils/fixtures.js';
@@ -122,4 +122,123 @@ describe('training graphs of every inference fixture', () => {
       }
     });
   }
+});
+
+describe('TrainingSession', () => {
+  const ref = load('vit-gpt2');
+  let model: VisionEncoderDecoderModel;
+  beforeAll(async () => {
+    model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);
+  });
+  afterAll(async () => {
+    await model?.dispose();
+  });
+  const batch = () => ({ pixelValues: ref.pixelValues, labels: ref.json.labels });
+
+  it('frozen weights (the whole encoder) are neither parameters nor gradients; the others keep their gradients', async () => {
+    const session = await TrainingSession.create(model, nodeRuntime, { dropout: false, trainable: (name) => !name.startsWith('encoder.') });
+    try {
+      const result = await session.step(batch());
+      expect([...result.grads.keys()].some((n) => n.startsWith('encoder.'))).toBe(false);
+      expect([...session.parameters.keys()].some((n) => n.startsWith('encoder.'))).toBe(false);
+      expect(result.grads.size).toBeGreaterThan(0);
+      for (const [name, grad] of result.grads) expect(gradientError(grad, ref.tensors.getFloat32(`grad.${name}`)), name).toBeLessThanOrEqual(1);
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it("the tied head's gradient is the sum of the embedding's and the head's (torch's wte.grad)", async () => {
+    const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
+    try {
+      const name = 'decoder.transformer.wte.weight';
+      const { grads } = await session.step(batch());
+      expect(session.parameters.has('decoder.lm_head.weight')).toBe(false);
+      expect(gradientError(grads.get(name)!, ref.tensors.getFloat32(`grad.${name}`))).toBeLessThanOrEqual(1);
+      // Only the head's part: rows of tokens absent from the decoder inputs still get a gradient.
+      const used = new Set(ref.json.decoder_input_ids.flat());
+      const hidden = grads.get(name)!.length / model.vocabSize;
+      const unused = [...Array(model.vocabSize).keys()].find((t) => !used.has(t))!;
+      expect(grads.get(name)!.subarray(unused * hidden, (unused + 1) * hidden).some((v) => v !== 0)).toBe(true);
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it('parameters are updated in place by the caller; loss(), step() and toModel() see the new values', async () => {
+    const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
+    try {
+      const first = await session.step(batch());
+      // One SGD step, in place.
+      for (const [name, p] of session.parameters) {
+        const g = first.grads.get(name)!;
+        for (let i = 0; i < p.length; i++) p[i]! -= 0.5 * g[i]!;
+      }
+      const after = await session.loss(batch());
+      expect(after.loss).toBeLessThan(first.loss);
+      expect(after.tokens).toBe(ref.json.tokens);
+      expect(Math.abs((await session.step(batch())).loss - after.loss)).toBeLessThan(1e-5);
+      const trained = await session.toModel();
+      try {
+        const forward = await trained.forward(batch());
+        expect(Math.abs(forward.loss! - after.loss)).toBeLessThan(1e-5);
+        // A copy: later updates do not change the model.
+        session.parameters.get('decoder.transformer.wte.weight')!.fill(0);
+        expect(Math.abs((await trained.forward(batch())).loss! - after.loss)).toBeLessThan(1e-5);
+        // Everything the checkpoint had is saved, trained values included.
+        const saved = trained.serialize().map((f) => f.name);
+        expect(saved).toContain('model.safetensors');
+      } finally {
+        await trained.dispose();
+      }
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it('bad input: typed errors naming the batch field or option', async () => {
+    const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
+    try {
+      const vocab = model.vocabSize;
+      await expect(session.step({ ...batch(), labels: [[1, 2, 3, 4, 5], [1, vocab, -100, -100, -100]] })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining(`labels[1][1] is ${vocab}`),
+      });
+      await expect(session.step({ ...batch(), labels: [[1, 2, 3], [1, 2]] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('labels[1] has 2 tokens') });
+      await expect(session.step({ ...batch(), labels: [[1, 2, 3]] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('expected 2 (one per image)') });
+      await expect(session.step({ ...batch(), decoderInputIds: [[1, 2, 3, 4, 5], [1, 2, 3, 4, -100]] })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('decoderInputIds[1][4] is -100'),
+      });
+      const small: PixelBatch = { data: new Float32Array(2 * 3 * 4 * 4), dims: [2, 3, 4, 4] };
+      await expect(session.step({ ...batch(), pixelValues: small })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('pixelValues has shape [2, 3, 4, 4]') });
+      session.parameters.set('decoder.transformer.wte.weight', new Float32Array(3));
+      await expect(session.step(batch())).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('update it in place') });
+    } finally {
+      await session.dispose();
+    }
+    await expect(TrainingSession.create(model, nodeRuntime, { trainable: () => false })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+
+  it('trains float32 weights only: a half-precision trained weight is a typed error, a frozen one is fine', async () => {
+    const source = model.weights;
+    const half: TensorSource = {
+      names: () => source.names(),
+      has: (n) => source.has(n),
+      info: (n) => (n === 'decoder.transformer.wpe.weight' ? { ...source.info(n), dtype: 'F16' } : source.info(n)),
+      getFloat32: (n) => source.getFloat32(n),
+      sourceOf: (n) => source.sourceOf(n),
+    };
+    const fp16 = await VisionEncoderDecoderModel.fromWeights(model.config, half, nodeRuntime);
+    try {
+      await expect(TrainingSession.create(fp16, nodeRuntime)).rejects.toMatchObject({
+        code: 'UNSUPPORTED_DTYPE',
+        message: expect.stringContaining('"decoder.transformer.wpe.weight" is stored as F16'),
+      });
+      const frozen = await TrainingSession.create(fp16, nodeRuntime, { trainable: (n) => n !== 'decoder.transformer.wpe.weight' });
+      await frozen.dispose();
+    } finally {
+      await fp16.dispose();
+    }
+  });
 });
