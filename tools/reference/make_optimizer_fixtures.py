@@ -19,6 +19,18 @@ Writes fixtures/optim/:
   targets.json
       Target texts as the Trainer tokenizes them: tokenizer(text).input_ids and
       tokenizer(text, max_length=N, truncation=True).input_ids, for tokenizers with and without special tokens.
+  train/
+      A tiny composed checkpoint (ViT 16px, hidden 12 + GPT-2 n_embd 16, so enc_to_dec_proj; tied LM head),
+      with the tokenizer and processor of fixtures/models/vit-gpt2-a, a 6-line manifest (manifest.jsonl) of
+      fixtures/images, and reference.json / changes.safetensors: HF Trainer (transformers 5.18 `Trainer.train`,
+      accelerate) run for 5 updates on that manifest in manifest order (`train_sampling_strategy="sequential"`),
+      the model kept in eval mode (no dropout), for two cases: SGD with momentum and weight decay, and AdamW with
+      clipping, accumulation 2 (3 batches per epoch, so every second update takes the remaining batch) and a
+      linear schedule with warmup. Per update: loss, grad_norm, learning_rate as log_history has them; and for
+      every parameter its change over the 5 updates (final − initial). The Trainer runs with
+      `model_accepts_loss_kwargs = False`: VisionEncoderDecoderModel.forward takes **kwargs, so 5.18 would pass
+      `num_items_in_batch` (which its loss ignores) and skip the division of each micro-batch loss by the
+      accumulation steps; ved follows the division (`training_step`'s path for models without loss kwargs).
   decay.json
       Trainer.get_decay_parameter_names on tiny VisionEncoderDecoder models of every encoder and decoder
       family: every parameter's name, shape and whether it is decayed.
@@ -27,6 +39,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import warnings
 from pathlib import Path
 
@@ -201,6 +214,81 @@ def make_targets():
     (OUT / "targets.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
 
 
+TRAIN_TEXTS = ["hello", "world", "a b c", "the end", "xyz", "ok then"]
+TRAIN_IMAGES = ["rgb_17x53.png", "rgb_40x30.png", "rgb_48x36.jpg", "rgb_64x20.png", "rgb_17x53.png", "rgb_40x30.png"]
+TRAIN_CASES = {
+    "sgd": dict(optim="sgd", optim_args="momentum=0.9", learning_rate=0.5, weight_decay=0.01, max_grad_norm=0.0,
+                lr_scheduler_type="constant", warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2),
+    "adamw": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
+                  warmup_steps=2, gradient_accumulation_steps=2, per_device_train_batch_size=2),
+}
+
+
+def make_training():
+    from PIL import Image
+    from transformers import AutoImageProcessor, PreTrainedTokenizerFast, Trainer as HfTrainer, TrainingArguments
+
+    out = OUT / "train"
+    src = ROOT / "fixtures" / "models" / "vit-gpt2-a"
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    encoder = ViTConfig(image_size=16, patch_size=8, hidden_size=12, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16,
+                        initializer_range=0.2)
+    decoder = GPT2Config(n_embd=16, n_head=2, n_layer=1, n_positions=32, vocab_size=300, initializer_range=0.2, bos_token_id=298,
+                         eos_token_id=298, pad_token_id=299, add_cross_attention=True, is_decoder=True)
+    config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
+    config.decoder_start_token_id = 298
+    config.pad_token_id = 299
+    config.eos_token_id = 298
+    model = VisionEncoderDecoderModel(config=config)
+    model.save_pretrained(out)
+    processor = AutoImageProcessor.from_pretrained(src)
+    processor.size = {"height": 16, "width": 16}
+    processor.save_pretrained(out)
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(src)
+    tokenizer.save_pretrained(out)
+    for extra in ("special_tokens_map.json", "chat_template.jinja"):
+        (out / extra).unlink(missing_ok=True)
+    lines = [json.dumps({"image": f"../../images/{img}", "text": text}) for img, text in zip(TRAIN_IMAGES, TRAIN_TEXTS)]
+    (out / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+
+    processor = AutoImageProcessor.from_pretrained(out)
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(out)
+    examples = [
+        {"pixel_values": processor(Image.open(ROOT / "fixtures" / "images" / img), return_tensors="pt").pixel_values[0],
+         "labels": tokenizer(text).input_ids}
+        for img, text in zip(TRAIN_IMAGES, TRAIN_TEXTS)
+    ]
+
+    def collate(batch):
+        width = max(len(e["labels"]) for e in batch)
+        labels = torch.tensor([e["labels"] + [-100] * (width - len(e["labels"])) for e in batch])
+        return {"pixel_values": torch.stack([e["pixel_values"] for e in batch]), "labels": labels}
+
+    reference = {"texts": TRAIN_TEXTS, "images": TRAIN_IMAGES, "max_steps": STEPS, "cases": {}}
+    changes: dict[str, torch.Tensor] = {}
+    for name, kwargs in TRAIN_CASES.items():
+        model = VisionEncoderDecoderModel.from_pretrained(out)
+        model.train = lambda mode=True, m=model: m  # keep eval mode (dropout off) while HF Trainer trains
+        initial = {n: p.detach().clone() for n, p in model.named_parameters()}
+        args = TrainingArguments(output_dir=str(out / f".run-{name}"), max_steps=STEPS, logging_steps=1, save_strategy="no",
+                                 report_to=[], use_cpu=True, seed=0, dataloader_num_workers=0, train_sampling_strategy="sequential",
+                                 **kwargs)
+        trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate)
+        trainer.model_accepts_loss_kwargs = False
+        trainer.train()
+        logs = [e for e in trainer.state.log_history if "loss" in e]
+        reference["cases"][name] = {
+            "args": kwargs,
+            "steps": [{"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"]} for e in logs],
+        }
+        for n, p in model.named_parameters():
+            changes[f"{name}.{n}"] = (p.detach() - initial[n]).contiguous()
+        shutil.rmtree(out / f".run-{name}", ignore_errors=True)
+    save_file(changes, out / "changes.safetensors")
+    (out / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     make_optimizers()
@@ -208,4 +296,5 @@ if __name__ == "__main__":
     make_schedules()
     make_decay()
     make_targets()
+    make_training()
     print("wrote", ", ".join(sorted(p.name for p in OUT.iterdir())))

@@ -21,6 +21,7 @@ PACKAGES=(
   onnx
   onnxruntime
   sentencepiece
+  accelerate  # HF Trainer (make_optimizer_fixtures.py runs its training loop)
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

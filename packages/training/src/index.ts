@@ -42,4 +42,4 @@ export {
   type LogEntry,
   type RunIdentity,
 } from './checkpoint/trainer-state.js';
-export type { TrainingSessionLike, SessionFactory, TrainingBatch, TrainingStepResult, TrainingGraphOptions } from './session.js';
+export { defaultSessionFactory, type TrainingSessionLike, type SessionFactory } from './session.js';

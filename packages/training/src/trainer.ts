@@ -50,7 +50,7 @@ import { isNoDecayParameter } from './optim/decay-parameters.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { SGD } from './optim/sgd.js';
 import { LearningRateSchedule } from './schedule/lr-schedule.js';
-import type { SessionFactory, TrainingSessionLike } from './session.js';
+import { defaultSessionFactory, type SessionFactory, type TrainingSessionLike } from './session.js';
 import {
   OPTIMIZER_FILE,
   TRAINER_STATE_FILE,
@@ -109,7 +109,7 @@ export interface TrainerInit<Image> {
   saveCheckpoint?: (files: SavedFile[], step: number) => Promise<void>;
   callbacks?: TrainerCallbacks;
   /** The gradient engine (default: `TrainingSession.create` of `@ved/core`). */
-  createSession: SessionFactory;
+  createSession?: SessionFactory;
 }
 
 export interface TrainOptions {
@@ -183,7 +183,7 @@ export class Trainer<Image> {
     const trainable = (name: string) => !args.freeze.some((prefix) => name.startsWith(prefix));
     if (!names.some(trainable)) throw new VedError('INVALID_OPTION', `freeze ${JSON.stringify(args.freeze)} freezes every weight: nothing would train.`);
 
-    const session = await this.init.createSession(model, this.init.runtime, { trainable, dropout: args.dropout, seed: args.seed });
+    const session = await (this.init.createSession ?? defaultSessionFactory)(model, this.init.runtime, { trainable, dropout: args.dropout, seed: args.seed });
     const noDecay = (name: string) => isNoDecayParameter(name, this.shapeOf(name, session));
     const optimizer: Optimizer =
       args.optim === 'sgd'

@@ -1,0 +1,132 @@
+/**
+ * `ved train` in-process (runTrain) on the tiny checkpoint of
+ * fixtures/optim/train with ved's gradient engine: the --json lines against
+ * HF Trainer's log (tools/reference/make_optimizer_fixtures.py), what --out
+ * receives, Ctrl-C and an exact --resume, and the typed errors.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { VedError } from '@ved/core';
+import { TrainingDivergedError } from '@ved/training';
+import { fixturePath } from '../test-utils/fixtures.js';
+import { UsageError } from './args.js';
+import { runTrain } from './train.js';
+
+const MODEL = fixturePath('optim', 'train');
+const MANIFEST = join(MODEL, 'manifest.jsonl');
+const reference = JSON.parse(readFileSync(join(MODEL, 'reference.json'), 'utf8'));
+const tmp = mkdtempSync(join(tmpdir(), 'ved-train-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** The AdamW case of the fixture as flags. */
+const ADAMW = ['--lr', '5e-3', '--weight-decay', '0.01', '--max-grad-norm', '0.5', '--schedule', 'linear', '--warmup-steps', '2', '--grad-accum', '2', '--batch-size', '2', '--steps', '5', '--no-dropout', '--no-shuffle'];
+
+/** Runs `ved train` capturing stdout lines; `onLine` sees each line as it is written. */
+async function train(args: string[], onLine?: (line: string) => void): Promise<{ lines: string[]; error?: unknown }> {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) {
+      lines.push(line);
+      onLine?.(line);
+    }
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await runTrain(args);
+    return { lines };
+  } catch (error) {
+    return { lines, error };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('ved train', () => {
+  it('--json: one line per update with HF Trainer\'s loss, lr and grad_norm; --out gets a checkpoint and nothing else changes there', async () => {
+    const out = join(tmp, 'adamw');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'notes.txt'), '');
+    const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', ...ADAMW]);
+    expect(error).toBeUndefined();
+    const got = lines.map((l) => JSON.parse(l));
+    const expected = reference.cases.adamw.steps as { step: number; loss: number; grad_norm: number; learning_rate: number }[];
+    expect(got.map((l) => Object.keys(l))).toEqual(expected.map(() => ['step', 'loss', 'lr', 'grad_norm']));
+    got.forEach((l, i) => {
+      expect(l.step).toBe(expected[i]!.step);
+      expect(Math.abs(l.loss - expected[i]!.loss)).toBeLessThan(1e-4);
+      expect(l.lr).toBeCloseTo(expected[i]!.learning_rate, 12);
+      expect(Math.abs(l.grad_norm - expected[i]!.grad_norm) / expected[i]!.grad_norm).toBeLessThan(1e-4);
+    });
+    for (const name of ['config.json', 'generation_config.json', 'model.safetensors', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'optimizer.safetensors', 'trainer_state.json']) {
+      expect(existsSync(join(out, name)), name).toBe(true);
+    }
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('');
+    const state = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8'));
+    expect(state.global_step).toBe(5);
+    expect(state.log_history.map((e: { step: number }) => e.step)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('Ctrl-C saves the last complete update; --resume continues with exactly the losses of an uninterrupted run', async () => {
+    const full = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'full'), '--json', ...ADAMW]);
+    expect(full.error).toBeUndefined();
+    const out = join(tmp, 'interrupted');
+    const first = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', ...ADAMW], (line) => {
+      if (JSON.parse(line).step === 2) process.emit('SIGINT');
+    });
+    expect(first.error).toBeInstanceOf(VedError);
+    expect((first.error as Error).message).toMatch(/interrupted during step 3; step 2 is saved/);
+    expect(JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')).global_step).toBe(2);
+    const resumed = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', '--resume', out, ...ADAMW]);
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.lines).toEqual(full.lines.slice(2));
+    expect(readFileSync(join(out, 'model.safetensors'))).toEqual(readFileSync(join(tmp, 'full', 'model.safetensors')));
+  });
+
+  it('evaluates with --eval-manifest / --eval-every: eval_loss, exact_match, cer', async () => {
+    const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'eval'), '--json', '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST, '--eval-every', '1']);
+    expect(error).toBeUndefined();
+    const evals = lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
+    expect(evals.map((e) => Object.keys(e))).toEqual([['step', 'eval_loss', 'exact_match', 'cer'], ['step', 'eval_loss', 'exact_match', 'cer']]);
+    expect(evals.map((e) => e.step)).toEqual([1, 2]);
+  });
+
+  it('a NaN loss stops with an error naming the step; the last checkpoint stays', async () => {
+    const out = join(tmp, 'nan');
+    const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', '--optimizer', 'sgd', '--lr', '1e30', '--max-grad-norm', '0', '--schedule', 'constant', '--steps', '5', '--save-every', '1', '--no-shuffle', '--no-dropout']);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    const step = (error as TrainingDivergedError).step;
+    expect((error as Error).message).toMatch(new RegExp(`Training diverged at step ${step}`));
+    expect(lines.length).toBe(step - 1);
+    expect(JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')).global_step).toBe(step - 1);
+  });
+
+  it('refuses bad input before training, with typed errors', async () => {
+    const err = async (args: string[]) => (await train(args)).error as Error;
+    const base = ['--model', MODEL, '--manifest', MANIFEST];
+    expect(await err([...base, '--out', MODEL])).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/--out .* is the --model directory/) });
+    expect((await err([...base, '--out', join(MODEL, 'sub')])).message).toMatch(/inside the --model directory/);
+    expect(await err([...base, '--out', join(tmp, 'x'), '--eval-every', '2'])).toBeInstanceOf(UsageError);
+    expect(await err([...base, '--out', join(tmp, 'x'), '--steps', '2', '--epochs', '1'])).toBeInstanceOf(UsageError);
+    expect(await err([...base, '--out', join(tmp, 'x'), '--momentum', '0.9'])).toBeInstanceOf(UsageError);
+
+    const bad = join(tmp, 'bad.jsonl');
+    writeFileSync(bad, `${readFileSync(MANIFEST, 'utf8').split('\n')[0]}\n{"image": "a.png"}\n`);
+    expect((await err(['--model', MODEL, '--manifest', bad, '--out', join(tmp, 'x')])).message).toMatch(/bad.jsonl, line 2: give exactly one of "text" or "labels", found neither/);
+    const vocab = join(tmp, 'vocab.jsonl');
+    writeFileSync(vocab, `{"image": "${fixturePath('images', 'rgb_17x53.png')}", "labels": [5, 300]}\n`);
+    expect((await err(['--model', MODEL, '--manifest', vocab, '--out', join(tmp, 'x'), '--steps', '1'])).message).toMatch(/vocab.jsonl, line 1: label 1 is 300, outside the vocabulary \[0, 300\)/);
+    const broken = join(tmp, 'broken.png');
+    writeFileSync(broken, 'not an image');
+    const image = join(tmp, 'image.jsonl');
+    writeFileSync(image, `{"image": "${broken}", "text": "x"}\n`);
+    expect(await err(['--model', MODEL, '--manifest', image, '--out', join(tmp, 'x'), '--steps', '1'])).toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(/image.jsonl, line 1: /) });
+    const other = fixturePath('models', 'vit-gpt2-a');
+    const otherOut = join(tmp, 'other');
+    expect((await train(['--model', other, '--manifest', MANIFEST, '--out', otherOut, '--steps', '1', '--batch-size', '6', '--no-dropout'])).error).toBeUndefined();
+    expect((await err([...base, '--out', join(tmp, 'x'), '--resume', otherOut, '--steps', '2', '--batch-size', '6'])).message).toMatch(/holds the training state of another model/);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Fine-tuning against PyTorch: ved's Trainer on ved's gradient engine versus
+ * HF Trainer (transformers 5.18, torch 2.13) on the same tiny composed model
+ * and manifest (fixtures/optim/train, made by
+ * tools/reference/make_optimizer_fixtures.py), 5 updates in manifest order,
+ * dropout off on both sides:
+ *
+ * - SGD (momentum 0.9, weight decay 0.01, constant rate): every tensor's change
+ *   within 1e-3 of PyTorch's change (relative to the largest change of that
+ *   tensor), and the per-update losses;
+ * - AdamW with clipping (0.5), accumulation 2 (the last update of each epoch
+ *   takes the remaining batch) and a linear schedule with 2 warmup updates:
+ *   per-update losses within 1e-4 of PyTorch's, the learning rates and
+ *   gradient norms, and every tensor's change within 1e-3 as well, except the
+ *   attention key biases: their true gradient is zero (softmax ignores a
+ *   constant added to every score of a row), so both sides hold float noise
+ *   there, which Adam divides by its own square root into updates of full size.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSafetensors, VisionEncoderDecoderModel } from '@ved/core';
+import { Trainer, type StepMetrics, type TrainingArguments } from '@ved/training';
+import { ImageToText } from './pipeline.js';
+import { nodeRuntime } from './runtime.js';
+import { readTrainingManifest } from './training-data.js';
+import { fixturePath } from './test-utils/fixtures.js';
+
+const DIR = fixturePath('optim', 'train');
+interface CaseRef {
+  args: Record<string, string | number>;
+  steps: { step: number; loss: number; grad_norm: number; learning_rate: number }[];
+}
+const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as { max_steps: number; cases: Record<string, CaseRef> };
+const changes = parseSafetensors(new Uint8Array(readFileSync(join(DIR, 'changes.safetensors'))), 'changes.safetensors');
+
+/** The elements of an attention key bias (exactly zero gradient in exact arithmetic), or undefined. */
+function keyBias(name: string, length: number): [number, number] | undefined {
+  if (/crossattention\.c_attn\.bias$/.test(name)) return [0, length / 2]; // [key | value]
+  if (/\.attn\.c_attn\.bias$/.test(name)) return [length / 3, (2 * length) / 3]; // [query | key | value]
+  if (/\.key\.bias$/.test(name)) return [0, length];
+  return undefined;
+}
+
+/** HF TrainingArguments of a case → ved's. */
+function argsOf(c: CaseRef): TrainingArguments {
+  const a = c.args;
+  const momentum = typeof a.optim_args === 'string' ? Number(/momentum=([\d.]+)/.exec(a.optim_args)?.[1] ?? 0) : 0;
+  return {
+    optim: a.optim === 'sgd' ? 'sgd' : 'adamw',
+    ...(a.optim === 'sgd' ? { optimArgs: { momentum } } : {}),
+    learningRate: a.learning_rate as number,
+    weightDecay: a.weight_decay as number,
+    maxGradNorm: a.max_grad_norm as number,
+    lrSchedulerType: a.lr_scheduler_type as 'constant' | 'linear',
+    warmupSteps: a.warmup_steps as number,
+    gradientAccumulationSteps: a.gradient_accumulation_steps as number,
+    batchSize: a.per_device_train_batch_size as number,
+    maxSteps: reference.max_steps,
+    shuffle: false,
+    dropout: false,
+  };
+}
+
+let pipe: ImageToText;
+beforeAll(async () => {
+  pipe = await ImageToText.fromPretrained(DIR);
+});
+afterAll(() => pipe?.dispose());
+
+async function run(name: string): Promise<{ steps: StepMetrics[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
+  const model = pipe.model as VisionEncoderDecoderModel;
+  const trainer = new Trainer<string>({
+    model,
+    runtime: nodeRuntime,
+    args: argsOf(reference.cases[name]!),
+    trainDataset: await readTrainingManifest(join(DIR, 'manifest.jsonl')),
+    prepareImages: (images) => pipe.preprocess(images),
+    tokenizer: pipe.tokenizer!,
+  });
+  try {
+    const initial = new Map(model.weights.names().map((n) => [n, Float32Array.from(model.weights.getFloat32(n))]));
+    const out = await trainer.train();
+    const files = await trainer.checkpointFiles();
+    const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors')!.bytes, 'model.safetensors');
+    const final = new Map(saved.names().map((n) => [n, saved.getFloat32(n)]));
+    return { steps: out.steps, initial, final };
+  } finally {
+    await trainer.dispose();
+  }
+}
+
+describe('training vs HF Trainer (fixtures/optim/train)', () => {
+  for (const name of Object.keys(reference.cases)) {
+    it(`${name}: per-update loss, learning rate and gradient norm`, async () => {
+      const expected = reference.cases[name]!.steps;
+      const { steps, initial, final } = await run(name);
+      expect(steps.map((s) => s.step)).toEqual(expected.map((e) => e.step));
+      const diffs = steps.map((s, i) => Math.abs(s.loss - expected[i]!.loss));
+      console.log(`${name}: |loss − PyTorch's| per update ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
+      steps.forEach((s, i) => {
+        const e = expected[i]!;
+        expect(Math.abs(s.loss - e.loss), `loss of update ${s.step}`).toBeLessThan(1e-4);
+        expect(s.learningRate, `lr of update ${s.step}`).toBeCloseTo(e.learning_rate, 12);
+        expect(Math.abs(s.gradNorm - e.grad_norm) / e.grad_norm, `grad norm of update ${s.step}`).toBeLessThan(1e-4);
+      });
+
+      // Each tensor's change over the run against PyTorch's.
+      const rels: [string, number][] = [];
+      for (const [tensor, after] of final) {
+        const key = `${name}.${tensor}`;
+        if (!changes.has(key)) continue;
+        const pt = changes.getFloat32(key);
+        const before = initial.get(tensor)!;
+        let scale = 0;
+        let diff = 0;
+        const skip = name === 'adamw' ? keyBias(tensor, pt.length) : undefined;
+        for (let i = 0; i < pt.length; i++) {
+          if (skip !== undefined && i >= skip[0] && i < skip[1]) continue;
+          scale = Math.max(scale, Math.abs(pt[i]!));
+          diff = Math.max(diff, Math.abs(after[i]! - before[i]! - pt[i]!));
+        }
+        const rel = scale === 0 ? diff : diff / scale;
+        rels.push([tensor, rel]);
+        expect(rel, `${tensor}: change vs PyTorch's`).toBeLessThan(1e-3);
+      }
+      rels.sort((a, b) => b[1] - a[1]);
+      console.log(`${name}: largest relative differences of a tensor's change: ${rels.slice(0, 3).map(([t, r]) => `${t} ${r.toExponential(2)}`).join(', ')}`);
+    });
+  }
+});

@@ -1,0 +1,245 @@
+/**
+ * The training loop of `@ved/training` on Node with a real checkpoint
+ * (fixtures/models/vit-gpt2-a), its processor and tokenizer, and a synthetic
+ * gradient engine (test-utils/synthetic-session.ts): batching and epochs,
+ * accumulation, schedules, evaluation, saving, exact resume, divergence,
+ * freezing and bad input.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VedError, VisionEncoderDecoderModel, loadWeights } from '@ved/core';
+import { Trainer, TrainingDivergedError, type TrainingArguments, type TrainingExample, type StepMetrics } from '@ved/training';
+import { DirectoryFiles } from './directory-files.js';
+import { ImageToText } from './pipeline.js';
+import { nodeRuntime } from './runtime.js';
+import { writeCheckpoint } from './save.js';
+import { SyntheticSession } from './test-utils/synthetic-session.js';
+import { fixturePath } from './test-utils/fixtures.js';
+
+// RGB images (this checkpoint's processor does not convert L / RGBA), two of them twice with other texts.
+const IMAGES = ['rgb_17x53.png', 'rgb_40x30.png', 'rgb_48x36.jpg', 'rgb_64x20.png', 'rgb_17x53.png', 'rgb_40x30.png'].map((f) => fixturePath('images', f));
+const TEXTS = ['hello', 'world', 'a b c', 'the end', 'xyz', 'ok'];
+const EXAMPLES: TrainingExample<string>[] = IMAGES.map((image, i) => ({ image, text: TEXTS[i]!, where: `example ${i}` }));
+
+let pipe: ImageToText;
+let model: VisionEncoderDecoderModel;
+const tmp = mkdtempSync(join(tmpdir(), 'ved-trainer-'));
+beforeAll(async () => {
+  pipe = await ImageToText.fromPretrained(fixturePath('models', 'vit-gpt2-a'));
+  model = pipe.model as VisionEncoderDecoderModel;
+});
+afterAll(async () => {
+  await pipe?.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  trainer: Trainer<string>;
+  sessions: SyntheticSession[];
+  steps: StepMetrics[];
+}
+
+interface Extra {
+  dataset?: TrainingExample<string>[];
+  save?: string;
+  evalDataset?: TrainingExample<string>[];
+  onStep?: (m: StepMetrics) => void;
+  lossOverride?: { call: number; loss: number };
+}
+
+function makeTrainer(args: TrainingArguments, extra: Extra = {}): Run {
+  const sessions: SyntheticSession[] = [];
+  const steps: StepMetrics[] = [];
+  const trainer = new Trainer<string>({
+    model,
+    runtime: nodeRuntime,
+    args,
+    trainDataset: extra.dataset ?? EXAMPLES,
+    ...(extra.evalDataset ? { evalDataset: extra.evalDataset } : {}),
+    prepareImages: (images) => pipe.preprocess(images),
+    tokenizer: pipe.tokenizer!,
+    createSession: async (m, r, o) => {
+      const s = await SyntheticSession.create(m, r, o);
+      s.lossOverride = extra.lossOverride;
+      sessions.push(s);
+      return s;
+    },
+    ...(extra.save ? { saveCheckpoint: async (files) => void (await writeCheckpoint(extra.save!, files, [{ dir: fixturePath('models', 'vit-gpt2-a') }])) } : {}),
+    callbacks: {
+      onStep: (m) => {
+        steps.push(m);
+        extra.onStep?.(m);
+      },
+    },
+  });
+  return { trainer, sessions, steps };
+}
+
+describe('Trainer (synthetic gradients)', () => {
+  it('runs the planned updates over shuffled epochs, with the schedule, clipping and AdamW', async () => {
+    const run = makeTrainer({ batchSize: 4, numTrainEpochs: 2, learningRate: 0.01, warmupSteps: 1, seed: 3 });
+    const out = await run.trainer.train();
+    // 6 examples, batch 4 → 2 batches per epoch (4 + 2), 2 epochs → 4 updates.
+    expect(out.globalStep).toBe(4);
+    expect(run.steps.map((s) => s.examples)).toEqual([4, 2, 4, 2]);
+    expect(run.steps.map((s) => s.epoch)).toEqual([0.5, 1, 1.5, 2]);
+    // linear with 1 warmup step over 4: factors 0, 1, 2/3, 1/3.
+    expect(run.steps.map((s) => s.learningRate)).toEqual([0, 0.01, 0.01 * (2 / 3), 0.01 * (1 / 3)]);
+    expect(run.steps.every((s) => Number.isFinite(s.loss) && s.gradNorm > 0)).toBe(true);
+    // Every example once per epoch, in a seeded order that differs between epochs.
+    const rows = run.sessions[0]!.batches.map((b) => b.labels.length);
+    expect(rows).toEqual([4, 2, 4, 2]);
+    await run.trainer.dispose();
+  });
+
+  it('--no-shuffle keeps the dataset order epoch after epoch; labels padded with -100 and shifted right', async () => {
+    const run = makeTrainer({ batchSize: 4, maxSteps: 3, shuffle: false, learningRate: 0 });
+    await run.trainer.train();
+    const tok = pipe.tokenizer!;
+    const firstIds = (b: number) => run.sessions[0]!.batches[b]!.labels[0]!.filter((id) => id !== -100);
+    expect(firstIds(0)).toEqual(tok.encode(TEXTS[0]!));
+    expect(firstIds(1)).toEqual(tok.encode(TEXTS[4]!));
+    expect(firstIds(2)).toEqual(tok.encode(TEXTS[0]!));
+    const batch = run.sessions[0]!.batches[0]!;
+    const width = batch.labels[0]!.length;
+    expect(batch.labels.every((row) => row.length === width)).toBe(true);
+    expect(batch.decoderInputIds!.map((row) => row[0])).toEqual([298, 298, 298, 298]);
+    await run.trainer.dispose();
+  });
+
+  it('gradient accumulation: 2 micro-batches of 2 give the update of one batch of 4 (loss / accumulation steps)', async () => {
+    const a = makeTrainer({ batchSize: 4, maxSteps: 1, shuffle: false, learningRate: 0.05, optim: 'sgd' }, { dataset: EXAMPLES.slice(0, 4) });
+    const b = makeTrainer({ batchSize: 2, gradientAccumulationSteps: 2, maxSteps: 1, shuffle: false, learningRate: 0.05, optim: 'sgd' }, { dataset: EXAMPLES.slice(0, 4) });
+    const [ra, rb] = [await a.trainer.train(), await b.trainer.train()];
+    expect(rb.steps[0]!.loss).toBeCloseTo(ra.steps[0]!.loss, 6);
+    expect(rb.steps[0]!.gradNorm).toBeCloseTo(ra.steps[0]!.gradNorm, 6);
+    const name = 'decoder.transformer.wte.weight';
+    const pa = a.sessions[0]!.parameters.get(name)!;
+    const pb = b.sessions[0]!.parameters.get(name)!;
+    let worst = 0;
+    for (let i = 0; i < pa.length; i++) worst = Math.max(worst, Math.abs(pa[i]! - pb[i]!));
+    expect(worst).toBeLessThan(1e-7);
+    expect(b.sessions[0]!.batches.length).toBe(2);
+    await a.trainer.dispose();
+    await b.trainer.dispose();
+  });
+
+  it('the last update of an epoch accumulates the remaining batches', async () => {
+    const run = makeTrainer({ batchSize: 1, gradientAccumulationSteps: 4, numTrainEpochs: 1, shuffle: false, learningRate: 0 });
+    await run.trainer.train();
+    expect(run.steps.map((s) => s.examples)).toEqual([4, 2]);
+    await run.trainer.dispose();
+  });
+
+  it('resumes exactly: the same later losses and weights as an uninterrupted run', async () => {
+    const args: TrainingArguments = { batchSize: 2, gradientAccumulationSteps: 2, maxSteps: 5, learningRate: 0.02, warmupSteps: 2, weightDecay: 0.1, seed: 11 };
+    const full = makeTrainer(args);
+    await full.trainer.train();
+
+    const dir = join(tmp, 'resume');
+    // Stopped during step 4 (saved at step 2): the checkpoint holds step 2.
+    const controller = new AbortController();
+    const first = makeTrainer({ ...args, saveSteps: 2 }, { save: dir, onStep: (m) => m.step === 3 && controller.abort(new Error('stop')) });
+    await expect(first.trainer.train({ signal: controller.signal })).rejects.toThrow('stop');
+    expect(first.trainer.step).toBe(3);
+    const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'));
+    expect(state.global_step).toBe(2);
+    expect(state.log_history.map((e: { step: number }) => e.step)).toEqual([1, 2]);
+
+    const resumed = makeTrainer(args);
+    const out = await resumed.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+    expect(out.steps.map((s) => s.step)).toEqual([3, 4, 5]);
+    expect(out.steps.map((s) => s.loss)).toEqual(full.steps.slice(2).map((s) => s.loss));
+    expect(out.steps.map((s) => s.gradNorm)).toEqual(full.steps.slice(2).map((s) => s.gradNorm));
+    for (const [name, p] of full.sessions[0]!.parameters) expect(resumed.sessions[0]!.parameters.get(name), name).toEqual(p);
+    await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
+  });
+
+  it('saves a checkpoint Python can load: config, weights, processor and tokenizer, plus the trainer state', async () => {
+    const dir = join(tmp, 'saved');
+    writeFileSync(join(tmp, 'keep.txt'), 'x');
+    const run = makeTrainer({ batchSize: 3, maxSteps: 2, learningRate: 0.01 }, { save: dir });
+    await run.trainer.train();
+    const files = new DirectoryFiles(dir);
+    for (const name of ['config.json', 'generation_config.json', 'model.safetensors', 'preprocessor_config.json', 'tokenizer.json', 'optimizer.safetensors', 'trainer_state.json']) {
+      expect(await files.exists(name), name).toBe(true);
+    }
+    const weights = await loadWeights(files);
+    const name = 'decoder.transformer.wte.weight';
+    expect(weights.getFloat32(name)).toEqual(run.sessions[0]!.parameters.get(name));
+    // Frozen / untouched tensors come from the model as loaded.
+    const reloaded = await VisionEncoderDecoderModel.fromPretrained(files, nodeRuntime);
+    expect(reloaded.weights.names().sort()).toEqual(model.weights.names().sort());
+    await reloaded.dispose();
+    await run.trainer.dispose();
+  });
+
+  it('evaluates: eval loss per example, and generated texts scored by exact match and CER', async () => {
+    const run = makeTrainer({ batchSize: 3, maxSteps: 2, evalSteps: 1, learningRate: 0 }, { evalDataset: EXAMPLES.slice(0, 3) });
+    const evals: number[] = [];
+    const out = await run.trainer.train();
+    for (const e of out.evaluations) evals.push(e.step);
+    expect(evals).toEqual([1, 2]);
+    const e = out.evaluations[0]!;
+    expect(Number.isFinite(e.evalLoss)).toBe(true);
+    expect(e.exactMatch).toBeGreaterThanOrEqual(0);
+    expect(e.cer).toBeGreaterThan(0); // a random tiny model does not read these
+    await run.trainer.dispose();
+  });
+
+  it('stops on a NaN loss with an error naming the step; the last checkpoint stays', async () => {
+    const dir = join(tmp, 'diverged');
+    const run = makeTrainer({ batchSize: 3, maxSteps: 4, saveSteps: 1, learningRate: 0.01 }, { save: dir, lossOverride: { call: 3, loss: Number.NaN } });
+    const err = await run.trainer.train().catch((e) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect((err as TrainingDivergedError).step).toBe(3);
+    expect((err as Error).message).toMatch(/Training diverged at step 3: the loss is NaN/);
+    expect(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')).global_step).toBe(2);
+    await run.trainer.dispose();
+  });
+
+  it('freezes by prefix: the encoder gets no parameters in the session', async () => {
+    const run = makeTrainer({ maxSteps: 1, freeze: ['encoder.'], learningRate: 0 });
+    await run.trainer.train();
+    const names = [...run.sessions[0]!.parameters.keys()];
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.some((n) => n.startsWith('encoder.'))).toBe(false);
+    await run.trainer.dispose();
+    const bad = makeTrainer({ maxSteps: 1, freeze: ['encodr.'] });
+    await expect(bad.trainer.train()).rejects.toThrow(/freeze prefix "encodr." matches no weight/);
+  });
+
+  it('refuses to resume from another model\'s state', async () => {
+    const dir = join(tmp, 'other');
+    const otherPipe = await ImageToText.fromPretrained(fixturePath('models', 'vit-gpt2-b'));
+    const other = new Trainer<string>({
+      model: otherPipe.model as VisionEncoderDecoderModel,
+      runtime: nodeRuntime,
+      args: { maxSteps: 1, batchSize: 6 },
+      trainDataset: EXAMPLES.map(({ image }) => ({ image, labels: [5, 6] })),
+      prepareImages: (images) => otherPipe.preprocess(images),
+      createSession: (m, r, o) => SyntheticSession.create(m, r, o),
+      saveCheckpoint: async (files) => void (await writeCheckpoint(dir, files)),
+    });
+    await other.train();
+    await other.dispose();
+    await otherPipe.dispose();
+    const run = makeTrainer({ maxSteps: 2, batchSize: 6 });
+    const err = await run.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) }).catch((e) => e);
+    expect(err).toBeInstanceOf(VedError);
+    expect((err as Error).message).toMatch(/holds the training state of another model/);
+    await run.trainer.dispose();
+  });
+
+  it('names the example whose image fails to decode', async () => {
+    const broken = join(tmp, 'broken.png');
+    writeFileSync(broken, 'not a png');
+    const run = makeTrainer({ maxSteps: 1, batchSize: 2, shuffle: false }, { dataset: [EXAMPLES[0]!, { image: broken, text: 'x', where: 'train.jsonl, line 2' }] });
+    const err = await run.trainer.train().catch((e) => e);
+    expect(err).toBeInstanceOf(VedError);
+    expect((err as Error).message).toMatch(/^train.jsonl, line 2: /);
+    await run.trainer.dispose();
+  });
+});
