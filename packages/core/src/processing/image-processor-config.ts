@@ -10,9 +10,16 @@
  * `feature_extractor_type` (`...FeatureExtractor` → `...ImageProcessor`); a
  * trailing `Fast` (torchvision backend) or `Pil` is ignored: ved always
  * reproduces the PIL backend.
+ *
+ * Legacy forms read as 5.18 reads them (checked against Python on 4.x
+ * feature-extractor configs, fixtures/processing-legacy): `size` / `crop_size`
+ * as an int or a [height, width] list (`get_size_dict`), Donut's [width, height]
+ * list, flags given as numbers (Python's truthiness), a `resample` that is not
+ * an integer (BILINEAR, as `PilBackend.resize` substitutes), keys 5.18 no
+ * longer reads (`reduce_labels`, `max_size`, `keep_ratio`, ...) ignored.
  */
 import { VedError, listChoices } from '../errors.js';
-import { isPilResampleFilter, type PilResampleFilter } from './resample.js';
+import { PilResample, isPilResampleFilter, type PilResampleFilter } from './resample.js';
 import { parseSizeDict, type SizeDict } from './size.js';
 
 export interface ImageProcessorConfig {
@@ -194,11 +201,12 @@ class FieldReader {
     throw new VedError('INVALID_CONFIG', `${this.where}: field "${key}" is ${JSON.stringify(this.value(key))}, expected ${expected}.`);
   }
 
-  /** None (missing or null) is false, as Python's `if do_x:`. */
+  /** None (missing or null) is false, as Python's `if do_x:`; a number counts by its truthiness (0 is false). */
   flag(key: string): boolean {
     const v = this.value(key);
     if (v === undefined || v === null) return false;
-    if (typeof v !== 'boolean') this.fail(key, 'true, false or null');
+    if (typeof v === 'number' && Number.isFinite(v)) return v !== 0;
+    if (typeof v !== 'boolean') this.fail(key, 'true, false or null (or a number, read by its truthiness)');
     return v;
   }
 
@@ -223,9 +231,16 @@ class FieldReader {
     return parseSizeDict(v, defaultToSquare, `${this.where} "${key}"`);
   }
 
+  /**
+   * An integer is a PIL filter (booleans are Python ints); any other value
+   * (a string such as "bicubic", a fractional number) is replaced by BILINEAR,
+   * as `PilBackend.resize` does with a resample that is not an int.
+   */
   resample(key: string): PilResampleFilter | null {
-    const v = this.value(key);
-    if (v === undefined || v === null) return null;
+    const raw = this.value(key);
+    if (raw === undefined || raw === null) return null;
+    const v = typeof raw === 'boolean' ? Number(raw) : raw;
+    if (typeof v !== 'number' || !Number.isInteger(v)) return PilResample.BILINEAR;
     if (!isPilResampleFilter(v)) this.fail(key, 'a PIL resampling filter: 0 (nearest), 1 (lanczos), 2 (bilinear), 3 (bicubic), 4 (box) or 5 (hamming)');
     return v;
   }
