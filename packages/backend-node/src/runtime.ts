@@ -1,4 +1,5 @@
 /** The onnxruntime-node implementation of core's `Runtime`. */
+import { totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '@ved/core';
 
@@ -23,4 +24,5 @@ export const nodeRuntime: Runtime = {
   createSession: (model, options) =>
     ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...nodeSessionOptions(options as SessionOptions) }),
   tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
+  memoryBytes: totalmem(),
 };

@@ -22,6 +22,11 @@ export interface EncoderPlugin<C = unknown> {
   /** The `[height, width]` the encoder expects, when fixed by the config. */
   imageSize(config: C): [number, number];
   numChannels(config: C): number;
+  /**
+   * Regexes of checkpoint names that are not weights ved reads yet not unexpected either: Python's
+   * `_keys_to_ignore_on_load_unexpected`, and buffers the Python model persists (ved recomputes them).
+   */
+  readonly unexpectedKeysToIgnore?: readonly string[];
   /** Every weight of the encoder, relative to its root (e.g. `embeddings.cls_token`). */
   weights(config: C): WeightSpec[];
   /** Builds `pixel_values` [B, C, H, W] → last hidden state [B, N, hidden]. */
@@ -68,11 +73,20 @@ export interface DecoderPlugin<C = unknown> {
   crossAttentionInputSize?(config: C): number | undefined;
   cacheLayout(config: C): CacheLayout;
   /**
+   * How many tokens the decoder can embed, from its position table (`n_positions`,
+   * `max_position_embeddings` less any offset or padding rows); undefined when any
+   * length works (sinusoidal positions computed on the fly). Tokens past it would
+   * index outside the table, where Python's embedding raises an IndexError.
+   */
+  maxPositions?(config: C): number | undefined;
+  /**
    * Prefix the base model's weights carry inside the causal LM (`transformer.` for GPT-2,
    * `bert.` for BERT): a base-model checkpoint (e.g. `GPT2Model`, `BertModel`) stores them
    * without it, and `fromEncoderDecoderPretrained` adds it, as Python does.
    */
   basePrefix?: string;
+  /** Python's `_keys_to_ignore_on_load_unexpected` (plus `(^|\\.)position_ids$` for models with that buffer). */
+  readonly unexpectedKeysToIgnore?: readonly string[];
   /** Output weights tied to input weights (head name → embedding name), absent from checkpoints when tied. */
   tiedWeights?(config: C): Record<string, string>;
   /** Every weight of the causal LM, relative to its root (e.g. `transformer.wte.weight`). */

@@ -24,12 +24,24 @@ export type VedErrorCode =
   | 'INVALID_INPUT'
   | 'MISSING_PACKAGE'
   | 'WRITE_FAILED'
+  /** A token id outside the vocabulary (or negative) in an option, a prompt or the labels. */
+  | 'TOKEN_OUT_OF_RANGE'
+  /** More decoder positions than the decoder's position table holds. */
+  | 'SEQUENCE_TOO_LONG'
+  /** An image whose header declares more pixels than the decompression-bomb limit. */
+  | 'IMAGE_TOO_LARGE'
+  /** A config whose weights would not fit in memory. */
+  | 'MODEL_TOO_LARGE'
+  /** Checkpoint tensors the model does not use, under `strict` loading. */
+  | 'UNEXPECTED_WEIGHTS'
+  /** A model or session used after `dispose()`. */
+  | 'DISPOSED'
   | 'RUNTIME';
 
 export class VedError extends Error {
   readonly code: VedErrorCode;
   constructor(code: VedErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(shortenLongRuns(message), options);
     this.name = 'VedError';
     this.code = code;
   }
@@ -39,4 +51,20 @@ export class VedError extends Error {
 export function listChoices(choices: Iterable<string>): string {
   const all = [...choices].sort();
   return all.length === 0 ? '(none registered)' : all.map((c) => JSON.stringify(c)).join(', ');
+}
+
+/** Longest run of non-space characters (a path, a JSON value) kept whole in an error message. */
+export const MAX_MESSAGE_RUN = 240;
+
+/**
+ * Shortens every run of non-space characters longer than `MAX_MESSAGE_RUN`
+ * (a 20 MB path or value echoed in a message) to its start and end around
+ * `…(N characters)…`, so that errors stay readable and small.
+ */
+export function shortenLongRuns(message: string, max = MAX_MESSAGE_RUN): string {
+  if (message.length <= max) return message;
+  return message.replace(new RegExp(`\\S{${max + 1},}`, 'g'), (run) => {
+    const keep = Math.floor((max - 24) / 2);
+    return `${run.slice(0, keep)}…(${run.length} characters)…${run.slice(-keep)}`;
+  });
 }

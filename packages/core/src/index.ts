@@ -3,7 +3,7 @@
  * registry, the composed model and processing. Backend-agnostic: it speaks
  * onnxruntime-common's types and never imports a runtime implementation.
  */
-export { VedError, listChoices, type VedErrorCode } from './errors.js';
+export { VedError, listChoices, shortenLongRuns, MAX_MESSAGE_RUN, type VedErrorCode } from './errors.js';
 export * from './config/index.js';
 export * from './nn/index.js';
 export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation } from './onnx/graph-builder.js';
@@ -34,6 +34,18 @@ export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from
 export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
 export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, type SaveOptions, type SavedFile } from './model/serialize.js';
 export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.js';
+export {
+  checkLabels,
+  checkStep,
+  checkTokenId,
+  disposedError,
+  isTokenId,
+  sequenceTooLong,
+  tokenOutOfRange,
+  type DecoderLimits,
+} from './model/decoder-limits.js';
+export { checkModelSize, formatBytes, impliedWeightSize, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type ImpliedSize } from './model/size-check.js';
+export { describeUnexpectedWeights, findUnexpectedWeights, reportUnexpectedWeights } from './model/unexpected-weights.js';
 export * from './autodiff/index.js';
 export * from './training/index.js';
 export { SeededRandom } from './random/seeded-random.js';

@@ -13,6 +13,8 @@ export interface Runtime {
   readonly name: string;
   createSession(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
   tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor;
+  /** Memory the model's weights can take at most (e.g. the machine's RAM); configs implying more are refused before loading. */
+  readonly memoryBytes?: number;
 }
 
 export type { InferenceSession, Tensor };

@@ -20,6 +20,7 @@ import type { Scores } from './scores.js';
 import type { TokenDecoder } from './stopping/stop-strings.js';
 import type { StoppingCriteria } from './stopping/stopping-criteria.js';
 import type { Streamer } from './streaming.js';
+import { CheckedDecodingSession, checkPromptIds } from './token-checks.js';
 
 export interface GenerateInputs {
   pixelValues: PixelBatch;
@@ -79,6 +80,7 @@ export async function generate(model: EncoderDecoderLM, inputs: GenerateInputs, 
   }
   const prompt = buildPrompt(inputs.decoderInputIds, batch, merged.decoderStartTokenId, model.encoderModelType);
   const lengths = prepareLengths(merged, prompt[0]!.length, warn);
+  checkPromptIds(merged, prompt, inputs.decoderInputIds !== undefined, model, warn);
   const processors = buildLogitsProcessors(merged, lengths, inputs.logitsProcessor, inputs.prefixAllowedTokensFn);
   const criteria = buildStoppingCriteria(merged, lengths, inputs.stoppingCriteria, inputs.tokenizer);
 
@@ -93,7 +95,7 @@ export async function generate(model: EncoderDecoderLM, inputs: GenerateInputs, 
   inputs.signal?.throwIfAborted();
   const encoded = await model.encode(inputs.pixelValues, inputs.interpolatePosEncoding ? { interpolatePosEncoding: true } : {});
   inputs.signal?.throwIfAborted();
-  const session = model.startDecoding(encoded, rowToImage);
+  const session = new CheckedDecodingSession(model.startDecoding(encoded, rowToImage), model, merged, lengths);
   try {
     const common: DecodeInputs = {
       session,

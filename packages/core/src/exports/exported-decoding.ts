@@ -10,6 +10,8 @@ import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { DecodingSession, StepLogits } from '../model/decoding.js';
 import type { DecoderSignature, FloatType } from './signature.js';
 import { convertFloat, emptyCache, float32Data, gatherRows, int64Tensor } from './tensors.js';
+import { checkStep, disposedError } from '../model/decoder-limits.js';
+import type { DecodingGuard } from '../model/run-graphs.js';
 
 export interface DecoderGraph {
   session: InferenceSession;
@@ -36,6 +38,7 @@ export class ExportDecodingSession implements DecodingSession {
   private readonly hiddenByType = new Map<FloatType, Tensor>();
   private tokens: number[][];
   private mask: number[][];
+  private closed = false;
 
   constructor(
     private readonly runtime: Runtime,
@@ -43,6 +46,7 @@ export class ExportDecodingSession implements DecodingSession {
     private readonly images: ImageStates,
     private rowToImage: number[],
     private readonly fallback: { heads?: number; headDim?: number },
+    private readonly guard?: DecodingGuard,
   ) {
     this.tokens = rowToImage.map(() => []);
     this.mask = rowToImage.map(() => []);
@@ -71,11 +75,13 @@ export class ExportDecodingSession implements DecodingSession {
     tokens: readonly (readonly number[])[],
     options: { allPositions?: boolean; attentionMask?: readonly (readonly number[])[] } = {},
   ): Promise<StepLogits> {
+    this.checkOpen('step()');
     if (tokens.length !== this.rows) throw new VedError('INVALID_INPUT', `step() got ${tokens.length} rows, expected ${this.rows}.`);
     const t = tokens[0]?.length ?? 0;
     if (t === 0 || tokens.some((row) => row.length !== t)) {
       throw new VedError('INVALID_INPUT', 'step() needs the same non-zero number of tokens in every row.');
     }
+    if (this.guard) checkStep(tokens, this.length, this.guard.limits);
     const graph = this.length > 0 && this.runners.later !== undefined ? this.runners.later : this.runners.first;
     const sig = graph.signature;
     const rows = this.rows;
@@ -111,7 +117,14 @@ export class ExportDecodingSession implements DecodingSession {
       feeds[slot.name] = past > 0 ? cached! : emptyCache(this.runtime, slot.type, slot.dims, rows, this.fallback);
     }
 
-    const out = await graph.session.run(feeds);
+    let out: Awaited<ReturnType<InferenceSession['run']>>;
+    try {
+      out = await graph.session.run(feeds);
+    } catch (cause) {
+      if (this.guard?.isDisposed()) throw disposedError('step()'); // the model was disposed while this step ran
+      throw cause;
+    }
+    this.checkOpen('step()');
 
     for (const [pastName, outName] of cacheless ? [] : sig.presents) {
       // The cross-attention cache of the first step is kept: later outputs are copies or placeholders.
@@ -136,6 +149,7 @@ export class ExportDecodingSession implements DecodingSession {
   }
 
   reorder(indices: readonly number[]): void {
+    this.checkOpen('reorder()');
     for (const i of indices) {
       if (!Number.isInteger(i) || i < 0 || i >= this.rows) throw new VedError('INVALID_INPUT', `reorder(): row ${i} does not exist (${this.rows} rows).`);
     }
@@ -152,8 +166,15 @@ export class ExportDecodingSession implements DecodingSession {
     this.rowToImage = images;
   }
 
+  /** Releases the caches; idempotent. Later steps are `DISPOSED` errors. */
   dispose(): void {
+    this.closed = true;
     this.cache.clear();
     this.hiddenByType.clear();
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw disposedError(`DecodingSession.${what}`);
+    if (this.guard?.isDisposed()) throw disposedError(what);
   }
 }

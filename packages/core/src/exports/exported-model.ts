@@ -19,6 +19,18 @@ import { ExportDecodingSession, type DecoderGraph, type DecoderRunners } from '.
 import { locateExport, readOnnxFile, type ExportLayout } from './layout.js';
 import { checkSplitDecoders, describeDecoder, describeEncoder, type EncoderSignature } from './signature.js';
 import { floatTensor, int64Tensor } from './tensors.js';
+import { checkLabels, disposedError, type DecoderLimits } from '../model/decoder-limits.js';
+import { getDecoder } from '../registry/registry.js';
+
+/** The decoder's position limit from its plugin, when one is installed for its `model_type` (exports run without plugins). */
+async function pluginMaxPositions(config: VisionEncoderDecoderConfig): Promise<number | undefined> {
+  try {
+    const plugin = await getDecoder(config.decoderType);
+    return plugin.maxPositions?.(plugin.parseConfig(config.decoder, `${config.fileName} "decoder"`));
+  } catch {
+    return undefined; // no plugin (or a config it cannot read): the graph itself is the only limit
+  }
+}
 
 export interface OnnxLoadOptions {
   /** Which variant of the files to load (`fp32`, `fp16`, `q8`, … or one per file); default: `transformers.js_config.dtype`, else fp32. */
@@ -48,6 +60,10 @@ function cacheFallback(decoder: Record<string, unknown>): { heads?: number; head
 }
 
 export class OnnxExportModel implements EncoderDecoderLM {
+  /** Tokens the decoder's position table can embed, from the decoder plugin when installed. */
+  maxPositions: number | undefined;
+  private disposing: Promise<void> | undefined;
+
   private constructor(
     readonly config: VisionEncoderDecoderConfig,
     /** The export's `generation_config.json`, if it has one. */
@@ -104,7 +120,28 @@ export class OnnxExportModel implements EncoderDecoderLM {
     if (decoder.first.signature.cache.length === 0 && decoder.later === decoder.first) {
       decoder = { first: decoder.first }; // a merged graph without cache inputs re-reads the sequence
     }
-    return new OnnxExportModel(config, isRecord(generation) ? generation : undefined, layout, runtime, encoder, decoder);
+    const model = new OnnxExportModel(config, isRecord(generation) ? generation : undefined, layout, runtime, encoder, decoder);
+    model.maxPositions = await pluginMaxPositions(config);
+    return model;
+  }
+
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean {
+    return this.disposing !== undefined;
+  }
+
+  private assertLive(what: string): void {
+    if (this.disposing !== undefined) throw disposedError(what);
+  }
+
+  private get limits(): DecoderLimits {
+    let vocabSize = Number.POSITIVE_INFINITY; // unknown: only negative ids are refused
+    try {
+      vocabSize = this.vocabSize;
+    } catch {
+      // neither the graph nor the config gives it
+    }
+    return { vocabSize, maxPositions: this.maxPositions, where: this.config.fileName };
   }
 
   get encoderModelType(): string {
@@ -126,6 +163,7 @@ export class OnnxExportModel implements EncoderDecoderLM {
   }
 
   async encode(pixelValues: PixelBatch): Promise<ExportEncodedImages> {
+    this.assertLive('encode()');
     const { pixelDims, pixelType, pixelMask } = this.encoder.signature;
     const [batch, , height, width] = pixelValues.dims;
     const wrong = pixelDims.length === 4 && pixelDims.some((d, i) => i > 0 && typeof d === 'number' && d !== pixelValues.dims[i]);
@@ -144,12 +182,14 @@ export class OnnxExportModel implements EncoderDecoderLM {
     try {
       out = await this.encoder.session.run(feeds);
     } catch (cause) {
+      if (this.disposed) throw disposedError('encode()'); // disposed while the encoder ran
       throw new VedError('RUNTIME', `${this.encoder.where} failed on pixel_values [${pixelValues.dims.join(', ')}]: ${(cause as Error).message}`, { cause });
     }
     return new ExportEncodedImages(batch, out.last_hidden_state!);
   }
 
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession {
+    this.assertLive('startDecoding()');
     if (!(encoded instanceof ExportEncodedImages)) throw new VedError('INVALID_INPUT', "startDecoding needs the result of this model's encode().");
     for (const r of rowToImage) {
       if (!Number.isInteger(r) || r < 0 || r >= encoded.batchSize) {
@@ -162,6 +202,7 @@ export class OnnxExportModel implements EncoderDecoderLM {
       { hidden: encoded.lastHiddenState, images: encoded.batchSize },
       [...rowToImage],
       cacheFallback(this.config.decoder),
+      { limits: this.limits, isDisposed: () => this.disposed },
     );
   }
 
@@ -177,6 +218,8 @@ export class OnnxExportModel implements EncoderDecoderLM {
 
   /** As `VisionEncoderDecoderModel.forward`: logits and, with labels (shifted right into decoder inputs), the loss. */
   async forward(inputs: ForwardInputs): Promise<ForwardOutput> {
+    this.assertLive('forward()');
+    if (inputs.labels !== undefined) checkLabels(inputs.labels, this.limits);
     let decoderInputIds = inputs.decoderInputIds;
     if (decoderInputIds === undefined) {
       if (inputs.labels === undefined) throw new VedError('INVALID_INPUT', 'forward() needs labels or decoderInputIds.');
@@ -193,8 +236,12 @@ export class OnnxExportModel implements EncoderDecoderLM {
     return inputs.labels === undefined ? { logits } : { loss: crossEntropyLoss(logits, inputs.labels), logits };
   }
 
-  async dispose(): Promise<void> {
-    const sessions = new Set([this.encoder.session, this.decoder.first.session, this.decoder.later?.session]);
-    await Promise.all([...sessions].map((s) => s?.release()));
+  /** Releases the sessions. Idempotent; any later call on the model or its decoding sessions is a `DISPOSED` error. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      const sessions = new Set([this.encoder.session, this.decoder.first.session, this.decoder.later?.session]);
+      await Promise.all([...sessions].map((s) => s?.release()));
+    })();
+    return this.disposing;
   }
 }

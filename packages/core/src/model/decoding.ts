@@ -79,6 +79,8 @@ export interface EncodeOptions {
 
 export interface EncoderDecoderLM {
   readonly vocabSize: number;
+  /** Tokens the decoder's position table can embed; undefined when unknown or unlimited. */
+  readonly maxPositions?: number | undefined;
   /** The encoder's `model_type` (generation treats Donut encoders' task prompts specially). */
   readonly encoderModelType: string;
   encode(pixelValues: PixelBatch, options?: EncodeOptions): Promise<EncodedImages>;

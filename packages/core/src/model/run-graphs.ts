@@ -8,6 +8,7 @@ import type { BuiltModel } from '../onnx/graph-builder.js';
 import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { CacheLayout } from '../contracts.js';
 import type { DecodingSession, StepLogits, StepOptions } from './decoding.js';
+import { checkStep, disposedError, type DecoderLimits } from './decoder-limits.js';
 import {
   CACHE_INDEX,
   LOG_PROBS,
@@ -31,6 +32,12 @@ export function createSession(runtime: Runtime, built: BuiltModel, options: Infe
   return runtime.createSession(built.model, sessionOptions);
 }
 
+/** What a decoding session checks before each step: its model's tables, and whether the model was disposed. */
+export interface DecodingGuard {
+  limits: DecoderLimits;
+  isDisposed(): boolean;
+}
+
 /** Copies rows `rows` of a [B, ...] float tensor into a new [rows.length, ...] tensor. */
 export function gatherRows(runtime: Runtime, t: Tensor, rows: readonly number[]): Tensor {
   const src = t.data as Float32Array;
@@ -46,6 +53,7 @@ export class OrtDecodingSession implements DecodingSession {
   private mask: number[][];
   /** Cache rows the next step reads, in order (beam reordering); identity when undefined. */
   private pendingOrder: number[] | undefined;
+  private closed = false;
   length = 0;
 
   get rows(): number {
@@ -60,6 +68,7 @@ export class OrtDecodingSession implements DecodingSession {
     private crossValues: Tensor[],
     /** The image each row attends to. */
     private rowToImage: number[],
+    private readonly guard?: DecodingGuard,
   ) {
     const rows = rowToImage.length;
     const empty = () => runtime.tensor('float32', new Float32Array(0), [rows, layout.heads, 0, layout.headDim]);
@@ -69,11 +78,13 @@ export class OrtDecodingSession implements DecodingSession {
   }
 
   async step(tokens: readonly (readonly number[])[], options: StepOptions = {}): Promise<StepLogits> {
+    this.checkOpen('step()');
     if (tokens.length !== this.rows) throw new VedError('INVALID_INPUT', `step() got ${tokens.length} rows, expected ${this.rows}.`);
     const t = tokens[0]?.length ?? 0;
     if (t === 0 || tokens.some((row) => row.length !== t)) {
       throw new VedError('INVALID_INPUT', 'step() needs the same non-zero number of tokens in every row.');
     }
+    if (this.guard) checkStep(tokens, this.length, this.guard.limits);
     const ids = new BigInt64Array(this.rows * t);
     tokens.forEach((row, r) => row.forEach((id, j) => (ids[r * t + j] = BigInt(id))));
     // The padding mask grows with the cache: given masks cover the new tokens, default is all ones.
@@ -103,7 +114,15 @@ export class OrtDecodingSession implements DecodingSession {
     }
     const fetches = ['logits', ...(options.logProbs ? [LOG_PROBS] : [])];
     for (let i = 0; i < this.layout.layers; i++) fetches.push(presentKeyName(i), presentValueName(i));
-    const out = await this.session.run(feeds, fetches);
+    let out: Awaited<ReturnType<InferenceSession['run']>>;
+    try {
+      out = await this.session.run(feeds, fetches);
+    } catch (cause) {
+      // The model was disposed while this step ran: its session is gone.
+      if (this.guard?.isDisposed()) throw disposedError('step()');
+      throw cause;
+    }
+    this.checkOpen('step()');
     for (let i = 0; i < this.layout.layers; i++) {
       this.keys[i] = out[presentKeyName(i)]!;
       this.values[i] = out[presentValueName(i)]!;
@@ -124,6 +143,7 @@ export class OrtDecodingSession implements DecodingSession {
   }
 
   reorder(indices: readonly number[]): void {
+    this.checkOpen('reorder()');
     for (const i of indices) {
       if (!Number.isInteger(i) || i < 0 || i >= this.rows) throw new VedError('INVALID_INPUT', `reorder(): row ${i} does not exist (${this.rows} rows).`);
     }
@@ -140,8 +160,15 @@ export class OrtDecodingSession implements DecodingSession {
     this.mask = indices.map((i) => [...this.mask[i]!]);
   }
 
+  /** Releases the caches; idempotent. Later steps are `DISPOSED` errors. */
   dispose(): void {
+    this.closed = true;
     this.keys = [];
     this.values = [];
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw disposedError(`DecodingSession.${what}`);
+    if (this.guard?.isDisposed()) throw disposedError(what);
   }
 }

@@ -22,6 +22,9 @@ import { crossEntropyLoss, shiftTokensRight } from './loss.js';
 import { serializePretrained, type SaveOptions, type SavedFile } from './serialize.js';
 import { modelWeightSpecs } from './weight-specs.js';
 import { initializeWeights } from '../weights/initialize.js';
+import { checkLabels, disposedError, type DecoderLimits } from './decoder-limits.js';
+import { checkModelSize } from './size-check.js';
+import { reportUnexpectedWeights } from './unexpected-weights.js';
 import { SeededRandom } from '../random/seeded-random.js';
 
 export interface LoadOptions {
@@ -32,6 +35,10 @@ export interface LoadOptions {
    * quantized in TypeScript from any checkpoint on load.
    */
   dtype?: WeightDtype;
+  /** Refuse checkpoint tensors the model does not use (`UNEXPECTED_WEIGHTS`) instead of warning about them. */
+  strict?: boolean;
+  /** Where load warnings go (unexpected checkpoint tensors); default `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 class OrtEncodedImages implements EncodedImages {
@@ -64,6 +71,10 @@ export interface ForwardOutput {
 export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   /** Weights that were created rather than loaded (by `fromConfig` / `fromEncoderDecoderPretrained`). */
   newlyInitialized: string[] = [];
+  /** Checkpoint tensors the model does not use (Python's unexpected keys), reported on load. */
+  unexpectedWeights: string[] = [];
+  /** Set by `dispose()`: every later call is a `DISPOSED` error. */
+  private disposing: Promise<void> | undefined;
 
   private constructor(
     readonly parts: Composition,
@@ -92,6 +103,24 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     return this.parts.decoder.vocabSize(this.parts.decoderConfig);
   }
 
+  /** Tokens the decoder's position table can embed (undefined: any length). */
+  get maxPositions(): number | undefined {
+    return this.parts.decoder.maxPositions?.(this.parts.decoderConfig);
+  }
+
+  private get limits(): DecoderLimits {
+    return { vocabSize: this.vocabSize, maxPositions: this.maxPositions, where: this.config.fileName };
+  }
+
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean {
+    return this.disposing !== undefined;
+  }
+
+  private assertLive(what: string): void {
+    if (this.disposing !== undefined) throw disposedError(what);
+  }
+
   /** The `[height, width]` of `pixel_values` the encoder takes. */
   get imageSize(): [number, number] {
     return this.parts.encoder.imageSize(this.parts.encoderConfig);
@@ -118,6 +147,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     options: LoadOptions & { generationConfigJson?: Record<string, unknown> } = {},
   ): Promise<VisionEncoderDecoderModel> {
     const parts = await compose(config);
+    checkModelSize(parts, runtime.memoryBytes);
     const binder = new WeightBinder(weights);
     const dtype = options.dtype ?? 'fp32';
     if (!WEIGHT_DTYPES.includes(dtype)) {
@@ -125,14 +155,18 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     }
     const encoderBytes = buildEncoderGraph(parts, binder, {}, dtype);
     const decoderBytes = buildDecoderGraph(parts, binder, dtype);
+    const unused = binder.unused();
+    const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
     const [encoderSession, decoderSession] = await Promise.all([
       createSession(runtime, encoderBytes, options.sessionOptions),
       createSession(runtime, decoderBytes, options.sessionOptions),
     ]);
-    return new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, {
+    const model = new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, {
       ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
       dtype,
     });
+    model.unexpectedWeights = unexpected;
+    return model;
   }
 
   /**
@@ -141,6 +175,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
    * the config's (ViT, DeiT, BEiT), as Python's forward option does.
    */
   async encode(pixelValues: PixelBatch, options: EncodeOptions = {}): Promise<OrtEncodedImages> {
+    this.assertLive('encode()');
     const [batch, channels, height, width] = pixelValues.dims;
     const [h, w] = this.imageSize;
     const c = this.parts.encoder.numChannels(this.parts.encoderConfig);
@@ -156,9 +191,13 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       throw new VedError('INVALID_INPUT', `pixel_values holds ${pixelValues.data.length} values, expected ${batch * channels * height * width}.`);
     }
     const session = interpolate ? await this.encoderForAnySize() : this.encoderSession;
-    const out = await session.run({
-      pixel_values: this.runtime.tensor('float32', pixelValues.data, pixelValues.dims),
-    });
+    let out: Awaited<ReturnType<InferenceSession['run']>>;
+    try {
+      out = await session.run({ pixel_values: this.runtime.tensor('float32', pixelValues.data, pixelValues.dims) });
+    } catch (cause) {
+      if (this.disposed) throw disposedError('encode()'); // disposed while the encoder ran
+      throw cause;
+    }
     const { layers } = this.parts.decoder.cacheLayout(this.parts.decoderConfig);
     const keys: Tensor[] = [];
     const values: Tensor[] = [];
@@ -178,6 +217,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   }
 
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession {
+    this.assertLive('startDecoding()');
     if (!(encoded instanceof OrtEncodedImages)) throw new VedError('INVALID_INPUT', 'startDecoding needs the result of this model\'s encode().');
     for (const r of rowToImage) {
       if (!Number.isInteger(r) || r < 0 || r >= encoded.batchSize) {
@@ -194,6 +234,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       encoded.crossKeys.map(pick),
       encoded.crossValues.map(pick),
       [...rowToImage],
+      { limits: this.limits, isDisposed: () => this.disposed },
     );
   }
 
@@ -232,6 +273,9 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
    * top-level `decoder_start_token_id`, -100 replaced by `pad_token_id`.
    */
   async forward(inputs: ForwardInputs): Promise<ForwardOutput> {
+    this.assertLive('forward()');
+    // Python: an id past the vocabulary (or negative) crashes the embedding or `cross_entropy` with IndexError.
+    if (inputs.labels !== undefined) checkLabels(inputs.labels, this.limits);
     let decoderInputIds = inputs.decoderInputIds;
     if (decoderInputIds === undefined) {
       if (inputs.labels === undefined) throw new VedError('INVALID_INPUT', 'forward() needs labels or decoderInputIds.');
@@ -263,6 +307,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   /** A model from a config with freshly initialised weights, reproducible for `seed`. */
   static async fromConfig(config: VisionEncoderDecoderConfig, runtime: Runtime, options: LoadOptions & { seed?: number } = {}): Promise<VisionEncoderDecoderModel> {
     const parts = await compose(config);
+    checkModelSize(parts, runtime.memoryBytes);
     const specs = modelWeightSpecs(parts);
     const weights = initializeWeights(specs, '', new SeededRandom(options.seed ?? 0));
     const model = await VisionEncoderDecoderModel.fromWeights(config, weights, runtime, options);
@@ -288,9 +333,13 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     return model;
   }
 
-  async dispose(): Promise<void> {
-    const dynamic = this.dynamicEncoder;
-    await Promise.all([this.encoderSession.release(), this.decoderSession.release(), dynamic?.then((s) => s.release())]);
+  /** Releases the sessions. Idempotent; any later call on the model or its decoding sessions is a `DISPOSED` error. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      const dynamic = this.dynamicEncoder;
+      await Promise.all([this.encoderSession.release(), this.decoderSession.release(), dynamic?.then((s) => s.release())]);
+    })();
+    return this.disposing;
   }
 }
 

@@ -137,6 +137,10 @@ function bartPlugin(variant: Variant): DecoderPlugin<BartConfig> {
     hiddenSize: (c) => c.dModel,
     vocabSize: (c) => c.vocabSize,
     cacheLayout: (c) => ({ layers: c.decoderLayers, heads: c.decoderAttentionHeads, headDim: headDim(c) }),
+    // The table has `max_position_embeddings + 2` rows, read at `position + 2`.
+    maxPositions: (c) => c.maxPositionEmbeddings,
+    // `BartPreTrainedModel._keys_to_ignore_on_load_unexpected` (fairseq's version buffers); mBART has none.
+    ...(variant === 'bart' ? { unexpectedKeysToIgnore: ['encoder.version', 'decoder.version'] } : {}),
     weights: (c) => weights(variant, c),
     buildCrossKeyValues,
     buildStep: (ctx, c, io) => buildStep(variant, ctx, c, io),

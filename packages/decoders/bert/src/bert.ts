@@ -140,6 +140,10 @@ export const bertDecoder: DecoderPlugin<BertConfig> = {
   hiddenSize: (c) => c.hiddenSize,
   vocabSize: (c) => c.vocabSize,
   cacheLayout: (c) => ({ layers: c.numHiddenLayers, heads: c.numAttentionHeads, headDim: headDim(c) }),
+  // `position_embeddings` (and the `token_type_ids` buffer) hold `max_position_embeddings` rows.
+  maxPositions: (c) => c.maxPositionEmbeddings,
+  // A model with a `position_ids` buffer ignores saved ones (`_adjust_missing_and_unexpected_keys`).
+  unexpectedKeysToIgnore: ['(^|\\.)position_ids$'],
   // A BertModel / BertForMaskedLM checkpoint keeps the base model without the LM's `bert.` prefix.
   basePrefix: BERT_CAUSAL_LM_PREFIXES.base,
   // The head's decoder is tied to the word embeddings and its bias to `cls.predictions.bias` (absent from checkpoints).

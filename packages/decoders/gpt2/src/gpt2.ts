@@ -145,6 +145,10 @@ export const gpt2Decoder: DecoderPlugin<GPT2Config> = {
   hiddenSize: (c) => c.nEmbd,
   vocabSize: (c) => c.vocabSize,
   cacheLayout: (c) => ({ layers: c.nLayer, heads: c.nHead, headDim: headDim(c) }),
+  // `wpe` has `n_positions` rows, looked up at 0..T-1.
+  maxPositions: (c) => c.nPositions,
+  // `GPT2PreTrainedModel._keys_to_ignore_on_load_unexpected` (old checkpoints saved the causal-mask buffers).
+  unexpectedKeysToIgnore: ['attn.bias', 'crossattention.bias'],
   basePrefix: 'transformer.',
   tiedWeights: (c): Record<string, string> => (c.tieWordEmbeddings ? { 'lm_head.weight': 'transformer.wte.weight' } : {}),
   weights,

@@ -137,6 +137,10 @@ function robertaPlugin(modelType: string, defaultVocabSize: number): DecoderPlug
     hiddenSize: (c) => c.hiddenSize,
     vocabSize: (c) => c.vocabSize,
     cacheLayout: (c) => ({ layers: c.numHiddenLayers, heads: c.numAttentionHeads, headDim: headDim(c) }),
+    // Positions count from `pad_token_id + 1` (fairseq), so the rows up to the padding row are never reached.
+    maxPositions: (c) => c.maxPositionEmbeddings - c.padTokenId - 1,
+    // A model with a `position_ids` buffer ignores saved ones (`_adjust_missing_and_unexpected_keys`).
+    unexpectedKeysToIgnore: ['(^|\\.)position_ids$'],
     basePrefix: ROBERTA_CAUSAL_LM_PREFIXES.base,
     tiedWeights: (): Record<string, string> => ({
       'lm_head.decoder.weight': 'roberta.embeddings.word_embeddings.weight',

@@ -146,6 +146,9 @@ export const trocrDecoder: DecoderPlugin<TrOCRConfig> = {
   vocabSize: (c) => c.vocabSize,
   crossAttentionInputSize: (c) => c.crossAttentionHiddenSize,
   cacheLayout: (c) => ({ layers: c.decoderLayers, heads: c.decoderAttentionHeads, headDim: headDim(c) }),
+  // Learned: `max_position_embeddings + 2` rows read at `position + 2`. Sinusoidal: computed for any
+  // position (Python's `TrOCRSinusoidalPositionalEmbedding` grows its table on demand), so no limit.
+  maxPositions: (c) => (c.useLearnedPositionEmbeddings ? c.maxPositionEmbeddings : undefined),
   weights,
   buildCrossKeyValues,
   buildStep,

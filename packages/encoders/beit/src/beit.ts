@@ -243,6 +243,8 @@ export const beitEncoder: EncoderPlugin<BeitConfig> = {
   hiddenSize: (c) => c.hiddenSize,
   imageSize: (c) => c.imageSize,
   numChannels: (c) => c.numChannels,
+  // `BeitPreTrainedModel._keys_to_ignore_on_load_unexpected`: the index buffers some checkpoints saved.
+  unexpectedKeysToIgnore: ['.*relative_position_index.*'],
   weights,
   buildGraph,
 };

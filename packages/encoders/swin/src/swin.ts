@@ -253,6 +253,9 @@ function plugin(variant: SwinVariant): EncoderPlugin<SwinConfig> {
     hiddenSize: swinHiddenSize,
     imageSize: (c) => c.imageSize,
     numChannels: (c) => c.numChannels,
+    // Swin: `_keys_to_ignore_on_load_unexpected` (its index buffers are no longer saved); DonutSwin keeps
+    // `relative_position_index` as a persistent buffer, which a checkpoint holds and ved recomputes.
+    unexpectedKeysToIgnore: ['attention\\.self\\.relative_position_index', 'attention\\.relative_position_bias\\.relative_position_index'],
     weights,
     buildGraph,
   };
