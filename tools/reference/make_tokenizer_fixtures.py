@@ -12,6 +12,7 @@ transformers 5.18's `AutoTokenizer.from_pretrained` (which converts it to a `tok
 `TokenizersBackend.convert_to_native_format` does) and records:
 
   fixtures/tokenizers/<kind>/                 the vocab files (the input ved converts)
+  fixtures/tokenizers/index.json              the kinds and their files (for readers that cannot list directories)
   fixtures/tokenizers/<kind>/reference.json   tokenizer class, the backend tokenizer Python built
                                               (`backend_tokenizer.to_str()`, what `save_pretrained`
                                               writes as tokenizer.json), and for every corpus string
@@ -502,6 +503,10 @@ def main() -> int:
         (out / "reference.json").write_text(reference_json(ref), encoding="utf-8")
         size = sum(f.stat().st_size for f in out.iterdir())
         print(f"{name:16} {ref['tokenizer_class']:20} {ref['model']:9} vocab {ref['vocab_size']:4}  {size / 1024:.1f} KiB")
+    # The kinds and their files, for readers that cannot list directories (the browser tests).
+    kinds = sorted(p.name for p in OUT_DIR.iterdir() if (p / "reference.json").exists())
+    index = {k: sorted(f.name for f in (OUT_DIR / k).iterdir() if f.name != "reference.json") for k in kinds}
+    (OUT_DIR / "index.json").write_text(json.dumps({"generator": "tools/reference/make_tokenizer_fixtures.py", "kinds": index}, indent=1) + "\n")
     return 0
 
 
