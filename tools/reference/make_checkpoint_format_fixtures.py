@@ -324,6 +324,36 @@ def phase_legacy(work: Path) -> None:
                 ref["formats"][fmt] = {"python": "transformers 4.57.6 load_tf2_state_dict_in_pytorch_model (from_tf=True path)", **outputs(loaded, pixels)}
         references[pair] = ref
     dump_json(work / "legacy.json", references)
+    write_name_cases(transformers)
+
+
+def write_name_cases(transformers) -> None:
+    """4.57's convert_tf_weight_name_to_pt_weight_name on tricky names, for ved's unit tests."""
+    from transformers.modeling_tf_pytorch_utils import convert_tf_weight_name_to_pt_weight_name
+
+    cases = [
+        ("tf_bert_model/bert/embeddings/word_embeddings/weight:0", "", [40, 8]),
+        ("tf_bert_model/bert/embeddings/LayerNorm/gamma:0", "", [8]),
+        ("tf_bert_model/bert/embeddings/LayerNorm/beta:0", "bert.", [8]),
+        ("tf_bert_lm_head_model/mlm___cls/predictions/transform/dense/kernel:0", "", [8, 8]),
+        ("tf_bert_lm_head_model/bert/encoder/layer_._11/attention/self/query/kernel:0", "", [8, 8]),
+        ("m/a___b/c___d/e/kernel:0", "", [2, 3]),
+        ("m/x/conv/kernel:0", "", [3, 3, 4, 5]),
+        ("m/x/conv1d/kernel:0", "", [3, 4, 5]),
+        ("m/x/dw/depthwise_kernel:0", "", [3, 3, 4, 1]),
+        ("m/x/pw/pointwise_kernel:0", "", [1, 1, 4, 5]),
+        ("m/transformer/emb_projs_._0/w:0", "", [4, 6]),
+        ("m/vit/embeddings/cls_token:0", "vit.", [1, 1, 8]),
+        ("m/swin/encoder/layers_._0/blocks_._0/attention/self/relative_position_bias_table:0", "swin.", [9, 1]),
+        ("single:0", "", [3]),
+        ("m//double//slash/kernel:0", "", [2, 2]),
+        ("m/a/embeddings:0", "a.", [4, 2]),
+    ]
+    out = []
+    for name, prefix, shape in cases:
+        pt, transpose = convert_tf_weight_name_to_pt_weight_name(name, start_prefix_to_remove=prefix, tf_weight_shape=shape)
+        out.append({"tf_name": name, "start_prefix_to_remove": prefix, "shape": shape, "pt_name": pt, "transpose": transpose.value})
+    dump_json(OUT / "tf_name_cases.json", out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,8 +32,11 @@ export class PyDict {
   readonly attributes = new Map<string, PyValue>();
   constructor(readonly type: 'builtins.dict' | 'collections.OrderedDict' | 'collections.Counter') {}
 
+  /** `d[key] = value`: an equal key already present keeps its first form (`d[1] = …; d[True] = …` → `{1: …}`). */
   set(key: PyValue, value: PyValue): void {
-    this.entries.set(hashKey(key), [key, value]);
+    const hash = hashKey(key);
+    const existing = this.entries.get(hash);
+    this.entries.set(hash, [existing === undefined ? key : existing[0], value]);
   }
 }
 
