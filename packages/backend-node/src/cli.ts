@@ -1,74 +1,70 @@
 #!/usr/bin/env node
-/** The `ved` command line. Each subcommand lives in `cli/<name>.ts`. */
-import { VedError } from '@ved/core';
-import { runCaption } from './cli/caption.js';
-import { runEval } from './cli/eval.js';
-import { runCompose } from './cli/compose.js';
-import { runInit } from './cli/init.js';
-import { runLoss } from './cli/loss.js';
-import { runExport } from './cli/export.js';
-import { UsageError } from './cli/args.js';
+/**
+ * The `ved` command line. Each command is one table in `cli/<name>.ts`
+ * (flags, types, defaults, help text) that drives both parsing and
+ * `ved help`; this list is the order `ved help` shows them in.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { type Command, rawCommand } from './cli/args.js';
+import { runCli } from './cli/run.js';
+import { captionCommand } from './cli/caption.js';
+import { evalCommand } from './cli/eval.js';
+import { initCommand } from './cli/init.js';
+import { composeCommand } from './cli/compose.js';
+import { lossCommand } from './cli/loss.js';
+import { exportCommand } from './cli/export.js';
+import { runServe } from './cli/serve.js';
+import { runWorker } from './cli/worker.js';
+import { runEnqueue } from './cli/enqueue.js';
+import { runResults } from './cli/results.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  caption: runCaption,
-  eval: runEval,
-  init: runInit,
-  compose: runCompose,
-  loss: runLoss,
-  export: runExport,
-};
+export const COMMANDS: readonly Command[] = [
+  captionCommand,
+  evalCommand,
+  initCommand,
+  composeCommand,
+  lossCommand,
+  exportCommand,
+  rawCommand(
+    'serve',
+    'an HTTP server that captions images with continuous batching (see docs/serving.md)',
+    'ved serve [--model DIR] [--host 127.0.0.1] [--port 8080] [--max-batch 16] [--max-queue 256] [--max-new-tokens-cap 256] [--max-image-pixels N] [--max-body-bytes N] [--dtype D] [--no-batching]',
+    runServe,
+  ),
+  rawCommand(
+    'worker',
+    'run the caption jobs of a Redis queue (BullMQ), batching the jobs it holds (see docs/serving.md)',
+    'ved worker --redis URL --queue NAME [--model DIR] [--concurrency N] [--max-batch N] [--dtype D] [--lock-duration MS] [--stalled-interval MS]',
+    runWorker,
+  ),
+  rawCommand(
+    'enqueue',
+    'add one caption job per line of a JSON-lines manifest of {"image"} to a Redis queue (again: adds nothing)',
+    'ved enqueue --redis URL --queue NAME --manifest FILE [--generation-config JSON|FILE] [--attempts N]',
+    runEnqueue,
+  ),
+  rawCommand(
+    'results',
+    'write one `ved caption --json` line per manifest line once its jobs are done (--wait), or count those pending',
+    'ved results --redis URL --queue NAME --manifest FILE --out FILE [--wait] [--poll-ms N] [--json]',
+    runResults,
+  ),
+];
 
-const USAGE = `usage: ved <command> [options]
-
-commands:
-  caption IMAGE... [--model DIR] [--max-new-tokens N] [--batch-size N] [--json]
-      read or caption images with a VisionEncoderDecoder checkpoint
-      (without --model: the embedded default model, which reads one line of printed text)
-      (--format safetensors|onnx: which weights; --dtype fp32|fp16|q8|...: their precision, or the ONNX export's variant)
-  init --config FILE --out DIR [--seed N]
-      a model with freshly initialised weights from a config
-  compose --encoder DIR --decoder DIR --out DIR [--seed N] [--pad-token-id N] [--decoder-start-token-id N]
-      join a pretrained encoder and a pretrained decoder (cross-attention initialised)
-  loss IMAGE... --model DIR (--text "..." | --labels 1,2,3) [--json]
-      the training loss of the images against the labels
-  export --model DIR --out DIR [--external-data true|false|auto] [--cache-naming decoder-only|seq2seq]
-      write the model as an ONNX export (onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx) for transformers.js / Optimum
-  eval --manifest FILE [--model DIR] [--dtype D] [--batch-size N] [--max-new-tokens N] [--num-beams N] [--json] [--errors]
-      exact-match rate and character error rate on a JSON-lines manifest of {"image", "text"}
-      (--model defaults to the embedded default model)
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  const run = COMMANDS[command];
-  if (run === undefined) {
-    process.stderr.write(`ved: unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}\n\n${USAGE}`);
-    return 2;
-  }
+// Run only as the `ved` binary (tests import the command list).
+function isMain(): boolean {
   try {
-    await run(rest);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`ved ${command}: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof VedError) {
-      process.stderr.write(`ved ${command}: error [${err.code}]: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
   }
 }
-
-// A reader that stops early (`ved eval --errors | head`) closes the pipe: stop quietly, as Unix tools do.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
-process.exitCode = await main(process.argv.slice(2));
+if (isMain()) {
+  // A reader that stops early (`ved eval --errors | head`) closes the pipe: stop quietly, as Unix tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  process.exitCode = await runCli(process.argv.slice(2), COMMANDS);
+}

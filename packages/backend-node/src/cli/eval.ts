@@ -1,67 +1,64 @@
 /**
- * `ved eval --manifest FILE [--model DIR] [--format F] [--dtype D] [--batch-size N] [--max-new-tokens N] [--num-beams N] [--json] [--errors]`
+ * `ved eval --manifest FILE [--model DIR] [model and generation options] [--batch-size N] [--json] [--errors]`
  *
  * Reads every image of a JSON-lines manifest (`{"image": path, "text": expected}`)
  * and prints the exact-match rate and the character error rate. `--model`
- * defaults to the embedded default model; --format and --dtype are caption's
- * (e.g. `--dtype q8` measures the accuracy of int8 weights). With --json, one line:
- * `{"images": N, "exact_match": x, "cer": y}`. With --errors, each wrong
- * reading is listed as `line<TAB>image<TAB>expected<TAB>read`.
+ * defaults to the embedded default model; `--dtype q8` measures the accuracy of
+ * int8 weights. With --json, one line: `{"images": N, "exact_match": x, "cer": y}`.
+ * With --errors, each wrong reading is listed as `line<TAB>image<TAB>expected<TAB>read`.
  */
-import { parseArgs } from 'node:util';
 import { defaultModelDir } from '@ved/default-model';
 import { evaluate, readManifest } from '../eval.js';
-import { FORMAT_FLAG_OPTIONS, formatOptionsFromFlags } from '../exports/format-flags.js';
 import { ImageToText } from '../pipeline.js';
-import { positiveInt, usage, UsageError } from './args.js';
+import { defineCommand, runCommand } from './args.js';
+import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from './common-flags.js';
+import { progressBar } from './progress.js';
 
-export async function runEval(argv: string[]): Promise<void> {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        manifest: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'max-new-tokens': { type: 'string' },
-        'num-beams': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        errors: { type: 'boolean', default: false },
-        ...FORMAT_FLAG_OPTIONS,
-      },
-    }),
-  );
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; give the images in --manifest FILE`);
-  if (values.manifest === undefined) throw new UsageError('--manifest FILE is required');
-  const batchSize = positiveInt('batch-size', values['batch-size'], 16)!;
-  const maxNewTokens = positiveInt('max-new-tokens', values['max-new-tokens']);
-  const numBeams = positiveInt('num-beams', values['num-beams']);
-
-  // Check the whole manifest before loading the model, so that a bad line fails fast.
-  const entries = await readManifest(values.manifest);
-  const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, formatOptionsFromFlags(values));
-  try {
-    const result = await evaluate(pipe, entries, {
-      batchSize,
-      generation: { ...(maxNewTokens === undefined ? {} : { maxNewTokens }), ...(numBeams === undefined ? {} : { numBeams }) },
-    });
-    if (values.errors) {
-      for (const { entry, text } of result.predictions) {
-        if (text !== entry.text) process.stdout.write(`${entry.line}\t${entry.image}\t${JSON.stringify(entry.text)}\t${JSON.stringify(text)}\n`);
+export const evalCommand = defineCommand({
+  name: 'eval',
+  summary: 'exact-match rate and character error rate (CER) of a model on a JSON-lines manifest of {"image", "text"}',
+  description:
+    'Image paths in the manifest are absolute or relative to the manifest. The whole manifest is checked before the model loads. ' +
+    'A progress bar (images done, ETA) is drawn on stderr when it is a terminal.',
+  flags: {
+    manifest: { type: 'string', metavar: 'FILE', required: true, help: 'JSON lines, one {"image": PATH, "text": EXPECTED} per image' },
+    ...MODEL_FLAGS,
+    'batch-size': { type: 'integer', min: 1, default: 16, help: 'images per generate() call' },
+    json: { type: 'boolean', help: 'print one JSON line {"images", "exact_match", "cer"}' },
+    errors: { type: 'boolean', help: 'list each wrong reading as line<TAB>image<TAB>expected<TAB>read' },
+    ...GENERATION_FLAGS,
+  },
+  examples: ['ved eval --manifest held-out/manifest.jsonl', 'ved eval --manifest test.jsonl --model ./my-ocr --dtype q8 --json'],
+  async run({ values }) {
+    const generation = await generationOptions(values);
+    // Check the whole manifest before loading the model, so that a bad line fails fast.
+    const entries = await readManifest(values.manifest);
+    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, formatOptions(values));
+    const bar = progressBar({ quiet: values.quiet, total: entries.length, unit: 'images' });
+    try {
+      const result = await evaluate(pipe, entries, { batchSize: values['batch-size'], generation, onProgress: (done) => bar.update(done) });
+      bar.stop();
+      if (values.errors) {
+        for (const { entry, text } of result.predictions) {
+          if (text !== entry.text) process.stdout.write(`${entry.line}\t${entry.image}\t${JSON.stringify(entry.text)}\t${JSON.stringify(text)}\n`);
+        }
       }
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ images: result.images, exact_match: result.exactMatch, cer: result.cer })}\n`);
+      } else {
+        const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+        process.stdout.write(
+          `images: ${result.images}\n` +
+            `exact match: ${pct(result.exactMatch)} (${result.exact}/${result.images})\n` +
+            `CER: ${pct(result.cer)} (${result.edits} edits / ${result.referenceChars} reference characters)\n`,
+        );
+      }
+    } finally {
+      bar.stop();
+      await pipe.dispose();
     }
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ images: result.images, exact_match: result.exactMatch, cer: result.cer })}\n`);
-    } else {
-      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-      process.stdout.write(
-        `images: ${result.images}\n` +
-          `exact match: ${pct(result.exactMatch)} (${result.exact}/${result.images})\n` +
-          `CER: ${pct(result.cer)} (${result.edits} edits / ${result.referenceChars} reference characters)\n`,
-      );
-    }
-  } finally {
-    await pipe.dispose();
-  }
-}
+  },
+});
+
+/** `ved eval ...argv` (without plugin loading). */
+export const runEval = (argv: string[]): Promise<void> => runCommand(evalCommand, argv);

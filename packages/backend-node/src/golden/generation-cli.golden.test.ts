@@ -84,7 +84,7 @@ describe('ved caption generation flags', () => {
 
   it('rejects bad flag values and bad --generation-config', async () => {
     await expect(runCaption(['x.png', '--model', ref.dir, '--early-stopping', 'maybe'])).rejects.toThrow(UsageError);
-    await expect(runCaption(['x.png', '--model', ref.dir, '--num-beams', 'two'])).rejects.toThrow('--num-beams must be an integer');
+    await expect(runCaption(['x.png', '--model', ref.dir, '--num-beams', 'two'])).rejects.toThrow('--num-beams must be a positive integer');
     await expect(runCaption(['x.png', '--model', ref.dir, '--generation-config', '{"num_beamz": 2}'])).rejects.toThrow('unknown generation option "num_beamz"');
     await expect(runCaption(['x.png', '--model', ref.dir, '--generation-config', '{nope'])).rejects.toThrow('is not valid JSON');
   });
