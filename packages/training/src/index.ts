@@ -42,4 +42,5 @@ export {
   type LogEntry,
   type RunIdentity,
 } from './checkpoint/trainer-state.js';
+export { withFloat32Weights } from './float32-weights.js';
 export { defaultSessionFactory, type TrainingSessionLike, type SessionFactory } from './session.js';

@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { VedError } from '@ved/core';
+import { VedError, parseSafetensors } from '@ved/core';
+import { defaultModelDir } from '@ved/default-model';
 import { TrainingDivergedError } from '@ved/training';
-import { fixturePath } from '../test-utils/fixtures.js';
+import { REPO_ROOT, fixturePath } from '../test-utils/fixtures.js';
 import { UsageError } from './args.js';
 import { runTrain } from './train.js';
 
@@ -102,6 +103,16 @@ describe('ved train', () => {
     expect((error as Error).message).toMatch(new RegExp(`Training diverged at step ${step}`));
     expect(lines.length).toBe(step - 1);
     expect(JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')).global_step).toBe(step - 1);
+  });
+
+  it('trains a float16 checkpoint (the default model) in float32 and saves float32 weights', async () => {
+    const out = join(tmp, 'default-model');
+    const heldout = join(REPO_ROOT, 'packages/default-model/examples/heldout/manifest.jsonl');
+    const { lines, error } = await train(['--model', defaultModelDir, '--manifest', heldout, '--out', out, '--steps', '2', '--batch-size', '2', '--json']);
+    expect(error).toBeUndefined();
+    expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
+    const saved = parseSafetensors(new Uint8Array(readFileSync(join(out, 'model.safetensors'))), 'model.safetensors');
+    expect(new Set(saved.names().map((n) => saved.info(n).dtype))).toEqual(new Set(['F32']));
   });
 
   it('refuses bad input before training, with typed errors', async () => {

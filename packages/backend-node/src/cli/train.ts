@@ -38,7 +38,7 @@ import { dirname, relative, resolve, sep, isAbsolute, basename } from 'node:path
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
 import { VedError, VisionEncoderDecoderModel } from '@ved/core';
-import { Trainer, defaultSessionFactory, type EvalMetrics, type StepMetrics, type TrainingArguments } from '@ved/training';
+import { Trainer, defaultSessionFactory, withFloat32Weights, type EvalMetrics, type StepMetrics, type TrainingArguments } from '@ved/training';
 import { DirectoryFiles } from '../directory-files.js';
 import { ImageToText } from '../pipeline.js';
 import { nodeRuntime } from '../runtime.js';
@@ -152,11 +152,12 @@ export async function runTrain(argv: string[]): Promise<void> {
   const evalDataset = values['eval-manifest'] === undefined ? undefined : await readTrainingManifest(values['eval-manifest']);
 
   const pipe = await ImageToText.fromPretrained(modelDir, { format: 'safetensors' });
-  const model = pipe.model;
-  if (!(model instanceof VisionEncoderDecoderModel)) {
+  if (!(pipe.model instanceof VisionEncoderDecoderModel)) {
     await pipe.dispose();
     throw new VedError('INVALID_INPUT', `${modelDir} is an ONNX export; training needs the safetensors checkpoint.`);
   }
+  // float16 / bfloat16 checkpoints (the default model) train, and are saved, in float32.
+  const model = await withFloat32Weights(pipe.model, nodeRuntime);
   const json = values.json;
   const write = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
   const bars = json ? undefined : new MultiBar({ stream: process.stderr, hideCursor: true, etaBuffer: 20, noTTYOutput: true, notTTYSchedule: 10_000, format: 'step {value}/{total} [{bar}] loss {loss} | {ips} img/s | ETA {eta_formatted}' }, Presets.shades_classic);
@@ -224,6 +225,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   } finally {
     process.removeListener('SIGINT', onSigint);
     await trainer.dispose();
+    if (model !== pipe.model) await model.dispose();
     await pipe.dispose();
   }
 }
