@@ -12,9 +12,24 @@
  *
  * PIL reads 16-bit grayscale PNGs as 16-bit integers ("I;16") and CMYK JPEGs as
  * CMYK; neither fits a uint8 RGB pipeline, so both are refused with an explanation.
+ *
+ * Before any pixel is decoded, as `PIL.Image.open` does: the size the header
+ * declares is checked against the decompression-bomb limit (`maxImagePixels`,
+ * Pillow's 178 956 970 by default; `IMAGE_TOO_LARGE`), and a PNG's chunk CRCs
+ * up to its image data are verified (Pillow ignores those of IDAT and later
+ * chunks, libpng does not: they are recomputed in a copy before sharp reads it).
  */
 import { readFile } from 'node:fs/promises';
-import { VedError, type RawImage } from '@ved/core';
+import {
+  VedError,
+  checkImagePixels,
+  checkMaxImagePixels,
+  readJpegHeader,
+  readPngHeader,
+  withPngDataCrcsFixed,
+  type ImageLimitOptions,
+  type RawImage,
+} from '@ved/core';
 import sharp, { type OutputInfo } from 'sharp';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -71,19 +86,33 @@ function selectChannels(src: Uint8Array, pixels: number, from: number, target: R
   return out;
 }
 
+/** Options of `decodeImage` / `readImageFile`: the decompression-bomb limit and where its warning goes. */
+export type DecodeImageOptions = ImageLimitOptions;
+
 /**
  * Decodes PNG or JPEG bytes. `name` (usually the path) names the file in errors;
- * a corrupt, truncated or unsupported file is a `VedError` with code `INVALID_IMAGE`.
+ * a corrupt, truncated or unsupported file is a `VedError` with code `INVALID_IMAGE`,
+ * one whose header declares more than `options.maxImagePixels` pixels `IMAGE_TOO_LARGE`.
  */
-export async function decodeImage(bytes: Uint8Array, name: string): Promise<RawImage> {
+export async function decodeImage(bytes: Uint8Array, name: string, options: DecodeImageOptions = {}): Promise<RawImage> {
   if (!(bytes instanceof Uint8Array)) throw new VedError('INVALID_IMAGE', `${name}: expected the file's bytes as a Uint8Array.`);
   if (bytes.length === 0) throw new VedError('INVALID_IMAGE', `${name}: the file is empty.`);
+  checkMaxImagePixels(options.maxImagePixels);
+  // The header's size, checked before sharp allocates anything (PNG: IHDR and the CRCs Pillow checks).
+  const png = readPngHeader(bytes, name);
+  const declared = png ?? readJpegHeader(bytes);
+  if (declared !== undefined) checkImagePixels(declared.width, declared.height, name, options);
+  const input = png !== undefined ? withPngDataCrcsFixed(bytes) : bytes;
   let decoded: { data: Buffer; info: OutputInfo };
   let format: string | undefined;
   let space: string | undefined;
   try {
-    const image = sharp(bytes, { ignoreIcc: true, failOn: 'error' });
-    ({ format, space } = await image.metadata());
+    // ved checks the pixel count itself (above), with Pillow's limit rather than sharp's.
+    const image = sharp(input, { ignoreIcc: true, failOn: 'error', limitInputPixels: false });
+    let width: number | undefined;
+    let height: number | undefined;
+    ({ format, space, width, height } = await image.metadata());
+    if (declared === undefined && width !== undefined && height !== undefined) checkImagePixels(width, height, name, options);
     if (format !== 'png' && format !== 'jpeg') {
       throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG and JPEG files.`);
     }
@@ -107,7 +136,7 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<RawI
 }
 
 /** Reads and decodes an image file (see `decodeImage`). */
-export async function readImageFile(path: string): Promise<RawImage> {
+export async function readImageFile(path: string, options: DecodeImageOptions = {}): Promise<RawImage> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -116,5 +145,5 @@ export async function readImageFile(path: string): Promise<RawImage> {
     if (code === 'ENOENT') throw new VedError('FILE_NOT_FOUND', `${path}: no such image file.`, { cause });
     throw new VedError('INVALID_IMAGE', `${path}: cannot read the image file (${(cause as Error).message}).`, { cause });
   }
-  return decodeImage(bytes, path);
+  return decodeImage(bytes, path, options);
 }

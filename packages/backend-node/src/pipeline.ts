@@ -22,7 +22,7 @@ import {
 } from '@ved/generation';
 import './register-builtins.js';
 import { openModelFiles, type HubFilesOptions } from './hub-files.js';
-import { readImageFile } from './image-decode.js';
+import { readImageFile, type DecodeImageOptions } from './image-decode.js';
 import { nodeRuntime } from './runtime.js';
 import { loadModel, type LoadedModel, type ModelLoadOptions } from './exports/load.js';
 
@@ -39,6 +39,9 @@ export interface CaptionResult extends GenerateOutput {
 export type GenerateRunOptions = Omit<GenerateInputs, 'pixelValues' | 'modelGenerationConfig' | 'tokenizer'>;
 
 export class ImageToText {
+  /** How image files are decoded: the decompression-bomb limit (`maxImagePixels`) and where its warning goes. */
+  imageOptions: DecodeImageOptions = {};
+
   private constructor(
     readonly model: LoadedModel,
     readonly processor: ImageProcessor | undefined,
@@ -47,7 +50,7 @@ export class ImageToText {
   ) {}
 
   /** Loads from a checkpoint directory, else a URL or hub repository id (`owner/name`, cached as huggingface_hub does). */
-  static async fromPretrained(dir: string, options: ModelLoadOptions & HubFilesOptions = {}): Promise<ImageToText> {
+  static async fromPretrained(dir: string, options: ModelLoadOptions & HubFilesOptions & Pick<DecodeImageOptions, 'maxImagePixels'> = {}): Promise<ImageToText> {
     const files = await openModelFiles(dir, options);
     const model = await loadModel(files, nodeRuntime, options);
     const processorJson = await readOptionalJson(files, 'preprocessor_config.json');
@@ -55,7 +58,12 @@ export class ImageToText {
       processorJson === undefined ? undefined : ImageProcessor.fromJson(processorJson, { source: `${files.location}/preprocessor_config.json` });
     const tokenizer = await Tokenizer.fromFiles(files);
     const generationConfig = modelGenerationConfig(model.config.raw, model.generationConfigJson, model.config.fileName);
-    return new ImageToText(model, processor, tokenizer, generationConfig);
+    const pipe = new ImageToText(model, processor, tokenizer, generationConfig);
+    pipe.imageOptions = {
+      ...(options.maxImagePixels !== undefined ? { maxImagePixels: options.maxImagePixels } : {}),
+      ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+    };
+    return pipe;
   }
 
   /** Decodes (when given paths) and preprocesses images into `pixel_values`. */
@@ -63,8 +71,12 @@ export class ImageToText {
     if (this.processor === undefined) {
       throw new VedError('FILE_NOT_FOUND', `The checkpoint has no preprocessor_config.json, so images cannot be prepared; pass pixel values instead.`);
     }
-    const raw = await Promise.all(images.map((img) => (typeof img === 'string' ? readImageFile(img) : img)));
-    return this.processor.preprocess(raw);
+    // One image decoded at a time: a batch of large files never sits in memory at once.
+    return this.processor.preprocessEach(
+      images,
+      (img) => (typeof img === 'string' ? readImageFile(img, this.imageOptions) : img),
+      (img, i) => (typeof img === 'string' ? img : `images[${i}]`),
+    );
   }
 
   /**

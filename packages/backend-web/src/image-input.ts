@@ -20,7 +20,7 @@
  *
  * Resizing is not done here: core's image processor resamples as PIL does.
  */
-import { VedError, assertRawImage, type RawImage } from '@ved/core';
+import { VedError, assertRawImage, checkImagePixels, readJpegHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
 import { readImageHeader } from './image-format.js';
 import { decodePng } from './png-decode.js';
 
@@ -36,7 +36,8 @@ export type WebImageInput =
   | ImageData
   | RawImage;
 
-export interface LoadImageOptions {
+/** How images are fetched, and the decompression-bomb limit of image files (`maxImagePixels`, Pillow's by default). */
+export interface LoadImageOptions extends ImageLimitOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
   signal?: AbortSignal;
 }
@@ -122,12 +123,17 @@ export function withoutExifOrientation(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Decodes PNG, JPEG (or any format the browser reads) bytes; `name` names the image in errors. */
-export async function decodeImageBytes(bytes: Uint8Array, name = 'image'): Promise<RawImage> {
+/**
+ * Decodes PNG, JPEG (or any format the browser reads) bytes; `name` names the image in errors.
+ * The size a PNG or JPEG header declares is checked against `options.maxImagePixels` before decoding.
+ */
+export async function decodeImageBytes(bytes: Uint8Array, name = 'image', options: ImageLimitOptions = {}): Promise<RawImage> {
   if (bytes.length === 0) throw new VedError('INVALID_IMAGE', `${name}: the file is empty.`);
   const header = readImageHeader(bytes, name);
   // PNG is decoded here, exactly as PIL does; the browser's canvas would premultiply alpha.
-  if (header.format === 'png') return decodePng(bytes, name);
+  if (header.format === 'png') return decodePng(bytes, name, options);
+  const jpeg = header.format === 'jpeg' ? readJpegHeader(bytes) : undefined;
+  if (jpeg !== undefined) checkImagePixels(jpeg.width, jpeg.height, name, options);
   const blob = new Blob([withoutExifOrientation(bytes) as Uint8Array<ArrayBuffer>]);
   let bitmap: ImageBitmap;
   try {
@@ -136,6 +142,8 @@ export async function decodeImageBytes(bytes: Uint8Array, name = 'image'): Promi
     throw new VedError('INVALID_IMAGE', `${name}: the browser cannot decode the image (corrupt, truncated or an unsupported format): ${(cause as Error).message}`, { cause });
   }
   try {
+    // Other formats: the size is known once the browser has read the file, before the pixels are copied out.
+    if (jpeg === undefined) checkImagePixels(bitmap.width, bitmap.height, name, options);
     const rgba = bitmapPixels(bitmap, name);
     return narrow(rgba, bitmap.width, bitmap.height, header.channels ?? (opaque(rgba) ? 3 : 4));
   } finally {
@@ -174,11 +182,11 @@ export async function loadImage(input: WebImageInput, options: LoadImageOptions 
   }
   if (typeof input === 'string' || input instanceof URL) {
     const url = String(input);
-    return decodeImageBytes(await fetchBytes(url, options), url);
+    return decodeImageBytes(await fetchBytes(url, options), url, options);
   }
   if (isInstance<Blob>(input, 'Blob')) {
     const name = isInstance<File>(input, 'File') ? input.name : `Blob(${input.type || 'unknown type'}, ${input.size} bytes)`;
-    return decodeImageBytes(new Uint8Array(await input.arrayBuffer()), name);
+    return decodeImageBytes(new Uint8Array(await input.arrayBuffer()), name, options);
   }
   if (isInstance<ImageData>(input, 'ImageData')) {
     // ImageData is unpremultiplied RGBA by definition.
@@ -194,8 +202,9 @@ export async function loadImage(input: WebImageInput, options: LoadImageOptions 
     // The displayed <img> has EXIF rotation and colour management applied; its file has not.
     if (src !== '') {
       try {
-        return await decodeImageBytes(await fetchBytes(src, options), src);
-      } catch {
+        return await decodeImageBytes(await fetchBytes(src, options), src, options);
+      } catch (err) {
+        if (err instanceof VedError && err.code === 'IMAGE_TOO_LARGE') throw err;
         // e.g. a cross-origin image without CORS: read what the element shows
       }
     }

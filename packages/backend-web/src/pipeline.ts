@@ -66,8 +66,12 @@ export class ImageToText {
     if (this.processor === undefined) {
       throw new VedError('FILE_NOT_FOUND', `The checkpoint at ${this.files.location} has no preprocessor_config.json, so images cannot be prepared; pass pixel values instead.`);
     }
-    const raw = await Promise.all(images.map((img) => loadImage(img, options)));
-    return this.processor.preprocess(raw);
+    // One image decoded at a time: a batch of large files never sits in memory at once.
+    return this.processor.preprocessEach(
+      images,
+      (img) => loadImage(img, options),
+      (img, i) => (typeof img === 'string' ? img : img instanceof URL ? img.href : `images[${i}]`),
+    );
   }
 
   async generate(images: readonly WebImageInput[] | PixelBatch, options: CaptionOptions = {}): Promise<CaptionResult> {

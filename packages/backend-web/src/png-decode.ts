@@ -10,8 +10,12 @@
  * palette → RGB, or RGBA when a tRNS chunk exists; gray+alpha → LA (16-bit:
  * RGBA); RGBA → RGBA (16-bit: high byte). A tRNS chunk on gray or RGB images
  * does not change their mode. Interlaced (Adam7) files are supported.
+ *
+ * Before inflating, as `PIL.Image.open` does: the chunk CRCs up to the image
+ * data are verified and the IHDR's pixel count is checked against the
+ * decompression-bomb limit (`maxImagePixels`, see core's image-header.ts).
  */
-import { VedError, type RawImage } from '@ved/core';
+import { VedError, checkImagePixels, readPngHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
 
 const ADAM7 = [
   [0, 0, 8, 8],
@@ -100,7 +104,10 @@ function sample(row: Uint8Array, i: number, depth: number): number {
   }
 }
 
-export async function decodePng(bytes: Uint8Array, name: string): Promise<RawImage> {
+export async function decodePng(bytes: Uint8Array, name: string, options: ImageLimitOptions = {}): Promise<RawImage> {
+  const declared = readPngHeader(bytes, name);
+  if (declared === undefined) throw new VedError('INVALID_IMAGE', `${name}: not a valid PNG (bad signature).`);
+  checkImagePixels(declared.width, declared.height, name, options);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: Header | undefined;
   let palette: Uint8Array | undefined;

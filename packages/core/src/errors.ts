@@ -63,8 +63,31 @@ export const MAX_MESSAGE_RUN = 240;
  */
 export function shortenLongRuns(message: string, max = MAX_MESSAGE_RUN): string {
   if (message.length <= max) return message;
-  return message.replace(new RegExp(`\\S{${max + 1},}`, 'g'), (run) => {
-    const keep = Math.floor((max - 24) / 2);
-    return `${run.slice(0, keep)}…(${run.length} characters)…${run.slice(-keep)}`;
-  });
+  // A scan, not a regex: V8's regex engine overflows its stack on runs of megabytes.
+  const keep = Math.floor((max - 24) / 2);
+  const parts: string[] = [];
+  let copied = 0;
+  for (let i = 0; i < message.length; ) {
+    if (isSpace(message.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < message.length && !isSpace(message.charCodeAt(end))) end++;
+    if (end - i > max) {
+      parts.push(message.slice(copied, i + keep), `…(${end - i} characters)…`, message.slice(end - keep, end));
+      copied = end;
+    }
+    i = end;
+  }
+  parts.push(message.slice(copied));
+  return parts.join('');
+}
+
+/** `\s` of a regex, by char code. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
 }

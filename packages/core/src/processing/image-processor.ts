@@ -80,6 +80,16 @@ export class ImageProcessor {
    */
   prepareImage(image: RawImage, what = 'image'): RawImage {
     assertRawImage(image, what);
+    try {
+      return this.prepareSteps(image);
+    } catch (cause) {
+      // Name the image (its file) in resize, crop and padding errors.
+      if (!(cause instanceof VedError) || cause.message.startsWith(`${what}:`)) throw cause;
+      throw new VedError(cause.code === 'INVALID_OPTION' ? 'INVALID_IMAGE' : cause.code, `${what}: ${cause.message}`, { cause });
+    }
+  }
+
+  private prepareSteps(image: RawImage): RawImage {
     const c = this.config;
     let img = image;
     if (c.doConvertRgb) img = convertToRgb(img);
@@ -107,6 +117,10 @@ export class ImageProcessor {
     }
     if (d.doThumbnail) {
       const size = thumbnailSize(img.height, img.width, target.height, target.width);
+      if (size !== undefined && (size[0] < 1 || size[1] < 1)) {
+        // Pillow: "ValueError: height and width must be > 0".
+        throw new VedError('INVALID_IMAGE', `Donut thumbnail: a ${img.width}x${img.height} (width x height) image shrinks to ${size[1]}x${size[0]}; both sides must be at least 1.`);
+      }
       // `resample or BICUBIC`: NEAREST (0) is falsy too.
       if (size !== undefined) img = pilResize(img, size[1], size[0], c.resample || PilResample.BICUBIC);
     }
@@ -118,7 +132,27 @@ export class ImageProcessor {
   /** Processes a batch; every image must come out with the same shape (as `torch.stack` requires). */
   preprocess(images: readonly RawImage[]): PixelValues {
     if (images.length === 0) throw new VedError('INVALID_INPUT', 'preprocess: expected at least one image, got an empty list.');
-    const prepared = images.map((img, i) => this.prepareImage(img, `images[${i}]`));
+    return this.stack(images.map((img, i) => this.prepareImage(img, `images[${i}]`)));
+  }
+
+  /**
+   * `preprocess` over inputs that still need decoding: each is loaded, prepared
+   * (resized, cropped) and dropped before the next is loaded, so a batch holds
+   * one decoded image at a time, not all of them. `name` names an input in errors.
+   */
+  async preprocessEach<T>(
+    inputs: readonly T[],
+    load: (input: T, index: number) => RawImage | Promise<RawImage>,
+    name: (input: T, index: number) => string = (_input, i) => `images[${i}]`,
+  ): Promise<PixelValues> {
+    if (inputs.length === 0) throw new VedError('INVALID_INPUT', 'preprocess: expected at least one image, got an empty list.');
+    const prepared: RawImage[] = [];
+    for (let i = 0; i < inputs.length; i++) prepared.push(this.prepareImage(await load(inputs[i]!, i), name(inputs[i]!, i)));
+    return this.stack(prepared);
+  }
+
+  /** Rescales, normalises and stacks prepared images into `pixel_values`. */
+  private stack(prepared: readonly RawImage[]): PixelValues {
     const first = prepared[0]!;
     prepared.forEach((img, i) => {
       if (img.width !== first.width || img.height !== first.height || img.channels !== first.channels) {
@@ -131,7 +165,7 @@ export class ImageProcessor {
     });
     const { width, height, channels } = first;
     const plane = width * height;
-    const data = new Float32Array(images.length * channels * plane);
+    const data = new Float32Array(prepared.length * channels * plane);
     const luts = this.valueTables(channels);
     prepared.forEach((img, b) => {
       const src = img.data;
@@ -141,7 +175,7 @@ export class ImageProcessor {
         for (let p = 0, s = ch; p < plane; p++, s += channels) data[base + p] = lut[src[s]!]!;
       }
     });
-    return { data, dims: [images.length, channels, height, width] };
+    return { data, dims: [prepared.length, channels, height, width] };
   }
 
   /** Rescale + normalise of every uint8 value, per channel, with Python's float32/float64 steps. */

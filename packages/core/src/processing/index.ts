@@ -14,3 +14,18 @@ export {
   knownImageProcessorTypes,
 } from './image-processor-config.js';
 export { ImageProcessor, type PixelValues } from './image-processor.js';
+export {
+  DEFAULT_MAX_IMAGE_PIXELS,
+  PIL_MAX_IMAGE_PIXELS,
+  checkImagePixels,
+  checkMaxImagePixels,
+  crc32,
+  isJpeg,
+  isPng,
+  readJpegHeader,
+  readPngHeader,
+  withPngDataCrcsFixed,
+  type ImageLimitOptions,
+  type JpegHeader,
+  type PngHeader,
+} from './image-header.js';
