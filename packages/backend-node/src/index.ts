@@ -9,7 +9,7 @@ export * from '@ved/generation';
 export * from '@ved/training';
 export { nodeRuntime } from './runtime.js';
 export { DirectoryFiles } from './directory-files.js';
-export { decodeImage, readImageFile } from './image-decode.js';
+export { decodeImage, readImageFile, type DecodeImageOptions } from './image-decode.js';
 export { readTrainingManifest, parseTrainingManifest } from './training-data.js';
 export { ImageToText, type CaptionResult, type ImageInput, type GenerateRunOptions } from './pipeline.js';
 export { savePretrained, writeCheckpoint, ASSET_FILES, type CopySource, type SavePretrainedOptions } from './save.js';
