@@ -12,7 +12,16 @@ import '../register-builtins.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom, TrainingSession, VisionEncoderDecoderModel, parseSafetensors, type PixelBatch, type SafetensorsFile, type TensorSource } from '@ved/core';
+import {
+  DROPOUT_KEYS,
+  SeededRandom,
+  TrainingSession,
+  VisionEncoderDecoderModel,
+  WeightBinder,
+  buildTrainingGraph,
+  createSession,
+  gradName,
+  parseSafetensors, type PixelBatch, type SafetensorsFile, type TensorSource } from '@ved/core';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { fixturePath } from '../test-utils/fixtures.js';
@@ -239,6 +248,108 @@ describe('TrainingSession', () => {
       await frozen.dispose();
     } finally {
       await fp16.dispose();
+    }
+  });
+});
+
+/**
+ * Train-mode dropout where the Hugging Face modeling files apply it: one
+ * dropout site per place (counted per fixture config), masks that change from
+ * step to step and repeat for a seed, and gradients that go through the same
+ * masks as the forward.
+ */
+describe('train-mode dropout', () => {
+  // Sites per fixture, counted from the modeling files and each config (defaults as transformers'):
+  // GPT-2 (1 layer): embeddings, self probs + resid, cross probs + resid, MLP resid = 6 (ViT's rates are 0).
+  // TrOCR (1 layer, dropout 0.1, attention/activation 0): embeddings + self, cross, fc2 = 4 (DeiT 0).
+  // BEiT (2 layers, drop_path 0.1 → 0 and 0.1): 2 drop paths; BERT (1 layer): embeddings, 2 × (probs, output), FFN = 6.
+  // Swin (3 blocks, drop_path 0, 0.05, 0.1): 2; BART/mBART (2 layers): embeddings + 2 × 3 = 7. RoBERTa as BERT.
+  const SITES: Record<(typeof TRAINING_FIXTURES)[number], number> = { 'vit-gpt2': 6, 'deit-trocr': 4, 'beit-bert': 8, 'swin-bart': 9, 'donut-mbart': 9, 'vit-roberta': 6 };
+  for (const name of TRAINING_FIXTURES) {
+    it(`${name}: ${SITES[name]} dropout sites`, async () => {
+      const ref = load(name);
+      const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);
+      try {
+        const graph = buildTrainingGraph(model.parts, new WeightBinder(model.weights), { trainable: () => true, dropout: true, backward: false });
+        expect(graph.dropout?.sites ?? 0).toBe(SITES[name]);
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
+
+  it('losses differ from step to step, repeat for the same seed, differ for another; dropout: false is the eval loss', async () => {
+    const ref = load('vit-gpt2');
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);
+    const batch = { pixelValues: ref.pixelValues, labels: ref.json.labels };
+    const run = async (options: { seed?: number; dropout?: boolean }, steps: number) => {
+      const session = await TrainingSession.create(model, nodeRuntime, options);
+      try {
+        const out = [];
+        for (let i = 0; i < steps; i++) out.push(await session.step(batch));
+        return { out, eval: await session.loss(batch) };
+      } finally {
+        await session.dispose();
+      }
+    };
+    try {
+      const a = await run({ seed: 3 }, 3);
+      const b = await run({ seed: 3 }, 3);
+      const c = await run({ seed: 4 }, 1);
+      const off = await run({ dropout: false }, 1);
+      expect(new Set(a.out.map((r) => r.loss)).size).toBe(3);
+      expect(b.out.map((r) => r.loss)).toEqual(a.out.map((r) => r.loss));
+      expect(b.out[2]!.grads.get('decoder.transformer.wte.weight')).toEqual(a.out[2]!.grads.get('decoder.transformer.wte.weight'));
+      expect(c.out[0]!.loss).not.toBe(a.out[0]!.loss);
+      expect(Math.abs(off.out[0]!.loss - ref.json.loss)).toBeLessThan(1e-5);
+      // loss() is eval mode whatever the session's dropout.
+      expect(Math.abs(a.eval.loss - ref.json.loss)).toBeLessThan(1e-5);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('gradients go through the same masks: directional finite differences with fixed dropout keys', async () => {
+    const ref = load('swin-bart');
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);
+    try {
+      // Swin's drop paths and BART's dropout (0.1) at fixed keys: the loss is a smooth function of the weights.
+      const graph = buildTrainingGraph(model.parts, new WeightBinder(model.weights), { trainable: () => true, dropout: true, backward: true });
+      const session = await createSession(nodeRuntime, graph.built);
+      const keys = graph.dropout!.draw(new SeededRandom(9));
+      const rng = new SeededRandom(10);
+      const params = new Map(graph.parameters.map(({ name }) => [name, Float32Array.from(model.weights.getFloat32(name))]));
+      const direction = new Map(graph.parameters.map(({ name, shape }) => [name, Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => rng.normal())]));
+      const t = (data: BigInt64Array | Float32Array, dims: number[]) => nodeRuntime.tensor(data instanceof Float32Array ? 'float32' : 'int64', data, dims);
+      const ids = (rows: number[][]) => BigInt64Array.from(rows.flat(), BigInt);
+      const run = async (scale: number) => {
+        const feeds: Record<string, ReturnType<typeof t>> = {
+          pixel_values: t(ref.pixelValues.data, ref.pixelValues.dims),
+          decoder_input_ids: t(ids(ref.json.decoder_input_ids), [2, ref.json.labels[0]!.length]),
+          labels: t(ids(ref.json.labels), [2, ref.json.labels[0]!.length]),
+          [DROPOUT_KEYS]: t(keys, [keys.length]),
+        };
+        for (const { name, shape } of graph.parameters) {
+          const p = params.get(name)!;
+          const d = direction.get(name)!;
+          feeds[name] = t(Float32Array.from(p, (v, i) => v + scale * d[i]!), shape);
+        }
+        return session.run(feeds);
+      };
+      const base = await run(0);
+      let analytic = 0;
+      for (const { name } of graph.parameters) {
+        const g = base[gradName(name)]!.data as Float32Array;
+        const d = direction.get(name)!;
+        for (let i = 0; i < g.length; i++) analytic += g[i]! * d[i]!;
+      }
+      const h = 1e-3;
+      const loss = async (s: number) => ((await run(s)).loss!.data as Float32Array)[0]!;
+      const numeric = ((await loss(h)) - (await loss(-h))) / (2 * h);
+      expect(Math.abs(numeric - analytic) / Math.abs(analytic)).toBeLessThan(1e-2);
+      await session.release();
+    } finally {
+      await model.dispose();
     }
   });
 });

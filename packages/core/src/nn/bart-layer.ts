@@ -8,6 +8,7 @@
 import type { DecoderStepIO } from '../contracts.js';
 import { appendToCache, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
 import type { BuildContext } from './context.js';
+import { dropout } from './dropout.js';
 import { activation, layerNorm, linear } from './layers.js';
 
 export interface BartLayerDims {
@@ -17,6 +18,10 @@ export interface BartLayerDims {
   activationFunction: string;
   /** mBART: normalise before each sublayer. */
   preLayerNorm: boolean;
+  /** Train-mode dropout (default 0): `dropout` after each sublayer, `attention_dropout` on the attention probabilities, `activation_dropout` after the activation. */
+  dropout?: number;
+  attentionDropout?: number;
+  activationDropout?: number;
 }
 
 const LN_EPS = 1e-5;
@@ -29,8 +34,13 @@ export function bartDecoderLayer(ctx: BuildContext, c: BartLayerDims, i: number,
   // BartAttention scales q before q·k; the same product up to rounding.
   const scale = 1 / Math.sqrt(d);
   const heads = (t: string) => splitHeads(g, t, c.decoderAttentionHeads, d);
-  const residual = (norm: string, f: (h: string) => string) =>
-    c.preLayerNorm ? g.op('Add', [x, f(layerNorm(ctx, x, norm, D, LN_EPS))]) : layerNorm(ctx, g.op('Add', [x, f(x)]), norm, D, LN_EPS);
+  // Each sublayer's output goes through `dropout` before the residual sum.
+  const sub = (f: (h: string) => string) => (h: string) => dropout(ctx, f(h), c.dropout ?? 0);
+  const residual = (norm: string, f0: (h: string) => string) => {
+    const f = sub(f0);
+    return c.preLayerNorm ? g.op('Add', [x, f(layerNorm(ctx, x, norm, D, LN_EPS))]) : layerNorm(ctx, g.op('Add', [x, f(x)]), norm, D, LN_EPS);
+  };
+  const probsDropout = (probs: string) => dropout(ctx, probs, c.attentionDropout ?? 0);
 
   let keys = '';
   let values = '';
@@ -38,16 +48,17 @@ export function bartDecoderLayer(ctx: BuildContext, c: BartLayerDims, i: number,
     const sa = ctx.at('self_attn');
     keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, h, 'k_proj', D, D)));
     values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, h, 'v_proj', D, D)));
-    const context = scaledDotProductAttention(g, heads(linear(sa, h, 'q_proj', D, D)), keys, values, { scale, mask });
+    const context = scaledDotProductAttention(g, heads(linear(sa, h, 'q_proj', D, D)), keys, values, { scale, mask, dropout: probsDropout });
     return linear(sa, mergeHeads(g, context, D), 'out_proj', D, D);
   });
   x = residual('encoder_attn_layer_norm', (h) => {
     const ca = ctx.at('encoder_attn');
-    const context = scaledDotProductAttention(g, heads(linear(ca, h, 'q_proj', D, D)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
+    const context = scaledDotProductAttention(g, heads(linear(ca, h, 'q_proj', D, D)), io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
     return linear(ca, mergeHeads(g, context, D), 'out_proj', D, D);
   });
-  x = residual('final_layer_norm', (h) =>
-    linear(ctx, activation(g, linear(ctx, h, 'fc1', D, c.decoderFfnDim), c.activationFunction, 'activation_function'), 'fc2', c.decoderFfnDim, D),
-  );
+  x = residual('final_layer_norm', (h) => {
+    const act = activation(g, linear(ctx, h, 'fc1', D, c.decoderFfnDim), c.activationFunction, 'activation_function');
+    return linear(ctx, dropout(ctx, act, c.activationDropout ?? 0), 'fc2', c.decoderFfnDim, D);
+  });
   return { x, key: keys, value: values };
 }

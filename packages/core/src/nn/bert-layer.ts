@@ -8,6 +8,7 @@
 import type { DecoderStepIO } from '../contracts.js';
 import { appendToCache, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
 import type { BuildContext } from './context.js';
+import { dropout } from './dropout.js';
 import { activation, layerNorm, linear } from './layers.js';
 
 export interface BertLayerDims {
@@ -16,12 +17,15 @@ export interface BertLayerDims {
   intermediateSize: number;
   hiddenAct: string;
   layerNormEps: number;
+  /** Train-mode dropout: `hidden_dropout_prob` after each dense output, `attention_probs_dropout_prob` on the attention probabilities (default 0). */
+  hiddenDropoutProb?: number;
+  attentionProbsDropoutProb?: number;
 }
 
 /** `BertAttention` (self or cross) followed by `BertSelfOutput`: LayerNorm(x + dense(context)). */
 function attentionOutput(ctx: BuildContext, c: BertLayerDims, x: string, context: string): string {
   const H = c.hiddenSize;
-  const out = linear(ctx, mergeHeads(ctx.g, context, H), 'output.dense', H, H);
+  const out = dropout(ctx, linear(ctx, mergeHeads(ctx.g, context, H), 'output.dense', H, H), c.hiddenDropoutProb ?? 0);
   return layerNorm(ctx, ctx.g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
 }
 
@@ -32,20 +36,21 @@ export function bertDecoderLayer(ctx: BuildContext, c: BertLayerDims, i: number,
   const d = H / c.numAttentionHeads;
   const scale = 1 / Math.sqrt(d);
   const heads = (t: string) => splitHeads(g, t, c.numAttentionHeads, d);
+  const probsDropout = (probs: string) => dropout(ctx, probs, c.attentionProbsDropoutProb ?? 0);
 
   const sa = ctx.at('attention');
   const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'self.key', H, H)));
   const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'self.value', H, H)));
-  const self = scaledDotProductAttention(g, heads(linear(sa, x, 'self.query', H, H)), keys, values, { scale, mask });
+  const self = scaledDotProductAttention(g, heads(linear(sa, x, 'self.query', H, H)), keys, values, { scale, mask, dropout: probsDropout });
   x = attentionOutput(sa, c, x, self);
 
   // Cross-attention: no mask (VisionEncoderDecoder never passes an encoder attention mask).
   const ca = ctx.at('crossattention');
-  const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale });
+  const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
   x = attentionOutput(ca, c, x, cross);
 
   const inner = activation(g, linear(ctx, x, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
-  const out = linear(ctx, inner, 'output.dense', c.intermediateSize, H);
+  const out = dropout(ctx, linear(ctx, inner, 'output.dense', c.intermediateSize, H), c.hiddenDropoutProb ?? 0);
   x = layerNorm(ctx, g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
   return { x, key: keys, value: values };
 }

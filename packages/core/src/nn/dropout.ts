@@ -6,7 +6,16 @@
  * Each is the identity in inference graphs, in eval-mode training graphs and
  * for p = 0, so calling them adds no node there.
  */
+import { VedError } from '../errors.js';
+import type { ConfigReader } from '../config/config-reader.js';
 import type { BuildContext } from './context.js';
+
+/** A dropout probability from a config (`hidden_dropout_prob`, `attn_pdrop`, `drop_path_rate`…): a number in [0, 1], as torch requires. */
+export function dropoutRate(r: ConfigReader, key: string, fallback: number): number {
+  const p = r.float(key, fallback);
+  if (p < 0 || p > 1) throw new VedError('INVALID_CONFIG', `${r.where}: field "${key}" is ${p}, expected a dropout probability in [0, 1].`);
+  return p;
+}
 
 /** `nn.Dropout(p)` in train mode: x · mask, mask ∈ {0, 1/(1-p)} per entry. */
 export function dropout(ctx: BuildContext, x: string, p: number): string {

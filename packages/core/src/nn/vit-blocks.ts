@@ -8,6 +8,7 @@
 import { VedError } from '../errors.js';
 import { mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
 import type { BuildContext } from './context.js';
+import { dropout } from './dropout.js';
 import { activation, layerNorm, linear } from './layers.js';
 
 export interface ViTEmbeddingDims {
@@ -16,6 +17,8 @@ export interface ViTEmbeddingDims {
   numChannels: number;
   imageSize: [number, number];
   patchSize: [number, number];
+  /** `hidden_dropout_prob`, applied to the embeddings in train mode (default 0). */
+  hiddenDropoutProb?: number;
 }
 
 /** The patch grid of the config's image size. */
@@ -45,7 +48,8 @@ export function vitEmbeddings(ctx: BuildContext, c: ViTEmbeddingDims, pixelValue
   const tokens = g.op('Concat', [...special, patches], { axis: 1 });
   const [gh, gw] = patchGrid(c);
   const table = ctx.weight('position_embeddings', [1, gh * gw + specialTokens.length, H]);
-  return g.op('Add', [tokens, interpolate ? interpolatePositions(ctx, c, table, specialTokens.length, conv) : table]);
+  const embeddings = g.op('Add', [tokens, interpolate ? interpolatePositions(ctx, c, table, specialTokens.length, conv) : table]);
+  return dropout(ctx, embeddings, c.hiddenDropoutProb ?? 0);
 }
 
 /**
@@ -88,6 +92,9 @@ export interface ViTLayerDims {
   hiddenAct: string;
   layerNormEps: number;
   qkvBias: boolean;
+  /** Train-mode dropout: `hidden_dropout_prob` after each sublayer, `attention_probs_dropout_prob` on the attention probabilities (default 0). */
+  hiddenDropoutProb?: number;
+  attentionProbsDropoutProb?: number;
 }
 
 /** `encoder.layer.{i}` (ctx at it): pre-LN self-attention and MLP. */
@@ -98,9 +105,13 @@ export function vitLayer(ctx: BuildContext, c: ViTLayerDims, x: string): string 
   const headDim = H / heads;
   const h = layerNorm(ctx, x, 'layernorm_before', H, c.layerNormEps);
   const proj = (name: string) => splitHeads(g, linear(ctx, h, `attention.attention.${name}`, H, H, c.qkvBias), heads, headDim);
-  const attn = scaledDotProductAttention(g, proj('query'), proj('key'), proj('value'), { scale: 1 / Math.sqrt(headDim) });
-  const x1 = g.op('Add', [x, linear(ctx, mergeHeads(g, attn, H), 'attention.output.dense', H, H)]);
+  const attn = scaledDotProductAttention(g, proj('query'), proj('key'), proj('value'), {
+    scale: 1 / Math.sqrt(headDim),
+    dropout: (probs) => dropout(ctx, probs, c.attentionProbsDropoutProb ?? 0),
+  });
+  const hidden = c.hiddenDropoutProb ?? 0;
+  const x1 = g.op('Add', [x, dropout(ctx, linear(ctx, mergeHeads(g, attn, H), 'attention.output.dense', H, H), hidden)]);
   const m = layerNorm(ctx, x1, 'layernorm_after', H, c.layerNormEps);
   const inter = activation(g, linear(ctx, m, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
-  return g.op('Add', [x1, linear(ctx, inter, 'output.dense', c.intermediateSize, H)]);
+  return g.op('Add', [x1, dropout(ctx, linear(ctx, inter, 'output.dense', c.intermediateSize, H), hidden)]);
 }

@@ -13,7 +13,9 @@ import {
   BuildContext,
   bartDecoderLayer,
   causalMask,
+  dropout,
   embeddingInit,
+  layerDrop,
   layerNorm,
   linear,
   lmHead,
@@ -53,14 +55,15 @@ function buildStep(variant: Variant, ctx: BuildContext, c: BartConfig, io: Decod
   const positions = sequentialPositionIds(g, io.pastLength, io.queryLength, POSITION_OFFSET);
   const table = dec.weight('embed_positions.weight', [c.maxPositionEmbeddings + POSITION_OFFSET, D]);
   let x = g.op('Add', [embedded, g.op('Gather', [table, positions])]);
-  x = layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS);
+  x = dropout(dec, layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS), c.dropout);
 
   const mask = causalMask(g, io.pastLength, io.queryLength, io.attentionMask);
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.decoderLayers; i++) {
     const out = g.scope(`layer${i}`, () => bartDecoderLayer(dec.at(`layers.${i}`), { ...c, preLayerNorm: variant === 'mbart' }, i, x, io, mask));
-    x = out.x;
+    // LayerDrop (train mode): the layer is skipped with probability decoder_layerdrop.
+    x = layerDrop(dec, x, out.x, c.decoderLayerdrop);
     presentKeys.push(out.key);
     presentValues.push(out.value);
   }

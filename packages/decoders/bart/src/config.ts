@@ -5,7 +5,7 @@
  * such as `normalize_before` or `add_final_layer_norm` are ignored, as in 5.18:
  * the architecture follows `model_type`.
  */
-import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface BartConfig {
   vocabSize: number;
@@ -20,6 +20,11 @@ export interface BartConfig {
   /** `padding_idx` of `embed_tokens` (its row is zero at initialisation). */
   padTokenId: number | undefined;
   tieWordEmbeddings: boolean;
+  /** Train-mode dropout: `dropout` (0.1) after the embeddings and each sublayer, `attention_dropout` and `activation_dropout` (0), and LayerDrop `decoder_layerdrop` (0). */
+  dropout: number;
+  attentionDropout: number;
+  activationDropout: number;
+  decoderLayerdrop: number;
 }
 
 export function parseBartConfig(raw: RawConfig, where: string): BartConfig {
@@ -37,6 +42,10 @@ export function parseBartConfig(raw: RawConfig, where: string): BartConfig {
     scaleEmbedding: r.bool('scale_embedding', false),
     padTokenId: raw.pad_token_id === null ? undefined : r.int('pad_token_id', 1, 0),
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    dropout: dropoutRate(r, 'dropout', 0.1),
+    attentionDropout: dropoutRate(r, 'attention_dropout', 0),
+    activationDropout: dropoutRate(r, 'activation_dropout', 0),
+    decoderLayerdrop: dropoutRate(r, 'decoder_layerdrop', 0),
   };
   if (config.dModel % config.decoderAttentionHeads !== 0) {
     throw new VedError(

@@ -16,6 +16,7 @@ import {
   VedError,
   activation,
   causalMask,
+  dropout,
   embeddingInit,
   layerNorm,
   linear,
@@ -61,7 +62,7 @@ function buildStep(ctx: BuildContext, c: BertConfig, io: DecoderStepIO): Decoder
     g.op('Add', [g.op('Gather', [words, io.inputIds]), tokenType]),
     g.op('Gather', [emb.weight('position_embeddings.weight', [c.maxPositionEmbeddings, H]), positions]),
   ]);
-  x = layerNorm(emb, x, 'LayerNorm', H, c.layerNormEps);
+  x = dropout(emb, layerNorm(emb, x, 'LayerNorm', H, c.layerNormEps), c.hiddenDropoutProb);
 
   const mask = causalMask(g, io.pastLength, io.queryLength, io.attentionMask);
   const presentKeys: string[] = [];

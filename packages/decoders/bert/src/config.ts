@@ -3,7 +3,7 @@
  * `configuration_bert.py` (5.18). `position_embedding_type` no longer exists
  * in 5.18 (positions are always absolute), so it is not read.
  */
-import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface BertConfig {
   vocabSize: number;
@@ -21,6 +21,9 @@ export interface BertConfig {
   isDecoder: boolean;
   addCrossAttention: boolean;
   tieWordEmbeddings: boolean;
+  /** Train-mode dropout (defaults 0.1): after the embeddings and each dense output, and on the attention probabilities. */
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
 }
 
 export function parseBertConfig(raw: RawConfig, where: string): BertConfig {
@@ -41,6 +44,8 @@ export function parseBertConfig(raw: RawConfig, where: string): BertConfig {
     isDecoder: r.bool('is_decoder', false),
     addCrossAttention: r.bool('add_cross_attention', false),
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0.1),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0.1),
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new VedError(

@@ -2,7 +2,7 @@
  * `GPT2Config` fields the decoder uses, with the defaults of transformers'
  * `configuration_gpt2.py`.
  */
-import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface GPT2Config {
   vocabSize: number;
@@ -18,6 +18,10 @@ export interface GPT2Config {
   scaleAttnByInverseLayerIdx: boolean;
   addCrossAttention: boolean;
   tieWordEmbeddings: boolean;
+  /** Train-mode dropout (defaults 0.1): embeddings, attention probabilities, each residual branch. */
+  embdPdrop: number;
+  attnPdrop: number;
+  residPdrop: number;
 }
 
 export function parseGPT2Config(raw: RawConfig, where: string): GPT2Config {
@@ -37,6 +41,9 @@ export function parseGPT2Config(raw: RawConfig, where: string): GPT2Config {
     scaleAttnByInverseLayerIdx: r.bool('scale_attn_by_inverse_layer_idx', false),
     addCrossAttention: r.bool('add_cross_attention', false),
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    embdPdrop: dropoutRate(r, 'embd_pdrop', 0.1),
+    attnPdrop: dropoutRate(r, 'attn_pdrop', 0.1),
+    residPdrop: dropoutRate(r, 'resid_pdrop', 0.1),
   };
   if (nEmbd % config.nHead !== 0) {
     throw new VedError('INVALID_CONFIG', `${where}: "n_embd" (${nEmbd}) must be a multiple of "n_head" (${config.nHead}).`);

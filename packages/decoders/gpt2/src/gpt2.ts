@@ -10,6 +10,7 @@ import {
   appendToCache,
   causalMask,
   conv1d,
+  dropout,
   layerNorm,
   lmHead,
   mergeHeads,
@@ -37,24 +38,27 @@ function block(ctx: BuildContext, c: GPT2Config, i: number, x: string, io: Decod
   const H = c.nEmbd;
   const d = headDim(c);
   const scale = attentionScale(c, i);
+  // Train mode: attn_pdrop on the attention probabilities, resid_pdrop on each residual branch.
+  const probsDropout = (probs: string) => dropout(ctx, probs, c.attnPdrop);
+  const resid = (branch: string) => dropout(ctx, branch, c.residPdrop);
 
   // Self-attention: c_attn's output columns are [q | k | v].
   const a = layerNorm(ctx, x, 'ln_1', H, c.layerNormEpsilon);
   const [q, k, v] = g.opMulti('Split', [conv1d(ctx, a, 'attn.c_attn', H, 3 * H), g.constInt([H, H, H])], { axis: -1 }, { outputs: 3 });
   const keys = appendToCache(g, io.pastKeys[i]!, splitHeads(g, k!, c.nHead, d));
   const values = appendToCache(g, io.pastValues[i]!, splitHeads(g, v!, c.nHead, d));
-  const self = scaledDotProductAttention(g, splitHeads(g, q!, c.nHead, d), keys, values, { scale, mask });
-  x = g.op('Add', [x, conv1d(ctx, mergeHeads(g, self, H), 'attn.c_proj', H, H)]);
+  const self = scaledDotProductAttention(g, splitHeads(g, q!, c.nHead, d), keys, values, { scale, mask, dropout: probsDropout });
+  x = g.op('Add', [x, resid(conv1d(ctx, mergeHeads(g, self, H), 'attn.c_proj', H, H))]);
 
   // Cross-attention over the encoder's keys/values (computed once per image).
   const b = layerNorm(ctx, x, 'ln_cross_attn', H, c.layerNormEpsilon);
   const cq = splitHeads(g, conv1d(ctx, b, 'crossattention.q_attn', H, H), c.nHead, d);
-  const cross = scaledDotProductAttention(g, cq, io.crossKeys[i]!, io.crossValues[i]!, { scale });
-  x = g.op('Add', [x, conv1d(ctx, mergeHeads(g, cross, H), 'crossattention.c_proj', H, H)]);
+  const cross = scaledDotProductAttention(g, cq, io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
+  x = g.op('Add', [x, resid(conv1d(ctx, mergeHeads(g, cross, H), 'crossattention.c_proj', H, H))]);
 
   const m = layerNorm(ctx, x, 'ln_2', H, c.layerNormEpsilon);
   const hidden = activation(g, conv1d(ctx, m, 'mlp.c_fc', H, c.nInner), c.activationFunction, 'activation_function');
-  x = g.op('Add', [x, conv1d(ctx, hidden, 'mlp.c_proj', c.nInner, H)]);
+  x = g.op('Add', [x, resid(conv1d(ctx, hidden, 'mlp.c_proj', c.nInner, H))]);
   return { x, key: keys, value: values };
 }
 
@@ -67,6 +71,7 @@ function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO): Decoder
     g.op('Gather', [wte, io.inputIds]),
     g.op('Gather', [t.weight('wpe.weight', [c.nPositions, c.nEmbd]), positions]),
   ]);
+  x = dropout(ctx, x, c.embdPdrop);
   const mask = causalMask(g, io.pastLength, io.queryLength, io.attentionMask);
   const presentKeys: string[] = [];
   const presentValues: string[] = [];

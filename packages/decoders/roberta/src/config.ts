@@ -3,7 +3,7 @@
  * defaults of transformers' `configuration_roberta.py` and
  * `configuration_xlm_roberta.py` (5.18): identical except `vocab_size`.
  */
-import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface RobertaConfig {
   vocabSize: number;
@@ -21,6 +21,9 @@ export interface RobertaConfig {
   isDecoder: boolean;
   addCrossAttention: boolean;
   tieWordEmbeddings: boolean;
+  /** Train-mode dropout (defaults 0.1): after the embeddings and each dense output, and on the attention probabilities. */
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
 }
 
 export function parseRobertaConfig(raw: RawConfig, where: string, defaultVocabSize: number): RobertaConfig {
@@ -40,6 +43,8 @@ export function parseRobertaConfig(raw: RawConfig, where: string, defaultVocabSi
     isDecoder: r.bool('is_decoder', false),
     addCrossAttention: r.bool('add_cross_attention', false),
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0.1),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0.1),
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new VedError(

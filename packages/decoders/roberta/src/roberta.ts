@@ -15,6 +15,7 @@ import {
   VedError,
   activation,
   causalMask,
+  dropout,
   embeddingInit,
   layerNorm,
   linear,
@@ -59,7 +60,7 @@ function buildStep(modelType: string, ctx: BuildContext, c: RobertaConfig, io: D
     g.op('Add', [g.op('Gather', [words, io.inputIds]), tokenType]),
     g.op('Gather', [emb.weight('position_embeddings.weight', [c.maxPositionEmbeddings, H]), positions]),
   ]);
-  x = layerNorm(emb, x, 'LayerNorm', H, c.layerNormEps);
+  x = dropout(emb, layerNorm(emb, x, 'LayerNorm', H, c.layerNormEps), c.hiddenDropoutProb);
 
   const mask = causalMask(g, io.pastLength, io.queryLength, io.attentionMask);
   const presentKeys: string[] = [];

@@ -2,7 +2,7 @@
  * `TrOCRConfig` fields the decoder uses, with the defaults of transformers'
  * `configuration_trocr.py` (5.18).
  */
-import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface TrOCRConfig {
   vocabSize: number;
@@ -22,6 +22,11 @@ export interface TrOCRConfig {
   /** Width the cross-attention keys/values are projected from (the encoder's), when set. */
   crossAttentionHiddenSize: number | undefined;
   tieWordEmbeddings: boolean;
+  /** Train-mode dropout: `dropout` (0.1) after the embeddings and each sublayer, `attention_dropout` and `activation_dropout` (0), and LayerDrop `decoder_layerdrop` (0). */
+  dropout: number;
+  attentionDropout: number;
+  activationDropout: number;
+  decoderLayerdrop: number;
 }
 
 export function parseTrOCRConfig(raw: RawConfig, where: string): TrOCRConfig {
@@ -42,6 +47,10 @@ export function parseTrOCRConfig(raw: RawConfig, where: string): TrOCRConfig {
     padTokenId: r.int('pad_token_id', 1, 0),
     crossAttentionHiddenSize: r.has('cross_attention_hidden_size') ? r.int('cross_attention_hidden_size', 0, 1) : undefined,
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    dropout: dropoutRate(r, 'dropout', 0.1),
+    attentionDropout: dropoutRate(r, 'attention_dropout', 0),
+    activationDropout: dropoutRate(r, 'activation_dropout', 0),
+    decoderLayerdrop: dropoutRate(r, 'decoder_layerdrop', 0),
   };
   if (config.dModel % config.decoderAttentionHeads !== 0) {
     throw new VedError(

@@ -12,7 +12,9 @@ import {
   BuildContext,
   bartDecoderLayer,
   causalMask,
+  dropout,
   embeddingInit,
+  layerDrop,
   layerNorm,
   linear,
   lmHead,
@@ -59,13 +61,15 @@ function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): Decode
   if (c.scaleEmbedding) embedded = g.op('Mul', [embedded, g.constFloat(Math.sqrt(D))]);
   let x = g.op('Add', [embedded, positionEmbeddings(dec, c, io)]);
   if (c.layernormEmbedding) x = layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS);
+  x = dropout(dec, x, c.dropout);
 
   const mask = causalMask(g, io.pastLength, io.queryLength, io.attentionMask);
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.decoderLayers; i++) {
     const out = g.scope(`layer${i}`, () => bartDecoderLayer(dec.at(`layers.${i}`), { ...c, preLayerNorm: false }, i, x, io, mask));
-    x = out.x;
+    // LayerDrop (train mode): the layer is skipped with probability decoder_layerdrop.
+    x = layerDrop(dec, x, out.x, c.decoderLayerdrop);
     presentKeys.push(out.key);
     presentValues.push(out.value);
   }

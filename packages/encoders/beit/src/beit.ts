@@ -15,6 +15,8 @@
 import {
   BuildContext,
   activation,
+  dropPath,
+  dropout,
   layerNorm,
   linear,
   mergeHeads,
@@ -134,11 +136,14 @@ function embeddings(ctx: BuildContext, c: BeitConfig, pixelValues: string): { to
   const cls = g.op('Expand', [ctx.weight('cls_token', [1, 1, H]), g.op('Concat', [batch, g.constInt([1, H])], { axis: 0 })]);
   let tokens = g.op('Concat', [cls, patches], { axis: 1 });
   if (c.useAbsolutePositionEmbeddings) tokens = g.op('Add', [tokens, absolutePositions(ctx, c, gridOf(g, conv))]);
-  return { tokens, conv };
+  return { tokens: dropout(ctx, tokens, c.hiddenDropoutProb), conv };
 }
 
-/** `encoder.layer.{i}`: pre-LN attention (q/v biases, no k bias) and MLP, each scaled by its lambda. */
-function layer(ctx: BuildContext, c: BeitConfig, x: string, sharedBias: string | undefined, grid: string): string {
+/**
+ * `encoder.layer.{i}`: pre-LN attention (q/v biases, no k bias) and MLP, each scaled by its lambda.
+ * In train mode each branch goes through dropout, then its lambda, then stochastic depth (`dropPathRate`).
+ */
+function layer(ctx: BuildContext, c: BeitConfig, x: string, sharedBias: string | undefined, grid: string, dropPathRate: number): string {
   const { g } = ctx;
   const H = c.hiddenSize;
   const heads = c.numAttentionHeads;
@@ -153,14 +158,16 @@ function layer(ctx: BuildContext, c: BeitConfig, x: string, sharedBias: string |
   if (c.useRelativePositionBias) {
     scores = g.op('Add', [scores, relativePositionBias(ctx, c, 'attention.attention.relative_position_bias', grid)]);
   }
-  const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
-  let out = linear(ctx, mergeHeads(g, attn, H), 'attention.output.dense', H, H);
+  const probs = dropout(ctx, g.op('Softmax', [scores], { axis: -1 }), c.attentionProbsDropoutProb);
+  const attn = g.op('MatMul', [probs, v]);
+  let out = dropout(ctx, linear(ctx, mergeHeads(g, attn, H), 'attention.output.dense', H, H), c.hiddenDropoutProb);
   if (c.layerScaleInitValue > 0) out = g.op('Mul', [ctx.weight('lambda_1', [H]), out]);
-  const x1 = g.op('Add', [out, x]);
+  const x1 = g.op('Add', [dropPath(ctx, out, dropPathRate, 3), x]);
   const m = layerNorm(ctx, x1, 'layernorm_after', H, c.layerNormEps);
   let mlp = linear(ctx, activation(g, linear(ctx, m, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct), 'output.dense', c.intermediateSize, H);
+  mlp = dropout(ctx, mlp, c.hiddenDropoutProb);
   if (c.layerScaleInitValue > 0) mlp = g.op('Mul', [ctx.weight('lambda_2', [H]), mlp]);
-  return g.op('Add', [mlp, x1]);
+  return g.op('Add', [dropPath(ctx, mlp, dropPathRate, 3), x1]);
 }
 
 function buildGraph(ctx: BuildContext, c: BeitConfig, pixelValues: string, _options: EncoderBuildOptions): string {
@@ -173,7 +180,9 @@ function buildGraph(ctx: BuildContext, c: BeitConfig, pixelValues: string, _opti
   let x = tokens;
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const lctx = ctx.at(`encoder.layer.${i}`);
-    x = g.scope(`layer${i}`, () => layer(lctx, c, x, shared, grid));
+    // BeitModel: drop_path_rate * i / max(num_hidden_layers - 1, 1) for layer i.
+    const dropPathRate = (c.dropPathRate * i) / Math.max(c.numHiddenLayers - 1, 1);
+    x = g.scope(`layer${i}`, () => layer(lctx, c, x, shared, grid, dropPathRate));
   }
   return c.useMeanPooling ? x : layerNorm(ctx, x, 'layernorm', c.hiddenSize, c.layerNormEps);
 }

@@ -4,7 +4,7 @@
  * (`use_auxiliary_head`, `pool_scales`, `out_indices`, `add_fpn`, ...) do not
  * touch `BeitModel` and are ignored, as Python ignores them there.
  */
-import { ACTIVATIONS, ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface BeitConfig {
   hiddenSize: number;
@@ -25,6 +25,11 @@ export interface BeitConfig {
   layerScaleInitValue: number;
   /** True: no final layer norm (the pooler normalises the mean instead), so the last hidden state is not normalised. */
   useMeanPooling: boolean;
+  /** Train-mode dropout (transformers' defaults 0): after the embeddings and each sublayer, and on the attention probabilities. */
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
+  /** Stochastic depth: layer i drops its residual branches with `drop_path_rate * i / max(layers - 1, 1)` (default 0.1). */
+  dropPathRate: number;
 }
 
 /** The patch grid `[height, width]` of the config's image size. */
@@ -51,6 +56,9 @@ export function parseBeitConfig(raw: RawConfig, where: string): BeitConfig {
     useSharedRelativePositionBias: r.bool('use_shared_relative_position_bias', false),
     layerScaleInitValue: r.float('layer_scale_init_value', 0.1),
     useMeanPooling: r.bool('use_mean_pooling', true),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0),
+    dropPathRate: dropoutRate(r, 'drop_path_rate', 0.1),
   };
   const fail = (msg: string): never => {
     throw new VedError('INVALID_CONFIG', `${where}: ${msg}`);

@@ -2,7 +2,7 @@
  * `DeiTConfig` fields the encoder uses, with the defaults of transformers'
  * `configuration_deit.py`.
  */
-import { ACTIVATIONS, ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface DeiTConfig {
   hiddenSize: number;
@@ -18,6 +18,9 @@ export interface DeiTConfig {
   initializerRange: number;
   /** `pooler_output_size` (None means `hidden_size`): width of the unused pooler. */
   poolerOutputSize: number;
+  /** Train-mode dropout (transformers' defaults 0): after the embeddings and each sublayer, and on the attention probabilities. */
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
 }
 
 export function parseDeiTConfig(raw: RawConfig, where: string): DeiTConfig {
@@ -36,6 +39,8 @@ export function parseDeiTConfig(raw: RawConfig, where: string): DeiTConfig {
     qkvBias: r.bool('qkv_bias', true),
     initializerRange: r.float('initializer_range', 0.02),
     poolerOutputSize: r.int('pooler_output_size', hiddenSize, 1),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0),
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new VedError(

@@ -3,7 +3,7 @@
  * of transformers' `configuration_swin.py` and `configuration_donut_swin.py`
  * (identical), and the stage layout they imply for the config's image size.
  */
-import { ACTIVATIONS, ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 /** `swin` ends with a layer norm; `donut-swin` does not. */
 export type SwinVariant = 'swin' | 'donut-swin';
@@ -23,6 +23,11 @@ export interface SwinConfig {
   useAbsoluteEmbeddings: boolean;
   initializerRange: number;
   layerNormEps: number;
+  /** Train-mode dropout (transformers' defaults 0): after the embeddings and each sublayer, and on the attention probabilities. */
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
+  /** Stochastic depth of the attention branches: block i (over all stages) drops with `drop_path_rate * i / max(blocks - 1, 1)` (default 0.1). */
+  dropPathRate: number;
 }
 
 /** One stage at the config's image size: its patch grid, width, and what its blocks do. */
@@ -94,6 +99,9 @@ export function parseSwinConfig(raw: RawConfig, where: string, variant: SwinVari
     useAbsoluteEmbeddings: r.bool('use_absolute_embeddings', false),
     initializerRange: r.float('initializer_range', 0.02),
     layerNormEps: r.float('layer_norm_eps', 1e-5),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0),
+    dropPathRate: dropoutRate(r, 'drop_path_rate', 0.1),
   };
   const fail = (msg: string): never => {
     throw new VedError('INVALID_CONFIG', `${where}: ${msg}`);

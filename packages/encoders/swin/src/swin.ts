@@ -14,6 +14,8 @@ import {
   BuildContext,
   VedError,
   activation,
+  dropPath,
+  dropout,
   layerNorm,
   linear,
   mergeHeads,
@@ -95,8 +97,11 @@ function windowAttention(ctx: BuildContext, c: SwinConfig, st: SwinStage, window
     const perImage = g.op('Reshape', [scores, g.constInt([-1, numWindows, st.heads, T, T])]);
     scores = g.op('Reshape', [g.op('Add', [perImage, mask]), g.constInt([-1, st.heads, T, T])]);
   }
-  const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), proj('value')]);
-  return linear(ctx, mergeHeads(g, attn, C), 'attention.output.dense', C, C);
+  const probs = dropout(ctx, g.op('Softmax', [scores], { axis: -1 }), c.attentionProbsDropoutProb);
+  const attn = g.op('MatMul', [probs, proj('value')]);
+  // The attention output's dropout: SwinLayer's hidden_dropout_prob, DonutSwinSelfOutput's attention_probs_dropout_prob.
+  const outputDropout = c.variant === 'swin' ? c.hiddenDropoutProb : c.attentionProbsDropoutProb;
+  return dropout(ctx, linear(ctx, mergeHeads(g, attn, C), 'attention.output.dense', C, C), outputDropout);
 }
 
 /** The additive shift mask [nW, 1, T, T] (0 within a region, -100 across), built from the region ids. */
@@ -109,7 +114,7 @@ function shiftMask(g: GraphBuilder, hp: number, wp: number, ws: number, shift: n
 }
 
 /** `encoder.layers.{i}.blocks.{j}`: (shifted) window attention and MLP, pre-LN, on a static h x w grid. */
-function block(ctx: BuildContext, c: SwinConfig, st: SwinStage, shift: number, x: string): string {
+function block(ctx: BuildContext, c: SwinConfig, st: SwinStage, shift: number, x: string, dropPathRate: number): string {
   const { g } = ctx;
   const { height: h, width: w, dim: C, window: ws } = st;
   const hp = Math.ceil(h / ws) * ws;
@@ -131,10 +136,12 @@ function block(ctx: BuildContext, c: SwinConfig, st: SwinStage, shift: number, x
   ]);
   z = roll(g, roll(g, z, shift, 1, hp), shift, 2, wp);
   if (hp !== h || wp !== w) z = g.op('Slice', [z, g.constInt([0, 0]), g.constInt([h, w]), g.constInt([1, 2])]);
-  const x1 = g.op('Add', [x, g.op('Reshape', [z, g.constInt([-1, h * w, C])])]);
+  // Train mode: stochastic depth on the attention branch only (transformers applies none to the MLP branch).
+  const x1 = g.op('Add', [x, dropPath(ctx, g.op('Reshape', [z, g.constInt([-1, h * w, C])]), dropPathRate, 3)]);
   const m = layerNorm(ctx, x1, 'layernorm_after', C, c.layerNormEps);
   const I = mlpHidden(c, C);
-  return g.op('Add', [x1, linear(ctx, activation(g, linear(ctx, m, 'intermediate.dense', C, I), c.hiddenAct), 'output.dense', I, C)]);
+  const mlp = linear(ctx, activation(g, linear(ctx, m, 'intermediate.dense', C, I), c.hiddenAct), 'output.dense', I, C);
+  return g.op('Add', [x1, dropout(ctx, mlp, c.hiddenDropoutProb)]);
 }
 
 /**
@@ -173,7 +180,7 @@ function embeddings(ctx: BuildContext, c: SwinConfig, pixelValues: string): stri
   );
   const patches = g.op('Transpose', [g.op('Reshape', [conv, g.constInt([0, C, -1])])], { perm: [0, 2, 1] });
   const x = layerNorm(ctx, patches, 'norm', C, FIXED_EPS);
-  return c.useAbsoluteEmbeddings ? g.op('Add', [x, ctx.weight('position_embeddings', [1, gh * gw, C])]) : x;
+  return dropout(ctx, c.useAbsoluteEmbeddings ? g.op('Add', [x, ctx.weight('position_embeddings', [1, gh * gw, C])]) : x, c.hiddenDropoutProb);
 }
 
 function buildGraph(ctx: BuildContext, c: SwinConfig, pixelValues: string, options: EncoderBuildOptions): string {
@@ -186,9 +193,13 @@ function buildGraph(ctx: BuildContext, c: SwinConfig, pixelValues: string, optio
   }
   const { g } = ctx;
   let x = g.scope('embeddings', () => embeddings(ctx.at('embeddings'), c, pixelValues));
+  // Stochastic depth grows linearly over all blocks: drop_path_rate * k / max(blocks - 1, 1) for block k.
+  const blocks = c.depths.reduce((a, b) => a + b, 0);
+  let k = 0;
   stageLayout(c).forEach((st, i) => {
     st.shifts.forEach((shift, j) => {
-      x = g.scope(`stage${i}/block${j}`, () => block(ctx.at(`encoder.layers.${i}.blocks.${j}`), c, st, shift, x));
+      const dropPathRate = (c.dropPathRate * k++) / Math.max(blocks - 1, 1);
+      x = g.scope(`stage${i}/block${j}`, () => block(ctx.at(`encoder.layers.${i}.blocks.${j}`), c, st, shift, x, dropPathRate));
     });
     if (st.downsample) x = g.scope(`stage${i}/downsample`, () => patchMerging(ctx.at(`encoder.layers.${i}.downsample`), st, x));
   });

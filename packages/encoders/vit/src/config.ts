@@ -2,7 +2,7 @@
  * `ViTConfig` fields the encoder uses, with the defaults of transformers'
  * `configuration_vit.py`.
  */
-import { ConfigReader, VedError, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface ViTConfig {
   hiddenSize: number;
@@ -17,6 +17,9 @@ export interface ViTConfig {
   qkvBias: boolean;
   initializerRange: number;
   poolerOutputSize: number;
+  /** Train-mode dropout (transformers' defaults 0): after the embeddings and each sublayer, and on the attention probabilities. */
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
 }
 
 export function parseViTConfig(raw: RawConfig, where: string): ViTConfig {
@@ -34,6 +37,8 @@ export function parseViTConfig(raw: RawConfig, where: string): ViTConfig {
     qkvBias: r.bool('qkv_bias', true),
     initializerRange: r.float('initializer_range', 0.02),
     poolerOutputSize: r.int('pooler_output_size', r.int('hidden_size', 768, 1), 1),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0),
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new VedError(
