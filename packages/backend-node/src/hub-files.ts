@@ -15,8 +15,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
+  HttpError,
   HttpFiles,
   VedError,
   isHttpUrl,
@@ -26,6 +27,7 @@ import {
   type HttpFilesOptions,
   type ModelCache,
   type ModelFiles,
+  type SafetensorsFile,
 } from '@ved/core';
 import { DirectoryFiles, checkDirectory } from './directory-files.js';
 
@@ -265,7 +267,55 @@ async function isDirectory(path: string): Promise<boolean> {
  */
 export async function openModelFiles(location: string, options: HubFilesOptions = {}): Promise<ModelFiles> {
   if (await isDirectory(location)) return new DirectoryFiles(location);
-  if (isHttpUrl(location) || isRepoId(location)) return hubFiles(location, options);
+  if (isHttpUrl(location)) return hubFiles(location, options);
+  if (isRepoId(location)) return new RepoIdFiles(location, await explainHubFailure(location, () => hubFiles(location, options)));
   await checkDirectory(location); // throws: names the missing directory
   return new DirectoryFiles(location);
+}
+
+/**
+ * Why a name that looks like `owner/name` went to the network: it is not a
+ * local directory. Prefixed to the hub's errors, so that a mistyped local path
+ * does not read as a download failure only.
+ */
+function hubPreamble(location: string): string {
+  return `${location} is not a local directory (${resolve(location)} does not exist), so ved looked it up as a hub repository id`;
+}
+
+function explain(location: string, err: unknown): unknown {
+  if (!(err instanceof VedError) || err.message.startsWith(location)) return err;
+  const message = `${hubPreamble(location)}: ${err.message}`;
+  if (err instanceof HttpError) return new HttpError(err.reason, err.url, message, err.status, { cause: err });
+  return new VedError(err.code, message, { cause: err });
+}
+
+async function explainHubFailure<T>(location: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw explain(location, err);
+  }
+}
+
+/** A hub repository's files whose errors say that the id was not a local directory. */
+class RepoIdFiles implements ModelFiles {
+  readonly location: string;
+  readonly openSafetensors?: (name: string) => Promise<SafetensorsFile>;
+
+  constructor(
+    private readonly id: string,
+    readonly files: HttpFiles,
+  ) {
+    this.location = files.location;
+    const open = (files as ModelFiles).openSafetensors;
+    if (open !== undefined) this.openSafetensors = (name) => explainHubFailure(id, () => open.call(files, name));
+  }
+
+  exists(name: string): Promise<boolean> {
+    return explainHubFailure(this.id, () => this.files.exists(name));
+  }
+
+  readBytes(name: string): Promise<Uint8Array> {
+    return explainHubFailure(this.id, () => this.files.readBytes(name));
+  }
 }
