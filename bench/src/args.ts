@@ -23,6 +23,8 @@ export interface BenchOptions {
   python: string | undefined;
   write: boolean;
   rebuildModels: boolean;
+  /** Loads of ViT-B/16 + GPT-2 from pytorch_model.bin and from model.safetensors each (0: skip). */
+  loadFormatRuns: number;
   help: boolean;
 }
 
@@ -49,6 +51,8 @@ a markdown table to bench/results/<date>.md (see bench/README.md).
                        $VED_BENCH_PYTHON); without it PyTorch is skipped
   --no-write           print the table only
   --rebuild-models     remake the models even if the cache has them
+  --load-format-runs N loads of vit-gpt2 from pytorch_model.bin and from model.safetensors, each in a
+                       fresh process (default 3; 0 skips; needs --models vit-gpt2 and --runtimes ved)
 `;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
@@ -89,6 +93,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       python: { type: 'string' },
       'no-write': { type: 'boolean' },
       'rebuild-models': { type: 'boolean' },
+      'load-format-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -110,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     python: values.python,
     write: values['no-write'] !== true,
     rebuildModels: values['rebuild-models'] === true,
+    loadFormatRuns: int(values['load-format-runs'], 3, 'load-format-runs', 0),
     help: values.help === true,
   };
 }

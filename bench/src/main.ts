@@ -15,6 +15,7 @@ import { renderReport, type BenchReport, type ModelReport } from './report.js';
 import type { FloorsRequest, FloorsResult } from './runners/floors.js';
 import { maxAbsDiff, readFloats } from './runners/harness.js';
 import { modelShape } from './work.js';
+import { benchLoadFormats, renderLoadFormats, type LoadFormatsReport } from './load-formats.js';
 
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -230,6 +231,11 @@ async function main(): Promise<number> {
     const floorsBefore = await measureFloors(opts, work, 'before');
     const models: ModelReport[] = [];
     for (const name of opts.models) models.push(await benchModel(opts, name, cacheDir, work, python));
+    let loadFormats: LoadFormatsReport | undefined;
+    if (opts.loadFormatRuns > 0 && opts.models.includes('vit-gpt2') && opts.runtimes.includes('ved')) {
+      say('\nCheckpoint formats: pytorch_model.bin vs model.safetensors…');
+      loadFormats = await benchLoadFormats({ benchDir: BENCH_DIR, cacheDir, model: 'vit-gpt2', runs: opts.loadFormatRuns, threads: opts.threads, python, work, say });
+    }
     say('\nMeasuring the floors again…');
     const floorsAfter = await measureFloors(opts, work, 'after');
     const rates = bestRates(floorsBefore, floorsAfter);
@@ -258,7 +264,7 @@ async function main(): Promise<number> {
       models,
       durationS: (performance.now() - started) / 1000,
     };
-    const markdown = renderReport(report);
+    const markdown = renderReport(report) + (loadFormats !== undefined ? `\n${renderLoadFormats(loadFormats)}` : '');
     process.stdout.write(`\n${markdown}`);
     if (opts.write) {
       const outDir = resolve(opts.outDir ?? join(BENCH_DIR, 'results'));
@@ -266,7 +272,7 @@ async function main(): Promise<number> {
       const base = join(outDir, report.date);
       writeFileSync(`${base}.md`, markdown);
       // The raw numbers (every run's times, ids, RSS) beside the table; logits files are not kept.
-      writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, floors: [floorsBefore, floorsAfter] }, null, 1)}\n`);
+      writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, floors: [floorsBefore, floorsAfter], ...(loadFormats ? { loadFormats } : {}) }, null, 1)}\n`);
       say(`\nWrote ${base}.md and ${base}.json`);
     }
     return 0;
