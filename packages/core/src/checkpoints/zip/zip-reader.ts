@@ -49,6 +49,8 @@ const MAX_DEFLATE_RATIO = 1032;
 export class ZipArchive {
   private readonly byName = new Map<string, ZipEntry>();
   private readonly dataStarts = new Map<string, number>();
+  /** The last deflated entry inflated: tensors sharing a storage inflate it once. */
+  private lastInflated: { name: string; bytes: Uint8Array } | undefined;
 
   private constructor(
     readonly file: RandomAccessFile,
@@ -177,7 +179,8 @@ export class ZipArchive {
       const data = this.dataStart(name);
       return this.file.read(data + start, data + end);
     }
-    return this.read(name, entry.uncompressedSize).subarray(start, end);
+    if (this.lastInflated?.name !== name) this.lastInflated = { name, bytes: this.read(name, entry.uncompressedSize) };
+    return this.lastInflated.bytes.subarray(start, end);
   }
 
   private inflate(entry: ZipEntry, compressed: Uint8Array): Uint8Array {
