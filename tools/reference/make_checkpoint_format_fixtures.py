@@ -427,7 +427,24 @@ def make_torch_unit_files() -> None:
     with zipfile.ZipFile(d / "views.bin") as src, zipfile.ZipFile(d / "views-deflated.bin", "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             dst.writestr(info.filename, src.read(info.filename))
-    for name in ("views.bin", "views-deflated.bin"):
+    # The same tensors as a big-endian machine saves them: every storage byte-swapped, byteorder "big".
+    big_state = copy.deepcopy(state)
+    swapped = set()
+    with torch.no_grad():
+        for t in big_state.values():
+            storage = t.untyped_storage()
+            if storage.data_ptr() in swapped or storage.nbytes() == 0:
+                continue
+            swapped.add(storage.data_ptr())
+            u8 = torch.empty(0, dtype=torch.uint8).set_(storage)
+            u8.copy_(u8.view(-1, t.element_size()).flip(1).reshape(-1))
+    torch.save(big_state, d / "big.bin")
+    with zipfile.ZipFile(d / "big.bin") as src, zipfile.ZipFile(d / "views-big-endian.bin", "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = b"big" if info.filename.endswith("/byteorder") else src.read(info.filename)
+            dst.writestr(info.filename, data)
+    (d / "big.bin").unlink()
+    for name in ("views.bin", "views-deflated.bin", "views-big-endian.bin"):
         loaded = torch.load(d / name, weights_only=True)
         assert all(torch.equal(loaded[k], state[k]) for k in state), name
     # torch's legacy (pre-1.6) format.
@@ -586,6 +603,9 @@ def make_hostile_files() -> None:
 def main() -> None:
     import tempfile
 
+    if len(sys.argv) > 1 and sys.argv[1] == "--torch-units-only":  # fixtures/formats/torch alone
+        make_torch_unit_files()
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--phase-legacy":
         phase_legacy(Path(sys.argv[2]))
         return

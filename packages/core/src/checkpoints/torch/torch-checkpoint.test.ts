@@ -29,7 +29,7 @@ const DTYPES: Record<string, string> = {
   float32: 'F32', float64: 'F64', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
 };
 
-describe.each(['views.bin', 'views-deflated.bin'])('%s', (name) => {
+describe.each(['views.bin', 'views-deflated.bin', 'views-big-endian.bin'])('%s', (name) => {
   const checkpoint = TorchCheckpoint.open(file(name));
 
   it('lists the state dict in order', () => {
