@@ -1,7 +1,7 @@
 /**
  * `ved serve [--model DIR] [--host 127.0.0.1] [--port 8080] [--max-batch 16]
  * [--max-queue 256] [--max-new-tokens-cap 256] [--max-image-pixels N]
- * [--max-body-bytes N] [--dtype fp32|fp16|q8|q4] [--format F] [--no-batching]`
+ * [--max-body-bytes N] [--dtype fp32|fp16|q8|q4] [--format F] [--threads N] [--no-batching]`
  *
  * An HTTP server (docs/serving.md) that captions images with continuous
  * batching: requests share every decoder step. SIGTERM or SIGINT stops
@@ -31,6 +31,7 @@ export async function runServe(argv: string[]): Promise<void> {
         'max-image-pixels': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'no-batching': { type: 'boolean', default: false },
+        threads: { type: 'string' },
         ...FORMAT_FLAG_OPTIONS,
       },
     }),
@@ -46,7 +47,9 @@ export async function runServe(argv: string[]): Promise<void> {
   const modelDir = values.model ?? defaultModelDir;
 
   let metrics: ServeMetrics | undefined;
-  const engine = await CaptionEngine.load(modelDir, formatOptionsFromFlags(values), {
+  const threads = positiveInt('threads', values.threads);
+  const load = { ...formatOptionsFromFlags(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };
+  const engine = await CaptionEngine.load(modelDir, load, {
     batching,
     maxBatch,
     maxQueue,

@@ -1,6 +1,6 @@
 /**
  * `ved worker --redis URL --queue NAME [--model DIR] [--concurrency N] [--max-batch N]
- * [--dtype D] [--max-image-pixels N] [--lock-duration MS] [--stalled-interval MS]`
+ * [--dtype D] [--threads N] [--max-image-pixels N] [--max-new-tokens-cap N] [--lock-duration MS] [--stalled-interval MS]`
  *
  * Runs the caption jobs of a BullMQ queue: holds up to `--concurrency` jobs at
  * once and decodes them in one continuous batch, storing each job's
@@ -33,6 +33,7 @@ export async function runWorker(argv: string[]): Promise<void> {
         'max-image-pixels': { type: 'string' },
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
+        threads: { type: 'string' },
         ...FORMAT_FLAG_OPTIONS,
       },
     }),
@@ -45,7 +46,9 @@ export async function runWorker(argv: string[]): Promise<void> {
   const lockDuration = positiveInt('lock-duration', values['lock-duration']);
   const stalledInterval = positiveInt('stalled-interval', values['stalled-interval']);
 
-  const engine = await CaptionEngine.load(values.model ?? defaultModelDir, formatOptionsFromFlags(values), { maxBatch, maxNewTokensCap });
+  const threads = positiveInt('threads', values.threads);
+  const load = { ...formatOptionsFromFlags(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };
+  const engine = await CaptionEngine.load(values.model ?? defaultModelDir, load, { maxBatch, maxNewTokensCap });
   const redis = await connectRedis(values.redis, { persistent: true });
   let done = 0;
   let failed = 0;

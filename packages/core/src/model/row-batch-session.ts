@@ -77,7 +77,7 @@ export class OrtRowBatchSession implements RowBatchSession {
     private readonly layout: CacheLayout,
     /** The cross keys/values of this model's `encode()` result; undefined for anything else. */
     private readonly crossOf: (encoded: EncodedImages) => CrossStates | undefined,
-    /** Cut the common padding once it is at least this many positions and half the cache. */
+    /** Cut the common padding once it is at least this many positions and a quarter of the cache. */
     private readonly trimAt = 8,
   ) {}
 
@@ -240,7 +240,8 @@ export class OrtRowBatchSession implements RowBatchSession {
       mask.fill(1n, q * total + pad, (q + 1) * total);
       pastLengths[q] = BigInt(this.width - pad);
       // A new row reads some row of the cache (all of it masked); without a cache, its own empty row.
-      const from = this.cacheIndex[q]!;
+      // Without an arrange() since the last step, every row continues itself.
+      const from = this.cacheIndex.length > 0 ? this.cacheIndex[q]! : q;
       cacheIndex[q] = BigInt(this.width === 0 ? q : from < 0 ? 0 : from);
     }
     if (this.width === 0) {
@@ -286,7 +287,7 @@ export class OrtRowBatchSession implements RowBatchSession {
   /** Cuts the cache positions every row has masked, once they are many (a copy of the cache). */
   private trim(): void {
     const cut = Math.min(...this.physical.map((row) => row.pad));
-    if (cut < this.trimAt || cut * 2 < this.width) return;
+    if (cut < this.trimAt || cut * 4 < this.width) return;
     const keep = this.width - cut;
     const slice = (t: Tensor) => {
       const [b, h, p, d] = t.dims as [number, number, number, number];
