@@ -20,7 +20,8 @@ export {
 } from './registry/registry.js';
 export * from './safetensors/index.js';
 export * from './processing/index.js';
-export { Tokenizer, type DecodeOptions } from './tokenizer/tokenizer.js';
+export { Tokenizer, type DecodeOptions, type TokenizerSource } from './tokenizer/tokenizer.js';
+export { convertSlowTokenizer, SLOW_TOKENIZER_CLASSES, type ConvertedTokenizer } from './tokenizer/slow/convert.js';
 export { readJson, readOptionalJson, readText, type ModelFiles } from './io/model-files.js';
 export * from './io/http/index.js';
 export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from './runtime.js';
