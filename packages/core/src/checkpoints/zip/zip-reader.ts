@@ -33,6 +33,8 @@ export interface ZipEntry {
   readonly crc32: number;
   /** Offset of the local file header. */
   readonly headerOffset: number;
+  /** Length of the name in bytes (UTF-8), as the central directory gives it. */
+  readonly nameLength: number;
 }
 
 const EOCD_SIGNATURE = 0x06054b50;
@@ -115,7 +117,7 @@ export class ZipArchive {
       if (headerOffset + LOCAL_SIZE + compressedSize > directoryOffset) {
         throw bad(`entry ${JSON.stringify(name)} (local header at ${headerOffset}, ${compressedSize} bytes) overlaps the central directory at ${directoryOffset}`);
       }
-      entries.push({ name, method, compressedSize, uncompressedSize, crc32: crc, headerOffset });
+      entries.push({ name, method, compressedSize, uncompressedSize, crc32: crc, headerOffset, nameLength });
       at = end;
     }
     return new ZipArchive(file, entries);
@@ -136,8 +138,10 @@ export class ZipArchive {
     const cached = this.dataStarts.get(name);
     if (cached !== undefined) return cached;
     const entry = this.entry(name);
-    const header = this.file.read(entry.headerOffset, entry.headerOffset + LOCAL_SIZE);
-    if (readU32(header, 0) !== LOCAL_SIGNATURE) {
+    // One read: the fixed header and the name, whose length the central directory already gave.
+    const headerEnd = Math.min(this.file.length, entry.headerOffset + LOCAL_SIZE + entry.nameLength);
+    const header = this.file.read(entry.headerOffset, headerEnd);
+    if (header.length < LOCAL_SIZE || readU32(header, 0) !== LOCAL_SIGNATURE) {
       throw invalid(this.file, `the local header of entry ${JSON.stringify(name)} at byte ${entry.headerOffset} is missing`);
     }
     if (readU16(header, 8) !== entry.method) {
@@ -145,7 +149,10 @@ export class ZipArchive {
     }
     const nameLength = readU16(header, 26);
     const extraLength = readU16(header, 28);
-    const localName = decodeName(this.file.read(entry.headerOffset + LOCAL_SIZE, entry.headerOffset + LOCAL_SIZE + nameLength), this.file);
+    const localName =
+      nameLength === entry.nameLength && header.length === LOCAL_SIZE + nameLength
+        ? decodeName(header.subarray(LOCAL_SIZE), this.file)
+        : decodeName(this.file.read(entry.headerOffset + LOCAL_SIZE, entry.headerOffset + LOCAL_SIZE + nameLength), this.file);
     if (localName !== name) {
       throw invalid(this.file, `entry ${JSON.stringify(name)}'s local header names ${JSON.stringify(localName)}`);
     }
