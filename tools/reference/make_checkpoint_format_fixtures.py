@@ -52,7 +52,7 @@ PAIRS = {
     # name: (encoder kind, decoder kind, formats)
     "vit-gpt2": ("vit", "gpt2", ["bin", "bin-sharded", "bin-bf16", "tf", "flax"]),
     "deit-trocr": ("deit", "trocr", ["bin", "bin-sharded"]),
-    "swin-bert": ("swin", "bert", ["bin", "tf"]),
+    "swin-bert": ("swin", "bert", ["tf"]),
     "vit-bert": ("vit", "bert", ["flax"]),
 }
 VOCAB = 40
