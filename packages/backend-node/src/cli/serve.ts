@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { defaultModelDir } from '@ved/default-model';
 import { FORMAT_FLAG_OPTIONS, formatOptionsFromFlags } from '../exports/format-flags.js';
 import { CaptionEngine } from '../serve/engine.js';
-import { PIL_MAX_IMAGE_PIXELS } from '../serve/image-body.js';
+import { MAX_IMAGE_PIXELS } from '../serve/image-body.js';
 import { ServeMetrics } from '../serve/metrics.js';
 import { DEFAULT_MAX_BODY_BYTES, createServer } from '../serve/server.js';
 import { positiveInt, usage, UsageError } from './args.js';
@@ -41,7 +41,7 @@ export async function runServe(argv: string[]): Promise<void> {
   const maxBatch = positiveInt('max-batch', values['max-batch'], 16)!;
   const maxQueue = positiveInt('max-queue', values['max-queue'], 256)!;
   const maxNewTokensCap = positiveInt('max-new-tokens-cap', values['max-new-tokens-cap'], 256)!;
-  const maxImagePixels = positiveInt('max-image-pixels', values['max-image-pixels'], PIL_MAX_IMAGE_PIXELS)!;
+  const maxImagePixels = positiveInt('max-image-pixels', values['max-image-pixels'], MAX_IMAGE_PIXELS)!;
   const maxBodyBytes = positiveInt('max-body-bytes', values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES)!;
   const batching = values['no-batching'] !== true;
   const modelDir = values.model ?? defaultModelDir;

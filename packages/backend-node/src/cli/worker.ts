@@ -16,7 +16,7 @@ import { FORMAT_FLAG_OPTIONS, formatOptionsFromFlags } from '../exports/format-f
 import { connectRedis } from '../queue/connection.js';
 import { startWorker } from '../queue/jobs.js';
 import { CaptionEngine } from '../serve/engine.js';
-import { PIL_MAX_IMAGE_PIXELS } from '../serve/image-body.js';
+import { MAX_IMAGE_PIXELS } from '../serve/image-body.js';
 import { positiveInt, usage } from './args.js';
 import { QUEUE_FLAGS, queueName } from './enqueue.js';
 
@@ -42,7 +42,7 @@ export async function runWorker(argv: string[]): Promise<void> {
   const maxBatch = positiveInt('max-batch', values['max-batch'], 16)!;
   const concurrency = positiveInt('concurrency', values.concurrency, maxBatch)!;
   const maxNewTokensCap = positiveInt('max-new-tokens-cap', values['max-new-tokens-cap'], 1024)!;
-  const maxImagePixels = positiveInt('max-image-pixels', values['max-image-pixels'], PIL_MAX_IMAGE_PIXELS)!;
+  const maxImagePixels = positiveInt('max-image-pixels', values['max-image-pixels'], MAX_IMAGE_PIXELS)!;
   const lockDuration = positiveInt('lock-duration', values['lock-duration']);
   const stalledInterval = positiveInt('stalled-interval', values['stalled-interval']);
 

@@ -9,7 +9,6 @@ import { VedError } from '@ved/core';
 /** Codes of failures that only the server has. */
 export type ServeCode =
   | 'BODY_TOO_LARGE'
-  | 'IMAGE_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'QUEUE_FULL'
   | 'SHUTTING_DOWN'

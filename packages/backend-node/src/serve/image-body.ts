@@ -1,37 +1,20 @@
 /**
  * The image of a request: raw bytes (`Content-Type: image/png`, ...) or the
- * base64 `image` of a JSON body, checked against the pixel limit from the
- * header alone (a decompression bomb is refused before a byte is inflated,
- * as PIL's `Image.MAX_IMAGE_PIXELS` does), then decoded as `ved caption`
- * decodes files.
+ * base64 `image` of a JSON body, decoded as `ved caption` decodes files. The
+ * decoder checks the size its header declares before inflating a byte (a
+ * decompression bomb is `IMAGE_TOO_LARGE`, as Pillow's `DecompressionBombError`).
  */
-import { VedError, type RawImage } from '@ved/core';
-import sharp from 'sharp';
+import { DEFAULT_MAX_IMAGE_PIXELS, VedError, type RawImage } from '@ved/core';
 import { decodeImage } from '../image-decode.js';
-import { ServeError } from './errors.js';
 
-/** PIL's `Image.MAX_IMAGE_PIXELS`: `int(1024 * 1024 * 1024 // 4 // 3)`. */
-export const PIL_MAX_IMAGE_PIXELS = 178956970;
+/** The default `--max-image-pixels`: Pillow's `DecompressionBombError` limit, 178 956 970 pixels. */
+export const MAX_IMAGE_PIXELS = DEFAULT_MAX_IMAGE_PIXELS;
 
-/** Reads the header's size and refuses images over `maxPixels` before decoding. */
+/** Decodes a request's image, refusing one whose header declares more than `maxPixels` pixels. */
 export async function decodeRequestImage(bytes: Uint8Array, name: string, maxPixels: number): Promise<RawImage> {
   if (bytes.length === 0) throw new VedError('INVALID_IMAGE', `${name}: the body is empty; send the image's bytes.`);
-  let width: number | undefined;
-  let height: number | undefined;
-  try {
-    // metadata() parses the header only.
-    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
-  } catch (cause) {
-    throw new VedError('INVALID_IMAGE', `${name}: not a PNG or JPEG image (${cause instanceof Error ? cause.message : String(cause)}).`, { cause });
-  }
-  if (width !== undefined && height !== undefined && width * height > maxPixels) {
-    throw new ServeError(
-      'IMAGE_TOO_LARGE',
-      400,
-      `${name}: the image declares ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels} (--max-image-pixels; PIL refuses such images as decompression bombs).`,
-    );
-  }
-  return decodeImage(bytes, name);
+  // Pillow's warning between MAX_IMAGE_PIXELS and twice that is no news to a server's caller.
+  return decodeImage(bytes, name, { maxImagePixels: maxPixels, onWarning: () => {} });
 }
 
 /** The bytes of a base64 `image` member (a `data:` URL prefix is allowed). */

@@ -93,7 +93,7 @@ describe('ved serve', () => {
   /** What `ved caption --json IMAGE` prints for one image: a lone generate(), scores with beams. */
   async function alone(image: number, options: Record<string, unknown>) {
     const beams = ((options.numBeams as number | undefined) ?? 1) > 1;
-    const out = await pipe.generate([imagePaths[image]!], { ...options, ...(beams ? { returnDictInGenerate: true, outputScores: true } : {}) }, { onWarning: () => {} });
+    const out = await pipe.generate([imagePaths[image]!], { ...options, ...(beams ? { returnDictInGenerate: true, outputScores: true } : {}), onWarning: () => {} });
     return out.sequences.map((ids, k) => ({ ids, text: out.texts[k], ...(out.sequencesScores ? { score: out.sequencesScores[k] } : {}) }));
   }
 
@@ -255,6 +255,20 @@ describe('ved serve limits', () => {
         expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       }
       expect(codes.every((c) => c === 200 || c === 503)).toBe(true);
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+  });
+
+  it('--max-image-pixels refuses images whose header declares more pixels', async () => {
+    const { app, engine } = await makeServer({}, { maxImagePixels: 1000 });
+    try {
+      // rgb_40x30.png has 1200 pixels; rgb_17x53.png 901.
+      const big = await post(app, 0);
+      expect(big.statusCode).toBe(400);
+      expect(big.json().error.code).toBe('IMAGE_TOO_LARGE');
+      expect((await post(app, 1, '?max_new_tokens=2')).statusCode).toBe(200);
     } finally {
       await app.close();
       await engine.close();

@@ -17,14 +17,14 @@ import { VedError, isRecord, type RawImage } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
 import type { CaptionEngine, SequenceJson } from './engine.js';
 import { ServeError, errorBody, toHttpError, type HttpError } from './errors.js';
-import { PIL_MAX_IMAGE_PIXELS, base64Image, decodeRequestImage } from './image-body.js';
+import { MAX_IMAGE_PIXELS, base64Image, decodeRequestImage } from './image-body.js';
 import type { ServeMetrics } from './metrics.js';
 import { optionsFromJson, optionsFromQuery } from './options.js';
 
 export interface ServerOptions {
   /** Largest request body, bytes (default 20 MiB): 413 over it. */
   maxBodyBytes?: number;
-  /** Largest image, pixels, read from its header (default PIL's 178956970). */
+  /** Largest image, pixels, read from its header (default Pillow's decompression-bomb limit, 178956970). */
   maxImagePixels?: number;
 }
 
@@ -39,7 +39,7 @@ interface ParsedRequest {
 
 export function createServer(engine: CaptionEngine, metrics: ServeMetrics, options: ServerOptions = {}): FastifyInstance {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const maxImagePixels = options.maxImagePixels ?? PIL_MAX_IMAGE_PIXELS;
+  const maxImagePixels = options.maxImagePixels ?? MAX_IMAGE_PIXELS;
   const app = Fastify({ bodyLimit: maxBodyBytes, logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
   /** Requests accepted and still reading or decoding their image (not yet with the engine). */
   let preparing = 0;
