@@ -29,6 +29,7 @@ export async function resolveModelFormat(files: ModelFiles, requested?: string, 
   }
   throw new VedError(
     'FILE_NOT_FOUND',
-    `No weights in ${files.location}: expected ${SAFETENSORS_FILE}, ${SAFETENSORS_INDEX_FILE}, or an ONNX export (${subfolder}/encoder_model.onnx and ${subfolder}/decoder_model_merged.onnx).`,
+    `No weights in ${files.location}: expected ${SAFETENSORS_FILE}, ${SAFETENSORS_INDEX_FILE}, or an ONNX export (${subfolder}/encoder_model.onnx and ${subfolder}/decoder_model_merged.onnx); ` +
+      'pytorch_model.bin, pytorch_model.bin.index.json, tf_model.h5 and flax_model.msgpack are read too.',
   );
 }
