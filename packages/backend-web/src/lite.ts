@@ -13,3 +13,5 @@ export { ImageToText, type CaptionOptions, type CaptionResult, type WebPretraine
 export { tokenStreamer, type TokenCallback, type TokenEvent } from './token-stream.js';
 export { CaptionWorker, type WorkerCaptionOptions } from './worker-client.js';
 export type { TransferableImage, WorkerLoadOptions } from './worker-protocol.js';
+export { TrainingWorker, type PageTrainingExample, type WorkerTrainOptions } from './training-worker-client.js';
+export type { TrainSummary, WorkerTrainingExample } from './training-worker-protocol.js';

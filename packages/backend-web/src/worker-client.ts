@@ -123,7 +123,7 @@ function isInstance(value: unknown, name: string): boolean {
 }
 
 /** What the worker can receive for each kind of input. */
-async function toTransferable(input: WebImageInput): Promise<TransferableImage> {
+export async function toTransferable(input: WebImageInput): Promise<TransferableImage> {
   if (typeof input === 'string') return new URL(input, (globalThis as { location?: { href: string } }).location?.href).href;
   if (input instanceof URL) return input.href;
   if (isInstance(input, 'HTMLImageElement')) {

@@ -229,6 +229,7 @@ export class Trainer<Image> {
       let examples = 0;
       let tokens = 0;
       for (const b of batches) {
+        await yieldToEventLoop();
         options.signal?.throwIfAborted();
         const batch = order.slice(b * this.args.batchSize, (b + 1) * this.args.batchSize).map((i) => p.train[i]!);
         const pixelValues = await this.prepareBatch(batch);
@@ -405,6 +406,14 @@ export class Trainer<Image> {
     }
   }
 
+  /**
+   * A model with the current weights (copied; HF Trainer's `trainer.model`),
+   * to generate with or save; the caller disposes it.
+   */
+  async toModel(): Promise<VisionEncoderDecoderModel> {
+    return (await this.prepare()).session.toModel();
+  }
+
   /** Releases the gradient engine's sessions. */
   async dispose(): Promise<void> {
     const prepared = this.prepared;
@@ -434,6 +443,17 @@ function accumulate(acc: Map<string, Float32Array> | undefined, grads: Map<strin
     for (let i = 0; i < g.length; i++) out[i] = f(out[i]! + f(g[i]! * scale));
   }
   return acc;
+}
+
+/**
+ * Lets the event loop run between micro-batches: an abort message sent to a
+ * Web Worker, a timer or a UI event is otherwise not handled until training
+ * ends, since onnxruntime's results arrive as microtasks.
+ */
+function yieldToEventLoop(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function describeBatch(batch: readonly PreparedExample<unknown>[]): string {
