@@ -69,6 +69,7 @@ export class OrtRowBatchSession implements RowBatchSession {
   private slotSize = 0;
   private crossDims: [number, number, number] | undefined;
   private readonly imageRefs = new WeakMap<EncodedImages, ImageRef[]>();
+  private crossFeeds: { rows: number; buffer: Float32Array | undefined; keys: Tensor[]; values: Tensor[] } | undefined;
   private disposed = false;
 
   constructor(
@@ -173,6 +174,7 @@ export class OrtRowBatchSession implements RowBatchSession {
     this.slabKeys = [];
     this.slabValues = [];
     this.slotImage = [];
+    this.crossFeeds = undefined;
   }
 
   /** Makes room for `rows` slots, checking that every image has the same cross-attention shape. */
@@ -256,11 +258,16 @@ export class OrtRowBatchSession implements RowBatchSession {
       [CACHE_INDEX]: this.runtime.tensor('int64', cacheIndex, [n]),
       [PAST_LENGTHS]: this.runtime.tensor('int64', pastLengths, [n]),
     };
+    // The slots' tensors change only when the rows' count or the buffers do.
+    if (this.crossFeeds?.rows !== n || this.crossFeeds.buffer !== this.slabKeys[0]) {
+      const view = (slab: Float32Array) => this.runtime.tensor('float32', slab.subarray(0, n * this.slotSize), [n, crossHeads, positions, crossDim]);
+      this.crossFeeds = { rows: n, buffer: this.slabKeys[0], keys: this.slabKeys.map(view), values: this.slabValues.map(view) };
+    }
     for (let i = 0; i < layers; i++) {
       feeds[pastKeyName(i)] = this.keys[i]!;
       feeds[pastValueName(i)] = this.values[i]!;
-      feeds[crossKeyName(i)] = this.runtime.tensor('float32', this.slabKeys[i]!.subarray(0, n * this.slotSize), [n, crossHeads, positions, crossDim]);
-      feeds[crossValueName(i)] = this.runtime.tensor('float32', this.slabValues[i]!.subarray(0, n * this.slotSize), [n, crossHeads, positions, crossDim]);
+      feeds[crossKeyName(i)] = this.crossFeeds.keys[i]!;
+      feeds[crossValueName(i)] = this.crossFeeds.values[i]!;
     }
     const fetches = ['logits', ...(options.logProbs ? [LOG_PROBS] : [])];
     for (let i = 0; i < layers; i++) fetches.push(presentKeyName(i), presentValueName(i));
