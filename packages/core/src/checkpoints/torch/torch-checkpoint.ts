@@ -25,8 +25,8 @@ import { ZipArchive } from '../zip/zip-reader.js';
 import { ITEMSIZE, StorageRef, TensorRef, torchHooks } from './torch-objects.js';
 import { gatherStrided, isContiguous, toFloat32 } from './tensor-data.js';
 
-/** A state dict's pickle is small (a few hundred KB for the largest models); past this it is not one. */
-export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+/** A state dict's pickle is small (~150 bytes a tensor: a few MB for 10^4 tensors); past this it is not one. */
+export const MAX_PICKLE_BYTES = 32 * 1024 * 1024;
 
 /** torch's legacy (pre-1.6) files start with the pickled magic number 0x1950a86a20f9469cfc6c (PROTO 2, LONG1 10). */
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
