@@ -325,6 +325,22 @@ def phase_legacy(work: Path) -> None:
         references[pair] = ref
     dump_json(work / "legacy.json", references)
     write_name_cases(transformers)
+    write_hostile_h5()
+
+
+def write_hostile_h5() -> None:
+    """A Keras-layout h5 whose one dataset claims 4 x 10^9 floats but stores none (h5py allocates late)."""
+    import h5py
+    import numpy as np
+
+    d = OUT / "hostile-h5"
+    d.mkdir(parents=True, exist_ok=True)
+    with h5py.File(d / "huge-dataset.h5", "w", libver=LIBVER) as f:
+        f.attrs["layer_names"] = np.array([b"encoder"], dtype="S")
+        g = f.create_group("encoder")
+        name = "tf_vision_encoder_decoder_model/encoder/vit/embeddings/cls_token:0"
+        g.attrs["weight_names"] = np.array([name.encode()], dtype="S")
+        g.create_dataset(name, shape=(4_000_000_000,), dtype="f4")
 
 
 def write_name_cases(transformers) -> None:
@@ -605,6 +621,9 @@ def main() -> None:
 
     if len(sys.argv) > 1 and sys.argv[1] == "--torch-units-only":  # fixtures/formats/torch alone
         make_torch_unit_files()
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--hostile-h5-only":  # fixtures/formats/hostile-h5 alone (.venv-ref4)
+        write_hostile_h5()
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--phase-legacy":
         phase_legacy(Path(sys.argv[2]))

@@ -56,6 +56,10 @@ export async function openKerasH5(bytes: Uint8Array, fileName: string, options: 
         throw new VedError('UNSUPPORTED_DTYPE', `${fileName}: ${path} has dtype ${JSON.stringify(dataset.dtype)}; ved reads float16/32/64 TF weights.`);
       }
       if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw invalid(`${path} has shape [${shape.join(', ')}]`);
+      // A dataset cannot hold more than the file does (gzip-filtered chunks expand ~1000:1 at most):
+      // refuse a shape that claims otherwise before jsfive allocates for it.
+      const bytesNeeded = shape.reduce((a, b) => a * b, 1) * { F16: 2, F32: 4, F64: 8 }[dtype as 'F16' | 'F32' | 'F64'];
+      if (!(bytesNeeded <= bytes.length * 1032)) throw invalid(`${path} has shape [${shape.join(', ')}], more data than a ${bytes.length}-byte file can hold`);
       const { name, transpose } = tfToPytorchName(weightName, shape, options.encoderModelType);
       if (tensors.has(name)) throw invalid(`two variables map to the PyTorch weight ${JSON.stringify(name)}`);
       const axes = transposeAxes(transpose, shape.length);
