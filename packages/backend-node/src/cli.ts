@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type Command, rawCommand } from './cli/args.js';
 import { runCli } from './cli/run.js';
+import { commandLine } from './cli/long-argv.js';
 import { captionCommand } from './cli/caption.js';
 import { evalCommand } from './cli/eval.js';
 import { initCommand } from './cli/init.js';
@@ -66,5 +67,7 @@ if (isMain()) {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
-  process.exitCode = await runCli(process.argv.slice(2), COMMANDS);
+  // onnxruntime-node crashes on a long command line: such a command line is run by a child ved.
+  const argv = commandLine();
+  if (argv !== undefined) process.exitCode = await runCli(argv, COMMANDS);
 }

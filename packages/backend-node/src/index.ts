@@ -10,6 +10,19 @@ export * from '@ved/training';
 export { nodeRuntime } from './runtime.js';
 export { DirectoryFiles } from './directory-files.js';
 export { decodeImage, readImageFile, type DecodeImageOptions } from './image-decode.js';
+export {
+  checkManifest,
+  evaluate,
+  levenshtein,
+  parseManifest,
+  readManifest,
+  scoreTexts,
+  streamManifest,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type ManifestEntry,
+  type TextScore,
+} from './eval.js';
 export { readTrainingManifest, parseTrainingManifest } from './training-data.js';
 export { ImageToText, type CaptionResult, type ImageInput, type GenerateRunOptions } from './pipeline.js';
 export { savePretrained, writeCheckpoint, ASSET_FILES, type CopySource, type SavePretrainedOptions } from './save.js';

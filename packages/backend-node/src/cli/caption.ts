@@ -13,6 +13,7 @@ import { defaultModelDir } from '@ved/default-model';
 import { ImageToText } from '../pipeline.js';
 import { defineCommand, runCommand } from './args.js';
 import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from './common-flags.js';
+import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 import { progressBar } from './progress.js';
 import { captionEntries, noTokenizerWarning, plainLine } from './caption-output.js';
 
@@ -27,6 +28,7 @@ export const captionCommand = defineCommand({
   positionals: { name: 'IMAGE', min: 1, help: 'PNG or JPEG files, file: URLs or http(s): URLs' },
   flags: {
     ...MODEL_FLAGS,
+    ...HARDENING_FLAGS,
     'batch-size': { type: 'integer', min: 1, default: 8, help: 'images per generate() call' },
     json: { type: 'boolean', help: 'one JSON line per image with ids, text and (beam search) scores' },
     ...GENERATION_FLAGS,
@@ -41,7 +43,7 @@ export const captionCommand = defineCommand({
     // Beam entries carry Python's `sequences_scores`, which generate() returns with these two.
     const withScores: GenerationOptions = { ...options, returnDictInGenerate: true, outputScores: true };
     const batchSize = values['batch-size'];
-    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, formatOptions(values));
+    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values) });
     // Without a tokenizer the ids are printed in place of text, after one warning (caption-output.ts).
     const hasTokenizer = pipe.tokenizer !== undefined;
     if (!hasTokenizer) process.stderr.write(noTokenizerWarning(values.model ?? defaultModelDir));

@@ -8,10 +8,11 @@
  * With --errors, each wrong reading is listed as `line<TAB>image<TAB>expected<TAB>read`.
  */
 import { defaultModelDir } from '@ved/default-model';
-import { evaluate, readManifest } from '../eval.js';
+import { checkManifest, evaluate, streamManifest } from '../eval.js';
 import { ImageToText } from '../pipeline.js';
 import { defineCommand, runCommand } from './args.js';
 import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from './common-flags.js';
+import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 import { progressBar } from './progress.js';
 
 export const evalCommand = defineCommand({
@@ -23,6 +24,7 @@ export const evalCommand = defineCommand({
   flags: {
     manifest: { type: 'string', metavar: 'FILE', required: true, help: 'JSON lines, one {"image": PATH, "text": EXPECTED} per image' },
     ...MODEL_FLAGS,
+    ...HARDENING_FLAGS,
     'batch-size': { type: 'integer', min: 1, default: 16, help: 'images per generate() call' },
     json: { type: 'boolean', help: 'print one JSON line {"images", "exact_match", "cer"}' },
     errors: { type: 'boolean', help: 'list each wrong reading as line<TAB>image<TAB>expected<TAB>read' },
@@ -31,18 +33,23 @@ export const evalCommand = defineCommand({
   examples: ['ved eval --manifest held-out/manifest.jsonl', 'ved eval --manifest test.jsonl --model ./my-ocr --dtype q8 --json'],
   async run({ values }) {
     const generation = await generationOptions(values);
-    // Check the whole manifest before loading the model, so that a bad line fails fast.
-    const entries = await readManifest(values.manifest);
-    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, formatOptions(values));
-    const bar = progressBar({ quiet: values.quiet, total: entries.length, unit: 'images' });
+    // Check the whole manifest before loading the model, so that a bad line fails fast; it streams
+    // (first bad line first, memory bounded), and so does the evaluation, which keeps no predictions.
+    const total = await checkManifest(values.manifest);
+    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values) });
+    const bar = progressBar({ quiet: values.quiet, total, unit: 'images' });
     try {
-      const result = await evaluate(pipe, entries, { batchSize: values['batch-size'], generation, onProgress: (done) => bar.update(done) });
+      const result = await evaluate(pipe, streamManifest(values.manifest, { checkImages: false }), {
+        batchSize: values['batch-size'],
+        generation,
+        total,
+        keepPredictions: false,
+        onProgress: (done) => bar.update(done),
+        onPrediction: ({ entry, text }) => {
+          if (values.errors && text !== entry.text) process.stdout.write(`${entry.line}\t${entry.image}\t${JSON.stringify(entry.text)}\t${JSON.stringify(text)}\n`);
+        },
+      });
       bar.stop();
-      if (values.errors) {
-        for (const { entry, text } of result.predictions) {
-          if (text !== entry.text) process.stdout.write(`${entry.line}\t${entry.image}\t${JSON.stringify(entry.text)}\t${JSON.stringify(text)}\n`);
-        }
-      }
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ images: result.images, exact_match: result.exactMatch, cer: result.cer })}\n`);
       } else {

@@ -6,6 +6,7 @@
 import { VedError } from '@ved/core';
 import { ImageToText } from '../pipeline.js';
 import { defineCommand, runCommand, UsageError } from './args.js';
+import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 
 export const lossCommand = defineCommand({
   name: 'loss',
@@ -17,6 +18,7 @@ export const lossCommand = defineCommand({
     text: { type: 'string', metavar: 'TEXT', help: 'the target text, tokenised as tokenizer(text).input_ids (give this or --labels)' },
     labels: { type: 'string', metavar: 'IDS', help: 'the target token ids, comma-separated (give this or --text)' },
     json: { type: 'boolean', help: 'print {"loss": x}' },
+    ...HARDENING_FLAGS,
   },
   examples: ['ved loss line.png --model ./my-ocr --text "Hello world" --json'],
   async run({ values, positionals }) {
@@ -29,7 +31,7 @@ export const lossCommand = defineCommand({
         return n;
       });
     }
-    const pipe = await ImageToText.fromPretrained(values.model);
+    const pipe = await ImageToText.fromPretrained(values.model, hardeningOptions(values));
     try {
       if (labels === undefined) {
         if (pipe.tokenizer === undefined) throw new VedError('FILE_NOT_FOUND', `${values.model} has no tokenizer.json, so --text cannot be tokenised; use --labels.`);

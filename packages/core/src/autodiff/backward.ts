@@ -124,11 +124,11 @@ function context(g: GraphBuilder, node: NodeRecord, needs: boolean[], shapes: Sh
  * `input` has size 1. Decided statically when both shapes are known, else at
  * run time from the shapes.
  */
-function unbroadcast(g: GraphBuilder, info: (v: string) => ValueInfo, grad: string, input: string, output: string): string {
+function unbroadcast(g: GraphBuilder, info: (v: string) => ValueInfo, grad: string, input: string, output: string | readonly Dim[]): string {
   const inDims = info(input).dims;
-  const outDims = info(output).dims;
+  const outDims = typeof output === 'string' ? info(output).dims : output;
   if (inDims === undefined || outDims === undefined) {
-    throw new VedError('INVALID_INPUT', `Cannot differentiate through broadcasting to "${output}": the rank of "${input}" or "${output}" is unknown.`);
+    throw new VedError('INVALID_INPUT', `Cannot differentiate through broadcasting to "${String(output)}": the rank of "${input}" or of the result is unknown.`);
   }
   const lead = outDims.length - inDims.length;
   const leading = Array.from({ length: lead }, (_, i) => i);

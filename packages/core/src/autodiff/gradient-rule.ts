@@ -7,7 +7,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema, TensorProto_DataType } from 'onnx-buf';
-import type { GraphBuilder, NodeRecord } from '../onnx/graph-builder.js';
+import type { Dim, GraphBuilder, NodeRecord } from '../onnx/graph-builder.js';
 import type { ValueInfo } from './shape-inference.js';
 
 export interface GradientContext {
@@ -20,8 +20,11 @@ export interface GradientContext {
   needs(i: number): boolean;
   /** A scalar constant of the element type of `like`. */
   scalar(value: number, like: string): string;
-  /** `grad`, shaped like the broadcast result `output`, summed down to the shape of `input`. */
-  unbroadcast(grad: string, input: string, output: string): string;
+  /**
+   * `grad`, shaped like the broadcast result `output` (a value, or its dimensions), summed down to
+   * the shape of `input`.
+   */
+  unbroadcast(grad: string, input: string, output: string | readonly Dim[]): string;
   /** Zeros shaped and typed like `value`. */
   zerosLike(value: string): string;
   /** A tensor with the shape of `value` at run time: static when known, else `Shape(value)`. */

@@ -73,6 +73,15 @@ export function checkedByteLength(shape: unknown, itemsize: number): ByteLengthR
   }
   let total = itemsize;
   for (const [axis, dim] of (shape as unknown[]).entries()) {
+    if (typeof dim === 'number' && Number.isInteger(dim) && dim > Number.MAX_SAFE_INTEGER) {
+      // JSON numbers this large have lost their last digits already; the size itself is the problem.
+      return {
+        ok: false,
+        problem:
+          `shape [${(shape as unknown[]).map(describeJson).join(', ')}] has ${describeJson(dim)} at axis ${axis} (about 2^${Math.log2(dim).toFixed(1)}): no tensor can be that large ` +
+          '(its byte length overflows; Python\'s safetensors: "overflow computing buffer size from shape"), so the header is damaged',
+      };
+    }
     if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
       return {
         ok: false,
@@ -83,7 +92,10 @@ export function checkedByteLength(shape: unknown, itemsize: number): ByteLengthR
   }
   // Every factor is a safe integer, so a product that fits below 2^53 was computed exactly.
   if (!(total <= Number.MAX_SAFE_INTEGER)) {
-    return { ok: false, problem: `shape [${shape.join(', ')}] describes more than 2^53 bytes` };
+    return {
+      ok: false,
+      problem: `shape [${shape.join(', ')}] describes ${total.toExponential(3)} bytes: more than 2^53 bytes (Python's safetensors: "overflow computing buffer size from shape")`,
+    };
   }
   return { ok: true, byteLength: total };
 }

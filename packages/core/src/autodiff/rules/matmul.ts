@@ -35,8 +35,11 @@ const matMulGradient: GradientRule = (ctx, [dy]) => {
     const db = ctx.needs(1) ? g.op('Gemm', [flat(a, k), flat(dy!, n)], { transA: 1 }) : undefined;
     return [da, db];
   }
-  const da = ctx.needs(0) ? ctx.unbroadcast(g.op('MatMul', [dy!, g.op('Transpose', [b], { perm: swapLast(rb) })]), a, y) : undefined;
-  const db = ctx.needs(1) ? ctx.unbroadcast(g.op('MatMul', [g.op('Transpose', [a], { perm: swapLast(ra) }), dy!]), b, y) : undefined;
+  // The gradients have the broadcast batch axes of Y and the matrix axes of A (or B): sum over the batch axes A (B) was broadcast along.
+  const yBatch = ctx.info(y).dims!.slice(0, -2);
+  const withMatrix = (v: string) => [...yBatch, ...dims(v).slice(-2)];
+  const da = ctx.needs(0) ? ctx.unbroadcast(g.op('MatMul', [dy!, g.op('Transpose', [b], { perm: swapLast(rb) })]), a, withMatrix(a)) : undefined;
+  const db = ctx.needs(1) ? ctx.unbroadcast(g.op('MatMul', [g.op('Transpose', [a], { perm: swapLast(ra) }), dy!]), b, withMatrix(b)) : undefined;
   return [da, db];
 };
 
