@@ -170,7 +170,13 @@ export class Trainer<Image> {
         throw new VedError('INVALID_CONFIG', `${model.config.fileName}: the top-level "${key}" is not set; training needs it to shift the labels into decoder inputs, as Python's forward does.`);
       }
     }
-    const common = { vocabSize: model.vocabSize, ...(tokenizer ? { tokenizer } : {}), ...(args.maxTargetLength ? { maxTargetLength: args.maxTargetLength } : {}) };
+    const eosTokenId = args.appendEosToken ? eosOf(model) : undefined;
+    const common = {
+      vocabSize: model.vocabSize,
+      ...(tokenizer ? { tokenizer } : {}),
+      ...(args.maxTargetLength ? { maxTargetLength: args.maxTargetLength } : {}),
+      ...(eosTokenId !== undefined ? { eosTokenId } : {}),
+    };
     const train = await prepareExamples(this.init.trainDataset, { ...common, label: 'training dataset' });
     const evalSet = this.init.evalDataset === undefined ? undefined : await prepareExamples(this.init.evalDataset, { ...common, label: 'evaluation dataset' });
 
@@ -420,6 +426,17 @@ export class Trainer<Image> {
     this.prepared = undefined;
     if (prepared !== undefined) await (await prepared.catch(() => undefined))?.session.dispose();
   }
+}
+
+/** The end token `appendEosToken` appends: the config's `eos_token_id`, else the generation config's, else the decoder's. */
+function eosOf(model: VisionEncoderDecoderModel): number {
+  const first = (v: unknown): number | undefined => (typeof v === 'number' ? v : Array.isArray(v) && typeof v[0] === 'number' ? v[0] : undefined);
+  const decoder = model.config.raw.decoder as Record<string, unknown> | undefined;
+  const eos = first(model.config.raw.eos_token_id) ?? first(model.generationConfigJson?.eos_token_id) ?? first(decoder?.eos_token_id);
+  if (eos === undefined) {
+    throw new VedError('INVALID_CONFIG', `appendEosToken: ${model.config.fileName} sets no eos_token_id (top level, generation config or decoder), so there is no end token to append.`);
+  }
+  return eos;
 }
 
 /**

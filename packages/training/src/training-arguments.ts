@@ -56,6 +56,12 @@ export interface TrainingArguments {
   shuffle?: boolean;
   /** Truncate tokenized target texts to this many tokens (special tokens included). */
   maxTargetLength?: number;
+  /**
+   * Append the model's `eos_token_id` to tokenized texts that do not end with it (default false:
+   * exactly `tokenizer(text).input_ids`). GPT-2-style tokenizers add no end token, and a model
+   * fine-tuned on targets without one never learns to stop; ved's default model was trained with it.
+   */
+  appendEosToken?: boolean;
   /** Also generate on the evaluation set and report `exactMatch` and `cer` (Seq2SeqTrainingArguments' `predict_with_generate`; default true). */
   predictWithGenerate?: boolean;
   /** `generation_max_length` for evaluation (default: the checkpoint's generation config). */
@@ -79,7 +85,7 @@ export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | '
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
-  'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'predictWithGenerate', 'generationMaxLength',
+  'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams',
 ]);
 
@@ -148,6 +154,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     dropout: bool('dropout', args.dropout, true),
     shuffle: bool('shuffle', args.shuffle, true),
     maxTargetLength: posInt('maxTargetLength', args.maxTargetLength, undefined),
+    appendEosToken: bool('appendEosToken', args.appendEosToken, false),
     predictWithGenerate: bool('predictWithGenerate', args.predictWithGenerate, true),
     generationMaxLength: posInt('generationMaxLength', args.generationMaxLength, undefined),
     generationNumBeams: posInt('generationNumBeams', args.generationNumBeams, undefined),

@@ -35,7 +35,13 @@ export interface DemoAssets {
 
 export async function buildDemoAssets(appDir: string, out: string, modelDir = demoModelDir, example = demoExample): Promise<DemoAssets> {
   const result = await build({
-    entryPoints: { demo: join(appDir, 'src/demo/demo.ts'), worker: join(appDir, 'src/demo/worker.ts') },
+    entryPoints: {
+      demo: join(appDir, 'src/demo/demo.ts'),
+      worker: join(appDir, 'src/demo/worker.ts'),
+      // The training page (train.html) and its worker.
+      train: join(appDir, 'src/train/train.ts'),
+      'train-worker': join(appDir, 'src/train/worker.ts'),
+    },
     outdir: join(out, 'assets'),
     bundle: true,
     splitting: true,

@@ -73,8 +73,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
 
   const { config, bundle } = await demo;
   writeFileSync(join(out, 'demo.html'), demoPage(appDir, config, guides));
+  writeFileSync(join(out, 'train.html'), trainPage(appDir, config, guides));
   await api;
-  return { pages: [...pages, 'demo.html'], warnings, demo: config, bundle, timings };
+  return { pages: [...pages, 'demo.html', 'train.html'], warnings, demo: config, bundle, timings };
 }
 
 function guidePage(page: Page, html: string, guides: NavItem[], all: Page[]): string {
@@ -85,6 +86,7 @@ function guidePage(page: Page, html: string, guides: NavItem[], all: Page[]): st
     const cards = [
       ...all.filter((p) => p.slug !== 'index').map((p) => ({ href: `${p.slug}.html`, label: p.nav, summary: p.summary })),
       { href: 'demo.html', label: 'Live demo', summary: 'Read a line of text from an image, in this browser tab.' },
+      { href: 'train.html', label: 'Fine-tune in the browser', summary: 'Teach the model lines it reads badly, and watch the loss fall, in this browser tab.' },
       { href: 'api/index.html', label: 'API reference', summary: 'Every exported class, function and type, from the TypeScript sources.' },
     ]
       .map((c) => `<li><a href="${c.href}"><strong>${escapeHtml(c.label)}</strong><span>${escapeHtml(c.summary)}</span></a></li>`)
@@ -110,6 +112,21 @@ function demoPage(appDir: string, config: DemoConfig, guides: NavItem[]): string
     body,
     head: '<link rel="stylesheet" href="assets/demo.css">\n',
     end: `<script type="application/json" id="demo-config">${json}</script>\n<script type="module" src="assets/demo.js"></script>\n`,
+  });
+}
+
+/** The training page: the default model fine-tuned in a Web Worker on lines the visitor types. */
+function trainPage(appDir: string, config: DemoConfig, guides: NavItem[]): string {
+  const body = readFileSync(join(appDir, 'site', 'train.html'), 'utf8');
+  const json = JSON.stringify(config).replace(/</g, '\\u003c');
+  return layout({
+    title: 'Fine-tune in the browser',
+    description: 'Fine-tune ved\'s default model on lines you type, in a Web Worker, and watch the loss fall.',
+    href: 'train.html',
+    guides,
+    body,
+    head: '<link rel="stylesheet" href="assets/demo.css">\n',
+    end: `<script type="application/json" id="demo-config">${json}</script>\n<script type="module" src="assets/train.js"></script>\n`,
   });
 }
 

@@ -21,6 +21,7 @@
  *   --no-shuffle               batches follow the manifest order, epoch after epoch
  *   --seed N (0)               [seed]: data order and dropout masks
  *   --max-target-length N      truncate tokenized texts (special tokens included)
+ *   --append-eos               end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)
  *   --eval-manifest FILE       evaluate (eval loss, exact match, CER) after the last update
  *   --eval-every N             … and every N updates [eval_steps]
  *   --save-every N             also save every N updates [save_steps]
@@ -98,6 +99,7 @@ export async function runTrain(argv: string[]): Promise<void> {
         'no-shuffle': { type: 'boolean', default: false },
         seed: { type: 'string' },
         'max-target-length': { type: 'string' },
+        'append-eos': { type: 'boolean', default: false },
         'eval-manifest': { type: 'string' },
         'eval-every': { type: 'string' },
         'save-every': { type: 'string' },
@@ -140,6 +142,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     shuffle: !values['no-shuffle'],
     seed: nonNegativeInt('seed', values.seed, 0)!,
     ...(values['max-target-length'] !== undefined ? { maxTargetLength: positiveInt('max-target-length', values['max-target-length'])! } : {}),
+    ...(values['append-eos'] ? { appendEosToken: true } : {}),
     ...(values['eval-every'] !== undefined ? { evalSteps: positiveInt('eval-every', values['eval-every'])! } : {}),
     ...(values['save-every'] !== undefined ? { saveSteps: positiveInt('save-every', values['save-every'])! } : {}),
   };

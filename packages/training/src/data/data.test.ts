@@ -49,6 +49,11 @@ describe('prepareExamples', () => {
     expect(out[0]!.text).toBe('abc');
   });
 
+  it('appends the end token to texts when asked, within maxTargetLength; labels stay as given', async () => {
+    const out = await prepareExamples([{ image: 'a', text: 'abcd' }, { image: 'b', text: 'ab' }, { image: 'c', labels: [1, 2] }], { ...options, eosTokenId: 26, maxTargetLength: 3 });
+    expect(out.map((e) => e.labels)).toEqual([[1, 2, 26], [1, 2, 26], [1, 2]]);
+  });
+
   it('names the example on bad input', async () => {
     await expect(prepareExamples([{ image: 'a', text: 'a' }, { image: 'b', labels: [1, 30] }], options)).rejects.toThrow(
       /training dataset, example 1: label 1 is 30, outside the vocabulary \[0, 27\)/,

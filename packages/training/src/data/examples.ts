@@ -33,6 +33,8 @@ export interface PreparedExample<Image> {
 export interface PrepareOptions {
   tokenizer?: Pick<Tokenizer, 'encode'>;
   maxTargetLength?: number;
+  /** Appended to tokenized texts that do not end with it (within `maxTargetLength`). */
+  eosTokenId?: number;
   vocabSize: number;
   /** Names the dataset in errors ("training dataset", "evaluation dataset"). */
   label: string;
@@ -68,7 +70,10 @@ function prepareExample<Image>(example: TrainingExample<Image>, index: number, o
     if (options.tokenizer === undefined) {
       throw new VedError('INVALID_INPUT', `${where}: the example gives "text", but the model has no tokenizer (tokenizer.json); give "labels" instead.`);
     }
-    labels = tokenizeTarget(options.tokenizer, example.text, options.maxTargetLength);
+    const eos = options.eosTokenId;
+    const max = options.maxTargetLength;
+    labels = tokenizeTarget(options.tokenizer, example.text, eos !== undefined && max !== undefined ? Math.max(max - 1, 1) : max);
+    if (eos !== undefined && labels[labels.length - 1] !== eos) labels.push(eos);
   } else {
     if (!Array.isArray(example.labels)) throw new VedError('INVALID_INPUT', `${where}: "labels" must be an array of token ids, found ${JSON.stringify(example.labels)}.`);
     labels = [...example.labels];
