@@ -87,6 +87,13 @@ describe('ved train', () => {
     expect(readFileSync(join(out, 'model.safetensors'))).toEqual(readFileSync(join(tmp, 'full', 'model.safetensors')));
   });
 
+  it('without --json: a summary line on stdout (the progress bar goes to stderr)', async () => {
+    const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'plain'), '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST]);
+    expect(error).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^trained 2 step\(s\) to step 2; mean loss \d+\.\d{4}; saved to /);
+  });
+
   it('evaluates with --eval-manifest / --eval-every: eval_loss, exact_match, cer', async () => {
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'eval'), '--json', '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST, '--eval-every', '1']);
     expect(error).toBeUndefined();
