@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../onnx/graph-builder.js';
+import { InMemoryTensors } from '../weights/in-memory-tensors.js';
+import { WeightBinder } from '../weights/weight-binder.js';
+import { BuildContext, transpose2d, type TrainingMode } from './context.js';
+import { layerNorm } from './layers.js';
+
+function setup(trained: (name: string) => boolean) {
+  const tensors = new InMemoryTensors();
+  tensors.set('m.w', [2, 3], Float32Array.from([1, 2, 3, 4, 5, 6]));
+  tensors.set('m.ln.weight', [3], Float32Array.from([1, 1, 1]));
+  tensors.set('m.ln.bias', [3], new Float32Array(3));
+  const g = new GraphBuilder('t');
+  const declared: string[] = [];
+  const mode: TrainingMode = {
+    trainable: trained,
+    parameter: (name) => {
+      declared.push(name);
+      return g.input(name, 'float32', [2, 3]);
+    },
+  };
+  return { g, declared, ctx: new BuildContext(g, new WeightBinder(tensors), 'm.', 'fp32', mode) };
+}
+
+describe('BuildContext in training mode', () => {
+  it('a trained weight is a graph input under its checkpoint name; a frozen one stays an initializer', () => {
+    const { g, ctx, declared } = setup((n) => n === 'm.w');
+    expect(ctx.weight('w', [2, 3])).toBe('m.w');
+    expect(declared).toEqual(['m.w']);
+    expect(g.valueRecord('m.w')).toMatchObject({ type: 'float32', dims: [2, 3] });
+    expect(g.hasInitializer('m.w')).toBe(false);
+    expect(ctx.weight('ln.weight', [3])).toBe('m.ln.weight');
+    expect(g.hasInitializer('m.ln.weight')).toBe(true);
+    expect(() => ctx.weight('w', [3, 2])).toThrow(expect.objectContaining({ code: 'WEIGHT_SHAPE_MISMATCH' }));
+  });
+
+  it('derived weights: the graph form when trained, a typed error without one; trained weights cannot be read', () => {
+    const { g, ctx } = setup(() => true);
+    const t = ctx.derived('w', [2, 3], '.T', [3, 2], (w) => transpose2d(w, 2, 3), (gb, w) => gb.op('Transpose', [w], { perm: [1, 0] }));
+    expect(g.nodeRecords.at(-1)).toMatchObject({ type: 'Transpose', inputs: ['m.w'], outputs: [t] });
+    expect(() => ctx.derived('w', [2, 3], '.T2', [3, 2], (w) => transpose2d(w, 2, 3))).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('"m.w" is transformed when the graph is built') }),
+    );
+    expect(() => ctx.read('w', [2, 3])).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    const frozen = setup(() => false);
+    expect(frozen.ctx.derived('w', [2, 3], '.T', [3, 2], (w) => transpose2d(w, 2, 3))).toBe('m.w.T');
+  });
+
+  it('LayerNormalization outputs its statistics in training graphs only', () => {
+    const { g, ctx } = setup(() => false);
+    layerNorm(ctx, g.input('x', 'float32', [1, 3]), 'ln', 3, 1e-5);
+    expect(g.nodeRecords.at(-1)!.outputs).toHaveLength(3);
+    const plain = new InMemoryTensors();
+    plain.set('ln.weight', [3], new Float32Array(3));
+    plain.set('ln.bias', [3], new Float32Array(3));
+    layerNorm(new BuildContext(g, new WeightBinder(plain), ''), 'x', 'ln', 3, 1e-5);
+    expect(g.nodeRecords.at(-1)!.outputs).toHaveLength(1);
+  });
+});
