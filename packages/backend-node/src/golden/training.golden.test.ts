@@ -210,13 +210,16 @@ describe('TrainingSession', () => {
     try {
       const vocab = model.vocabSize;
       await expect(session.step({ ...batch(), labels: [[1, 2, 3, 4, 5], [1, vocab, -100, -100, -100]] })).rejects.toMatchObject({
-        code: 'INVALID_INPUT',
+        code: 'TOKEN_OUT_OF_RANGE',
         message: expect.stringContaining(`labels[1][1] is ${vocab}`),
       });
+      // GPT-2's n_positions is 12 in this fixture.
+      const long = Array.from({ length: 13 }, () => 3);
+      await expect(session.step({ ...batch(), labels: [long, long] })).rejects.toMatchObject({ code: 'SEQUENCE_TOO_LONG' });
       await expect(session.step({ ...batch(), labels: [[1, 2, 3], [1, 2]] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('labels[1] has 2 tokens') });
       await expect(session.step({ ...batch(), labels: [[1, 2, 3]] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('expected 2 (one per image)') });
       await expect(session.step({ ...batch(), decoderInputIds: [[1, 2, 3, 4, 5], [1, 2, 3, 4, -100]] })).rejects.toMatchObject({
-        code: 'INVALID_INPUT',
+        code: 'TOKEN_OUT_OF_RANGE',
         message: expect.stringContaining('decoderInputIds[1][4] is -100'),
       });
       const small: PixelBatch = { data: new Float32Array(2 * 3 * 4 * 4), dims: [2, 3, 4, 4] };
@@ -226,6 +229,7 @@ describe('TrainingSession', () => {
     } finally {
       await session.dispose();
     }
+    await expect(session.step(batch())).rejects.toMatchObject({ code: 'DISPOSED' });
     await expect(TrainingSession.create(model, nodeRuntime, { trainable: () => false })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 

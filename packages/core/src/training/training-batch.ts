@@ -9,6 +9,7 @@ import { VedError } from '../errors.js';
 import type { Runtime, Tensor } from '../runtime.js';
 import type { PixelBatch } from '../model/decoding.js';
 import { IGNORE_INDEX, shiftTokensRight } from '../model/loss.js';
+import { checkLabels, isTokenId, tokenOutOfRange } from '../model/decoder-limits.js';
 import type { RawConfig } from '../config/config-reader.js';
 
 export interface TrainingBatch {
@@ -24,6 +25,8 @@ export interface BatchShape {
   channels: number;
   imageSize: [number, number];
   vocab: number;
+  /** Tokens the decoder's position table can embed (undefined: any length). */
+  maxPositions: number | undefined;
   /** The model's config.json (top level), for the shift's token ids. */
   config: RawConfig;
   configFile: string;
@@ -64,16 +67,10 @@ export function batchFeeds(runtime: Runtime, batch: TrainingBatch, shape: BatchS
     throw new VedError('INVALID_INPUT', `pixelValues holds ${pixelValues.data.length} values, expected ${b * c * h * w} for its dims.`);
   }
   const t = checkRows('labels', batch.labels, b, undefined);
+  // Ids in the vocabulary or -100, no more positions than the table holds (TOKEN_OUT_OF_RANGE, SEQUENCE_TOO_LONG).
+  checkLabels(batch.labels, { vocabSize: shape.vocab, maxPositions: shape.maxPositions, where: shape.configFile });
   let tokens = 0;
-  batch.labels.forEach((row, i) =>
-    row.forEach((id, j) => {
-      if (id === IGNORE_INDEX) return;
-      if (!Number.isInteger(id) || id < 0 || id >= shape.vocab) {
-        throw new VedError('INVALID_INPUT', `labels[${i}][${j}] is ${id}; expected a token id in [0, ${shape.vocab}) or -100 (ignored).`);
-      }
-      tokens++;
-    }),
-  );
+  for (const row of batch.labels) for (const id of row) if (id !== IGNORE_INDEX) tokens++;
   let inputs = batch.decoderInputIds;
   if (inputs === undefined) {
     for (const key of ['decoder_start_token_id', 'pad_token_id'] as const) {
@@ -89,9 +86,7 @@ export function batchFeeds(runtime: Runtime, batch: TrainingBatch, shape: BatchS
   checkRows('decoderInputIds', inputs, b, t);
   inputs.forEach((row, i) =>
     row.forEach((id, j) => {
-      if (!Number.isInteger(id) || id < 0 || id >= shape.vocab) {
-        throw new VedError('INVALID_INPUT', `decoderInputIds[${i}][${j}] is ${id}; expected a token id in [0, ${shape.vocab}).`);
-      }
+      if (!isTokenId(id, shape.vocab)) throw tokenOutOfRange(`decoderInputIds[${i}][${j}]`, id, shape.vocab, shape.configFile);
     }),
   );
   const ids = (rows: readonly (readonly number[])[]) => BigInt64Array.from(rows.flat(), (v) => BigInt(v));

@@ -14,6 +14,7 @@ import { VedError } from '../errors.js';
 import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import { VisionEncoderDecoderModel } from '../model/vision-encoder-decoder-model.js';
 import { createSession } from '../model/run-graphs.js';
+import { disposedError } from '../model/decoder-limits.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { InMemoryTensors, TensorUnion } from '../weights/in-memory-tensors.js';
 import { SeededRandom } from '../random/seeded-random.js';
@@ -91,13 +92,14 @@ export class TrainingSession {
       channels: parts.encoder.numChannels(parts.encoderConfig),
       imageSize: parts.encoder.imageSize(parts.encoderConfig),
       vocab: parts.decoder.vocabSize(parts.decoderConfig),
+      maxPositions: parts.decoder.maxPositions?.(parts.decoderConfig),
       config: parts.config.raw,
       configFile: parts.config.fileName,
     };
   }
 
   private feeds(batch: TrainingBatch, graph: TrainingGraph): { feeds: Record<string, Tensor>; tokens: number } {
-    if (this.disposed) throw new VedError('INVALID_INPUT', 'This TrainingSession was disposed.');
+    if (this.disposed) throw disposedError('TrainingSession.step() / loss()');
     const b = batchFeeds(this.runtime, batch, this.batchShape);
     const feeds: Record<string, Tensor> = { [PIXEL_VALUES]: b.pixelValues, [DECODER_INPUT_IDS]: b.decoderInputIds, [LABELS]: b.labels };
     for (const { name } of graph.parameters) {
