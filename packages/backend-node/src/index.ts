@@ -24,8 +24,9 @@ export {
   type TextScore,
 } from './eval.js';
 export { readTrainingManifest, parseTrainingManifest } from './training-data.js';
-export { ImageToText, type CaptionResult, type ImageInput, type GenerateRunOptions } from './pipeline.js';
+export * from '@ved/pipeline';
+export { ImageToText, pipeline, type ImageInput, type NodePretrainedOptions } from './pipeline.js';
+export { loadNodeImage, DEFAULT_MAX_IMAGE_BYTES, type NodeImageOptions } from './image-input.js';
 export { savePretrained, writeCheckpoint, ASSET_FILES, type CopySource, type SavePretrainedOptions } from './save.js';
 export { saveOnnxExport, writeExportDirectory } from './exports/save-export.js';
-export { loadModel, type LoadedModel, type FormatOptions, type ModelLoadOptions } from './exports/load.js';
 export { openModelFiles, hubFiles, HubCache, hubCacheDir, hfHome, isOfflineMode, type HubFilesOptions } from './hub-files.js';

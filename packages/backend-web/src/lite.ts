@@ -9,8 +9,8 @@ export { createWebRuntime, type WebDevice, type WebRuntime, type WebRuntimeOptio
 export { openWebModelFiles, type WebFilesOptions } from './model-files.js';
 export { decodeImageBytes, loadImage, type LoadImageOptions, type WebImageInput } from './image-input.js';
 export { readImageHeader, type ImageFormat, type ImageHeader } from './image-format.js';
-export { ImageToText, type CaptionOptions, type CaptionResult, type WebPretrainedOptions } from './pipeline.js';
-export { tokenStreamer, type TokenCallback, type TokenEvent } from './token-stream.js';
+export * from '@ved/pipeline';
+export { ImageToText, pipeline, type WebPretrainedOptions } from './pipeline.js';
 export { CaptionWorker, type WorkerCaptionOptions } from './worker-client.js';
 export type { TransferableImage, WorkerLoadOptions } from './worker-protocol.js';
 export { TrainingWorker, type PageTrainingExample, type WorkerTrainOptions } from './training-worker-client.js';

@@ -1,96 +1,64 @@
 /**
- * Image-to-text in the browser: the model, image processor, tokenizer and
- * generation config of a checkpoint at a URL or in a hub repository, behind
- * one object. The same shape as backend-node's `ImageToText`; images may be
- * any `WebImageInput`.
+ * Image-to-text in the browser: @ved/pipeline's `ImageToText` with files over
+ * fetch (Cache API), onnxruntime-web (WASM, WebGPU), and the browser's image
+ * inputs (image-input.ts). Loads checkpoints (safetensors) and ONNX exports
+ * in the transformers.js / Optimum layout, as on Node. `pipeline('image-to-text',
+ * model)` as transformers.js users write it.
  */
+import { VedError, type ModelFiles } from '@ved/core';
 import {
-  ImageProcessor,
-  Tokenizer,
-  VedError,
-  VisionEncoderDecoderModel,
-  readOptionalJson,
-  type LoadOptions,
-  type ModelFiles,
-  type PixelBatch,
-} from '@ved/core';
-import { generate, modelGenerationConfig, type GenerationOptions } from '@ved/generation';
+  ImageToText as SharedImageToText,
+  checkTask,
+  imageToTextPipeline,
+  loadImageToTextParts,
+  type ImageSource,
+  type ImageToTextPipeline,
+  type ModelLoadOptions,
+} from '@ved/pipeline';
 import { loadImage, type LoadImageOptions, type WebImageInput } from './image-input.js';
 import { isModelFiles, openWebModelFiles, type WebFilesOptions } from './model-files.js';
 import { createWebRuntime, type WebRuntime, type WebRuntimeOptions } from './runtime.js';
-import { tokenStreamer, type TokenCallback } from './token-stream.js';
 
-export interface CaptionResult {
-  /** Whole sequences as Python's `generate` returns them (start token first, pad after eos). */
-  sequences: number[][];
-  /** `batch_decode(sequences, skip_special_tokens=True)`, when the checkpoint has a tokenizer. */
-  texts: string[];
-}
+export type { CaptionOptions, CaptionResult } from '@ved/pipeline';
 
-export interface WebPretrainedOptions extends LoadOptions, WebFilesOptions, WebRuntimeOptions {
+export interface WebPretrainedOptions extends ModelLoadOptions, WebFilesOptions, WebRuntimeOptions, Pick<LoadImageOptions, 'maxImagePixels'> {
   /** A runtime to share between models (default: one made from the runtime options). */
   runtime?: WebRuntime;
 }
 
-export interface CaptionOptions extends GenerationOptions {
-  /** Called with each step's new tokens and the texts so far (greedy and sampling; beam search refuses it, as in Python). */
-  onToken?: TokenCallback;
-  signal?: AbortSignal;
+function imageName(img: WebImageInput, i: number): string {
+  if (typeof img === 'string') return img;
+  if (img instanceof URL) return img.href;
+  return `images[${i}]`;
 }
 
-export class ImageToText {
-  private constructor(
-    readonly model: VisionEncoderDecoderModel,
-    readonly processor: ImageProcessor | undefined,
-    readonly tokenizer: Tokenizer | undefined,
-    readonly generationConfig: GenerationOptions,
-    readonly runtime: WebRuntime,
-    readonly files: ModelFiles,
-  ) {}
+/** The browser `ImageSource` of the shared pipeline. */
+const webImageSource: ImageSource<WebImageInput> = { load: (input, options) => loadImage(input, options), name: imageName };
 
+export class ImageToText extends SharedImageToText<WebImageInput, WebRuntime> {
   /** Loads from a URL (absolute, or relative to the page), a hub repository id, or any `ModelFiles`. */
   static async fromPretrained(source: string | ModelFiles, options: WebPretrainedOptions = {}): Promise<ImageToText> {
-    const files = isModelFiles(source) ? source : await openWebModelFiles(source, options);
-    const runtime = options.runtime ?? (await createWebRuntime(options));
-    const model = await VisionEncoderDecoderModel.fromPretrained(files, runtime, options);
-    const processorJson = await readOptionalJson(files, 'preprocessor_config.json');
-    const processor =
-      processorJson === undefined ? undefined : ImageProcessor.fromJson(processorJson, { source: `${files.location}/preprocessor_config.json` });
-    const tokenizer = await Tokenizer.fromFiles(files);
-    const generationConfig = modelGenerationConfig(model.config.raw, model.generationConfigJson, model.config.fileName);
-    return new ImageToText(model, processor, tokenizer, generationConfig, runtime, files);
-  }
-
-  /** Decodes and preprocesses images into `pixel_values`, exactly as on Node and in Python. */
-  async preprocess(images: readonly WebImageInput[], options: LoadImageOptions = {}): Promise<PixelBatch> {
-    if (this.processor === undefined) {
-      throw new VedError('FILE_NOT_FOUND', `The checkpoint at ${this.files.location} has no preprocessor_config.json, so images cannot be prepared; pass pixel values instead.`);
+    if (typeof source !== 'string' && !isModelFiles(source)) {
+      throw new VedError('INVALID_OPTION', `fromPretrained: expected a URL, hub repository id or ModelFiles, got ${typeof source}.`);
     }
-    // One image decoded at a time: a batch of large files never sits in memory at once.
-    return this.processor.preprocessEach(
-      images,
-      (img) => loadImage(img, options),
-      (img, i) => (typeof img === 'string' ? img : img instanceof URL ? img.href : `images[${i}]`),
-    );
+    const files = typeof source === 'string' ? await openWebModelFiles(source, options) : source;
+    const runtime = options.runtime ?? (await createWebRuntime(options));
+    const parts = await loadImageToTextParts(files, runtime, options);
+    const { maxImagePixels, onWarning } = options;
+    return new ImageToText(parts, runtime, webImageSource, {
+      ...(maxImagePixels !== undefined ? { maxImagePixels } : {}),
+      ...(onWarning !== undefined ? { onWarning } : {}),
+    });
   }
+}
 
-  async generate(images: readonly WebImageInput[] | PixelBatch, options: CaptionOptions = {}): Promise<CaptionResult> {
-    const { onToken, signal, ...generation } = options;
-    const pixelValues = Array.isArray(images) ? await this.preprocess(images, signal ? { signal } : {}) : (images as PixelBatch);
-    const streamer =
-      onToken === undefined
-        ? undefined
-        : tokenStreamer(onToken, this.tokenizer === undefined ? undefined : (ids) => this.tokenizer!.decode(ids, { skipSpecialTokens: true }));
-    const { sequences } = await generate(
-      this.model,
-      { pixelValues, modelGenerationConfig: this.generationConfig, ...(signal ? { signal } : {}), ...(streamer ? { streamer } : {}) },
-      generation,
-    );
-    const texts = this.tokenizer?.batchDecode(sequences, { skipSpecialTokens: true }) ?? [];
-    return { sequences, texts };
-  }
-
-  async dispose(): Promise<void> {
-    await this.model.dispose();
-  }
+/**
+ * `pipeline('image-to-text', model, options?)`: a function that captions an
+ * image (`[{ generated_text }]`) or an array of images (one such array each),
+ * as transformers.js's. `captioner.pipe` is the `ImageToText` behind it.
+ */
+export async function pipeline(task: 'image-to-text', model: string | ModelFiles, options: WebPretrainedOptions = {}): Promise<ImageToTextPipeline<WebImageInput, WebRuntime>> {
+  checkTask(task);
+  if (model === undefined) throw new VedError('INVALID_OPTION', 'pipeline(): give the model (a URL or hub repository id); the browser has no embedded default model.');
+  return imageToTextPipeline(await ImageToText.fromPretrained(model, options));
 }

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
-import { DirectoryFiles, decodeImage, nodeRuntime } from '@ved/backend-node';
+import { pathToFileURL } from 'node:url';
+import { DirectoryFiles, ImageToText, decodeImage, nodeRuntime, pipeline } from '@ved/backend-node';
 import { conformanceChecks, disposeModels, type ConformanceEnv } from './index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
@@ -13,6 +14,25 @@ const env: ConformanceEnv = {
   modelFiles: async (name) => new DirectoryFiles(`${FIXTURES}models/${name}`),
   fixture: async (path) => new Uint8Array(await readFile(FIXTURES + path)),
   decodeImage: (bytes, name) => decodeImage(bytes, name),
+  pipelines: {
+    fromPretrained: (files) => ImageToText.fromPretrained(files) as Promise<never>,
+    pipeline: (files) => pipeline('image-to-text', files) as Promise<never>,
+    image: (path) => FIXTURES + path,
+    async imageKinds(path) {
+      const bytes = await readFile(FIXTURES + path);
+      const raw = await decodeImage(new Uint8Array(bytes), path);
+      return {
+        fileUrlString: pathToFileURL(FIXTURES + path).href,
+        fileUrl: pathToFileURL(FIXTURES + path),
+        dataUrl: `data:image/${path.endsWith('.png') ? 'png' : 'jpeg'};base64,${bytes.toString('base64')}`,
+        buffer: bytes,
+        uint8Array: new Uint8Array(bytes),
+        arrayBuffer: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        blob: new Blob([bytes]),
+        rawImage: raw,
+      };
+    },
+  },
 };
 
 describe('conformance: backend-node', () => {

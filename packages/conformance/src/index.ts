@@ -10,14 +10,15 @@ import { runtimeChecks } from './checks/runtime.js';
 import { shardedChecks } from './checks/sharded.js';
 import { legacyCheckpointChecks } from './checks/legacy-checkpoints.js';
 import { weightsFormatChecks } from './checks/weights-formats.js';
+import { pipelineChecks } from './checks/pipeline.js';
 import type { Check, CheckResult, ConformanceEnv } from './types.js';
 
-export type { Check, CheckResult, ConformanceEnv } from './types.js';
+export type { Check, CheckResult, ConformanceEnv, PipelineEnv } from './types.js';
 export { CheckFailure, assert, assertClose, assertEqualJson, fail, maxAbsDiff, rejection } from './assert.js';
 export { FIXTURE_MODELS, beamCases, disposeModels, loadModel, loadReference, type FixtureModel, type ModelReference, type BeamCase } from './fixtures.js';
 export { MemoryFiles, shardSafetensors, shardedCopy } from './memory-files.js';
 
-export const conformanceChecks: readonly Check[] = [...runtimeChecks, ...imageDecodeChecks, ...fixtureModelChecks, ...shardedChecks, ...legacyCheckpointChecks, ...weightsFormatChecks];
+export const conformanceChecks: readonly Check[] = [...runtimeChecks, ...imageDecodeChecks, ...fixtureModelChecks, ...shardedChecks, ...legacyCheckpointChecks, ...weightsFormatChecks, ...pipelineChecks];
 
 /** Runs one check by name, timing it and catching its failure. */
 export async function runCheck(env: ConformanceEnv, name: string): Promise<CheckResult> {

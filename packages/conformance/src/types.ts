@@ -6,6 +6,7 @@
  * may return a short detail (a measured difference) for the report.
  */
 import type { ModelFiles, RawImage, Runtime } from '@ved/core';
+import type { ImageToText, ImageToTextPipeline } from '@ved/pipeline';
 
 export interface ConformanceEnv {
   /** Names the backend in messages, e.g. `backend-node` or `backend-web (wasm, 4 threads)`. */
@@ -17,6 +18,20 @@ export interface ConformanceEnv {
   fixture(path: string): Promise<Uint8Array>;
   /** The backend's image decoder: file bytes → what PIL's `Image.open` gives. */
   decodeImage(bytes: Uint8Array, name: string): Promise<RawImage>;
+  /** The backend's `ImageToText` and `pipeline()`, for the pipeline checks. */
+  readonly pipelines?: PipelineEnv;
+}
+
+/** What the pipeline checks need of a backend (both export the same API from @ved/pipeline). */
+export interface PipelineEnv {
+  /** The backend's `ImageToText.fromPretrained(files)`. */
+  fromPretrained(files: ModelFiles): Promise<ImageToText<unknown>>;
+  /** The backend's `pipeline('image-to-text', files)`. */
+  pipeline(files: ModelFiles): Promise<ImageToTextPipeline<unknown>>;
+  /** A fixture file (`images/rgb_40x30.png`) as the backend's plainest image input: a path on Node, a URL in the browser. */
+  image(path: string): unknown;
+  /** The same file as every other kind of input the backend takes (bytes, Blob, URL objects, canvas, …), by kind. */
+  imageKinds(path: string): Promise<Record<string, unknown>>;
 }
 
 export interface Check {

@@ -37,8 +37,8 @@ describe('parseCommandArgs', () => {
   });
 
   it('names required flags, bad choices, unknown flags and missing positionals', () => {
-    expect(() => parse(['x'])).toThrow('--out is required; see `ved demo --help`');
-    expect(() => parse(['x', '--out', 'o', '--mode', 'c'])).toThrow('--mode must be one of a, b, got "c"');
+    expect(() => parse(['x'])).toThrow('--out DIR is required; see `ved demo --help`');
+    expect(() => parse(['x', '--out', 'o', '--mode', 'c'])).toThrow('--mode must be a or b, got "c"');
     expect(() => parse(['x', '--out', 'o', '--nope'])).toThrow(/Unknown option '--nope'.*see `ved demo --help`/);
     expect(() => parse(['--out', 'o'])).toThrow('give at least one IMAGE');
     // A value-taking flag followed by another flag is still refused by node's parser, not swallowed.

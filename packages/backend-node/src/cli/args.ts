@@ -203,6 +203,11 @@ export function parseNumberFlag(name: string, spec: NumberFlag, raw: string): nu
   return n;
 }
 
+/** `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
 /** Parses `argv` against a command's table (its flags plus the global ones). */
 export function parseCommandArgs<T extends FlagTable>(command: Pick<Command, 'name' | 'flags' | 'positionals'>, argv: readonly string[]): ParsedArgs<T> {
   const flags = allFlags(command);
@@ -231,14 +236,17 @@ export function parseCommandArgs<T extends FlagTable>(command: Pick<Command, 'na
       continue;
     }
     if (v === undefined) {
-      if ('required' in spec && spec.required) throw new UsageError(`--${name} is required; see \`ved ${command.name} --help\``);
+      if ('required' in spec && spec.required) {
+        const metavar = spec.type === 'choice' ? spec.choices.join('|') : (spec.metavar ?? (spec.type === 'string' ? 'VALUE' : 'N'));
+        throw new UsageError(`--${name} ${metavar} is required; see \`ved ${command.name} --help\``);
+      }
       values[name] = spec.type === 'string' && spec.multiple ? [] : spec.default;
       continue;
     }
     if (spec.type === 'string') values[name] = v;
     else if (spec.type === 'choice') {
       if (!spec.choices.includes(v as string)) {
-        throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}, got ${JSON.stringify(v)}`);
+        throw new UsageError(`--${name} must be ${orList(spec.choices)}, got ${JSON.stringify(v)}`);
       }
       values[name] = v;
     } else values[name] = parseNumberFlag(name, spec, v as string);

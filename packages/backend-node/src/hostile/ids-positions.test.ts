@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VedError, type PixelBatch } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
+import type { CaptionOptions } from '@ved/pipeline';
 import '../register-builtins.js';
 import { ImageToText } from '../pipeline.js';
 import { fixturePath } from '../test-utils/fixtures.js';
@@ -37,8 +38,7 @@ describe('token ids outside the vocabulary (vit-gpt2-a: vocab 300, n_positions 6
   });
   afterAll(() => pipe.dispose());
 
-  const gen = (options: GenerationOptions, run: Parameters<ImageToText['generate']>[2] = {}) =>
-    pipe.generate(pixels(pipe), { maxNewTokens: 3, ...options }, { ...quiet, ...run });
+  const gen = (options: GenerationOptions, run: CaptionOptions = {}) => pipe.generate(pixels(pipe), { maxNewTokens: 3, ...options, ...quiet, ...run });
 
   // Python: IndexError: index out of range in self (the decoder's embedding), for each of these.
   it.each([1000000, 300, -3])('decoder_start_token_id %s → TOKEN_OUT_OF_RANGE naming the option and vocab_size', async (id) => {
@@ -102,7 +102,7 @@ describe('token ids outside the vocabulary (vit-gpt2-a: vocab 300, n_positions 6
 
   it('eos_token_id -3 warns as Python does and generates to the maximum length', async () => {
     const warnings: string[] = [];
-    const out = await pipe.generate(pixels(pipe), { maxNewTokens: 3, eosTokenId: -3 }, { onWarning: (m) => warnings.push(m) });
+    const out = await pipe.generate(pixels(pipe), { maxNewTokens: 3, eosTokenId: -3, onWarning: (m) => warnings.push(m) });
     expect(out.sequences[0]).toHaveLength(4);
     expect(warnings.join('\n')).toContain('`eos_token_id` should consist of positive integers, but is [-3]');
   });
@@ -168,16 +168,16 @@ describe.each([
   });
 
   it(`generates ${table} new tokens without eos, and refuses ${table + 1} with SEQUENCE_TOO_LONG naming max_new_tokens`, async () => {
-    const ok = await pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: table }, quiet);
+    const ok = await pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: table, ...quiet });
     expect(ok.sequences[0]).toHaveLength(table + 1);
-    const err = await failure(pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: table + 40 }, quiet));
+    const err = await failure(pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: table + 40, ...quiet }));
     expect(err.code).toBe('SEQUENCE_TOO_LONG');
     expect(err.message).toContain(`position table holds ${table}`);
     expect(err.message).toContain(`\`max_new_tokens\` to at most ${table} (it is ${table + 40})`);
   });
 
   it('beam search stops at the same limit', async () => {
-    const err = await failure(pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: table + 1, numBeams: 2 }, quiet));
+    const err = await failure(pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: table + 1, numBeams: 2, ...quiet }));
     expect(err.code).toBe('SEQUENCE_TOO_LONG');
   });
 
@@ -197,7 +197,7 @@ describe('sinusoidal TrOCR positions (vit-trocr)', () => {
     const pipe = await ImageToText.fromPretrained(fixturePath('decoders', 'vit-trocr'));
     try {
       expect(pipe.model.maxPositions).toBeUndefined();
-      const out = await pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: 64 }, quiet);
+      const out = await pipe.generate(pixels(pipe), { eosTokenId: null, maxNewTokens: 64, ...quiet });
       expect(out.sequences[0]).toHaveLength(65);
     } finally {
       await pipe.dispose();

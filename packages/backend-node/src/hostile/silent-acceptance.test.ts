@@ -189,7 +189,7 @@ describe('dispose()', () => {
 
   it('disposing while generate() runs ends it with DISPOSED, not onnxruntime\'s "Session already disposed"', async () => {
     const pipe = await ImageToText.fromPretrained(fixturePath('models', 'vit-gpt2-a'));
-    const running = pipe.generate(pixels(pipe), { maxNewTokens: 60, eosTokenId: null, numBeams: 3 }, { onWarning: () => {} });
+    const running = pipe.generate(pixels(pipe), { maxNewTokens: 60, eosTokenId: null, numBeams: 3, onWarning: () => {} });
     await new Promise((r) => setTimeout(r, 5));
     await pipe.dispose();
     const err = await failure(running);

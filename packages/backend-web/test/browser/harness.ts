@@ -14,6 +14,7 @@ import {
   createWebRuntime,
   decodeImageBytes,
   loadImage,
+  pipeline,
   type DownloadProgress,
   type RawImage,
   type WebImageInput,
@@ -42,6 +43,37 @@ function errorInfo(error: unknown) {
   return { isVedError: error instanceof VedError, isHttpError: error instanceof HttpError, name: e.name, code: e.code, reason: e.reason, status: e.status, message: e.message };
 }
 
+/** One file as every kind of input the browser pipeline takes. */
+async function imageKinds(path: string): Promise<Record<string, WebImageInput>> {
+  const url = `/fixtures/${path}`;
+  const bytes = await fixture(path);
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: path.endsWith('.png') ? 'image/png' : 'image/jpeg' });
+  const file = new File([blob], path.split('/').pop()!, { type: blob.type });
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  const bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+  const offscreen = new OffscreenCanvas(bitmap.width, bitmap.height);
+  offscreen.getContext('2d')!.drawImage(bitmap, 0, 0);
+  const imageData = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+  return {
+    url,
+    absoluteUrl: new URL(url, location.href),
+    blob,
+    file,
+    htmlImage: img,
+    imageBitmap: bitmap,
+    htmlCanvas: canvas,
+    offscreenCanvas: offscreen,
+    imageData,
+    rawImage: await decodeImageBytes(bytes, path),
+  };
+}
+
 const harness = {
   crossOriginIsolated: () => globalThis.crossOriginIsolated,
 
@@ -54,6 +86,12 @@ const harness = {
       modelFiles: async (name) => new HttpFiles(`ved-test/${name}`, { endpoint: origin }),
       fixture,
       decodeImage: (bytes, name) => decodeImageBytes(bytes, name),
+      pipelines: {
+        fromPretrained: (files) => ImageToText.fromPretrained(files, { runtime: rt }) as Promise<never>,
+        pipeline: (files) => pipeline('image-to-text', files, { runtime: rt }) as Promise<never>,
+        image: (path) => `/fixtures/${path}`,
+        imageKinds,
+      },
     };
     return { ...rt.report, name: rt.name };
   },
@@ -79,35 +117,24 @@ const harness = {
 
   /** Every kind of browser image input for one file, decoded. */
   async inputKinds(path: string) {
-    const url = `/fixtures/${path}`;
     const bytes = await fixture(path);
-    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: path.endsWith('.png') ? 'image/png' : 'image/jpeg' });
-    const file = new File([blob], path.split('/').pop()!, { type: blob.type });
-    const img = new Image();
-    img.src = url;
-    await img.decode();
-    const bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-    const canvas = document.createElement('canvas');
-    canvas.width = bitmap.width;
-    canvas.height = bitmap.height;
-    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
-    const offscreen = new OffscreenCanvas(bitmap.width, bitmap.height);
-    offscreen.getContext('2d')!.drawImage(bitmap, 0, 0);
-    const imageData = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    const inputs: Record<string, WebImageInput> = {
-      url,
-      absoluteUrl: new URL(url, location.href),
-      blob,
-      file,
-      htmlImage: img,
-      imageBitmap: bitmap,
-      htmlCanvas: canvas,
-      offscreenCanvas: offscreen,
-      imageData,
-    };
     const out: Record<string, unknown> = { bytes: summarize(await decodeImageBytes(bytes, path)) };
-    for (const [kind, input] of Object.entries(inputs)) out[kind] = summarize(await loadImage(input));
+    for (const [kind, input] of Object.entries(await imageKinds(path))) out[kind] = summarize(await loadImage(input));
     return out;
+  },
+
+  /** An ONNX export (transformers.js / Optimum layout) loaded from a URL, captioned from image URLs and through pipeline(). */
+  async exportCaption(url: string, images: string[], maxNewTokens: number) {
+    const pipe = await ImageToText.fromPretrained(url, { runtime: runtime!, cache: false });
+    try {
+      const result = await pipe.generate(images.map((p) => `/fixtures/${p}`), { maxNewTokens });
+      const captioner = await pipeline('image-to-text', url, { runtime: runtime!, cache: false });
+      const texts = await captioner(images.map((p) => `/fixtures/${p}`), { max_new_tokens: maxNewTokens });
+      await captioner.dispose();
+      return { sequences: result.sequences, isExport: 'layout' in pipe.model, texts };
+    } finally {
+      await pipe.dispose();
+    }
   },
 
   /** Loads a repository over HTTP; reports progress events, file records and a caption. */
@@ -158,8 +185,13 @@ const harness = {
       const events: unknown[] = [];
       const inputs = images.map((p) => `/fixtures/${p}`);
       const result = await pipe.generate(inputs, { maxNewTokens, onToken: (e) => events.push(e) });
-      const beamError = await pipe.generate(inputs, { maxNewTokens, numBeams: 2, onToken: () => undefined }).then(() => undefined, errorInfo);
-      return { events, result, beamError };
+      const beamError = await pipe.generate(inputs, { maxNewTokens, numBeams: 2, beamStreaming: 'error', onToken: () => undefined }).then(() => undefined, errorInfo);
+      const beamEvents: unknown[] = [];
+      const beams = await pipe.generate(inputs, { maxNewTokens, numBeams: 2, onToken: (e) => beamEvents.push(e) });
+      const chunks: unknown[] = [];
+      const stream = pipe.stream(inputs, { maxNewTokens });
+      for await (const chunk of stream) chunks.push(chunk);
+      return { events, result, beamError, beams, beamEvents, chunks, streamed: await stream.result };
     } finally {
       await pipe.dispose();
     }

@@ -53,7 +53,7 @@ describe('streaming on the main thread', () => {
   });
   afterAll(() => suite?.close());
 
-  it('onToken sees every step of every row, ending with Python\'s text; beam search refuses to stream', async () => {
+  it('onToken sees every step of every row, ending with Python\'s text; beams asked in the call arrive after the search; stream() yields the same', async () => {
     const ref = JSON.parse(readFileSync(join(FIXTURES_DIR, 'models/vit-gpt2-b/reference/reference.json'), 'utf8'));
     const images = (ref.images as string[]).map((p) => p.replace(/^fixtures\//, ''));
     const out = await suite.call('stream', 'ved-test/vit-gpt2-b', images, ref.greedy.max_new_tokens);
@@ -62,7 +62,13 @@ describe('streaming on the main thread', () => {
     expect(events.map((e) => e.tokens)).toEqual(ref.greedy.sequences[0].slice(1).map((_: number, t: number) => ref.greedy.sequences.map((row: number[]) => row[t + 1])));
     expect(events.at(-1)!.texts).toEqual(ref.greedy_text);
     expect(out.beamError).toMatchObject({ code: 'INVALID_OPTION' });
-    expect(out.beamError!.message).toMatch(/beam/);
+    expect(out.beamError!.message).toMatch(/`streamer` cannot be used with beam search/);
+    const beamEvents = out.beamEvents as Array<{ texts: string[] }>;
+    expect(beamEvents.length).toBe(out.beams.sequences[0]!.length - 1);
+    expect(beamEvents.at(-1)!.texts).toEqual(out.beams.texts);
+    const chunks = out.chunks as Array<{ text?: string[] }>;
+    expect(out.streamed.sequences).toEqual(ref.greedy.sequences);
+    expect(ref.greedy_text.map((_: string, r: number) => chunks.map((c) => c.text?.[r] ?? '').join(''))).toEqual(ref.greedy_text);
   });
 });
 
