@@ -13,7 +13,7 @@
  * processes on one Redis. Results: bench/results/serve-<date>.md and .json.
  *
  * usage: node bench/serve/dist/main.js [--models vit-gpt2,deit-trocr] [--clients 1,4,16,64]
- *        [--new-tokens 20] [--threads N] [--quick] [--cache DIR]
+ *        [--new-tokens 20] [--threads N] [--quick] [--cache DIR] [--skip PARTS] [--rss-models deit-trocr]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     cache: { type: 'string', default: join(REPO_ROOT, 'bench/.cache') },
     skip: { type: 'string', default: '' },
+    'rss-models': { type: 'string', default: 'deit-trocr' },
   },
 });
 const models = values.models.split(',');
@@ -41,9 +42,24 @@ const threads = Number(values.threads);
 const quick = values.quick;
 const skip = new Set(values.skip.split(',').filter(Boolean));
 /** Requests per level: enough for percentiles, bounded in time. */
-const amountFor = (clients: number) => (quick ? Math.max(clients, 4) : Math.max(2 * clients, 12));
+const amountFor = (clients: number) => (quick ? Math.max(clients, 4) : Math.max(12, Math.min(2 * clients, 64)));
 
 const say = (msg: string) => process.stderr.write(`[bench:serve] ${msg}\n`);
+
+/** Servers and workers running now: stopped if the bench is interrupted. */
+const running = new Set<Proc>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const p of running) p.child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+async function tracked(p: Promise<Proc>): Promise<Proc> {
+  const proc = await p;
+  running.add(proc);
+  void proc.child.once('exit', () => running.delete(proc));
+  return proc;
+}
 
 /** A deterministic 640x480 RGB PNG (gradients and stripes), encoded here. */
 function benchImage(width = 640, height = 480): Buffer {
@@ -115,7 +131,7 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
   for (const [key, startServer] of starters) {
     if (skip.has(key)) continue;
     say(`${model}: ${key}`);
-    const proc = await startServer();
+    const proc = await tracked(startServer());
     try {
       run.servers.push(await measureServer(proc, image));
     } finally {
@@ -125,7 +141,7 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
   if (!skip.has('shedding')) {
     const maxQueue = 8;
     say(`${model}: ved serve --max-queue ${maxQueue} at 64 clients`);
-    const proc = await startVed(dir, threads, ['--max-queue', String(maxQueue)]);
+    const proc = await tracked(startVed(dir, threads, ['--max-queue', String(maxQueue)]));
     try {
       await runLevel(proc.base, PATH, image, 2, 2);
       const loadedMb = proc.memory().rssMb;
@@ -136,10 +152,10 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
       await proc.stop();
     }
   }
-  if (!skip.has('rss')) {
+  if (!skip.has('rss') && values['rss-models'].split(',').includes(model)) {
     const total = quick ? 200 : 1000;
     say(`${model}: ${total} requests, resident memory`);
-    const proc = await startVed(dir, threads);
+    const proc = await tracked(startVed(dir, threads));
     try {
       const flat = { requests: [] as number[], rssMb: [] as number[] };
       const path = `/v1/caption?max_new_tokens=4`;
@@ -161,7 +177,7 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
 }
 
 async function benchWorkers(modelDir: string, image: Buffer): Promise<NonNullable<ModelRun['workers']>> {
-  const jobs = quick ? 16 : 48;
+  const jobs = quick ? 16 : 32;
   const dir = join(REPO_ROOT, 'bench/.cache/serve-images');
   mkdirSync(dir, { recursive: true });
   const out: NonNullable<ModelRun['workers']> = [];
@@ -180,7 +196,7 @@ async function benchWorkers(modelDir: string, image: Buffer): Promise<NonNullabl
       writeFileSync(manifest, `${lines.join('\n')}\n`);
       const perThreads = Math.max(1, Math.floor(threads / processes));
       const workers: Proc[] = [];
-      for (let i = 0; i < processes; i++) workers.push(await startWorker(modelDir, redis.url, queue, perThreads, 16));
+      for (let i = 0; i < processes; i++) workers.push(await tracked(startWorker(modelDir, redis.url, queue, perThreads, 16)));
       const started = performance.now();
       await vedCommand(['enqueue', '--redis', redis.url, '--queue', queue, '--manifest', manifest, '--generation-config', JSON.stringify({ max_new_tokens: newTokens, min_new_tokens: newTokens })]);
       await vedCommand(['results', '--redis', redis.url, '--queue', queue, '--manifest', manifest, '--out', join(dir, `${queue}.out.jsonl`), '--wait', '--poll-ms', '100']);
@@ -244,7 +260,7 @@ const meta: Record<string, string> = {
   machine: `${availableParallelism()} cores, Node ${process.version}, ${threads} intra-op threads per server`,
   'load average before': loadavg().map((x) => x.toFixed(2)).join(', '),
   'request': `POST ${PATH} with a 640x480 PNG (${image.length} bytes)`,
-  'requests per level': quick ? 'max(clients, 4) (--quick)' : 'max(2 × clients, 12), after 2 warm-up requests',
+  'requests per level': quick ? 'max(clients, 4) (--quick)' : 'max(12, min(2 × clients, 64)), after 2 warm-up requests',
   versions: `fastify ${version('node_modules/.pnpm/node_modules/fastify/package.json')}, autocannon ${version('bench/node_modules/autocannon/package.json')}, transformers.js ${version('bench/node_modules/@huggingface/transformers/package.json')}`,
 };
 const runs: ModelRun[] = [];

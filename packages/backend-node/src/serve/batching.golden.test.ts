@@ -7,7 +7,8 @@
  * Python's; sampling runs must equal the same seeded call alone. Every decoder
  * family (fixtures/decoders) then runs its Python greedy and beam cases joined
  * mid-flight by other requests, which checks the per-row positions of each
- * decoder's step graph.
+ * decoder's step graph. An ONNX export (transformers.js layout), whose graph
+ * has no per-row positions, batches rows by length and gives the same ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -207,4 +208,32 @@ describe('continuous batching with every decoder family (per-row positions)', ()
       }
     });
   }
+});
+
+describe('continuous batching of an ONNX export (rows grouped by length)', () => {
+  it('vit-gpt2-a exported: Python\'s greedy ids while other requests join', async () => {
+    const dir = fixturePath('onnx', 'vit-gpt2-a');
+    const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as { max_new_tokens: number; greedy: number[][] };
+    const pipe = await ImageToText.fromPretrained(dir, { format: 'onnx' });
+    try {
+      const source = readSafetensors(fixturePath('models', 'vit-gpt2-a', 'reference', 'reference.safetensors'));
+      const pixelValues = { data: source.getFloat32('pixel_values'), dims: source.info('pixel_values').shape as PixelBatch['dims'] };
+      const steps: StepInfo[] = [];
+      const batcher = new ContinuousBatcher(pipe.model, { maxBatch: 32, onStep: (s) => steps.push(s) });
+      expect(batcher.mixedLengths).toBe(false);
+      const inputs = { pixelValues, modelGenerationConfig: pipe.generationConfig, onWarning: () => {} };
+      const others: GenerationOptions[] = [{ maxNewTokens: 5 }, { maxNewTokens: 9, numBeams: 2 }, { maxNewTokens: 7, doSample: true, seed: 3 }];
+      const [greedy, ...rest] = await inWaves(
+        () => steps.length,
+        [() => batcher.generate(inputs, { maxNewTokens: ref.max_new_tokens }), ...others.map((o) => () => batcher.generate(inputs, o))],
+        1,
+      );
+      expect(greedy!.sequences).toEqual(ref.greedy);
+      for (const [k, o] of others.entries()) expect(rest[k]!.sequences).toEqual((await generate(pipe.model, inputs, o)).sequences);
+      expect(steps.some((s) => s.joined > 0 && s.joined < s.rows)).toBe(true);
+      await batcher.close();
+    } finally {
+      await pipe.dispose();
+    }
+  });
 });
