@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // Runs the test suites and prints the one plain closing line
 // `tests: N passed, N failed, N skipped` that CI reads, counting both:
-//   - the vitest suite over every package (Node), and
+//   - the vitest suite over every package (Node, with the packaging tests in tools/packaging), and
 //   - the browser suite (packages/backend-web/test/browser and apps/docs/test: headless Chromium).
 // `--suite node` or `--suite browser` runs one of them; other arguments go to vitest.
+//
+// Both suites drive Chromium (the browser suite, and the packaging test's Vite page). Before any test runs,
+// Chromium is found (CHROMIUM_PATH, /usr/bin/chromium, or `chromium` on PATH) or installed: Debian's
+// package through apt-get when this runs as root and apt-get exists; otherwise the script stops at once
+// with the one command to run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureChromium } from './chromium.mjs';
 
 // Each suite is one or more vitest runs (their configs).
 const SUITES = {
@@ -27,13 +33,21 @@ if (only !== undefined && !(only in SUITES)) {
   process.exit(2);
 }
 
+const chromium = ensureChromium();
+if (chromium.error) {
+  console.error(chromium.error);
+  console.log('tests: 0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+const env = { ...process.env, NO_COLOR: '1', CHROMIUM_PATH: chromium.path };
+
 const dir = mkdtempSync(join(tmpdir(), 'ved-test-'));
 let passed = 0, failed = 0, skipped = 0, ok = true;
 for (const [name, config, i] of Object.entries(SUITES).flatMap(([name, configs]) => configs.map((config, i) => [name, config, i]))) {
   if (only !== undefined && only !== name) continue;
   const out = join(dir, `${name}-${i}.json`);
   const args = ['vitest', 'run', ...config, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...argv];
-  const run = spawnSync('pnpm', ['exec', ...args], { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
+  const run = spawnSync('pnpm', ['exec', ...args], { stdio: 'inherit', env });
   if (run.status !== 0) ok = false;
   try {
     const report = JSON.parse(readFileSync(out, 'utf8'));
