@@ -13,9 +13,10 @@ Writes
 
 Models are built from configs (`VisionEncoderDecoderConfig.from_encoder_decoder_configs` +
 `VisionEncoderDecoderModel(config)`), since 5.18's from_encoder_decoder_pretrained crashes for
-BART/TrOCR decoders (hf-ved-spec.md §2.1). Seeds are searched deterministically so that every greedy
-decision has a clear top-2 margin, greedy and beam results survive small logit noise (ORT vs torch),
-and eos stops some rows early while others run to the length limit.
+BART/TrOCR decoders (it reads `is_decoder`/`add_cross_attention`, which their configs lack). Seeds
+are searched deterministically so that every greedy decision has a clear top-2 margin, greedy and
+beam results survive small logit noise (ORT vs torch), and eos stops some rows early while others
+run to the length limit.
 """
 
 from __future__ import annotations
@@ -482,7 +483,7 @@ def build_model(spec: dict, tok, seed: int) -> VisionEncoderDecoderModel:
             c.eos_token_id = ids["eos"]
             c.pad_token_id = ids["pad"]
     else:
-        # generation must fall back to the decoder config (spec §1.2)
+        # generation must fall back to the decoder config (GenerationConfig.from_model_config)
         model.generation_config = GenerationConfig.from_model_config(model.config)
     return model
 
@@ -653,7 +654,8 @@ def build_one(key: str, spec: dict, tokenizers: dict) -> dict:
         )
     assert torch.allclose(tf.logits[:, 0], first.logits[:, 0], atol=1e-5)
     # the same padded inputs fed one token at a time with a cache: padding-aware positions then count
-    # only the new token, so after a pad they differ from the one-pass logits (spec §7.7)
+    # only the new token, so after a pad they differ from the one-pass logits
+    # (RobertaEmbeddings.create_position_ids_from_input_ids)
     incremental = []
     with torch.no_grad():
         past = None

@@ -5,7 +5,7 @@ Run from anywhere (after make_fixtures.py, whose models it reuses):
     .venv-ref/bin/python tools/reference/make_generation_fixtures.py
 
 Writes fixtures/generation/
-  model-v16/            a tiny ViT + GPT-2 (vocab 16, eos frequent, like hf-ved-spec.md §6.5),
+  model-v16/            a tiny ViT + GPT-2 (vocab 16, eos frequent, so rows finish early),
                         saved with save_pretrained
   inputs.safetensors    pixel values of the v16 batch (3 images, torch.randn, generator seed 123)
   cases.json            every recorded generate() call: model, snake_case kwargs, and what Python

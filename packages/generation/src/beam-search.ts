@@ -1,5 +1,6 @@
 /**
- * Beam search (transformers 5.18 `_beam_search`, spec §6.4). All images and
+ * Beam search (transformers 5.18 `generation/utils.py`,
+ * `GenerationMixin._beam_search`). All images and
  * beams run as one batch through the decoder step; the cache is reordered by
  * parent row after each step. Scores are float32 as in torch.
  *

@@ -1,9 +1,10 @@
 /**
  * The logits processors and stopping criteria of one call, built as
- * transformers' `_get_logits_processor` / `_get_stopping_criteria` build them
- * (spec §6.2): same conditions, same order. User-supplied entries of a
- * built-in class replace it in place; other user entries come after the
- * built-in processors and before the sampling warpers.
+ * transformers' `GenerationMixin._get_logits_processor` /
+ * `_get_stopping_criteria` (`generation/utils.py`) build them: same conditions,
+ * same order. User-supplied entries of a built-in class replace it in place;
+ * other user entries come after the built-in processors and before the sampling
+ * warpers.
  */
 import { VedError } from '@ved/core';
 import { mergeWithCustom, type LogitsProcessor } from './logits-processor.js';

@@ -1,6 +1,6 @@
 /**
  * `generate()` for encoder-decoder models (transformers 5.18
- * `GenerationMixin.generate`, spec §6.1): merge and check the options, encode
+ * `generation/utils.py`, `GenerationMixin.generate`): merge and check the options, encode
  * the images once, build the decoder prompt, expand rows for beams / return
  * sequences, run the strategy, dispose the decoding session.
  */

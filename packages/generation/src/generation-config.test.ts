@@ -121,7 +121,7 @@ describe('mergeGeneration', () => {
   });
 });
 
-describe('prepareLengths (spec §6.1 item 6)', () => {
+describe('prepareLengths (GenerationMixin._prepare_generated_length)', () => {
   const base = { decoderStartTokenId: 0 };
 
   it('nothing set: 20 new tokens (max_length counts the prompt), with a warning', () => {

@@ -2,7 +2,9 @@
  * `GenerationConfig` with Python's names (camelCase here, snake_case in JSON)
  * and defaults (transformers 5.18 `generation/configuration_utils.py`).
  *
- * Layers, as transformers builds them (spec §1.2, §6.1):
+ * Layers, as transformers builds them (`GenerationMixin._prepare_generation_config`
+ * in `generation/utils.py`, `GenerationConfig.from_model_config` in
+ * `generation/configuration_utils.py`):
  * call options → the model's generation config (`generation_config.json`, or
  * built from `config.json`: non-null top-level keys, then the decoder
  * sub-config for what is still unset) → global defaults. In call options

@@ -1,8 +1,9 @@
 /**
  * The decoding loop of greedy search and multinomial sampling (transformers
- * `_sample`, spec §6.3): process the last logits, pick one token per row,
- * give finished rows `pad` when an eos criterion exists, stop when every row
- * is done. Finished rows still run through the model.
+ * `generation/utils.py`, `GenerationMixin._sample`): process the last
+ * logits, pick one token per row, give finished rows `pad` when an eos
+ * criterion exists, stop when every row is done. Finished rows still run
+ * through the model.
  */
 import { VedError } from '@ved/core';
 import type { DecodeInputs, DecodeResult } from './decode-types.js';

@@ -164,7 +164,8 @@ it('seq2seq-style cache names (the cross-attention cache fed back) also round-tr
 /**
  * transformers.js greedy decoding, one image at a time: its pipeline does the
  * same, and its batched generate() neither pads finished rows nor sizes the
- * empty cache for batches (transformersjs-notes §1g).
+ * empty cache for batches (`src/pipelines/image-to-text.js`,
+ * `src/models/modeling_utils.js`).
  */
 async function transformersJsGreedy(dir: string, ref: OnnxReference): Promise<number[][]> {
   const tjs = await import('@huggingface/transformers');

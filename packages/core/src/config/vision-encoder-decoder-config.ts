@@ -1,7 +1,8 @@
 /**
  * `VisionEncoderDecoderConfig`: the top-level `config.json` of a composed
  * model. Unknown fields are kept verbatim so the file can be written back.
- * Reference: transformers `configuration_vision_encoder_decoder.py` (spec §1).
+ * Reference: transformers `models/vision_encoder_decoder/configuration_vision_encoder_decoder.py`
+ * (`VisionEncoderDecoderConfig`, `from_encoder_decoder_configs`).
  */
 import { VedError } from '../errors.js';
 import { ConfigReader, isRecord, type RawConfig } from './config-reader.js';

@@ -1,6 +1,7 @@
 /**
  * ved's encoder and decoder as the graphs of the Optimum / transformers.js
- * layout (transformersjs-notes §1b), assembled from the same architecture
+ * layout (transformers.js `src/models/session_config.js`,
+ * `src/utils/model-loader.js`), assembled from the same architecture
  * plugins as ved's own graphs (model/graphs.ts):
  *
  * - `encoder_model`: `pixel_values` → `last_hidden_state`;

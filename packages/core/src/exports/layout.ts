@@ -1,6 +1,7 @@
 /**
  * The files of an ONNX export in the Optimum / transformers.js layout
- * (transformersjs-notes §1b): `onnx/encoder_model{suffix}.onnx` and either
+ * (transformers.js `src/models/session_config.js`, `src/utils/model-loader.js`,
+ * `src/utils/dtypes.js`): `onnx/encoder_model{suffix}.onnx` and either
  * `onnx/decoder_model_merged{suffix}.onnx` (one decoder with a
  * `use_cache_branch` input) or Optimum's split pair
  * `onnx/decoder_model{suffix}.onnx` + `onnx/decoder_with_past_model{suffix}.onnx`

@@ -1,9 +1,11 @@
 /**
- * `from_encoder_decoder_pretrained` (spec §2): an encoder from a plain encoder
- * checkpoint (or a classification checkpoint, whose backbone prefix is
- * stripped), a decoder from a causal-LM checkpoint (or a base-model one, whose
- * weights get the LM's prefix), config overrides for either side, missing
- * weights (cross-attention, heads) initialised as Python does and reported.
+ * `VisionEncoderDecoderModel.from_encoder_decoder_pretrained` (transformers
+ * `models/vision_encoder_decoder/modeling_vision_encoder_decoder.py`): an
+ * encoder from a plain encoder checkpoint (or a classification checkpoint,
+ * whose backbone prefix is stripped), a decoder from a causal-LM checkpoint (or
+ * a base-model one, whose weights get the LM's prefix), config overrides for
+ * either side, missing weights (cross-attention, heads) initialised as Python
+ * does and reported.
  *
  * Python 5.18 crashes here for GPT-2, BART and TrOCR decoders (it reads
  * `is_decoder`/`add_cross_attention` that their configs do not declare); ved
@@ -103,7 +105,7 @@ export async function composeFromPretrained(encoderFiles: ModelFiles, decoderFil
     findMount(encoderWeights, encoderSpecs, undefined, 'encoder.', encoderFiles.location, config.encoderType),
     findMount(decoderWeights, decoderSpecs, parts.decoder.basePrefix, 'decoder.', decoderFiles.location, config.decoderType),
   ];
-  // A tied head that the decoder checkpoint stores explicitly is kept (spec §2.5).
+  // A tied head that the decoder checkpoint stores explicitly is kept (`PreTrainedModel.tie_weights` in `modeling_utils.py`).
   for (const head of Object.keys(parts.decoder.tiedWeights?.(parts.decoderConfig) ?? {})) {
     if (decoderWeights.has(head)) mounts.push({ source: decoderWeights, from: head, to: `decoder.${head}` });
   }

@@ -1,9 +1,10 @@
 /**
- * The parts of a composed model: the two plugins with their parsed configs,
- * and the rules that join them (spec §1, §2.3): the decoder must cross-attend,
- * `cross_attention_hidden_size` must equal the encoder width, and
- * `enc_to_dec_proj` exists iff the widths differ and the decoder does not
- * project keys/values from the encoder width itself.
+ * The parts of a composed model: the two plugins with their parsed configs, and
+ * the rules that join them (transformers `VisionEncoderDecoderModel.__init__`
+ * in `models/vision_encoder_decoder/modeling_vision_encoder_decoder.py`): the
+ * decoder must cross-attend, `cross_attention_hidden_size` must equal the
+ * encoder width, and `enc_to_dec_proj` exists iff the widths differ and the
+ * decoder does not project keys/values from the encoder width itself.
  */
 import { VedError } from '../errors.js';
 import type { DecoderPlugin, EncoderPlugin } from '../contracts.js';

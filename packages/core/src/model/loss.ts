@@ -1,5 +1,6 @@
 /**
- * Training loss of `VisionEncoderDecoderModel.forward(labels=...)` (spec §3):
+ * Training loss of `VisionEncoderDecoderModel.forward(labels=...)`
+ * (transformers `models/vision_encoder_decoder/modeling_vision_encoder_decoder.py`):
  * decoder inputs are the labels shifted right with `decoder_start_token_id`
  * (-100 → `pad_token_id`), and the loss is the token-mean cross-entropy over
  * the whole batch, ignoring -100, with no extra shift and no smoothing.

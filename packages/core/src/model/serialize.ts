@@ -76,7 +76,7 @@ export function savedTensorNames(parts: Composition, weights: TensorSource): str
   const names = modelWeightSpecs(parts)
     .map((s) => s.name)
     .filter((n) => weights.has(n));
-  // An explicit head that differs from the embedding is kept (spec §2.5).
+  // An explicit head that differs from the embedding is kept (`PreTrainedModel.tie_weights` in transformers' `modeling_utils.py`).
   for (const head of Object.keys(parts.decoder.tiedWeights?.(parts.decoderConfig) ?? {})) {
     const full = `decoder.${head}`;
     if (weights.has(full) && !names.includes(full)) names.push(full);

@@ -1,7 +1,8 @@
 /**
  * `VisionEncoderDecoderModel`: a vision encoder and a text decoder joined by
  * cross-attention, run as two ONNX graphs (see graphs.ts). Reference:
- * transformers `modeling_vision_encoder_decoder.py` (spec §1–3).
+ * transformers `models/vision_encoder_decoder/modeling_vision_encoder_decoder.py`
+ * (`VisionEncoderDecoderModel.__init__`, `from_encoder_decoder_pretrained`, `forward`).
  */
 import { VedError } from '../errors.js';
 import { isRecord } from '../config/config-reader.js';

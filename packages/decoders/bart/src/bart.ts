@@ -69,7 +69,7 @@ function buildStep(variant: Variant, ctx: BuildContext, c: BartConfig, io: Decod
   }
   if (variant === 'mbart') x = layerNorm(dec, x, 'layer_norm', D, LN_EPS);
 
-  // Tied head (spec §2.5): an explicit lm_head.weight in the checkpoint wins.
+  // Tied head (transformers `modeling_utils.py`, `PreTrainedModel.tie_weights`): an explicit lm_head.weight in the checkpoint wins.
   const logits =
     ctx.has('lm_head.weight') || !c.tieWordEmbeddings
       ? lmHead(ctx, x, 'lm_head.weight', c.vocabSize, D)

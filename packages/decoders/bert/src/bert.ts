@@ -77,7 +77,7 @@ function buildStep(ctx: BuildContext, c: BertConfig, io: DecoderStepIO): Decoder
   const p = ctx.at('cls.predictions');
   x = activation(g, linear(p, x, 'transform.dense', H, H), c.hiddenAct);
   x = layerNorm(p, x, 'transform.LayerNorm', H, c.layerNormEps);
-  // Tied head (spec §2.5): an explicit decoder weight/bias in the checkpoint wins.
+  // Tied head (transformers `modeling_utils.py`, `PreTrainedModel.tie_weights`): an explicit decoder weight/bias in the checkpoint wins.
   const bias = p.has('decoder.bias') ? p.weight('decoder.bias', [c.vocabSize]) : p.weight('bias', [c.vocabSize]);
   const logits =
     p.has('decoder.weight') || !c.tieWordEmbeddings

@@ -82,7 +82,7 @@ function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO): Decoder
     presentValues.push(out.value);
   }
   x = layerNorm(t, x, 'ln_f', c.nEmbd, c.layerNormEpsilon);
-  // Tied head: an explicit lm_head.weight wins when the checkpoint has one (spec §2.5).
+  // Tied head: an explicit lm_head.weight wins when the checkpoint has one (transformers `modeling_utils.py`, `PreTrainedModel.tie_weights`).
   const explicitHead = ctx.has('lm_head.weight') || !c.tieWordEmbeddings;
   const logits = explicitHead ? lmHead(ctx, x, 'lm_head.weight', c.vocabSize, c.nEmbd) : lmHead(t, x, 'wte.weight', c.vocabSize, c.nEmbd);
   return { logits, presentKeys, presentValues };

@@ -76,7 +76,7 @@ function buildStep(modelType: string, ctx: BuildContext, c: RobertaConfig, io: D
   const lm = ctx.at('lm_head');
   x = activation(g, linear(lm, x, 'dense', H, H), 'gelu');
   x = layerNorm(lm, x, 'layer_norm', H, c.layerNormEps);
-  // Tied head (spec §2.5): an explicit decoder weight/bias in the checkpoint wins.
+  // Tied head (transformers `modeling_utils.py`, `PreTrainedModel.tie_weights`): an explicit decoder weight/bias in the checkpoint wins.
   const bias = lm.has('decoder.bias') ? lm.weight('decoder.bias', [c.vocabSize]) : lm.weight('bias', [c.vocabSize]);
   const logits =
     lm.has('decoder.weight') || !c.tieWordEmbeddings

@@ -5,7 +5,7 @@ import { sinusoidalFrequencies } from './sinusoidal.js';
 const tiny = { vocab_size: 10, d_model: 8, decoder_layers: 1, decoder_attention_heads: 2, decoder_ffn_dim: 12, max_position_embeddings: 16 };
 
 describe('trocr decoder', () => {
-  it('sinusoidal frequencies: row 2 of the d_model=24 table starts 0.9093, 0.7616, 0.3661 (hf-ved-spec §4.2)', () => {
+  it('sinusoidal frequencies: row 2 of the d_model=24 table starts 0.9093, 0.7616, 0.3661 (TrOCRSinusoidalPositionalEmbedding.get_embedding)', () => {
     const f = sinusoidalFrequencies(24);
     expect(f).toHaveLength(12);
     expect([0, 1, 2].map((i) => Math.sin(2 * f[i]!))).toEqual([expect.closeTo(0.9093, 4), expect.closeTo(0.7616, 4), expect.closeTo(0.3661, 4)]);

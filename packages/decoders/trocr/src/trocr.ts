@@ -74,7 +74,7 @@ function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): Decode
     presentValues.push(out.value);
   }
 
-  // Tied head (spec §2.5): an explicit output_projection.weight in the checkpoint wins.
+  // Tied head (transformers `modeling_utils.py`, `PreTrainedModel.tie_weights`): an explicit output_projection.weight in the checkpoint wins.
   const logits =
     ctx.has('output_projection.weight') || !c.tieWordEmbeddings
       ? lmHead(ctx, x, 'output_projection.weight', c.vocabSize, D)
