@@ -25,6 +25,8 @@ export interface BenchOptions {
   rebuildModels: boolean;
   /** Loads of ViT-B/16 + GPT-2 from pytorch_model.bin and from model.safetensors each (0: skip). */
   loadFormatRuns: number;
+  /** Measured training updates per model and runtime (0: skip the training section). */
+  trainRuns: number;
   help: boolean;
 }
 
@@ -53,6 +55,8 @@ a markdown table to bench/results/<date>.md (see bench/README.md).
   --rebuild-models     remake the models even if the cache has them
   --load-format-runs N loads of vit-gpt2 from pytorch_model.bin and from model.safetensors, each in a
                        fresh process (default 3; 0 skips; needs --models vit-gpt2 and --runtimes ved)
+  --train-runs N       measured AdamW training updates (batch --batch) per model, ved and PyTorch, after
+                       --warmup unmeasured ones (default 2; 0 skips; needs --runtimes ved)
 `;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
@@ -94,6 +98,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'no-write': { type: 'boolean' },
       'rebuild-models': { type: 'boolean' },
       'load-format-runs': { type: 'string' },
+      'train-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,6 +121,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     write: values['no-write'] !== true,
     rebuildModels: values['rebuild-models'] === true,
     loadFormatRuns: int(values['load-format-runs'], 3, 'load-format-runs', 0),
+    trainRuns: int(values['train-runs'], 2, 'train-runs', 0),
     help: values.help === true,
   };
 }

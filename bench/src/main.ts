@@ -16,6 +16,7 @@ import type { FloorsRequest, FloorsResult } from './runners/floors.js';
 import { maxAbsDiff, readFloats } from './runners/harness.js';
 import { modelShape } from './work.js';
 import { benchLoadFormats, renderLoadFormats, type LoadFormatsReport } from './load-formats.js';
+import { benchTraining, renderTraining, type TrainingReport } from './training.js';
 
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -236,6 +237,21 @@ async function main(): Promise<number> {
       say('\nCheckpoint formats: pytorch_model.bin vs model.safetensors…');
       loadFormats = await benchLoadFormats({ benchDir: BENCH_DIR, cacheDir, model: 'vit-gpt2', runs: opts.loadFormatRuns, threads: opts.threads, python, work, say });
     }
+    const training: TrainingReport[] = [];
+    if (opts.trainRuns > 0 && opts.runtimes.includes('ved')) {
+      for (const name of opts.models) {
+        const modelDir = join(cacheDir, name);
+        const manifest = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as Manifest;
+        const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+        training.push(
+          await benchTraining({
+            benchDir: BENCH_DIR, model: name, modelDir, shape: modelShape(config), pixelValuesFile: join(modelDir, manifest.inputs.file),
+            pixelShape: manifest.inputs.shape, sequences: manifest.torch_greedy.sequences, batchSize: opts.batchSize, threads: opts.threads,
+            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, work, say,
+          }),
+        );
+      }
+    }
     say('\nMeasuring the floors again…');
     const floorsAfter = await measureFloors(opts, work, 'after');
     const rates = bestRates(floorsBefore, floorsAfter);
@@ -264,7 +280,10 @@ async function main(): Promise<number> {
       models,
       durationS: (performance.now() - started) / 1000,
     };
-    const markdown = renderReport(report) + (loadFormats !== undefined ? `\n${renderLoadFormats(loadFormats)}` : '');
+    const markdown =
+      renderReport(report) +
+      (training.length > 0 ? `\n${renderTraining(training, rates, opts.threads)}` : '') +
+      (loadFormats !== undefined ? `\n${renderLoadFormats(loadFormats)}` : '');
     process.stdout.write(`\n${markdown}`);
     if (opts.write) {
       const outDir = resolve(opts.outDir ?? join(BENCH_DIR, 'results'));
@@ -272,7 +291,7 @@ async function main(): Promise<number> {
       const base = join(outDir, report.date);
       writeFileSync(`${base}.md`, markdown);
       // The raw numbers (every run's times, ids, RSS) beside the table; logits files are not kept.
-      writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, floors: [floorsBefore, floorsAfter], ...(loadFormats ? { loadFormats } : {}) }, null, 1)}\n`);
+      writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, floors: [floorsBefore, floorsAfter], ...(training.length > 0 ? { training } : {}), ...(loadFormats ? { loadFormats } : {}) }, null, 1)}\n`);
       say(`\nWrote ${base}.md and ${base}.json`);
     }
     return 0;

@@ -1,0 +1,50 @@
+/**
+ * The ved training runner: `TrainingSession` (@ved/core, the training graph
+ * on onnxruntime-node) for forward and backward, `clipGradNorm` and `AdamW`
+ * (@ved/training, in place over float32 arrays) for the update — one full
+ * update per run, dropout off (PyTorch's runner uses eval-mode dropout too).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { AdamW, DirectoryFiles, TrainingSession, VisionEncoderDecoderModel, clipGradNorm, nodeRuntime } from '@ved/backend-node';
+import { peakRssMb, rssMb } from './harness.js';
+import type { TrainRequest, TrainResult } from './train-protocol.js';
+
+const req = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as TrainRequest;
+const log = (m: string) => process.stderr.write(`  [ved train ${req.model}] ${m}\n`);
+const result: TrainResult = { runtime: 'ved', model: req.model, version: `ved (onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common})`, timesMs: [], losses: [] };
+try {
+  const buf = readFileSync(req.pixelValuesFile);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const [n, c, h, w] = req.pixelShape;
+  const per = c * h * w;
+  const data = new Float32Array(req.batchSize * per);
+  for (let i = 0; i < req.batchSize; i++) data.set(all.subarray((i % n) * per, ((i % n) + 1) * per), i * per);
+  const pixelValues = { data, dims: [req.batchSize, c, h, w] as [number, number, number, number] };
+
+  const sessionOptions = { intraOpNumThreads: req.threads, interOpNumThreads: 1 };
+  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(req.modelDir), nodeRuntime, { sessionOptions });
+  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false, sessionOptions });
+  // The inference graphs are not needed for training: release them, as PyTorch holds one copy of the weights.
+  await model.dispose();
+  result.rssAfterLoadMb = rssMb();
+  log(`training graph ready, ${session.parameters.size} trained tensors, RSS ${result.rssAfterLoadMb.toFixed(0)} MiB`);
+  const optimizer = new AdamW({ weightDecay: 0 });
+  for (let i = 0; i < req.warmup + req.runs; i++) {
+    const t0 = performance.now();
+    const { loss, grads } = await session.step({ pixelValues, labels: req.labels });
+    const norm = clipGradNorm(grads.values(), req.maxGradNorm);
+    optimizer.step(session.parameters, grads, req.learningRate);
+    const dt = performance.now() - t0;
+    result.losses.push(loss);
+    if (i === 0) result.firstGradNorm = norm;
+    if (i >= req.warmup) result.timesMs.push(dt);
+    log(`update ${i + 1}: ${dt.toFixed(0)} ms, loss ${loss.toFixed(5)}`);
+  }
+  result.peakRssMb = peakRssMb();
+  await session.dispose();
+} catch (e) {
+  result.error = e instanceof Error ? `${e.name}: ${e.message}`.split('\n')[0] : String(e);
+  log(`failed: ${result.error}`);
+}
+writeFileSync(req.resultFile, JSON.stringify(result));
