@@ -13,7 +13,7 @@
  * processes on one Redis. Results: bench/results/serve-<date>.md and .json.
  *
  * usage: node bench/serve/dist/main.js [--models vit-gpt2,deit-trocr] [--clients 1,4,16,64]
- *        [--new-tokens 20] [--threads N] [--quick] [--cache DIR] [--skip PARTS] [--rss-models deit-trocr]
+ *        [--new-tokens 20] [--threads N] [--quick] [--cache DIR] [--skip PARTS] [--rss-models deit-trocr] [--out NAME]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     cache: { type: 'string', default: join(REPO_ROOT, 'bench/.cache') },
     skip: { type: 'string', default: '' },
     'rss-models': { type: 'string', default: 'deit-trocr' },
+    out: { type: 'string' },
   },
 });
 const models = values.models.split(',');
@@ -105,18 +106,28 @@ interface ModelRun {
 
 const PATH = `/v1/caption?max_new_tokens=${newTokens}&min_new_tokens=${newTokens}`;
 
-async function measureServer(proc: Proc, image: Buffer): Promise<ServerRun> {
-  // Warm-up: the first requests pay for lazy initialisation.
-  await runLevel(proc.base, PATH, image, 2, 2);
-  const loadedMb = proc.memory().rssMb;
-  const levels: ServerRun['levels'] = [];
-  for (const clients of clientLevels) {
-    const r = await runLevel(proc.base, PATH, image, clients, amountFor(clients));
-    const rssMb = proc.memory().rssMb;
-    levels.push({ ...r, rssMb });
-    say(`  ${proc.name}, ${clients} clients: ${r.throughput.toFixed(2)} images/s, p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms (${r.ok} ok, ${r.shed} shed, ${r.failed} failed), RSS ${rssMb.toFixed(0)} MiB`);
+/**
+ * The three servers run side by side (idle while another is measured), and each
+ * load level runs on every server in turn, so that a machine whose background load
+ * drifts favours none of them.
+ */
+async function measureServers(procs: Proc[], image: Buffer): Promise<ServerRun[]> {
+  const runs: ServerRun[] = [];
+  for (const proc of procs) {
+    // Warm-up: the first requests pay for lazy initialisation.
+    await runLevel(proc.base, PATH, image, 2, 2);
+    runs.push({ server: proc.name, loadedMb: proc.memory().rssMb, levels: [], peakMb: 0 });
   }
-  return { server: proc.name, loadedMb, levels, peakMb: proc.memory().peakMb };
+  for (const clients of clientLevels) {
+    for (const [i, proc] of procs.entries()) {
+      const r = await runLevel(proc.base, PATH, image, clients, amountFor(clients));
+      const rssMb = proc.memory().rssMb;
+      runs[i]!.levels.push({ ...r, rssMb });
+      say(`  ${proc.name}, ${clients} clients: ${r.throughput.toFixed(2)} images/s, p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms (${r.ok} ok, ${r.shed} shed, ${r.failed} failed), RSS ${rssMb.toFixed(0)} MiB, load ${loadavg()[0]!.toFixed(1)}`);
+    }
+  }
+  procs.forEach((proc, i) => (runs[i]!.peakMb = proc.memory().peakMb));
+  return runs;
 }
 
 async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
@@ -128,15 +139,16 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
     ['ved-no-batching', () => startVed(dir, threads, ['--no-batching'])],
     ['transformers.js', () => startTransformersJs(dir, threads)],
   ];
-  for (const [key, startServer] of starters) {
-    if (skip.has(key)) continue;
-    say(`${model}: ${key}`);
-    const proc = await tracked(startServer());
-    try {
-      run.servers.push(await measureServer(proc, image));
-    } finally {
-      await proc.stop();
+  const procs: Proc[] = [];
+  try {
+    for (const [key, startServer] of starters) {
+      if (skip.has(key)) continue;
+      say(`${model}: starting ${key}`);
+      procs.push(await tracked(startServer()));
     }
+    run.servers = await measureServers(procs, image);
+  } finally {
+    for (const proc of procs) await proc.stop();
   }
   if (!skip.has('shedding')) {
     const maxQueue = 8;
@@ -268,8 +280,8 @@ for (const model of models) runs.push(await benchModel(model, image));
 meta['load average after'] = loadavg().map((x) => x.toFixed(2)).join(', ');
 const text = report(runs, meta);
 process.stdout.write(text);
-const stamp = new Date().toISOString().slice(0, 10);
+const name = values.out ?? `serve-${new Date().toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
 mkdirSync(join(REPO_ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(REPO_ROOT, `bench/results/serve-${stamp}${quick ? '-quick' : ''}.md`), text);
-writeFileSync(join(REPO_ROOT, `bench/results/serve-${stamp}${quick ? '-quick' : ''}.json`), `${JSON.stringify({ meta, runs }, null, 2)}\n`);
-say(`written bench/results/serve-${stamp}${quick ? '-quick' : ''}.md`);
+writeFileSync(join(REPO_ROOT, `bench/results/${name}.md`), text);
+writeFileSync(join(REPO_ROOT, `bench/results/${name}.json`), `${JSON.stringify({ meta, runs }, null, 2)}\n`);
+say(`written bench/results/${name}.md`);
