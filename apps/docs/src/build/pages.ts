@@ -46,7 +46,7 @@ export const PAGES: readonly PageSpec[] = [
     slug: 'generation',
     nav: 'Generation options',
     summary: 'Greedy, beam search and sampling; every logits processor, stopping rule and output.',
-    parts: [[{ file: 'docs/generation.md' }, { file: README, section: 'Generation' }]],
+    parts: [{ file: 'docs/generation.md' }],
   },
   {
     slug: 'composing',
