@@ -58,7 +58,7 @@ export const PAGES: readonly PageSpec[] = [
     slug: 'onnx-exports',
     nav: 'ONNX exports',
     summary: 'Run Optimum / transformers.js exports, and export ved models in their layout.',
-    parts: [[{ file: 'docs/onnx-exports.md' }, { file: README, section: 'ONNX exports' }]],
+    parts: [{ file: 'docs/onnx-exports.md' }],
   },
   {
     slug: 'quantization',
