@@ -63,8 +63,8 @@ export const PAGES: readonly PageSpec[] = [
   {
     slug: 'quantization',
     nav: 'Quantization',
-    summary: 'fp16, int8 and int4 weights, quantized on load.',
-    parts: [{ file: README, section: 'Quantization' }],
+    summary: 'fp16, int8 and int4 weights, quantized on load; the variants of ONNX exports.',
+    parts: [{ file: 'docs/quantization.md' }],
   },
   {
     slug: 'architectures',
