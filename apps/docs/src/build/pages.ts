@@ -50,9 +50,9 @@ export const PAGES: readonly PageSpec[] = [
   },
   {
     slug: 'composing',
-    nav: 'Composing and saving',
-    summary: 'Build a model from two configs or two checkpoints, compute the loss, save for Python.',
-    parts: [{ file: README, section: 'Composing' }],
+    nav: 'The model: compose and save',
+    summary: 'The model-level API: load and run, build from two configs or two checkpoints, compute the loss, save for Python.',
+    parts: [{ file: 'docs/composing.md' }],
   },
   {
     slug: 'onnx-exports',
