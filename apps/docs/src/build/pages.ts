@@ -78,7 +78,7 @@ export const PAGES: readonly PageSpec[] = [
           slug: 'default-model',
           nav: 'The default model',
           summary: 'The small OCR model that ved runs when no model is named, and the demo runs.',
-          parts: [{ file: README, section: 'The default model' }, { file: 'packages/default-model/README.md' }],
+          parts: [{ file: 'docs/default-model.md' }, { file: 'tools/demo-model/README.md' }],
         },
       ]
     : []),
