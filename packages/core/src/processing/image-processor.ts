@@ -26,6 +26,7 @@ import { pilResize } from './pil-resize.js';
 import { PilResample } from './resample.js';
 import { assertRawImage, convertToRgb, pilMode, type RawImage } from './raw-image.js';
 import { resizeOutputSize } from './size.js';
+import { DEFAULT_MAX_IMAGE_PIXELS } from './image-header.js';
 
 /** Model input: row-major float32 with dims [batch, channels, height, width]. */
 export interface PixelValues {
@@ -96,12 +97,28 @@ export class ImageProcessor {
     if (c.donut !== undefined) return this.prepareDonut(img);
     if (c.doResize && c.size !== null && c.resample !== null) {
       const [h, w] = resizeOutputSize(c.size, img.height, img.width);
+      this.checkStepSize(w, h, 'resize ("size")');
       img = pilResize(img, w, h, c.resample);
     }
     if (c.doCenterCrop && c.cropSize !== null) {
+      this.checkStepSize(c.cropSize.width!, c.cropSize.height!, 'center crop ("crop_size")');
       img = centerCrop(img, c.cropSize.height!, c.cropSize.width!);
     }
     return img;
+  }
+
+  /**
+   * Refuses a step whose output would hold more pixels than the decompression-bomb
+   * limit: a config asking for such sizes is broken (Python would try to allocate them).
+   */
+  private checkStepSize(width: number, height: number, step: string): void {
+    const pixels = width * height;
+    if (!(pixels <= DEFAULT_MAX_IMAGE_PIXELS)) {
+      throw new VedError(
+        'INVALID_CONFIG',
+        `${this.source}: the ${step} step would make a ${width}x${height} image (${pixels} pixels), more than ${DEFAULT_MAX_IMAGE_PIXELS}; check the config's sizes.`,
+      );
+    }
   }
 
   /** `DonutImageProcessorPil._preprocess` up to the center crop (the constructor checked `size`). */
@@ -113,6 +130,7 @@ export class ImageProcessor {
     if (d.doAlignLongAxis) img = alignLongAxis(img, target.height, target.width);
     if (c.doResize && c.resample !== null) {
       const [h, w] = resizeOutputSize({ shortest_edge: Math.min(target.height, target.width) }, img.height, img.width);
+      this.checkStepSize(w, h, 'resize ("size")');
       img = pilResize(img, w, h, c.resample);
     }
     if (d.doThumbnail) {
@@ -124,8 +142,14 @@ export class ImageProcessor {
       // `resample or BICUBIC`: NEAREST (0) is falsy too.
       if (size !== undefined) img = pilResize(img, size[1], size[0], c.resample || PilResample.BICUBIC);
     }
-    if (d.doPad) img = padCentered(img, target.height, target.width);
-    if (c.doCenterCrop && c.cropSize !== null) img = centerCrop(img, c.cropSize.height!, c.cropSize.width!);
+    if (d.doPad) {
+      this.checkStepSize(target.width, target.height, 'padding ("size")');
+      img = padCentered(img, target.height, target.width);
+    }
+    if (c.doCenterCrop && c.cropSize !== null) {
+      this.checkStepSize(c.cropSize.width!, c.cropSize.height!, 'center crop ("crop_size")');
+      img = centerCrop(img, c.cropSize.height!, c.cropSize.width!);
+    }
     return img;
   }
 
