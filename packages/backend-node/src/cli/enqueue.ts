@@ -6,12 +6,11 @@
  * absolute paths: enqueueing the same manifest again adds nothing.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { isRecord } from '@ved/core';
 import { connectRedis } from '../queue/connection.js';
 import { DEFAULT_ATTEMPTS, enqueueLines, openQueue } from '../queue/jobs.js';
 import { readJobManifest } from '../queue/manifest.js';
-import { positiveInt, usage, UsageError } from './args.js';
+import { defineCommand, runCommand, UsageError, type FlagTable } from './args.js';
 
 /** `--generation-config`: inline JSON (starts with `{`) or a JSON file, snake_case keys. */
 export async function readGenerationConfigFlag(value: string | undefined): Promise<Record<string, unknown>> {
@@ -37,34 +36,37 @@ export async function readGenerationConfigFlag(value: string | undefined): Promi
 
 /** The flags every queue command takes. */
 export const QUEUE_FLAGS = {
-  redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
-  queue: { type: 'string' },
-} as const;
+  redis: { type: 'string', metavar: 'URL', default: 'redis://127.0.0.1:6379', help: 'the Redis server (redis:// or rediss://)' },
+  queue: { type: 'string', metavar: 'NAME', required: true, help: 'the BullMQ queue' },
+} as const satisfies FlagTable;
 
-export function queueName(value: string | undefined): string {
-  if (value === undefined) throw new UsageError('give the queue with --queue NAME');
-  return value;
-}
+export const enqueueCommand = defineCommand({
+  name: 'enqueue',
+  summary: 'add one caption job per line of a JSON-lines manifest of {"image"} to a Redis queue (again: adds nothing)',
+  description: "Job ids come from the images' absolute paths, so enqueueing the same manifest again adds nothing. `ved worker`s run the jobs; `ved results` collects them.",
+  flags: {
+    ...QUEUE_FLAGS,
+    manifest: { type: 'string', metavar: 'FILE', required: true, help: 'JSON lines of {"image": PATH}' },
+    'generation-config': { type: 'string', metavar: 'JSON|FILE', help: "generation options of every job: a JSON object or file with Python's snake_case keys" },
+    attempts: { type: 'integer', min: 1, default: DEFAULT_ATTEMPTS, help: 'tries per job before it counts as failed' },
+  },
+  examples: ['ved enqueue --queue scans --manifest scans.jsonl --generation-config \'{"num_beams": 4}\''],
+  async run({ values }) {
+    const name = values.queue;
+    const attempts = values.attempts;
+    const generationConfig = await readGenerationConfigFlag(values['generation-config']);
+    const lines = await readJobManifest(values.manifest);
+    const redis = await connectRedis(values.redis);
+    const queue = openQueue(name, redis);
+    try {
+      const { added, existing } = await enqueueLines(queue, lines, generationConfig, attempts);
+      process.stdout.write(`${values.manifest}: ${lines.length} lines, ${added} jobs added to queue "${name}", ${existing} already there\n`);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  },
+});
 
-export async function runEnqueue(argv: string[]): Promise<void> {
-  const { values } = usage(() =>
-    parseArgs({
-      args: argv,
-      options: { ...QUEUE_FLAGS, manifest: { type: 'string' }, 'generation-config': { type: 'string' }, attempts: { type: 'string' } },
-    }),
-  );
-  if (values.manifest === undefined) throw new UsageError('give the manifest with --manifest FILE');
-  const name = queueName(values.queue);
-  const attempts = positiveInt('attempts', values.attempts, DEFAULT_ATTEMPTS)!;
-  const generationConfig = await readGenerationConfigFlag(values['generation-config']);
-  const lines = await readJobManifest(values.manifest);
-  const redis = await connectRedis(values.redis);
-  const queue = openQueue(name, redis);
-  try {
-    const { added, existing } = await enqueueLines(queue, lines, generationConfig, attempts);
-    process.stdout.write(`${values.manifest}: ${lines.length} lines, ${added} jobs added to queue "${name}", ${existing} already there\n`);
-  } finally {
-    await queue.close();
-    redis.disconnect();
-  }
-}
+/** `ved enqueue ...argv` (without plugin loading). */
+export const runEnqueue = (argv: string[]): Promise<void> => runCommand(enqueueCommand, argv);

@@ -7,79 +7,82 @@
  * batching: requests share every decoder step. SIGTERM or SIGINT stops
  * taking requests, finishes those in flight and exits 0.
  */
-import { parseArgs } from 'node:util';
 import { defaultModelDir } from '@ved/default-model';
-import { FORMAT_FLAG_OPTIONS, formatOptionsFromFlags } from '../exports/format-flags.js';
 import { CaptionEngine } from '../serve/engine.js';
 import { MAX_IMAGE_PIXELS } from '../serve/image-body.js';
 import { ServeMetrics } from '../serve/metrics.js';
 import { DEFAULT_MAX_BODY_BYTES, createServer } from '../serve/server.js';
-import { positiveInt, usage, UsageError } from './args.js';
+import { defineCommand, runCommand } from './args.js';
+import { MODEL_FLAGS, formatOptions } from './common-flags.js';
 
-export async function runServe(argv: string[]): Promise<void> {
-  const { values } = usage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        model: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '8080' },
-        'max-batch': { type: 'string' },
-        'max-queue': { type: 'string' },
-        'max-new-tokens-cap': { type: 'string' },
-        'max-image-pixels': { type: 'string' },
-        'max-body-bytes': { type: 'string' },
-        'no-batching': { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        ...FORMAT_FLAG_OPTIONS,
-      },
-    }),
-  );
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}`);
-  const maxBatch = positiveInt('max-batch', values['max-batch'], 16)!;
-  const maxQueue = positiveInt('max-queue', values['max-queue'], 256)!;
-  const maxNewTokensCap = positiveInt('max-new-tokens-cap', values['max-new-tokens-cap'], 256)!;
-  const maxImagePixels = positiveInt('max-image-pixels', values['max-image-pixels'], MAX_IMAGE_PIXELS)!;
-  const maxBodyBytes = positiveInt('max-body-bytes', values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES)!;
-  const batching = values['no-batching'] !== true;
-  const modelDir = values.model ?? defaultModelDir;
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'an HTTP server that captions images with continuous batching (see docs/serving.md)',
+  description:
+    'Requests share every decoder step. POST /v1/caption takes image bytes (options in the query, snake_case) or JSON ' +
+    '{"image": base64, "generation_config": {...}}; text/event-stream streams tokens; /healthz and Prometheus /metrics. ' +
+    'SIGTERM or SIGINT stops taking requests, finishes those in flight and exits 0.',
+  flags: {
+    ...MODEL_FLAGS,
+    host: { type: 'string', metavar: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
+    port: { type: 'integer', min: 0, max: 65535, default: 8080, help: 'port to listen on (0: any free port)' },
+    'max-batch': { type: 'integer', min: 1, default: 16, help: 'decoder rows in one continuous batch' },
+    'max-queue': { type: 'integer', min: 1, default: 256, help: 'requests waiting beyond it get 503 with Retry-After' },
+    'max-new-tokens-cap': { type: 'integer', min: 1, default: 256, help: "the most max_new_tokens a request may ask (the checkpoint's default is capped too)" },
+    'max-image-pixels': { type: 'integer', min: 1, default: MAX_IMAGE_PIXELS, help: 'refuse images whose header declares more pixels (413), before decoding' },
+    'max-body-bytes': { type: 'integer', min: 1, default: DEFAULT_MAX_BODY_BYTES, help: 'largest request body (413)' },
+    threads: { type: 'integer', min: 1, help: "onnxruntime's intra-op threads per session (default: onnxruntime's)" },
+    'no-batching': { type: 'boolean', help: 'decode each request on its own' },
+  },
+  examples: ['ved serve --model ./vit-gpt2 --port 8080', 'curl --data-binary @photo.jpg "http://127.0.0.1:8080/v1/caption?max_new_tokens=20"'],
+  async run({ values }) {
+    const port = values.port;
+    const maxBatch = values['max-batch'];
+    const maxQueue = values['max-queue'];
+    const maxNewTokensCap = values['max-new-tokens-cap'];
+    const maxImagePixels = values['max-image-pixels'];
+    const maxBodyBytes = values['max-body-bytes'];
+    const batching = !values['no-batching'];
+    const modelDir = values.model ?? defaultModelDir;
 
-  let metrics: ServeMetrics | undefined;
-  const threads = positiveInt('threads', values.threads);
-  const load = { ...formatOptionsFromFlags(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };
-  const engine = await CaptionEngine.load(modelDir, load, {
-    batching,
-    maxBatch,
-    maxQueue,
-    maxNewTokensCap,
-    onStep: (info) => metrics?.onStep(info),
-    onEncode: (info) => metrics?.onEncode(info),
-  });
-  metrics = new ServeMetrics({ queueDepth: () => engine.queueDepth, activeRows: () => engine.activeRows, inFlight: () => engine.inFlight });
-  const app = createServer(engine, metrics, { maxBodyBytes, maxImagePixels });
-  const address = await app.listen({ host: values.host, port });
-  process.stderr.write(
-    `ved serve: listening on ${address} (model ${values.model ?? 'the embedded default model'}, ${batching ? `continuous batching, ${maxBatch} rows` : 'batching off'})\n`,
-  );
+    let metrics: ServeMetrics | undefined;
+    const threads = values.threads;
+    const load = { ...formatOptions(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };
+    const engine = await CaptionEngine.load(modelDir, load, {
+      batching,
+      maxBatch,
+      maxQueue,
+      maxNewTokensCap,
+      onStep: (info) => metrics?.onStep(info),
+      onEncode: (info) => metrics?.onEncode(info),
+    });
+    metrics = new ServeMetrics({ queueDepth: () => engine.queueDepth, activeRows: () => engine.activeRows, inFlight: () => engine.inFlight });
+    const app = createServer(engine, metrics, { maxBodyBytes, maxImagePixels });
+    const address = await app.listen({ host: values.host, port });
+    process.stderr.write(
+      `ved serve: listening on ${address} (model ${values.model ?? 'the embedded default model'}, ${batching ? `continuous batching, ${maxBatch} rows` : 'batching off'})\n`,
+    );
 
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`ved serve: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      process.stderr.write(`ved serve: ${signal}: finishing ${engine.inFlight} request(s) in flight, taking no new ones\n`);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  // Stop listening and answer 503 to new requests; wait for the requests in flight, then for the batch.
-  await app.close();
-  await engine.close();
-  process.stderr.write('ved serve: stopped\n');
-}
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          process.stderr.write(`ved serve: ${signal} again, exiting now\n`);
+          process.exit(1);
+        }
+        stopping = true;
+        process.stderr.write(`ved serve: ${signal}: finishing ${engine.inFlight} request(s) in flight, taking no new ones\n`);
+        resolve();
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+    // Stop listening and answer 503 to new requests; wait for the requests in flight, then for the batch.
+    await app.close();
+    await engine.close();
+    process.stderr.write('ved serve: stopped\n');
+  },
+});
+
+/** `ved serve ...argv` (without plugin loading). */
+export const runServe = (argv: string[]): Promise<void> => runCommand(serveCommand, argv);
