@@ -70,7 +70,7 @@ export const PAGES: readonly PageSpec[] = [
     slug: 'architectures',
     nav: 'Supported architectures',
     summary: 'Every encoder with every decoder, image processors and tokenizers.',
-    parts: [{ file: README, section: 'Supported architectures' }],
+    parts: [{ file: 'docs/architectures.md' }],
   },
   ...(demoUsesDefaultModel
     ? [
