@@ -27,8 +27,8 @@ export const PAGES: readonly PageSpec[] = [
   {
     slug: 'index',
     nav: 'Overview',
-    summary: 'What ved is, its packages, and how its fidelity to Python is checked.',
-    parts: [{ file: README, intro: true }, { file: README, section: 'Packages' }, { file: README, section: 'How fidelity is checked' }],
+    summary: 'What ved is, how to install it, and where to read on.',
+    parts: [{ file: README, intro: true }],
   },
   {
     slug: 'node',
