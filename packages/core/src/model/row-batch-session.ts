@@ -22,6 +22,7 @@ import { VedError } from '../errors.js';
 import type { CacheLayout } from '../contracts.js';
 import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { EncodedImages, RowBatchSession, RowSource, StepLogits } from './decoding.js';
+import { isTokenId, sequenceTooLong, tokenOutOfRange, type DecoderLimits } from './decoder-limits.js';
 import {
   CACHE_INDEX,
   LOG_PROBS,
@@ -80,6 +81,8 @@ export class OrtRowBatchSession implements RowBatchSession {
     private readonly crossOf: (encoded: EncodedImages) => CrossStates | undefined,
     /** Cut the common padding once it is at least this many positions and a quarter of the cache. */
     private readonly trimAt = 8,
+    /** The decoder's vocabulary and position table: a step past them is a typed error, not onnxruntime's. */
+    private readonly limits?: DecoderLimits,
   ) {}
 
   get rows(): number {
@@ -235,7 +238,15 @@ export class OrtRowBatchSession implements RowBatchSession {
       const q = this.logical[r]!;
       const t = tokens[r]!;
       if (!Number.isInteger(t) || t < 0) throw new VedError('INVALID_INPUT', `step(): token ${t} of row ${r} is not a token id.`);
+      if (this.limits !== undefined && !isTokenId(t, this.limits.vocabSize)) throw tokenOutOfRange(`step(): the token of row ${r}`, t, this.limits.vocabSize, this.limits.where);
       ids[q] = BigInt(t);
+    }
+    const max = this.limits?.maxPositions;
+    if (max !== undefined) {
+      const longest = Math.max(...this.physical.map((row) => this.width - row.pad + 1));
+      if (longest > max) {
+        throw sequenceTooLong(longest, max, `${this.limits!.where}: a row of the batch`, 'Finish rows before they reach the table (max_new_tokens / max_length).');
+      }
     }
     for (let q = 0; q < n; q++) {
       const { pad } = this.physical[q]!;

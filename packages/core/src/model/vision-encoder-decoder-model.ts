@@ -247,8 +247,13 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
    */
   startRowBatch(): RowBatchSession | undefined {
     if (!this.decoderSession.inputNames.includes(PAST_LENGTHS)) return undefined;
-    return new OrtRowBatchSession(this.runtime, this.decoderSession, this.parts.decoder.cacheLayout(this.parts.decoderConfig), (encoded) =>
-      encoded instanceof OrtEncodedImages ? { keys: encoded.crossKeys, values: encoded.crossValues } : undefined,
+    return new OrtRowBatchSession(
+      this.runtime,
+      this.decoderSession,
+      this.parts.decoder.cacheLayout(this.parts.decoderConfig),
+      (encoded) => (encoded instanceof OrtEncodedImages ? { keys: encoded.crossKeys, values: encoded.crossValues } : undefined),
+      undefined,
+      this.limits,
     );
   }
 
