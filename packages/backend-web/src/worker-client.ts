@@ -12,6 +12,7 @@
  */
 import { VedError, type DownloadProgress, type VedErrorCode } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
+import type { RunOptions } from '@ved/pipeline';
 import type { WebImageInput } from './image-input.js';
 import type { CaptionResult } from './pipeline.js';
 import type { WebRuntimeReport } from './runtime.js';
@@ -32,7 +33,8 @@ interface Pending {
   onToken?: TokenCallback;
 }
 
-export interface WorkerCaptionOptions extends GenerationOptions {
+/** `ImageToText.generate()`'s options that can cross to the worker (functions other than `onToken` cannot). */
+export interface WorkerCaptionOptions extends GenerationOptions, Pick<RunOptions, 'prompt' | 'decoderInputIds' | 'beamStreaming' | 'interpolatePosEncoding'> {
   onToken?: TokenCallback;
 }
 

@@ -1,9 +1,9 @@
 /** Messages between `CaptionWorker` (the page) and the worker entry (`@ved/backend-web/worker`). */
 import type { DownloadProgress, RawImage } from '@ved/core';
-import type { GenerationOptions } from '@ved/generation';
 import type { CaptionResult } from './pipeline.js';
 import type { WebRuntimeOptions, WebRuntimeReport } from './runtime.js';
 import type { TokenEvent } from './token-stream.js';
+import type { WorkerCaptionOptions } from './worker-client.js';
 
 /** What can cross into a worker: URLs, Blobs/Files, ImageBitmaps (transferred), ImageData, RawImages. */
 export type TransferableImage = string | Blob | ImageBitmap | ImageData | RawImage;
@@ -20,7 +20,7 @@ export interface WorkerLoadOptions extends WebRuntimeOptions {
 
 export type ToWorker =
   | { type: 'load'; id: number; model: string; options: WorkerLoadOptions }
-  | { type: 'caption'; id: number; images: TransferableImage[]; options: GenerationOptions; stream: boolean }
+  | { type: 'caption'; id: number; images: TransferableImage[]; options: Omit<WorkerCaptionOptions, 'onToken'>; stream: boolean }
   | { type: 'dispose'; id: number };
 
 export interface ErrorInfo {
