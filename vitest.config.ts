@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
-    include: ['packages/**/src/**/*.test.ts', 'tools/**/*.test.ts', 'bench/src/**/*.test.ts'],
+    include: ['packages/**/src/**/*.test.ts', 'tools/**/*.test.ts', 'bench/src/**/*.test.ts', 'apps/docs/src/build/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -60,7 +60,7 @@ describe('the built documentation site', () => {
     expect(broken).toEqual([]);
   });
 
-  it('documents every generation option that ved runs, and the rest of the README', () => {
+  it('documents every generation option that ved runs, and the subject of each guide', () => {
     // The options are GenerationOptions' fields, less those ved refuses (listed after its "does not run" comment).
     const source = readFileSync(join(REPO_ROOT, 'packages/generation/src/generation-config.ts'), 'utf8');
     const start = source.indexOf('export interface GenerationOptions');
@@ -78,7 +78,7 @@ describe('the built documentation site', () => {
     expect(html('onnx-exports.html')).toContain('decoder_model_merged');
     expect(html('composing.html')).toContain('fromEncoderDecoderPretrained');
     expect(html('browser.html')).toContain('wasmPaths');
-    expect(html('node.html')).toContain('<code class="hljs" data-lang="TypeScript">');
+    expect(html('index.html')).toContain('<code class="hljs" data-lang="TypeScript">');
   });
 
   it('has the API reference of @ved/core, @ved/generation, @ved/backend-web and @ved/backend-node', () => {

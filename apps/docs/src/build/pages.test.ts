@@ -73,7 +73,7 @@ describe('guide pages from the repository Markdown', () => {
   it('takes a README section, or the first file of a list that exists, and gives every other docs/*.md a page', () => {
     const { pages, page } = site(FILES);
     expect(pages.map((p) => p.slug)).toEqual(['index', 'setup', 'options', 'guide', 'contributing', 'zeta']);
-    expect(page('zeta').nav).toBe('Zeta notes');
+    expect(page('zeta')).toMatchObject({ nav: 'Zeta notes', summary: 'Extra.' });
     // docs/options.md does not exist: the README's section stands in.
     expect(page('options').blocks.every((b) => b.file === 'README.md')).toBe(true);
     expect(page('setup').blocks.map((b) => b.token.type)).toContain('paragraph');

@@ -1,8 +1,10 @@
 /**
  * The guide pages of the site and where each one's text comes from. The
- * Markdown stays where it is (README.md, docs/, package READMEs), so GitHub
- * and the site show the same words; this list only arranges it. Every
- * docs/*.md not named here still gets a page, after these.
+ * Markdown stays where it is (README.md, docs/, a few READMEs beside the code),
+ * so GitHub and the site show the same words; this list only orders the pages
+ * and names them. Every docs/*.md gets a page: those listed here in this
+ * order, then any other one (titled by its first heading, summarised by its
+ * first sentence), so a new page needs no change here.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,74 +23,69 @@ export interface PageSpec {
   parts: Array<Part | Part[]>;
 }
 
-const README = 'README.md';
+/** A page showing `docs/<slug>.md`, then `more` files. */
+function guide(slug: string, nav: string, summary: string, ...more: string[]): PageSpec {
+  return { slug, nav, summary, parts: [{ file: `docs/${slug}.md` }, ...more.map((file) => ({ file }))] };
+}
 
 export const PAGES: readonly PageSpec[] = [
-  {
-    slug: 'index',
-    nav: 'Overview',
-    summary: 'What ved is, how to install it, and where to read on.',
-    parts: [{ file: README, intro: true }],
-  },
-  {
-    slug: 'node',
-    nav: 'Node guide',
-    summary: 'Set up, the command line, and captioning from TypeScript on Node.',
-    parts: [{ file: README, section: 'Set up' }, { file: README, section: 'Quickstart' }],
-  },
-  {
-    slug: 'browser',
-    nav: 'Browser guide',
-    summary: 'onnxruntime-web, Vite and esbuild set-up, Web Workers, loading over HTTP.',
-    parts: [{ file: 'docs/browser.md' }],
-  },
-  {
-    slug: 'generation',
-    nav: 'Generation options',
-    summary: 'Greedy, beam search and sampling; every logits processor, stopping rule and output.',
-    parts: [{ file: 'docs/generation.md' }],
-  },
-  {
-    slug: 'composing',
-    nav: 'The model: compose and save',
-    summary: 'The model-level API: load and run, build from two configs or two checkpoints, compute the loss, save for Python.',
-    parts: [{ file: 'docs/composing.md' }],
-  },
-  {
-    slug: 'onnx-exports',
-    nav: 'ONNX exports',
-    summary: 'Run Optimum / transformers.js exports, and export ved models in their layout.',
-    parts: [{ file: 'docs/onnx-exports.md' }],
-  },
-  {
-    slug: 'quantization',
-    nav: 'Quantization',
-    summary: 'fp16, int8 and int4 weights, quantized on load; the variants of ONNX exports.',
-    parts: [{ file: 'docs/quantization.md' }],
-  },
-  {
-    slug: 'architectures',
-    nav: 'Supported architectures',
-    summary: 'Every encoder with every decoder, image processors and tokenizers.',
-    parts: [{ file: 'docs/architectures.md' }],
-  },
+  { slug: 'index', nav: 'Overview', summary: 'What ved is, how to install it, a quickstart, and where to read on.', parts: [{ file: 'README.md' }] },
+  guide('install', 'Installing', 'Node, the browser, installing where NuGet is unreachable, running the tests.'),
+  guide('api', 'The API', 'ImageToText and pipeline() on Node and in the browser: loading, image inputs, streaming, call options.'),
+  guide('cli', 'Command line', 'Every ved command and flag.'),
+  guide('browser', 'Browser guide', 'onnxruntime-web, Vite and esbuild set-up, Web Workers, WebGPU, loading over HTTP.'),
+  guide('generation', 'Generation options', 'Greedy, beam search and sampling; every logits processor, stopping rule and output.'),
   ...(demoUsesDefaultModel
-    ? [
-        {
-          slug: 'default-model',
-          nav: 'The default model',
-          summary: 'The small OCR model that ved runs when no model is named, and the demo runs.',
-          parts: [{ file: 'docs/default-model.md' }, { file: 'tools/demo-model/README.md' }],
-        },
-      ]
+    ? [guide('default-model', 'The default model', 'The small OCR model that ved runs when no model is named, and the demo runs.', 'tools/demo-model/README.md')]
     : []),
-  {
-    slug: 'contributing',
-    nav: 'Contributing',
-    summary: 'Adding an encoder or a decoder, and its fidelity fixtures.',
-    parts: [{ file: 'CONTRIBUTING.md' }],
-  },
+  guide('architectures', 'Supported architectures', 'Every encoder with every decoder, their packages, image processors and tokenizers.'),
+  guide('composing', 'The model: compose and save', 'The model-level API: load and run, build from two configs or two checkpoints, compute the loss, save for Python.'),
+  guide('onnx-exports', 'ONNX exports', 'Run Optimum / transformers.js exports, and export ved models in their layout.'),
+  guide('quantization', 'Quantization', 'fp16, int8 and int4 weights, quantized on load; the variants of ONNX exports.'),
+  guide('checkpoints', 'Checkpoint formats', 'pytorch_model.bin, tf_model.h5 and flax_model.msgpack, read safely.'),
+  guide('tokenizers', 'Tokenizers', 'Slow tokenizer files and legacy processor configs, read as transformers 5.18 reads them.'),
+  guide('training', 'Fine-tuning', 'ved train, the Trainer, training in the browser, and the gradients.'),
+  guide('serving', 'Serving', 'ved serve with continuous batching, and workers on a Redis queue.'),
+  guide('bench', 'Benchmark', 'ved, transformers.js and PyTorch side by side on models of real size.'),
+  guide('fidelity', 'How fidelity is checked', 'The tolerances, the fixtures Python writes, and where each part is compared.', 'tools/reference/README.md'),
+  guide('packages', 'Packages', 'What each package and folder of the repository holds.'),
+  guide('site', 'This site', 'How the documentation site is built, served and tested.'),
+  { slug: 'contributing', nav: 'Contributing', summary: 'Adding an encoder or a decoder, and its fidelity fixtures.', parts: [{ file: 'CONTRIBUTING.md' }] },
 ];
+
+/** The first sentence of a file's first paragraph, as a summary. */
+function firstSentence(tokens: readonly Token[], fallback: string): string {
+  const paragraph = tokens.find((t): t is Tokens.Paragraph => t.type === 'paragraph');
+  if (paragraph === undefined) return fallback;
+  const text = plainText(paragraph.tokens).replace(/\s+/g, ' ').trim();
+  const end = text.search(/[.:;](\s|$)/);
+  const sentence = end === -1 ? text : text.slice(0, end + 1);
+  return sentence.length > 200 ? `${sentence.slice(0, 199)}…` : sentence;
+}
+
+/** The page specs: the listed pages (a missing file is an error), then a page for every other docs/*.md. */
+export function pageSpecs(sources: Sources, specs: readonly PageSpec[] = PAGES): PageSpec[] {
+  const used = new Set(specs.flatMap((s) => s.parts.flat().filter((p) => !('section' in p) && !('intro' in p)).map((p) => p.file)));
+  let extra: string[] = [];
+  try {
+    extra = readdirSync(join(sources.repoRoot, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`);
+  } catch {
+    // No docs/ folder: only the listed pages.
+  }
+  const taken = new Set(specs.map((s) => s.slug));
+  const more = extra
+    .filter((f) => !used.has(f))
+    .map((file): PageSpec => {
+      const tokens = sources.load(file).tokens;
+      const first = tokens.find(isHeading);
+      let slug = file.slice('docs/'.length, -'.md'.length).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+      while (taken.has(slug)) slug = `${slug}-page`;
+      taken.add(slug);
+      const nav = first === undefined ? slug : plainText(first.tokens);
+      return { slug, nav, summary: firstSentence(tokens, nav), parts: [{ file }] };
+    });
+  return [...specs, ...more];
+}
 
 export interface Heading {
   /** The id of the element (the GitHub anchor in its file, made unique in the page). */
@@ -112,29 +109,6 @@ export interface Page {
   headings: Map<Tokens.Heading, Heading>;
   /** Whole files shown by this page (links to them land here). */
   files: string[];
-}
-
-/** The page specs, the default list followed by a page for every other docs/*.md. */
-export function pageSpecs(sources: Sources, specs: readonly PageSpec[] = PAGES): PageSpec[] {
-  const used = new Set(specs.flatMap((s) => s.parts.flat().filter((p) => !('section' in p) && !('intro' in p)).map((p) => p.file)));
-  let extra: string[] = [];
-  try {
-    extra = readdirSync(join(sources.repoRoot, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`);
-  } catch {
-    // No docs/ folder: only the listed pages.
-  }
-  const taken = new Set(specs.map((s) => s.slug));
-  const more = extra
-    .filter((f) => !used.has(f))
-    .map((file): PageSpec => {
-      const first = sources.load(file).tokens.find(isHeading);
-      let slug = file.slice('docs/'.length, -'.md'.length).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-      while (taken.has(slug)) slug = `${slug}-page`;
-      taken.add(slug);
-      const nav = first === undefined ? slug : plainText(first.tokens);
-      return { slug, nav, summary: nav, parts: [{ file }] };
-    });
-  return [...specs, ...more];
 }
 
 /** Resolves a spec into its tokens, title and heading ids. */

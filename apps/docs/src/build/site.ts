@@ -1,6 +1,7 @@
 /**
  * Builds the whole site into one folder: the guide pages (pages.ts, from the
- * repository's Markdown), the live demo (demo.html and its assets), and the API
+ * repository's Markdown; the build stops when a paragraph is on two pages,
+ * duplicates.ts), the live demo (demo.html and its assets), and the API
  * reference (api/, TypeDoc). Nothing is fetched: every input is in the
  * repository or in node_modules.
  */
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { buildApiReference } from './api.js';
 import { buildDemoAssets, type DemoConfig } from './demo-assets.js';
+import { assertOneSource } from './duplicates.js';
 import { layout, type NavItem } from './layout.js';
 import { LinkIndex } from './links.js';
 import { escapeHtml, renderPage } from './markdown.js';
@@ -60,6 +62,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const { pages, warnings, guides } = await time('guides', () => {
     const sources = new Sources(repoRoot);
     const resolved = pageSpecs(sources).map((spec) => resolvePage(spec, sources));
+    // One source per topic: a paragraph on two pages stops the build.
+    assertOneSource(resolved);
     const links = new LinkIndex(resolved);
     const guides: NavItem[] = resolved.map((p) => ({ href: `${p.slug}.html`, label: p.nav }));
     const warnings: string[] = [];
