@@ -36,6 +36,8 @@ export type VedErrorCode =
   | 'UNEXPECTED_WEIGHTS'
   /** A model or session used after `dispose()`. */
   | 'DISPOSED'
+  /** Training stopped: a NaN or infinite loss or gradient norm (`@ved/training`'s `TrainingDivergedError` names the step). */
+  | 'TRAINING_DIVERGED'
   | 'RUNTIME';
 
 export class VedError extends Error {

@@ -15,7 +15,7 @@ export class TrainingDivergedError extends VedError {
     readonly value: number,
     detail: string,
   ) {
-    super('RUNTIME', `Training diverged at step ${step}: the ${quantity === 'loss' ? 'loss' : 'gradient norm'} is ${value} (${detail}). ` +
+    super('TRAINING_DIVERGED', `Training diverged at step ${step}: the ${quantity === 'loss' ? 'loss' : 'gradient norm'} is ${value} (${detail}). ` +
       'The weights are those after the previous step; lower the learning rate, or check the data of this step.');
     this.name = 'TrainingDivergedError';
   }

@@ -106,6 +106,7 @@ describe('ved train', () => {
     const out = join(tmp, 'nan');
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', '--optimizer', 'sgd', '--lr', '1e30', '--max-grad-norm', '0', '--schedule', 'constant', '--steps', '5', '--save-every', '1', '--no-shuffle', '--no-dropout']);
     expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as TrainingDivergedError).code).toBe('TRAINING_DIVERGED');
     const step = (error as TrainingDivergedError).step;
     expect((error as Error).message).toMatch(new RegExp(`Training diverged at step ${step}`));
     expect(lines.length).toBe(step - 1);
