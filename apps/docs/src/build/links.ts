@@ -1,6 +1,6 @@
 /**
  * Links written for GitHub, made to work on the site: `CONTRIBUTING.md` and
- * `docs/browser.md` become their pages, `README.md#quantization-on-load` and
+ * `docs/browser.md` become their pages, `README.md#supported-architectures` and
  * `#lengths` land on the page that shows that heading. A link to a repository
  * file that the site does not show is kept as text, naming the path.
  */

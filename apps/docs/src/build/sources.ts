@@ -1,8 +1,8 @@
 /**
  * The Markdown the site is made from: the repository's README.md, docs/*.md
- * and a few package READMEs, lexed once with `marked`, every heading given the
+ * and a few READMEs beside the code, lexed once with `marked`, every heading given the
  * anchor GitHub gives it (github-slugger over the whole file), so that links
- * written for GitHub (`README.md#quantization-on-load`) find their target here.
+ * written for GitHub (`docs/generation.md#lengths`) find their target here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
