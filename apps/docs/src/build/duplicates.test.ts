@@ -77,6 +77,8 @@ describe('paragraphs on two pages', () => {
     const message = describeDuplicates(findDuplicates(pages({ 'README.md': `${LONG}\n`, 'docs/intro.md': `${LONG}\n` }, { 'README.md': 'index' })));
     expect(message).toMatch(/^1 text is in two places of the documentation site; each topic has one source\. Keep each in one file and link to it from the other/);
     expect(message).toContain('- a paragraph "ved runs image-to-text models in javascript, on node and in the browser, on onnx runtime." is in README.md (index.html) and docs/intro.md (intro.html)');
+    const quoted = describeDuplicates(findDuplicates(pages({ 'a.md': `Python's "generate" keeps <pad> & eos after the end of each row.\n`, 'b.md': `Python's "generate" keeps <pad> & eos after the end of each row.\n` })));
+    expect(quoted).toContain(`"python's "generate" keeps <pad> & eos after the end of each row."`);
   });
 
   it('stops the build with a VedError (INVALID_INPUT)', () => {

@@ -43,8 +43,11 @@ export interface Duplicate {
   places: Place[];
 }
 
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+/** marked's text tokens hold HTML-escaped text: unescaped here, so messages quote the Markdown. */
 function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().toLowerCase();
+  return text.replace(/&(?:amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]!).replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
 function textUnit(kind: UnitKind, text: string): Unit[] {
