@@ -3,7 +3,7 @@
  * to what transformers 5.18's PIL backend (`PilBackend._preprocess`,
  * image_processing_backends.py) returns for ViT, DeiT, BEiT and Donut processors.
  *
- * Per image, in order (hf-ved-spec §5.1):
+ * Per image, in order (`PilBackend._preprocess`):
  * 1. `do_convert_rgb`: L/LA/RGBA → RGB (`Image.convert('RGB')`).
  * 2. `do_resize`: `Image.resize` on uint8 with the configured PIL filter.
  * 3. `do_center_crop`: crop (zero-padded when larger than the image).
@@ -12,7 +12,8 @@
  * Steps 4–5 depend only on the uint8 value and the channel, so they run as
  * one 256-entry lookup table per channel.
  *
- * `DonutImageProcessor` (hf-ved-spec §5.1 Donut) runs, after step 1:
+ * `DonutImageProcessor` (`DonutImageProcessorPil._preprocess` in
+ * `models/donut/image_processing_pil_donut.py`) runs, after step 1:
  * `do_align_long_axis` (rotate), `do_resize` (shortest edge to
  * min(height, width) of `size`), `do_thumbnail` (shrink to fit, same filter
  * but BICUBIC when it is unset or NEAREST: Python's `resample or BICUBIC`),
