@@ -33,6 +33,7 @@ export const PAGES: readonly PageSpec[] = [
   guide('install', 'Installing', 'Node, the browser, installing where NuGet is unreachable, running the tests.'),
   guide('api', 'The API', 'ImageToText and pipeline() on Node and in the browser: loading, image inputs, streaming, call options.'),
   guide('cli', 'Command line', 'Every ved command and flag.'),
+  guide('hardening', 'Hostile input', 'What ved refuses and how: limits, options, error codes, fuzzing.'),
   guide('browser', 'Browser guide', 'onnxruntime-web, Vite and esbuild set-up, Web Workers, WebGPU, loading over HTTP.'),
   guide('generation', 'Generation options', 'Greedy, beam search and sampling; every logits processor, stopping rule and output.'),
   ...(demoUsesDefaultModel
