@@ -75,7 +75,7 @@ export class CheckedDecodingSession implements DecodingSession {
     return this.inner.length;
   }
 
-  step(tokens: readonly (readonly number[])[], options?: StepOptions): Promise<StepLogits> {
+  async step(tokens: readonly (readonly number[])[], options?: StepOptions): Promise<StepLogits> {
     const t = tokens[0]?.length ?? 0;
     const max = this.model.maxPositions;
     const needed = this.inner.length + t;
