@@ -237,3 +237,25 @@ describe('continuous batching of an ONNX export (rows grouped by length)', () =>
     }
   });
 });
+
+// Not q8: its dynamic int8 matmul quantizes the activations with one scale per batch (ids depend on the other rows).
+describe('continuous batching with fp16 and 4-bit weights', () => {
+  for (const dtype of ['fp16', 'q4'] as const) {
+    it(`${dtype}: every request gets the ids of generate() alone on the same weights`, async () => {
+      const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(MODEL_DIRS['vit-gpt2-a']!), nodeRuntime, { dtype });
+      try {
+        const source = readSafetensors(join(MODEL_DIRS['vit-gpt2-a']!, 'reference', 'reference.safetensors'));
+        const pixelValues = { data: source.getFloat32('pixel_values'), dims: source.info('pixel_values').shape as PixelBatch['dims'] };
+        const inputs = { pixelValues, modelGenerationConfig: modelGenerationConfig(model.config.raw, model.generationConfigJson), onWarning: () => {} };
+        const steps: StepInfo[] = [];
+        const batcher = new ContinuousBatcher(model, { maxBatch: 32, onStep: (s) => steps.push(s) });
+        const calls: GenerationOptions[] = [{ maxNewTokens: 12 }, { maxNewTokens: 6, numBeams: 3 }, { maxNewTokens: 9, repetitionPenalty: 1.3 }, { maxNewTokens: 8, doSample: true, seed: 5 }];
+        const outs = await inWaves(() => steps.length, calls.map((o) => () => batcher.generate(inputs, o)), 1);
+        for (const [k, o] of calls.entries()) expect(outs[k]!.sequences, JSON.stringify(o)).toEqual((await generate(model, inputs, o)).sequences);
+        await batcher.close();
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
+});
