@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { ImageToText } from '../pipeline.js';
 import { REPO_ROOT, loadModelReference } from '../test-utils/fixtures.js';
 import { CaptionEngine, type EngineOptions } from './engine.js';
@@ -94,7 +94,7 @@ describe('ved serve', () => {
   async function alone(image: number, options: Record<string, unknown>) {
     const beams = ((options.numBeams as number | undefined) ?? 1) > 1;
     const out = await pipe.generate([imagePaths[image]!], { ...options, ...(beams ? { returnDictInGenerate: true, outputScores: true } : {}), onWarning: () => {} });
-    return out.sequences.map((ids, k) => ({ ids, text: out.texts[k], ...(out.sequencesScores ? { score: out.sequencesScores[k] } : {}) }));
+    return out.sequences.map((ids, k) => ({ ids, text: out.texts[k] ?? '', ...(out.sequencesScores ? { score: out.sequencesScores[k] } : {}) }));
   }
 
   it('answers concurrent requests with different options exactly as each alone', async () => {
@@ -156,7 +156,7 @@ describe('ved serve', () => {
 
   it('bad requests get 4xx with the CLI\'s codes, and the server keeps serving', async () => {
     const png = imageBytes[0]!;
-    const cases: Array<{ name: string; inject: Parameters<FastifyInstance['inject']>[0]; status: number; code: string }> = [
+    const cases: Array<{ name: string; inject: InjectOptions; status: number; code: string }> = [
       { name: 'text body', inject: { method: 'POST', url: '/v1/caption', headers: { 'content-type': 'text/plain' }, payload: 'hello' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
       { name: 'not an image', inject: { method: 'POST', url: '/v1/caption', headers: { 'content-type': 'image/png' }, payload: Buffer.from('GIF89a nope') }, status: 400, code: 'INVALID_IMAGE' },
       { name: 'empty image', inject: { method: 'POST', url: '/v1/caption', headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(0) }, status: 400, code: 'INVALID_IMAGE' },
