@@ -29,7 +29,7 @@ export const serveCommand = defineCommand({
     'max-batch': { type: 'integer', min: 1, default: 16, help: 'decoder rows in one continuous batch' },
     'max-queue': { type: 'integer', min: 1, default: 256, help: 'requests waiting beyond it get 503 with Retry-After' },
     'max-new-tokens-cap': { type: 'integer', min: 1, default: 256, help: "the most max_new_tokens a request may ask (the checkpoint's default is capped too)" },
-    'max-image-pixels': { type: 'integer', min: 1, default: MAX_IMAGE_PIXELS, help: 'refuse images whose header declares more pixels (413), before decoding' },
+    'max-image-pixels': { type: 'integer', min: 1, default: MAX_IMAGE_PIXELS, help: 'refuse images whose header declares more pixels (400 IMAGE_TOO_LARGE), before decoding' },
     'max-body-bytes': { type: 'integer', min: 1, default: DEFAULT_MAX_BODY_BYTES, help: 'largest request body (413)' },
     threads: { type: 'integer', min: 1, help: "onnxruntime's intra-op threads per session (default: onnxruntime's)" },
     'no-batching': { type: 'boolean', help: 'decode each request on its own' },
