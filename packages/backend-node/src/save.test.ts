@@ -99,6 +99,24 @@ describe('savePretrained into a folder that holds other files', () => {
     }
   });
 
+  it('an ONNX export saved again without external data removes the stale .onnx_data files', async () => {
+    const dir = join(work, 'onnx-redo');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'keep');
+    const model = await randomModel(4);
+    try {
+      await savePretrained(model, dir, { format: 'onnx', externalData: true });
+      const withData = listing(dir).filter((f) => f.endsWith('.onnx_data'));
+      expect(withData.length).toBeGreaterThan(0);
+      await savePretrained(model, dir, { format: 'onnx', externalData: false });
+      expect(listing(dir).filter((f) => f.endsWith('.onnx_data'))).toEqual([]);
+      expect(listing(dir)).toContain('notes.txt');
+      for (const f of withData) expect(listing(dir)).toContain(f.replace(/_data$/, ''));
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('refuses to save over, or inside, the checkpoint the model is read from', async () => {
     const dir = join(work, 'source');
     const model = await randomModel(3);
