@@ -8,3 +8,4 @@ export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from '.
 export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert-layer.js';
 export { vitEmbeddings, vitLayer, patchGrid, type ViTEmbeddingDims, type ViTLayerDims } from './vit-blocks.js';
 export { bartDecoderLayer, type BartLayerDims } from './bart-layer.js';
+export { weightsFromGraph, defaultInit, dryStepIO, type WeightsFromGraphOptions } from './weights-from-graph.js';

@@ -6,16 +6,17 @@
 import {
   BuildContext,
   layerNorm,
-  patchGrid,
   vitEmbeddings,
   vitLayer,
+  weightsFromGraph,
   type EncoderBuildOptions,
   type EncoderPlugin,
   type WeightSpec,
 } from '@ved/core';
 import { parseViTConfig, type ViTConfig } from './config.js';
 
-const numPatches = (c: ViTConfig) => patchGrid(c)[0] * patchGrid(c)[1];
+/** The order `ViTEmbeddings` and `ViTLayer` register their parts in. */
+const STATE_DICT_ORDER = ['cls_token', 'position_embeddings', 'patch_embeddings', 'attention', 'query', 'key', 'value', 'intermediate', 'output', 'layernorm_before', 'layernorm_after'];
 
 function buildGraph(ctx: BuildContext, c: ViTConfig, pixelValues: string, options: EncoderBuildOptions): string {
   const interpolate = options.interpolatePosEncoding === true;
@@ -28,45 +29,22 @@ function buildGraph(ctx: BuildContext, c: ViTConfig, pixelValues: string, option
   return layerNorm(ctx, x, 'layernorm', c.hiddenSize, c.layerNormEps);
 }
 
+/**
+ * The weights the graph reads, plus `ViTModel`'s pooler (dense + tanh on CLS: unused by
+ * VisionEncoderDecoder, but part of the checkpoint). `ViTPreTrainedModel._init_weights` (5.18):
+ * linear and conv weights N(0, initializer_range), the CLS token and position embeddings trunc_normal_.
+ */
 function weights(c: ViTConfig): WeightSpec[] {
-  const H = c.hiddenSize;
-  const I = c.intermediateSize;
-  // ViTPreTrainedModel._init_weights (5.18): linear and conv weights normal_(std=initializer_range),
-  // the CLS token and position embeddings trunc_normal_.
-  const normal = { kind: 'normal', std: c.initializerRange } as const;
   const trunc = { kind: 'truncNormal', std: c.initializerRange } as const;
-  const zeros = { kind: 'zeros' } as const;
-  const ones = { kind: 'ones' } as const;
-  const lin = (name: string, out: number, inp: number, bias = true): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [out, inp], init: normal },
-    ...(bias ? [{ name: `${name}.bias`, shape: [out], init: zeros }] : []),
-  ];
-  const ln = (name: string): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [H], init: ones },
-    { name: `${name}.bias`, shape: [H], init: zeros },
-  ];
-  const [ph, pw] = c.patchSize;
-  const specs: WeightSpec[] = [
-    { name: 'embeddings.cls_token', shape: [1, 1, H], init: trunc },
-    { name: 'embeddings.position_embeddings', shape: [1, numPatches(c) + 1, H], init: trunc },
-    { name: 'embeddings.patch_embeddings.projection.weight', shape: [H, c.numChannels, ph, pw], init: normal },
-    { name: 'embeddings.patch_embeddings.projection.bias', shape: [H], init: zeros },
-  ];
-  for (let i = 0; i < c.numHiddenLayers; i++) {
-    const p = `encoder.layer.${i}`;
-    for (const n of ['query', 'key', 'value']) specs.push(...lin(`${p}.attention.attention.${n}`, H, H, c.qkvBias));
-    specs.push(
-      ...lin(`${p}.attention.output.dense`, H, H),
-      ...lin(`${p}.intermediate.dense`, I, H),
-      ...lin(`${p}.output.dense`, H, I),
-      ...ln(`${p}.layernorm_before`),
-      ...ln(`${p}.layernorm_after`),
-    );
-  }
-  specs.push(...ln('layernorm'));
-  // ViTModel's pooler (dense + tanh on CLS): unused by VisionEncoderDecoder, but part of the checkpoint.
-  specs.push(...lin('pooler.dense', c.poolerOutputSize, H));
-  return specs;
+  return weightsFromGraph((ctx) => buildGraph(ctx, c, 'pixel_values', {}), {
+    std: c.initializerRange,
+    init: (name) => (name === 'embeddings.cls_token' || name === 'embeddings.position_embeddings' ? trunc : undefined),
+    order: STATE_DICT_ORDER,
+    unread: [
+      { name: 'pooler.dense.weight', shape: [c.poolerOutputSize, c.hiddenSize] },
+      { name: 'pooler.dense.bias', shape: [c.poolerOutputSize] },
+    ],
+  });
 }
 
 export const vitEncoder: EncoderPlugin<ViTConfig> = {
