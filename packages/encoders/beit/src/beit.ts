@@ -23,10 +23,12 @@ import {
   splitHeads,
   type EncoderBuildOptions,
   type EncoderPlugin,
+  weightsFromGraph,
   type GraphBuilder,
   type WeightSpec,
 } from '@ved/core';
 import { parseBeitConfig, patchGrid, type BeitConfig } from './config.js';
+import { imageProcessors } from './image-processors.js';
 
 /** Number of entries of a relative position bias table for a `gh` x `gw` patch grid. */
 const tableRows = ([gh, gw]: [number, number]) => (2 * gh - 1) * (2 * gw - 1) + 3;
@@ -187,67 +189,42 @@ function buildGraph(ctx: BuildContext, c: BeitConfig, pixelValues: string, _opti
   return c.useMeanPooling ? x : layerNorm(ctx, x, 'layernorm', c.hiddenSize, c.layerNormEps);
 }
 
+/** The order `BeitEmbeddings`, `BeitEncoder`, `BeitSelfAttention` and `BeitLayer` register their parts in. */
+const STATE_DICT_ORDER = [
+  'cls_token', 'mask_token', 'position_embeddings', 'patch_embeddings',
+  'query', 'key', 'value', 'relative_position_bias',
+  'attention', 'intermediate', 'output', 'layernorm_before', 'layernorm_after', 'lambda_1', 'lambda_2',
+];
+
 /**
- * `BeitPreTrainedModel._init_weights`: linear and conv weights N(0, initializer_range),
- * biases 0, layer norms 1/0; CLS, mask token, position embeddings and bias
- * tables 0; lambdas `layer_scale_init_value`.
+ * The weights the graph reads, plus those it never reads: the mask token, and with mean pooling the
+ * (unused) pooler's layer norm. `BeitPreTrainedModel._init_weights`: the default (linear and conv
+ * weights N(0, initializer_range)); CLS, mask token, position embeddings and bias tables 0; lambdas
+ * `layer_scale_init_value`.
  */
 function weights(c: BeitConfig): WeightSpec[] {
   const H = c.hiddenSize;
-  const I = c.intermediateSize;
-  const normal = { kind: 'normal', std: c.initializerRange } as const;
-  const zeros = { kind: 'zeros' } as const;
-  const ones = { kind: 'ones' } as const;
-  const lin = (name: string, out: number, inp: number, bias = true): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [out, inp], init: normal },
-    ...(bias ? [{ name: `${name}.bias`, shape: [out], init: zeros }] : []),
-  ];
-  const ln = (name: string): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [H], init: ones },
-    { name: `${name}.bias`, shape: [H], init: zeros },
-  ];
-  const biasTable = (name: string): WeightSpec => ({
-    name: `${name}.relative_position_bias_table`,
-    shape: [tableRows(patchGrid(c)), c.numAttentionHeads],
-    init: zeros,
+  const zeroed = ['embeddings.cls_token', 'embeddings.mask_token', 'embeddings.position_embeddings'];
+  return weightsFromGraph((ctx) => buildGraph(ctx, c, 'pixel_values', {}), {
+    std: c.initializerRange,
+    init: (name) => {
+      if (zeroed.includes(name) || name.endsWith('.relative_position_bias_table')) return { kind: 'zeros' };
+      if (name.endsWith('.lambda_1') || name.endsWith('.lambda_2')) return { kind: 'constant', value: c.layerScaleInitValue };
+      return undefined;
+    },
+    order: STATE_DICT_ORDER,
+    unread: [
+      ...(c.useMaskToken ? [{ name: 'embeddings.mask_token', shape: [1, 1, H] }] : []),
+      // With mean pooling the final norm is Identity and the pooler holds a layer norm.
+      ...(c.useMeanPooling ? [{ name: 'pooler.layernorm.weight', shape: [H] }, { name: 'pooler.layernorm.bias', shape: [H] }] : []),
+    ],
   });
-  const [gh, gw] = patchGrid(c);
-  const [ph, pw] = c.patchSize;
-  const specs: WeightSpec[] = [{ name: 'embeddings.cls_token', shape: [1, 1, H], init: zeros }];
-  if (c.useMaskToken) specs.push({ name: 'embeddings.mask_token', shape: [1, 1, H], init: zeros });
-  if (c.useAbsolutePositionEmbeddings) specs.push({ name: 'embeddings.position_embeddings', shape: [1, gh * gw + 1, H], init: zeros });
-  specs.push(
-    { name: 'embeddings.patch_embeddings.projection.weight', shape: [H, c.numChannels, ph, pw], init: normal },
-    { name: 'embeddings.patch_embeddings.projection.bias', shape: [H], init: zeros },
-  );
-  if (c.useSharedRelativePositionBias) specs.push(biasTable('encoder.relative_position_bias'));
-  for (let i = 0; i < c.numHiddenLayers; i++) {
-    const p = `encoder.layer.${i}`;
-    specs.push(
-      ...lin(`${p}.attention.attention.query`, H, H),
-      ...lin(`${p}.attention.attention.key`, H, H, false),
-      ...lin(`${p}.attention.attention.value`, H, H),
-    );
-    if (c.useRelativePositionBias) specs.push(biasTable(`${p}.attention.attention.relative_position_bias`));
-    specs.push(
-      ...lin(`${p}.attention.output.dense`, H, H),
-      ...lin(`${p}.intermediate.dense`, I, H),
-      ...lin(`${p}.output.dense`, H, I),
-      ...ln(`${p}.layernorm_before`),
-      ...ln(`${p}.layernorm_after`),
-    );
-    if (c.layerScaleInitValue > 0) {
-      const lambda = { kind: 'constant', value: c.layerScaleInitValue } as const;
-      specs.push({ name: `${p}.lambda_1`, shape: [H], init: lambda }, { name: `${p}.lambda_2`, shape: [H], init: lambda });
-    }
-  }
-  // With mean pooling the final norm is Identity and the (unused) pooler holds a layer norm.
-  specs.push(...ln(c.useMeanPooling ? 'pooler.layernorm' : 'layernorm'));
-  return specs;
 }
 
 export const beitEncoder: EncoderPlugin<BeitConfig> = {
   modelType: 'beit',
+  imageProcessors,
+  defaultImageProcessor: 'BeitImageProcessor',
   parseConfig: parseBeitConfig,
   hiddenSize: (c) => c.hiddenSize,
   imageSize: (c) => c.imageSize,

@@ -20,12 +20,14 @@ import {
   linear,
   mergeHeads,
   splitHeads,
+  weightsFromGraph,
   type EncoderBuildOptions,
   type EncoderPlugin,
   type GraphBuilder,
   type WeightSpec,
 } from '@ved/core';
 import { mlpHidden, parseSwinConfig, patchGrid, stageLayout, swinHiddenSize, type SwinConfig, type SwinStage, type SwinVariant } from './config.js';
+import { imageProcessors } from './image-processors.js';
 
 /** transformers' patch embedding and patch merging layer norms use the nn.LayerNorm default, whatever `layer_norm_eps` says. */
 const FIXED_EPS = 1e-5;
@@ -207,59 +209,27 @@ function buildGraph(ctx: BuildContext, c: SwinConfig, pixelValues: string, optio
 }
 
 /**
- * `SwinPreTrainedModel._init_weights` / `DonutSwinPreTrainedModel._init_weights`:
- * linear and conv weights N(0, initializer_range), biases 0, layer norms 1/0,
- * position embeddings and relative position bias tables 0. (DonutSwin
- * checkpoints also hold each block's int64 `relative_position_index` buffer,
- * which is not a weight: transformers recomputes it when it is missing.)
+ * The weights the graph reads. `SwinPreTrainedModel._init_weights` / `DonutSwinPreTrainedModel._init_weights`:
+ * the default (linear and conv weights N(0, initializer_range)), position embeddings and relative
+ * position bias tables 0. (DonutSwin checkpoints also hold each block's int64 `relative_position_index`
+ * buffer, which is not a weight: transformers recomputes it when it is missing.)
  */
 function weights(c: SwinConfig): WeightSpec[] {
-  const normal = { kind: 'normal', std: c.initializerRange } as const;
-  const zeros = { kind: 'zeros' } as const;
-  const ones = { kind: 'ones' } as const;
-  const lin = (name: string, out: number, inp: number, bias = true): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [out, inp], init: normal },
-    ...(bias ? [{ name: `${name}.bias`, shape: [out], init: zeros }] : []),
-  ];
-  const ln = (name: string, size: number): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [size], init: ones },
-    { name: `${name}.bias`, shape: [size], init: zeros },
-  ];
-  const C0 = c.embedDim;
-  const [ph, pw] = c.patchSize;
-  const [gh, gw] = patchGrid(c);
-  const specs: WeightSpec[] = [
-    { name: 'embeddings.patch_embeddings.projection.weight', shape: [C0, c.numChannels, ph, pw], init: normal },
-    { name: 'embeddings.patch_embeddings.projection.bias', shape: [C0], init: zeros },
-    ...ln('embeddings.norm', C0),
-  ];
-  if (c.useAbsoluteEmbeddings) specs.push({ name: 'embeddings.position_embeddings', shape: [1, gh * gw, C0], init: zeros });
-  stageLayout(c).forEach((st, i) => {
-    const C = st.dim;
-    const I = mlpHidden(c, C);
-    for (let j = 0; j < st.depth; j++) {
-      const p = `encoder.layers.${i}.blocks.${j}`;
-      specs.push(...ln(`${p}.layernorm_before`, C));
-      for (const n of ['query', 'key', 'value']) specs.push(...lin(`${p}.attention.self.${n}`, C, C, c.qkvBias));
-      specs.push(
-        { name: `${p}.attention.self.relative_position_bias_table`, shape: [(2 * c.windowSize - 1) ** 2, st.heads], init: zeros },
-        ...lin(`${p}.attention.output.dense`, C, C),
-        ...ln(`${p}.layernorm_after`, C),
-        ...lin(`${p}.intermediate.dense`, I, C),
-        ...lin(`${p}.output.dense`, C, I),
-      );
-    }
-    if (st.downsample) {
-      specs.push(...lin(`encoder.layers.${i}.downsample.reduction`, 2 * C, 4 * C, false), ...ln(`encoder.layers.${i}.downsample.norm`, 4 * C));
-    }
+  return weightsFromGraph((ctx) => buildGraph(ctx, c, 'pixel_values', {}), {
+    std: c.initializerRange,
+    init: (name) => (name === 'embeddings.position_embeddings' || name.endsWith('.relative_position_bias_table') ? { kind: 'zeros' } : undefined),
+    // `SwinSelfAttention` registers query, key, value; `SwinPatchMerging` reduction before norm.
+    order: ['query', 'key', 'value', 'reduction'],
   });
-  if (c.variant === 'swin') specs.push(...ln('layernorm', swinHiddenSize(c)));
-  return specs;
 }
 
 function plugin(variant: SwinVariant): EncoderPlugin<SwinConfig> {
   return {
     modelType: variant,
+    // IMAGE_PROCESSOR_MAPPING_NAMES: swin → ViTImageProcessor (from @ved/encoder-vit), donut-swin → DonutImageProcessor.
+    ...(variant === 'donut-swin'
+      ? { imageProcessors, defaultImageProcessor: 'DonutImageProcessor', prompt: { prependStartToken: 'never' } as const }
+      : { defaultImageProcessor: 'ViTImageProcessor' }),
     parseConfig: (raw, where) => parseSwinConfig(raw, where, variant),
     hiddenSize: swinHiddenSize,
     imageSize: (c) => c.imageSize,
