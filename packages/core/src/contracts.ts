@@ -8,6 +8,47 @@ import type { RawConfig } from './config/config-reader.js';
 import type { BuildContext } from './nn/context.js';
 import type { WeightSpec } from './weights/weight-binder.js';
 
+/**
+ * An image-processor class an architecture brings: what transformers' `XImageProcessor`
+ * (its PIL backend, `XImageProcessorPil`) does when `preprocessor_config.json` omits a key.
+ * Registering a plugin that lists it makes `ImageProcessor.fromJson` accept
+ * `"image_processor_type": "<name>"` (also `<name>Fast`, `<name>Pil`, and the legacy
+ * `"feature_extractor_type": "<Prefix>FeatureExtractor"`).
+ */
+export interface ImageProcessorDefinition {
+  /** Python's class name without a `Fast` / `Pil` suffix, e.g. `ViTImageProcessor`. */
+  readonly name: string;
+  /**
+   * The class attributes of the Python class, snake_case as in the JSON (`size`, `resample`,
+   * `image_mean`, `do_center_crop`, …): a key the file omits takes this value, a key it sets to
+   * `null` stays None (off), as `ImageProcessingMixin.__init__` does. `BaseImageProcessor`'s own
+   * defaults (`default_to_square: true`, `rescale_factor: 1/255`) apply underneath.
+   */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /**
+   * The steps the class runs: `'standard'` (default: convert → resize → center crop → rescale →
+   * normalize, `PilBackend._preprocess`) or `'donut'` (`DonutImageProcessorPil._preprocess`: align
+   * the long axis, resize the shortest edge, thumbnail, pad; a list `size` is read as
+   * `[width, height]`, and `do_align_long_axis` / `do_thumbnail` / `do_pad` are read).
+   */
+  readonly pipeline?: 'standard' | 'donut';
+}
+
+/**
+ * How `generate()` turns caller-given `decoderInputIds` into the decoder prompt
+ * (transformers' `GenerationMixin._prepare_decoder_input_ids_for_generation`).
+ */
+export interface PromptBehaviour {
+  /**
+   * `'when-missing'` (transformers' default): `decoder_start_token_id` is prepended unless a
+   * row already starts with it (Python's `.all()` test over the batch). `'never'`: the rows are
+   * the prompt as given, because a task token stands in for the start token (Donut's
+   * `<s_cord-v2>`, `<s_docvqa>`…; Python skips prepending for every encoder whose `model_type`
+   * contains `donut`).
+   */
+  readonly prependStartToken: 'when-missing' | 'never';
+}
+
 export interface EncoderBuildOptions {
   /** Interpolate position embeddings for images whose size differs from the config. */
   interpolatePosEncoding?: boolean;
@@ -31,6 +72,24 @@ export interface EncoderPlugin<C = unknown> {
   weights(config: C): WeightSpec[];
   /** Builds `pixel_values` [B, C, H, W] → last hidden state [B, N, hidden]. */
   buildGraph(ctx: BuildContext, config: C, pixelValues: string, options: EncoderBuildOptions): string;
+  /**
+   * The image-processor classes this architecture's checkpoints use, with their Python defaults;
+   * registered with the plugin, so core names no processor class itself. Listing a class another
+   * package also lists is harmless when both definitions are equal (a different one under a taken
+   * name throws `DUPLICATE_REGISTRATION`).
+   */
+  readonly imageProcessors?: readonly ImageProcessorDefinition[];
+  /**
+   * The processor class transformers' `IMAGE_PROCESSOR_MAPPING_NAMES` gives this `model_type`
+   * (e.g. `ViTImageProcessor` for `swin`): the class `preprocessor_config.json` implies when it
+   * names none. Must be one of the registered processor classes.
+   */
+  readonly defaultImageProcessor?: string;
+  /**
+   * How given `decoderInputIds` become the prompt when this encoder feeds the decoder; omitted,
+   * Python's rule (`'never'` when the `model_type` contains `donut`, else `'when-missing'`).
+   */
+  readonly prompt?: PromptBehaviour;
 }
 
 export interface CacheLayout {
@@ -95,4 +154,11 @@ export interface DecoderPlugin<C = unknown> {
   buildCrossKeyValues(ctx: BuildContext, config: C, encoderHidden: string): Array<{ key: string; value: string }>;
   /** The decoder step: new tokens + caches → logits and updated caches. */
   buildStep(ctx: BuildContext, config: C, io: DecoderStepIO): DecoderStepOutputs;
+  /**
+   * How given `decoderInputIds` become the prompt with this decoder; it wins over the encoder's
+   * `prompt` when both declare one. Language and task tokens that transformers forces through the
+   * generation config (mBART's `decoder_start_token_id` / `forced_bos_token_id` language code)
+   * need no declaration: `generate()` reads them from the config for every decoder.
+   */
+  readonly prompt?: PromptBehaviour;
 }
