@@ -14,6 +14,7 @@ import {
   bartDecoderLayer,
   causalMask,
   dropout,
+  dryStepIO,
   embeddingInit,
   layerDrop,
   layerNorm,
@@ -21,6 +22,7 @@ import {
   lmHead,
   sequentialPositionIds,
   splitHeads,
+  weightsFromGraph,
   type DecoderPlugin,
   type DecoderStepIO,
   type DecoderStepOutputs,
@@ -91,46 +93,24 @@ function buildCrossKeyValues(ctx: BuildContext, c: BartConfig, encoderHidden: st
 }
 
 /**
- * Every weight of `BartForCausalLM` / `MBartForCausalLM`, initialised as
- * `PreTrainedModel._init_weights` does with `init_std`. `encoder_attn` always
- * exists in these decoder layers.
+ * Every weight of `BartForCausalLM` / `MBartForCausalLM` (`lm_head` only when untied), as the step
+ * graph reads it, initialised as `PreTrainedModel._init_weights` does with `init_std` (`embed_tokens`
+ * with its padding row zeroed).
  */
 function weights(variant: Variant, c: BartConfig): WeightSpec[] {
-  const D = c.dModel;
-  const normal = { kind: 'normal', std: c.initStd } as const;
-  const zeros = { kind: 'zeros' } as const;
-  const ones = { kind: 'ones' } as const;
-  const lin = (name: string, inF: number, outF: number): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [outF, inF], init: normal },
-    { name: `${name}.bias`, shape: [outF], init: zeros },
-  ];
-  const ln = (name: string): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [D], init: ones },
-    { name: `${name}.bias`, shape: [D], init: zeros },
-  ];
-  const attention = (p: string): WeightSpec[] => [...lin(`${p}.q_proj`, D, D), ...lin(`${p}.k_proj`, D, D), ...lin(`${p}.v_proj`, D, D), ...lin(`${p}.out_proj`, D, D)];
-  const m = 'model.decoder';
-  const specs: WeightSpec[] = [
-    { name: `${m}.embed_tokens.weight`, shape: [c.vocabSize, D], init: embeddingInit(c.initStd, c.padTokenId, D) },
-    { name: `${m}.embed_positions.weight`, shape: [c.maxPositionEmbeddings + POSITION_OFFSET, D], init: normal },
-    ...ln(`${m}.layernorm_embedding`),
-  ];
-  for (let i = 0; i < c.decoderLayers; i++) {
-    const p = `${m}.layers.${i}`;
-    specs.push(
-      ...attention(`${p}.self_attn`),
-      ...ln(`${p}.self_attn_layer_norm`),
-      ...attention(`${p}.encoder_attn`),
-      ...ln(`${p}.encoder_attn_layer_norm`),
-      ...lin(`${p}.fc1`, D, c.decoderFfnDim),
-      ...lin(`${p}.fc2`, c.decoderFfnDim, D),
-      ...ln(`${p}.final_layer_norm`),
-    );
-  }
-  if (variant === 'mbart') specs.push(...ln(`${m}.layer_norm`));
-  // Tied: lm_head.weight is embed_tokens, not saved.
-  if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, D], init: normal });
-  return specs;
+  const tokens = embeddingInit(c.initStd, c.padTokenId, c.dModel);
+  return weightsFromGraph(
+    (ctx) => {
+      buildStep(variant, ctx, c, dryStepIO(c.decoderLayers));
+      buildCrossKeyValues(ctx, c, 'encoder_hidden_states');
+    },
+    {
+      std: c.initStd,
+      init: (name) => (name === 'model.decoder.embed_tokens.weight' ? tokens : undefined),
+      // The order `BartDecoderLayer` and `BartAttention` register their parts in.
+      order: ['self_attn', 'self_attn_layer_norm', 'encoder_attn', 'encoder_attn_layer_norm', 'fc1', 'fc2', 'final_layer_norm', 'q_proj', 'k_proj', 'v_proj', 'out_proj'],
+    },
+  );
 }
 
 function bartPlugin(variant: Variant): DecoderPlugin<BartConfig> {

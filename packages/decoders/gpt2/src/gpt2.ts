@@ -11,12 +11,14 @@ import {
   causalMask,
   conv1d,
   dropout,
+  dryStepIO,
   layerNorm,
   lmHead,
   mergeHeads,
   scaledDotProductAttention,
   sequentialPositionIds,
   splitHeads,
+  weightsFromGraph,
   type DecoderPlugin,
   type DecoderStepIO,
   type DecoderStepOutputs,
@@ -33,7 +35,8 @@ function attentionScale(c: GPT2Config, layerIdx: number): number {
   return scale;
 }
 
-function block(ctx: BuildContext, c: GPT2Config, i: number, x: string, io: DecoderStepIO, mask: string) {
+/** Block `i`; without `cross` (a config without `add_cross_attention`, listed for its weights only) no cross-attention. */
+function block(ctx: BuildContext, c: GPT2Config, i: number, x: string, io: DecoderStepIO, mask: string, cross: boolean) {
   const { g } = ctx;
   const H = c.nEmbd;
   const d = headDim(c);
@@ -51,10 +54,12 @@ function block(ctx: BuildContext, c: GPT2Config, i: number, x: string, io: Decod
   x = g.op('Add', [x, resid(conv1d(ctx, mergeHeads(g, self, H), 'attn.c_proj', H, H))]);
 
   // Cross-attention over the encoder's keys/values (computed once per image).
-  const b = layerNorm(ctx, x, 'ln_cross_attn', H, c.layerNormEpsilon);
-  const cq = splitHeads(g, conv1d(ctx, b, 'crossattention.q_attn', H, H), c.nHead, d);
-  const cross = scaledDotProductAttention(g, cq, io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
-  x = g.op('Add', [x, resid(conv1d(ctx, mergeHeads(g, cross, H), 'crossattention.c_proj', H, H))]);
+  if (cross) {
+    const b = layerNorm(ctx, x, 'ln_cross_attn', H, c.layerNormEpsilon);
+    const cq = splitHeads(g, conv1d(ctx, b, 'crossattention.q_attn', H, H), c.nHead, d);
+    const attended = scaledDotProductAttention(g, cq, io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
+    x = g.op('Add', [x, resid(conv1d(ctx, mergeHeads(g, attended, H), 'crossattention.c_proj', H, H))]);
+  }
 
   const m = layerNorm(ctx, x, 'ln_2', H, c.layerNormEpsilon);
   const hidden = activation(g, conv1d(ctx, m, 'mlp.c_fc', H, c.nInner), c.activationFunction, 'activation_function');
@@ -62,7 +67,7 @@ function block(ctx: BuildContext, c: GPT2Config, i: number, x: string, io: Decod
   return { x, key: keys, value: values };
 }
 
-function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO): DecoderStepOutputs {
+function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO, cross = true): DecoderStepOutputs {
   const { g } = ctx;
   const t = ctx.at('transformer');
   const wte = t.weight('wte.weight', [c.vocabSize, c.nEmbd]);
@@ -76,7 +81,7 @@ function buildStep(ctx: BuildContext, c: GPT2Config, io: DecoderStepIO): Decoder
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
   for (let i = 0; i < c.nLayer; i++) {
-    const out = g.scope(`h${i}`, () => block(t.at(`h.${i}`), c, i, x, io, mask));
+    const out = g.scope(`h${i}`, () => block(t.at(`h.${i}`), c, i, x, io, mask, cross));
     x = out.x;
     presentKeys.push(out.key);
     presentValues.push(out.value);
@@ -101,47 +106,25 @@ function buildCrossKeyValues(ctx: BuildContext, c: GPT2Config, encoderHidden: st
   return out;
 }
 
+/**
+ * Every weight of `GPT2LMHeadModel` (cross-attention only with `add_cross_attention`, `lm_head`
+ * only when untied), as the step graph reads it. `GPT2PreTrainedModel._init_weights`: the default
+ * with `initializer_range`, and residual projections `c_proj` ~ N(0, initializer_range / sqrt(2 * n_layer)).
+ */
 function weights(c: GPT2Config): WeightSpec[] {
-  const H = c.nEmbd;
-  const normal = { kind: 'normal', std: c.initializerRange } as const;
-  // GPT-2 scales residual projections: c_proj ~ N(0, initializer_range / sqrt(2 * n_layer)).
   const scaled = { kind: 'normal', std: c.initializerRange / Math.sqrt(2 * c.nLayer) } as const;
-  const zeros = { kind: 'zeros' } as const;
-  const ones = { kind: 'ones' } as const;
-  const conv = (name: string, inp: number, out: number, init: WeightSpec['init'] = normal): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [inp, out], init },
-    { name: `${name}.bias`, shape: [out], init: zeros },
-  ];
-  const ln = (name: string): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [H], init: ones },
-    { name: `${name}.bias`, shape: [H], init: zeros },
-  ];
-  const specs: WeightSpec[] = [
-    { name: 'transformer.wte.weight', shape: [c.vocabSize, H], init: normal },
-    { name: 'transformer.wpe.weight', shape: [c.nPositions, H], init: normal },
-  ];
-  for (let i = 0; i < c.nLayer; i++) {
-    const p = `transformer.h.${i}`;
-    specs.push(
-      ...ln(`${p}.ln_1`),
-      ...conv(`${p}.attn.c_attn`, H, 3 * H),
-      ...conv(`${p}.attn.c_proj`, H, H, scaled),
-      ...ln(`${p}.ln_2`),
-      ...conv(`${p}.mlp.c_fc`, H, c.nInner),
-      ...conv(`${p}.mlp.c_proj`, c.nInner, H, scaled),
-    );
-    if (c.addCrossAttention) {
-      specs.push(
-        ...ln(`${p}.ln_cross_attn`),
-        ...conv(`${p}.crossattention.c_attn`, H, 2 * H),
-        ...conv(`${p}.crossattention.q_attn`, H, H),
-        ...conv(`${p}.crossattention.c_proj`, H, H, scaled),
-      );
-    }
-  }
-  specs.push(...ln('transformer.ln_f'));
-  if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, H], init: normal });
-  return specs;
+  return weightsFromGraph(
+    (ctx) => {
+      buildStep(ctx, c, dryStepIO(c.nLayer), c.addCrossAttention);
+      if (c.addCrossAttention) buildCrossKeyValues(ctx, c, 'encoder_hidden_states');
+    },
+    {
+      std: c.initializerRange,
+      init: (name) => (name.endsWith('.c_proj.weight') ? scaled : undefined),
+      // `GPT2Block` registers ln_1, attn, ln_2, mlp, then ln_cross_attn and crossattention.
+      order: ['ln_1', 'attn', 'ln_2', 'mlp', 'ln_cross_attn', 'crossattention', 'c_attn', 'q_attn', 'c_fc', 'c_proj'],
+    },
+  );
 }
 
 export const gpt2Decoder: DecoderPlugin<GPT2Config> = {

@@ -13,6 +13,7 @@ import {
   bartDecoderLayer,
   causalMask,
   dropout,
+  dryStepIO,
   embeddingInit,
   layerDrop,
   layerNorm,
@@ -21,6 +22,7 @@ import {
   paddingAwarePositionIds,
   sequentialPositionIds,
   splitHeads,
+  weightsFromGraph,
   type DecoderPlugin,
   type DecoderStepIO,
   type DecoderStepOutputs,
@@ -97,50 +99,24 @@ function buildCrossKeyValues(ctx: BuildContext, c: TrOCRConfig, encoderHidden: s
 }
 
 /**
- * Every weight of `TrOCRForCausalLM`, initialised as
- * `PreTrainedModel._init_weights` does with `init_std` (TrOCRForCausalLM sets
- * `is_decoder`, so `encoder_attn` always exists).
+ * Every weight of `TrOCRForCausalLM` (`output_projection` only when untied; the sinusoidal table
+ * is computed, not stored), as the step graph reads it, initialised as `PreTrainedModel._init_weights`
+ * does with `init_std` (`embed_tokens` with its padding row zeroed).
  */
 function weights(c: TrOCRConfig): WeightSpec[] {
-  const D = c.dModel;
-  const W = crossWidth(c);
-  const normal = { kind: 'normal', std: c.initStd } as const;
-  const zeros = { kind: 'zeros' } as const;
-  const ones = { kind: 'ones' } as const;
-  const lin = (name: string, inF: number, outF: number): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [outF, inF], init: normal },
-    { name: `${name}.bias`, shape: [outF], init: zeros },
-  ];
-  const ln = (name: string): WeightSpec[] => [
-    { name: `${name}.weight`, shape: [D], init: ones },
-    { name: `${name}.bias`, shape: [D], init: zeros },
-  ];
-  const m = 'model.decoder';
-  const specs: WeightSpec[] = [{ name: `${m}.embed_tokens.weight`, shape: [c.vocabSize, D], init: embeddingInit(c.initStd, c.padTokenId, D) }];
-  // The sinusoidal table is computed, not stored.
-  if (c.useLearnedPositionEmbeddings) specs.push({ name: `${m}.embed_positions.weight`, shape: [c.maxPositionEmbeddings + POSITION_OFFSET, D], init: normal });
-  if (c.layernormEmbedding) specs.push(...ln(`${m}.layernorm_embedding`));
-  for (let i = 0; i < c.decoderLayers; i++) {
-    const p = `${m}.layers.${i}`;
-    specs.push(
-      ...lin(`${p}.self_attn.k_proj`, D, D),
-      ...lin(`${p}.self_attn.v_proj`, D, D),
-      ...lin(`${p}.self_attn.q_proj`, D, D),
-      ...lin(`${p}.self_attn.out_proj`, D, D),
-      ...ln(`${p}.self_attn_layer_norm`),
-      ...lin(`${p}.encoder_attn.k_proj`, W, D),
-      ...lin(`${p}.encoder_attn.v_proj`, W, D),
-      ...lin(`${p}.encoder_attn.q_proj`, D, D),
-      ...lin(`${p}.encoder_attn.out_proj`, D, D),
-      ...ln(`${p}.encoder_attn_layer_norm`),
-      ...lin(`${p}.fc1`, D, c.decoderFfnDim),
-      ...lin(`${p}.fc2`, c.decoderFfnDim, D),
-      ...ln(`${p}.final_layer_norm`),
-    );
-  }
-  // Tied: output_projection.weight is embed_tokens, not saved.
-  if (!c.tieWordEmbeddings) specs.push({ name: 'output_projection.weight', shape: [c.vocabSize, D], init: normal });
-  return specs;
+  const tokens = embeddingInit(c.initStd, c.padTokenId, c.dModel);
+  return weightsFromGraph(
+    (ctx) => {
+      buildStep(ctx, c, dryStepIO(c.decoderLayers));
+      buildCrossKeyValues(ctx, c, 'encoder_hidden_states');
+    },
+    {
+      std: c.initStd,
+      init: (name) => (name === 'model.decoder.embed_tokens.weight' ? tokens : undefined),
+      // The order `TrOCRDecoderLayer` and `TrOCRAttention` register their parts in (k, v, q).
+      order: ['self_attn', 'self_attn_layer_norm', 'encoder_attn', 'encoder_attn_layer_norm', 'fc1', 'fc2', 'final_layer_norm', 'k_proj', 'v_proj', 'q_proj', 'out_proj'],
+    },
+  );
 }
 
 export const trocrDecoder: DecoderPlugin<TrOCRConfig> = {
