@@ -20,6 +20,8 @@ export interface BertLayerDims {
   /** Train-mode dropout: `hidden_dropout_prob` after each dense output, `attention_probs_dropout_prob` on the attention probabilities (default 0). */
   hiddenDropoutProb?: number;
   attentionProbsDropoutProb?: number;
+  /** `add_cross_attention`: false builds the layer without `crossattention` (default true). */
+  addCrossAttention?: boolean;
 }
 
 /** `BertAttention` (self or cross) followed by `BertSelfOutput`: LayerNorm(x + dense(context)). */
@@ -45,9 +47,11 @@ export function bertDecoderLayer(ctx: BuildContext, c: BertLayerDims, i: number,
   x = attentionOutput(sa, c, x, self);
 
   // Cross-attention: no mask (VisionEncoderDecoder never passes an encoder attention mask).
-  const ca = ctx.at('crossattention');
-  const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
-  x = attentionOutput(ca, c, x, cross);
+  if (c.addCrossAttention !== false) {
+    const ca = ctx.at('crossattention');
+    const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
+    x = attentionOutput(ca, c, x, cross);
+  }
 
   const inner = activation(g, linear(ctx, x, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
   const out = dropout(ctx, linear(ctx, inner, 'output.dense', c.intermediateSize, H), c.hiddenDropoutProb ?? 0);

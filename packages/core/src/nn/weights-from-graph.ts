@@ -140,7 +140,8 @@ interface Node {
 
 /** `names` (in first-use order) as a tree walk whose siblings follow `order`, then numbers, then first use. */
 function stateDictOrder(names: readonly string[], order: readonly string[]): string[] {
-  const rank = new Map([...order, 'weight', 'bias'].map((part, i) => [part, i]));
+  const rank = new Map<string, number>();
+  for (const part of [...order, 'weight', 'bias']) if (!rank.has(part)) rank.set(part, rank.size);
   const root: Node = { first: 0, leaf: false, children: new Map() };
   names.forEach((name, i) => {
     let node = root;

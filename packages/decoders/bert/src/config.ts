@@ -3,28 +3,10 @@
  * `configuration_bert.py` (5.18). `position_embedding_type` no longer exists
  * in 5.18 (positions are always absolute), so it is not read.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type BertFamilyConfig, type RawConfig } from '@ved/core';
 
-export interface BertConfig {
-  vocabSize: number;
-  hiddenSize: number;
-  numHiddenLayers: number;
-  numAttentionHeads: number;
-  intermediateSize: number;
-  hiddenAct: string;
-  maxPositionEmbeddings: number;
-  typeVocabSize: number;
-  initializerRange: number;
-  layerNormEps: number;
-  /** `padding_idx` of the word embeddings (its row is zero at initialisation). */
-  padTokenId: number | undefined;
-  isDecoder: boolean;
-  addCrossAttention: boolean;
-  tieWordEmbeddings: boolean;
-  /** Train-mode dropout (defaults 0.1): after the embeddings and each dense output, and on the attention probabilities. */
-  hiddenDropoutProb: number;
-  attentionProbsDropoutProb: number;
-}
+/** The fields of core's BERT-family builder (`BertFamilyConfig`). */
+export type BertConfig = BertFamilyConfig;
 
 export function parseBertConfig(raw: RawConfig, where: string): BertConfig {
   const r = new ConfigReader(raw, where);

@@ -3,28 +3,13 @@
  * defaults of transformers' `configuration_roberta.py` and
  * `configuration_xlm_roberta.py` (5.18): identical except `vocab_size`.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, dropoutRate, type BertFamilyConfig, type RawConfig } from '@ved/core';
 
-export interface RobertaConfig {
-  vocabSize: number;
-  hiddenSize: number;
-  numHiddenLayers: number;
-  numAttentionHeads: number;
-  intermediateSize: number;
-  hiddenAct: string;
-  maxPositionEmbeddings: number;
-  typeVocabSize: number;
-  initializerRange: number;
-  layerNormEps: number;
-  /** `padding_idx` of the word and position embeddings; positions count from `padTokenId + 1`. */
-  padTokenId: number;
-  isDecoder: boolean;
-  addCrossAttention: boolean;
-  tieWordEmbeddings: boolean;
-  /** Train-mode dropout (defaults 0.1): after the embeddings and each dense output, and on the attention probabilities. */
-  hiddenDropoutProb: number;
-  attentionProbsDropoutProb: number;
-}
+/**
+ * The fields of core's BERT-family builder (`BertFamilyConfig`); `pad_token_id` is always set: it is
+ * the padding row of the word and position embeddings, and positions count from `padTokenId + 1`.
+ */
+export type RobertaConfig = BertFamilyConfig & { padTokenId: number };
 
 export function parseRobertaConfig(raw: RawConfig, where: string, defaultVocabSize: number): RobertaConfig {
   const r = new ConfigReader(raw, where);
