@@ -7,10 +7,12 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
-    include: ['packages/**/src/**/*.test.ts', 'tools/**/*.test.ts', 'bench/src/**/*.test.ts', 'apps/docs/src/build/**/*.test.ts'],
+    include: ['packages/**/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'tools/**/*.test.ts', 'bench/src/**/*.test.ts', 'apps/docs/src/build/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The built-in image-processor classes live in the encoder packages; backends register them on import.
+    setupFiles: ['tools/vitest/builtin-image-processors.ts'],
   },
 });

@@ -5,6 +5,7 @@
  * and register those themselves (see docs/browser.md).
  */
 import { registerLazy } from '@ved/core';
+import './builtin-image-processors.js';
 
 registerLazy('encoder', 'vit', '@ved/encoder-vit', () => import('@ved/encoder-vit'));
 registerLazy('encoder', 'deit', '@ved/encoder-deit', () => import('@ved/encoder-deit'));

@@ -23,6 +23,12 @@ export type VedErrorCode =
   | 'INVALID_OPTION'
   | 'INVALID_INPUT'
   | 'MISSING_PACKAGE'
+  /** A lazily registered architecture package that was found but threw while loading. */
+  | 'PLUGIN_LOAD_FAILED'
+  /** A different plugin (or image processor) registered under a `model_type` (or class name) already taken. */
+  | 'DUPLICATE_REGISTRATION'
+  /** Two copies of `@ved/core` whose shared plugin registries have incompatible layouts. */
+  | 'REGISTRY_VERSION_MISMATCH'
   | 'WRITE_FAILED'
   /** A token id outside the vocabulary (or negative) in an option, a prompt or the labels. */
   | 'TOKEN_OUT_OF_RANGE'

@@ -8,15 +8,34 @@ export * from './config/index.js';
 export * from './nn/index.js';
 export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation } from './onnx/graph-builder.js';
 export { WeightBinder, type WeightSpec, type InitRule } from './weights/weight-binder.js';
-export type { EncoderPlugin, DecoderPlugin, EncoderBuildOptions, DecoderStepIO, DecoderStepOutputs, CacheLayout } from './contracts.js';
+export type {
+  EncoderPlugin,
+  DecoderPlugin,
+  EncoderBuildOptions,
+  DecoderStepIO,
+  DecoderStepOutputs,
+  CacheLayout,
+  ImageProcessorDefinition,
+  PromptBehaviour,
+} from './contracts.js';
 export {
   registerEncoder,
   registerDecoder,
   registerLazy,
+  registerImageProcessors,
   getEncoder,
   getDecoder,
+  findEncoder,
+  findDecoder,
   knownEncoders,
   knownDecoders,
+  getImageProcessorDefinition,
+  knownImageProcessorNames,
+  promptBehaviour,
+  sharedRegistry,
+  REGISTRY_KEY,
+  REGISTRY_VERSION,
+  type SharedRegistry,
 } from './registry/registry.js';
 export * from './safetensors/index.js';
 export * from './processing/index.js';

@@ -4,7 +4,7 @@
  * the images once, build the decoder prompt, expand rows for beams / return
  * sequences, run the strategy, dispose the decoding session.
  */
-import { VedError, type EncoderDecoderLM, type PixelBatch } from '@ved/core';
+import { VedError, promptBehaviour, type EncoderDecoderLM, type PixelBatch } from '@ved/core';
 import { beamSample } from './beam-sample.js';
 import { beamSearch } from './beam-search.js';
 import { buildLogitsProcessors, buildStoppingCriteria } from './build-processors.js';
@@ -26,7 +26,8 @@ export interface GenerateInputs {
   pixelValues: PixelBatch;
   /**
    * A decoder prompt per image (e.g. a task prompt), all the same length. The start token is
-   * prepended when no row starts with it (Python's `.all()` test), never for Donut encoders.
+   * prepended when no row starts with it (Python's `.all()` test), unless the architecture's
+   * `prompt` rule says never (Donut's task prompts; see `promptBehaviour` of @ved/core).
    */
   decoderInputIds?: readonly (readonly number[])[];
   /** The model's generation config (see `modelGenerationConfig`). */
@@ -78,7 +79,7 @@ export async function generate(model: EncoderDecoderLM, inputs: GenerateInputs, 
   if (beams && inputs.streamer !== undefined) {
     throw new VedError('INVALID_OPTION', '`streamer` cannot be used with beam search (yet!). Make sure that `num_beams` is set to 1.');
   }
-  const prompt = buildPrompt(inputs.decoderInputIds, batch, merged.decoderStartTokenId, model.encoderModelType);
+  const prompt = buildPrompt(inputs.decoderInputIds, batch, merged.decoderStartTokenId, model.encoderModelType, model.decoderModelType);
   const lengths = prepareLengths(merged, prompt[0]!.length, warn);
   checkPromptIds(merged, prompt, inputs.decoderInputIds !== undefined, model, warn);
   const processors = buildLogitsProcessors(merged, lengths, inputs.logitsProcessor, inputs.prefixAllowedTokensFn);
@@ -140,13 +141,16 @@ export async function generate(model: EncoderDecoderLM, inputs: GenerateInputs, 
 /**
  * The decoder prompt (Python's `_prepare_decoder_input_ids_for_generation`):
  * `[[start]] * B`, or the given rows with the start token prepended when no
- * row starts with it (never for Donut encoders, whose prompts are task tokens).
+ * row starts with it, unless the pair's `prompt` rule (`promptBehaviour`: the
+ * decoder's or encoder's plugin declaration, else Python's rule on the encoder's
+ * `model_type`) says never, as for Donut, whose prompts are task tokens.
  */
 export function buildPrompt(
   given: readonly (readonly number[])[] | undefined,
   batch: number,
   start: number | readonly number[],
   encoderModelType: string,
+  decoderModelType?: string,
 ): number[][] {
   if (Array.isArray(start) && start.length !== batch) {
     throw new VedError('INVALID_OPTION', `\`decoder_start_token_id\` expected to have length ${batch} but got ${start.length}`);
@@ -160,7 +164,7 @@ export function buildPrompt(
       `"decoderInputIds" must hold ${batch} non-empty rows of token ids of equal length (one per image), got ${JSON.stringify(given.map((r) => r.length))} row lengths.`,
     );
   }
-  if (encoderModelType.toLowerCase().includes('donut')) return given.map((r) => [...r]);
+  if (promptBehaviour(encoderModelType, decoderModelType).prependStartToken === 'never') return given.map((r) => [...r]);
   const noRowStarts = given.every((r, i) => r[0] !== starts[i]);
   return noRowStarts ? given.map((r, i) => [starts[i]!, ...r]) : given.map((r) => [...r]);
 }

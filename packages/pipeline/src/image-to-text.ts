@@ -191,7 +191,7 @@ export class ImageToText<I, R extends Runtime = Runtime> {
   /** Length of the decoder prompt generation starts from (start token and prompt). */
   private promptLength(inputs: Omit<GenerateInputs, 'streamer'>, options: GenerationOptions): number {
     const merged = mergeGeneration(this.generationConfig, options);
-    return buildPrompt(inputs.decoderInputIds, inputs.pixelValues.dims[0], merged.decoderStartTokenId, this.model.encoderModelType)[0]!.length;
+    return buildPrompt(inputs.decoderInputIds, inputs.pixelValues.dims[0], merged.decoderStartTokenId, this.model.encoderModelType, this.model.decoderModelType)[0]!.length;
   }
 
   private withTexts(out: GenerateOutput): CaptionResult {

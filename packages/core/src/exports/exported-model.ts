@@ -148,6 +148,10 @@ export class OnnxExportModel implements EncoderDecoderLM {
     return this.config.encoderType;
   }
 
+  get decoderModelType(): string {
+    return this.config.decoderType;
+  }
+
   get vocabSize(): number {
     const fromGraph = this.decoder.first.signature.vocabSize;
     if (fromGraph !== undefined) return fromGraph;

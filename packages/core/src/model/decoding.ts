@@ -81,8 +81,10 @@ export interface EncoderDecoderLM {
   readonly vocabSize: number;
   /** Tokens the decoder's position table can embed; undefined when unknown or unlimited. */
   readonly maxPositions?: number | undefined;
-  /** The encoder's `model_type` (generation treats Donut encoders' task prompts specially). */
+  /** The encoder's `model_type` (its plugin's `prompt` rule decides how given decoder prompts start). */
   readonly encoderModelType: string;
+  /** The decoder's `model_type`, whose plugin's `prompt` rule wins over the encoder's. */
+  readonly decoderModelType?: string;
   encode(pixelValues: PixelBatch, options?: EncodeOptions): Promise<EncodedImages>;
   /** Starts decoding; row `r` attends to image `rowToImage[r]`. */
   startDecoding(encoded: EncodedImages, rowToImage: readonly number[]): DecodingSession;

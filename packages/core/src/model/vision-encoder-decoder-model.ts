@@ -100,6 +100,10 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     return this.parts.config.encoderType;
   }
 
+  get decoderModelType(): string {
+    return this.parts.config.decoderType;
+  }
+
   get vocabSize(): number {
     return this.parts.decoder.vocabSize(this.parts.decoderConfig);
   }

@@ -1,7 +1,9 @@
 /**
  * `preprocessor_config.json` read as transformers 5.18 reads it into an image
- * processor, and the table of processor classes ved knows with their Python
- * class defaults.
+ * processor. The processor classes and their Python class defaults come from
+ * the registry: each architecture package lists the classes its checkpoints
+ * use (`EncoderPlugin.imageProcessors`), and the backends register the
+ * built-in architectures' classes up front.
  *
  * Semantics kept from Python (`ImageProcessingMixin.__init__` + `_set_attributes`):
  * a missing field takes the class default, but an explicit `null` stays None —
@@ -19,6 +21,7 @@
  * longer reads (`reduce_labels`, `max_size`, `keep_ratio`, ...) ignored.
  */
 import { VedError, listChoices } from '../errors.js';
+import { findEncoder, getImageProcessorDefinition, knownImageProcessorNames, registerImageProcessors } from '../registry/registry.js';
 import { PilResample, isPilResampleFilter, type PilResampleFilter } from './resample.js';
 import { parseSizeDict, type SizeDict } from './size.js';
 
@@ -41,7 +44,7 @@ export interface ImageProcessorConfig {
   /** One value per channel, or one value for all channels. */
   imageMean: number | number[] | null;
   imageStd: number | number[] | null;
-  /** Present for `DonutImageProcessor`, whose pipeline differs (see `donut.ts`). */
+  /** Present for a class with Donut's pipeline (`DonutImageProcessor`; see `donut.ts`). */
   donut?: DonutOptions;
 }
 
@@ -63,105 +66,37 @@ export interface ParseImageProcessorConfigOptions {
    * model's config.json, e.g. its `image_processor_type`).
    */
   fallbackType?: string;
+  /**
+   * `model_type` of the checkpoint's config.json, when the file names no class
+   * and `fallbackType` is not given: the registered encoder's
+   * `defaultImageProcessor` is used, as `AutoImageProcessor` falls back on
+   * `IMAGE_PROCESSOR_MAPPING_NAMES` for a model's own config.
+   */
+  modelType?: string;
 }
-
-const IMAGENET_STANDARD_MEAN = [0.5, 0.5, 0.5];
-const IMAGENET_STANDARD_STD = [0.5, 0.5, 0.5];
 
 /** `BaseImageProcessor` class attributes every processor inherits. */
 const BASE_DEFAULTS: Readonly<Record<string, unknown>> = { default_to_square: true, rescale_factor: 1 / 255 };
-
-/** Class attributes of the Python `XImageProcessorPil` classes (snake_case, as in the JSON). */
-const builtinDefaults = new Map<string, Readonly<Record<string, unknown>>>([
-  // models/vit/image_processing_pil_vit.py
-  [
-    'ViTImageProcessor',
-    {
-      resample: 2,
-      image_mean: IMAGENET_STANDARD_MEAN,
-      image_std: IMAGENET_STANDARD_STD,
-      size: { height: 224, width: 224 },
-      do_resize: true,
-      do_rescale: true,
-      do_normalize: true,
-    },
-  ],
-  // models/deit/image_processing_pil_deit.py
-  [
-    'DeiTImageProcessor',
-    {
-      resample: 3,
-      image_mean: IMAGENET_STANDARD_MEAN,
-      image_std: IMAGENET_STANDARD_STD,
-      size: { height: 256, width: 256 },
-      crop_size: { height: 224, width: 224 },
-      do_resize: true,
-      do_center_crop: true,
-      do_rescale: true,
-      do_normalize: true,
-    },
-  ],
-  // models/donut/image_processing_pil_donut.py: resize the shortest edge to min(height, width), thumbnail, pad.
-  [
-    'DonutImageProcessor',
-    {
-      resample: 2,
-      image_mean: IMAGENET_STANDARD_MEAN,
-      image_std: IMAGENET_STANDARD_STD,
-      size: { height: 2560, width: 1920 },
-      do_resize: true,
-      do_rescale: true,
-      do_normalize: true,
-      do_thumbnail: true,
-      do_align_long_axis: false,
-      do_pad: true,
-    },
-  ],
-  // models/beit/image_processing_pil_beit.py (do_reduce_labels concerns segmentation maps only)
-  [
-    'BeitImageProcessor',
-    {
-      resample: 3,
-      image_mean: IMAGENET_STANDARD_MEAN,
-      image_std: IMAGENET_STANDARD_STD,
-      size: { height: 224, width: 224 },
-      default_to_square: true,
-      crop_size: { height: 224, width: 224 },
-      do_resize: true,
-      do_center_crop: false,
-      do_rescale: true,
-      do_normalize: true,
-    },
-  ],
-]);
-
-const registered = new Map(builtinDefaults);
-
-/** Processor classes that run Donut's pipeline rather than the standard one. */
-const DONUT_PIPELINE = new Set(['DonutImageProcessor']);
 
 /**
  * Makes a processor class that uses the standard pipeline (convert → resize →
  * center crop → rescale → normalise) known under `name`, with its Python class
  * defaults in snake_case. Registering the same defaults object twice is
- * harmless; a different one under a taken name throws.
+ * harmless; a different one under a taken name throws `DUPLICATE_REGISTRATION`.
+ * Architectures list their classes in `EncoderPlugin.imageProcessors` instead.
  */
 export function registerImageProcessor(name: string, defaults: Readonly<Record<string, unknown>>): void {
-  const taken = registered.get(name);
-  if (taken === defaults) return;
-  if (taken !== undefined) {
-    throw new VedError('INVALID_INPUT', `An image processor is already registered as "${name}".`);
-  }
-  registered.set(name, defaults);
+  registerImageProcessors([{ name, defaults }]);
 }
 
-/** Names of the processor classes ved can run, sorted. */
+/** Names of the processor classes ved can run (those the registered architectures and backends brought), sorted. */
 export function knownImageProcessorTypes(): string[] {
-  return [...registered.keys()].sort();
+  return knownImageProcessorNames();
 }
 
 /** The class name transformers would load, from the fields of the JSON. */
-function resolveType(json: Record<string, unknown>, where: string, fallbackType: string | undefined): string {
+function resolveType(json: Record<string, unknown>, where: string, options: ParseImageProcessorConfigOptions): string {
+  const fallbackType = options.fallbackType ?? (options.modelType === undefined ? undefined : findEncoder(options.modelType)?.defaultImageProcessor);
   const explicit = json['image_processor_type'];
   const legacy = json['feature_extractor_type'];
   let name: string;
@@ -176,13 +111,13 @@ function resolveType(json: Record<string, unknown>, where: string, fallbackType:
   } else {
     throw new VedError(
       'INVALID_CONFIG',
-      `${where} names no processor class: expected "image_processor_type" (or the legacy "feature_extractor_type"), one of ${listChoices(registered.keys())}.`,
+      `${where} names no processor class: expected "image_processor_type" (or the legacy "feature_extractor_type"), one of ${listChoices(knownImageProcessorNames())}.`,
     );
   }
   if (name.endsWith('Fast')) name = name.slice(0, -4);
   else if (name.endsWith('Pil')) name = name.slice(0, -3);
-  if (!registered.has(name)) {
-    throw new VedError('INVALID_CONFIG', `${where}: unknown image processor "${name}". Known image processors: ${listChoices(registered.keys())}.`);
+  if (getImageProcessorDefinition(name) === undefined) {
+    throw new VedError('INVALID_CONFIG', `${where}: unknown image processor "${name}". Known image processors: ${listChoices(knownImageProcessorNames())}.`);
   }
   return name;
 }
@@ -256,11 +191,12 @@ export function parseImageProcessorConfig(json: unknown, options: ParseImageProc
     throw new VedError('INVALID_CONFIG', `${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : JSON.stringify(json)}.`);
   }
   const raw = json as Record<string, unknown>;
-  const type = resolveType(raw, where, options.fallbackType);
-  const donut = DONUT_PIPELINE.has(type);
+  const type = resolveType(raw, where, options);
+  const definition = getImageProcessorDefinition(type)!;
+  const donut = definition.pipeline === 'donut';
   // DonutImageProcessor.__init__ reads a list `size` as [width, height] (the old hub files say [1920, 2560]).
   const own = donut && Array.isArray(raw.size) ? { ...raw, size: [...(raw.size as unknown[])].reverse() } : raw;
-  const r = new FieldReader({ ...BASE_DEFAULTS, ...registered.get(type), ...own }, where);
+  const r = new FieldReader({ ...BASE_DEFAULTS, ...definition.defaults, ...own }, where);
 
   // An explicit null is None, which get_size_dict treats as false.
   const defaultToSquare = r.flag('default_to_square');

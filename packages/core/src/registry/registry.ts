@@ -1,11 +1,22 @@
 /**
- * Architectures register by `model_type`. A backend also knows the built-in
- * architectures as lazy imports, so an app bundles only what it uses and a
- * missing package fails with a message naming it. Registering the same plugin
- * twice is harmless; a different plugin under a taken name throws.
+ * The plugin registry: architectures by `model_type`, the lazy imports of the
+ * built-in ones, and the image-processor classes the architectures bring.
+ *
+ * One table per process. It lives on `globalThis` under
+ * `Symbol.for('ved.registry')`, so a plugin that brings its own copy of
+ * `@ved/core` registers into the table the app reads. Each copy checks the
+ * table's `version` (its layout) on every use: a copy with the same version
+ * shares it, a copy with another fails with `REGISTRY_VERSION_MISMATCH` naming
+ * both versions, rather than registering into a table nobody reads.
+ *
+ * Duplicates: registering the same plugin object (or the same image-processor
+ * defaults object) again is harmless; a different one under a taken
+ * `model_type` (or class name) throws `DUPLICATE_REGISTRATION` and leaves the
+ * table as it was. `registerLazy` records where a built-in lives; a plugin
+ * registered under that `model_type` wins over the lazy entry.
  */
 import { VedError, listChoices } from '../errors.js';
-import type { DecoderPlugin, EncoderPlugin } from '../contracts.js';
+import type { DecoderPlugin, EncoderPlugin, ImageProcessorDefinition, PromptBehaviour } from '../contracts.js';
 
 type Kind = 'encoder' | 'decoder';
 type Loader = () => Promise<unknown>;
@@ -15,38 +26,153 @@ interface Table<P> {
   lazy: Map<string, { packageName: string; load: Loader }>;
 }
 
-const tables = {
-  encoder: { plugins: new Map(), lazy: new Map() } as Table<EncoderPlugin<any>>,
-  decoder: { plugins: new Map(), lazy: new Map() } as Table<DecoderPlugin<any>>,
-};
+/** The object shared on `globalThis`. Change its shape only with a new `REGISTRY_VERSION`. */
+export interface SharedRegistry {
+  readonly version: number;
+  readonly encoder: Table<EncoderPlugin<any>>;
+  readonly decoder: Table<DecoderPlugin<any>>;
+  readonly imageProcessors: Map<string, ImageProcessorDefinition>;
+}
 
-function register<P extends { modelType: string }>(kind: Kind, table: Table<P>, plugin: P): void {
+/** The layout version of `SharedRegistry`; copies of `@ved/core` share a table only when it is equal. */
+export const REGISTRY_VERSION = 1;
+
+/** Where the table lives on `globalThis` (`Symbol.for`, so every copy of this module finds the same key). */
+export const REGISTRY_KEY: unique symbol = Symbol.for('ved.registry') as any;
+
+/** The process-wide table, created by the first copy of `@ved/core` that needs it. */
+export function sharedRegistry(): SharedRegistry {
+  const holder = globalThis as unknown as Record<symbol, unknown>;
+  let found = holder[REGISTRY_KEY] as Partial<SharedRegistry> | undefined;
+  if (found === undefined) {
+    found = {
+      version: REGISTRY_VERSION,
+      encoder: { plugins: new Map(), lazy: new Map() },
+      decoder: { plugins: new Map(), lazy: new Map() },
+      imageProcessors: new Map(),
+    } satisfies SharedRegistry;
+    Object.defineProperty(holder, REGISTRY_KEY, { value: found, enumerable: false, writable: false, configurable: true });
+  }
+  if (typeof found !== 'object' || found === null || found.version !== REGISTRY_VERSION) {
+    const other = typeof found === 'object' && found !== null ? JSON.stringify(found.version) : JSON.stringify(found);
+    throw new VedError(
+      'REGISTRY_VERSION_MISMATCH',
+      `Two incompatible copies of @ved/core are loaded: the plugin registry on globalThis[Symbol.for('ved.registry')] has version ${other}, ` +
+        `this copy of @ved/core expects version ${REGISTRY_VERSION}. Install one version of @ved/core (architecture packages take it as a peer dependency), ` +
+        'e.g. with `npm ls @ved/core` to find the second copy.',
+    );
+  }
+  return found as SharedRegistry;
+}
+
+function describe(plugin: unknown): string {
+  return typeof plugin === 'object' && plugin !== null && 'modelType' in plugin ? `plugin object for "${String((plugin as { modelType: unknown }).modelType)}"` : 'plugin';
+}
+
+/** Throws unless every image processor of `definitions` is new or already registered as the same definition. */
+function checkImageProcessors(definitions: readonly ImageProcessorDefinition[], where: string): void {
+  const taken = sharedRegistry().imageProcessors;
+  const seen = new Map<string, ImageProcessorDefinition>();
+  for (const d of definitions) {
+    if (typeof d?.name !== 'string' || d.name.length === 0 || typeof d.defaults !== 'object' || d.defaults === null) {
+      throw new VedError('INVALID_INPUT', `${where}: an image processor needs a "name" (e.g. "ViTImageProcessor") and a "defaults" object, got ${JSON.stringify(d)}.`);
+    }
+    if (d.pipeline !== undefined && d.pipeline !== 'standard' && d.pipeline !== 'donut') {
+      throw new VedError('INVALID_INPUT', `${where}: image processor "${d.name}" has pipeline ${JSON.stringify(d.pipeline)}, expected "standard" or "donut".`);
+    }
+    const before = taken.get(d.name) ?? seen.get(d.name);
+    if (before !== undefined && !sameImageProcessor(before, d)) {
+      throw new VedError(
+        'DUPLICATE_REGISTRATION',
+        `${where}: an image processor is already registered as "${d.name}" with other defaults (the same defaults object registered again is harmless).`,
+      );
+    }
+    seen.set(d.name, d);
+  }
+}
+
+function sameImageProcessor(a: ImageProcessorDefinition, b: ImageProcessorDefinition): boolean {
+  return a.defaults === b.defaults && (a.pipeline ?? 'standard') === (b.pipeline ?? 'standard');
+}
+
+function addImageProcessors(definitions: readonly ImageProcessorDefinition[]): void {
+  const table = sharedRegistry().imageProcessors;
+  for (const d of definitions) if (!table.has(d.name)) table.set(d.name, d);
+}
+
+function register<P extends { modelType: string }>(kind: Kind, plugin: P, processors: readonly ImageProcessorDefinition[]): void {
+  if (typeof plugin?.modelType !== 'string' || plugin.modelType.length === 0) {
+    throw new VedError('INVALID_INPUT', `register${kind === 'encoder' ? 'Encoder' : 'Decoder'}: the plugin has no "modelType" string, got ${JSON.stringify(plugin?.modelType)}.`);
+  }
+  const table = sharedRegistry()[kind] as unknown as Table<P>;
   const taken = table.plugins.get(plugin.modelType);
   if (taken === plugin) return;
   if (taken !== undefined) {
-    throw new VedError('INVALID_INPUT', `An ${kind} is already registered for model_type "${plugin.modelType}".`);
+    throw new VedError(
+      'DUPLICATE_REGISTRATION',
+      `An ${kind} is already registered for model_type "${plugin.modelType}" (another ${describe(taken)}); ` +
+        'registering the same plugin object again is harmless, a different one is refused. Is the package loaded twice (two installed copies)?',
+    );
   }
+  checkImageProcessors(processors, `The ${kind} for model_type "${plugin.modelType}"`);
+  addImageProcessors(processors);
   table.plugins.set(plugin.modelType, plugin);
 }
 
+/** Registers an encoder under its `modelType`, with the image processors it lists. */
 export function registerEncoder(plugin: EncoderPlugin<any>): void {
-  register('encoder', tables.encoder, plugin);
+  register('encoder', plugin, plugin?.imageProcessors ?? []);
 }
 
+/** Registers a decoder under its `modelType`. */
 export function registerDecoder(plugin: DecoderPlugin<any>): void {
-  register('decoder', tables.decoder, plugin);
+  register('decoder', plugin, []);
 }
 
-/** Declares where a built-in architecture lives, to be imported on first use. */
+/**
+ * Declares where a built-in architecture lives, to be imported on first use
+ * (the import should register it). A later declaration for the same
+ * `model_type` replaces the earlier one.
+ */
 export function registerLazy(kind: Kind, modelType: string, packageName: string, load: Loader): void {
-  tables[kind].lazy.set(modelType, { packageName, load });
+  sharedRegistry()[kind].lazy.set(modelType, { packageName, load });
+}
+
+/**
+ * Makes image-processor classes known without registering an architecture
+ * (what a backend does for the built-in architectures' classes, so that a
+ * checkpoint may name any of them whichever encoder it has).
+ */
+export function registerImageProcessors(definitions: readonly ImageProcessorDefinition[]): void {
+  checkImageProcessors(definitions, 'registerImageProcessors');
+  addImageProcessors(definitions);
+}
+
+/** The registered image-processor class `name`, if any. */
+export function getImageProcessorDefinition(name: string): ImageProcessorDefinition | undefined {
+  return sharedRegistry().imageProcessors.get(name);
+}
+
+/** Names of the registered image-processor classes, sorted. */
+export function knownImageProcessorNames(): string[] {
+  return [...sharedRegistry().imageProcessors.keys()].sort();
 }
 
 function known(kind: Kind): Set<string> {
-  return new Set([...tables[kind].plugins.keys(), ...tables[kind].lazy.keys()]);
+  const table = sharedRegistry()[kind];
+  return new Set([...table.plugins.keys(), ...table.lazy.keys()]);
 }
 
-async function lookup<P>(kind: Kind, table: Table<P>, modelType: string): Promise<P> {
+/** Node's and bundlers' "module not found" errors: the package is not installed. */
+function isNotFound(cause: unknown, packageName: string): boolean {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return message.includes(packageName);
+  return /Cannot find (module|package)|Failed to (fetch|resolve|load)|error loading dynamically imported module/i.test(message) && message.includes(packageName);
+}
+
+async function lookup<P>(kind: Kind, modelType: string): Promise<P> {
+  const table = sharedRegistry()[kind] as unknown as Table<P>;
   const found = table.plugins.get(modelType);
   if (found !== undefined) return found;
   const lazy = table.lazy.get(modelType);
@@ -59,11 +185,15 @@ async function lookup<P>(kind: Kind, table: Table<P>, modelType: string): Promis
   try {
     await lazy.load();
   } catch (cause) {
-    throw new VedError(
-      'MISSING_PACKAGE',
-      `The ${kind} for model_type "${modelType}" lives in the package ${lazy.packageName}, which could not be loaded; install it (e.g. \`pnpm add ${lazy.packageName}\`).`,
-      { cause },
-    );
+    if (isNotFound(cause, lazy.packageName)) {
+      throw new VedError(
+        'MISSING_PACKAGE',
+        `The ${kind} for model_type "${modelType}" lives in the package ${lazy.packageName}, which could not be loaded; install it (e.g. \`pnpm add ${lazy.packageName}\`).`,
+        { cause },
+      );
+    }
+    const detail = cause instanceof VedError ? `[${cause.code}] ${cause.message}` : cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    throw new VedError('PLUGIN_LOAD_FAILED', `The ${kind} for model_type "${modelType}" lives in the package ${lazy.packageName}, which threw while loading: ${detail}`, { cause });
   }
   const loaded = table.plugins.get(modelType);
   if (loaded === undefined) {
@@ -73,11 +203,21 @@ async function lookup<P>(kind: Kind, table: Table<P>, modelType: string): Promis
 }
 
 export function getEncoder(modelType: string): Promise<EncoderPlugin<any>> {
-  return lookup('encoder', tables.encoder, modelType);
+  return lookup('encoder', modelType);
 }
 
 export function getDecoder(modelType: string): Promise<DecoderPlugin<any>> {
-  return lookup('decoder', tables.decoder, modelType);
+  return lookup('decoder', modelType);
+}
+
+/** The registered (already loaded) encoder for `modelType`, without importing a lazy one. */
+export function findEncoder(modelType: string): EncoderPlugin<any> | undefined {
+  return sharedRegistry().encoder.plugins.get(modelType);
+}
+
+/** The registered (already loaded) decoder for `modelType`, without importing a lazy one. */
+export function findDecoder(modelType: string): DecoderPlugin<any> | undefined {
+  return sharedRegistry().decoder.plugins.get(modelType);
 }
 
 export function knownEncoders(): string[] {
@@ -86,4 +226,17 @@ export function knownEncoders(): string[] {
 
 export function knownDecoders(): string[] {
   return [...known('decoder')].sort();
+}
+
+/**
+ * How `generate()` treats given `decoderInputIds` for this pair: the
+ * decoder's declared `prompt`, else the encoder's, else transformers' own rule
+ * in `GenerationMixin._prepare_decoder_input_ids_for_generation`, which tests
+ * the encoder's `model_type` string (`"donut" in config.encoder.model_type.lower()`)
+ * for any encoder, registered or not.
+ */
+export function promptBehaviour(encoderModelType: string, decoderModelType?: string): PromptBehaviour {
+  const declared = (decoderModelType === undefined ? undefined : findDecoder(decoderModelType)?.prompt) ?? findEncoder(encoderModelType)?.prompt;
+  if (declared !== undefined) return declared;
+  return { prependStartToken: encoderModelType.toLowerCase().includes('donut') ? 'never' : 'when-missing' };
 }

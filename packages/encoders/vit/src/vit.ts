@@ -14,6 +14,7 @@ import {
   type WeightSpec,
 } from '@ved/core';
 import { parseViTConfig, type ViTConfig } from './config.js';
+import { imageProcessors } from './image-processors.js';
 
 /** The order `ViTEmbeddings` and `ViTLayer` register their parts in. */
 const STATE_DICT_ORDER = ['cls_token', 'position_embeddings', 'patch_embeddings', 'attention', 'query', 'key', 'value', 'intermediate', 'output', 'layernorm_before', 'layernorm_after'];
@@ -49,6 +50,8 @@ function weights(c: ViTConfig): WeightSpec[] {
 
 export const vitEncoder: EncoderPlugin<ViTConfig> = {
   modelType: 'vit',
+  imageProcessors,
+  defaultImageProcessor: 'ViTImageProcessor',
   parseConfig: parseViTConfig,
   hiddenSize: (c) => c.hiddenSize,
   imageSize: (c) => c.imageSize,

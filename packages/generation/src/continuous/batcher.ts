@@ -112,6 +112,10 @@ export class ContinuousBatcher implements BatchHost {
     return this.model.encoderModelType;
   }
 
+  get decoderModelType(): string | undefined {
+    return this.model.decoderModelType;
+  }
+
   /** Requests waiting for the encoder (not yet in the batch). */
   get waiting(): number {
     return this.waitingEncodes.length;

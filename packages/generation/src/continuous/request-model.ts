@@ -20,6 +20,7 @@ export class EncodedSlice implements EncodedImages {
 export interface BatchHost {
   readonly vocabSize: number;
   readonly encoderModelType: string;
+  readonly decoderModelType?: string | undefined;
   encode(request: RequestModel, pixelValues: PixelBatch, options: EncodeOptions): Promise<EncodedSlice>;
   register(session: RowSession): void;
   submit(session: RowSession): void;
@@ -136,6 +137,10 @@ export class RequestModel implements EncoderDecoderLM {
 
   get encoderModelType(): string {
     return this.host.encoderModelType;
+  }
+
+  get decoderModelType(): string | undefined {
+    return this.host.decoderModelType;
   }
 
   encode(pixelValues: PixelBatch, options: EncodeOptions = {}): Promise<EncodedImages> {
