@@ -37,9 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import make_fixtures as mf  # noqa: E402  (sets offline env vars, warnings, deterministic torch)
+import ved_reference as vr  # noqa: E402  (packages/testing/python, on sys.path once make_fixtures is imported)
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
-from safetensors import safe_open  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 import transformers  # noqa: E402
@@ -215,42 +215,9 @@ def build_model(spec: dict, seed: int, bos: int, eos: int, pad: int) -> VisionEn
     torch.manual_seed(seed)
     model = VisionEncoderDecoderModel(cfg)
     model.eval()
-    redraw_constant_encoder_weights(model.encoder, seed)
+    vr.redraw_constant_encoder_weights(model.encoder, seed)
     mf.set_special_tokens(model, bos, eos, pad)
     return model
-
-
-@torch.no_grad()
-def redraw_constant_encoder_weights(encoder: torch.nn.Module, seed: int) -> None:
-    """Re-draws every encoder tensor that random init leaves constant, so the fixture exercises it."""
-    g = torch.Generator().manual_seed(10_000 + seed)
-    for name, p in encoder.named_parameters():
-        if p.numel() > 1 and not bool((p == p.flatten()[0]).all()):
-            continue
-        noise = torch.randn(p.shape, generator=g)
-        if name.endswith("lambda_1") or name.endswith("lambda_2"):
-            p.copy_(0.5 + 0.5 * torch.rand(p.shape, generator=g))
-        elif "relative_position_bias_table" in name:
-            p.copy_(1.0 * noise)
-        elif name.endswith("norm.weight") or "layernorm" in name and name.endswith(".weight"):
-            p.copy_(1.0 + 0.3 * noise)
-        elif name.endswith(".bias"):
-            p.copy_(0.1 * noise)
-        else:  # cls / distillation / mask tokens, position embeddings
-            p.copy_(0.5 * noise)
-
-
-def classify_init(t: torch.Tensor) -> dict:
-    """How a freshly initialised tensor looks: zeros, ones, a constant, or random with its std."""
-    t = t.detach().float()
-    flat = t.flatten()
-    if bool((flat == 0).all()):
-        return {"kind": "zeros"}
-    if bool((flat == 1).all()):
-        return {"kind": "ones"}
-    if bool((flat == flat[0]).all()):
-        return {"kind": "constant", "value": float(flat[0])}
-    return {"kind": "random", "std": round(float(flat.std()), 4)}
 
 
 def encoder_init_report(spec: dict) -> dict:
@@ -260,23 +227,7 @@ def encoder_init_report(spec: dict) -> dict:
     dec = GPT2Config(**spec["gpt2"])
     ved_cfg = VisionEncoderDecoderConfig.from_encoder_decoder_configs(cfg, dec)
     torch.manual_seed(12345)
-    model = VisionEncoderDecoderModel(ved_cfg)
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as d:
-        model.save_pretrained(d)
-        out = {}
-        with safe_open(str(Path(d) / "model.safetensors"), "pt") as f:
-            for k in sorted(f.keys()):
-                if not k.startswith("encoder."):
-                    continue
-                t = f.get_tensor(k)
-                entry = {"shape": list(t.shape)}
-                if t.dtype != torch.float32:
-                    entry["dtype"] = str(t.dtype).replace("torch.", "")
-                entry.update(classify_init(t))
-                out[k[len("encoder."):]] = entry
-    return out
+    return vr.init_report(VisionEncoderDecoderModel(ved_cfg), "encoder.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,21 +235,9 @@ def encoder_init_report(spec: dict) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-@torch.no_grad()
-def beam(model, pixel_values: torch.Tensor, max_new_tokens: int) -> torch.Tensor:
-    return model.generate(pixel_values, max_new_tokens=max_new_tokens, num_beams=NUM_BEAMS, do_sample=False)
-
-
-@torch.no_grad()
 def beam_is_stable(model, pixel_values: torch.Tensor, max_new_tokens: int) -> bool:
     """Beam ids equal in float32 and float64: a proxy for robustness to float noise (ORT vs torch)."""
-    a = beam(model, pixel_values, max_new_tokens)
-    m64 = model.double()
-    try:
-        b = beam(m64, pixel_values.double(), max_new_tokens)
-    finally:
-        model.float()
-    return a.shape == b.shape and bool(torch.equal(a, b))
+    return vr.beam_is_stable(model, pixel_values, max_new_tokens, NUM_BEAMS)
 
 
 def choose_seed(spec: dict, pixel_values: torch.Tensor, bos: int, pad: int) -> int:
@@ -433,9 +372,7 @@ def build_one(name: str, spec: dict) -> dict:
     }
     (ref_dir / "reference.json").write_text(mf.dump_json(ref))
     # One line per weight: checkpoint name (relative to `encoder.`), shape, dtype and how a fresh init looks.
-    weights = encoder_init_report(spec)
-    lines = [f"  {json.dumps(k)}: {json.dumps(v, separators=(', ', ': '))}" for k, v in weights.items()]
-    (ref_dir / "encoder_weights.json").write_text("{\n" + ",\n".join(lines) + "\n}\n")
+    vr.write_init_report(encoder_init_report(spec), ref_dir / "encoder_weights.json")
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     return dict(name=name, seed=seed, ref=ref, tensors=tensors, size=size)
 

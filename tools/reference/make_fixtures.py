@@ -45,6 +45,10 @@ from transformers import (  # noqa: E402
 )
 from transformers.utils import logging as hf_logging  # noqa: E402
 
+# Helpers shared with @ved/testing's reference generator (its python/ folder), which ships them.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "packages" / "testing" / "python"))
+from ved_reference import dump_json, eos_quality, finish_steps, manual_greedy, set_special_tokens  # noqa: E402,F401
+
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()
 
@@ -282,51 +286,6 @@ def build_model(spec: dict, seed: int, bos: int, eos: int, pad: int) -> VisionEn
     return model
 
 
-def set_special_tokens(model: VisionEncoderDecoderModel, start: int, eos: int, pad: int) -> None:
-    for c in (model.config, model.generation_config):
-        c.decoder_start_token_id = start
-        c.eos_token_id = eos
-        c.pad_token_id = pad
-    model.generation_config.bos_token_id = start
-    model.config.decoder.bos_token_id = start
-    model.config.decoder.eos_token_id = eos
-    model.config.decoder.pad_token_id = pad
-
-
-@torch.no_grad()
-def manual_greedy(model, pixel_values: torch.Tensor, start: int, steps: int):
-    """Greedy without any eos: returns generated ids (B, steps) and the top-2 margins (B, steps)."""
-    b = pixel_values.shape[0]
-    enc = model.encoder(pixel_values=pixel_values)
-    ids = torch.full((b, 1), start, dtype=torch.long)
-    margins = []
-    for _ in range(steps):
-        logits = model(encoder_outputs=enc, decoder_input_ids=ids).logits[:, -1]
-        top2 = torch.topk(logits, 2, dim=-1).values
-        margins.append(top2[:, 0] - top2[:, 1])
-        ids = torch.cat([ids, logits.argmax(-1, keepdim=True)], dim=1)
-    return ids[:, 1:], torch.stack(margins, dim=1)
-
-
-def finish_steps(gen: torch.Tensor, eos: int) -> list[int | None]:
-    out = []
-    for row in gen.tolist():
-        out.append(row.index(eos) if eos in row else None)
-    return out
-
-
-def eos_quality(gen: torch.Tensor, eos: int, steps: int):
-    """Score a candidate eos id: need >= 1 row without eos (runs to max length) and >= 1 row that
-    stops at step <= steps-2 (so it receives pad afterwards); prefer distinct stop steps and several
-    finishing rows, and a stop step > 0. Returns None if unusable."""
-    fs = finish_steps(gen, eos)
-    stopped = [s for s in fs if s is not None]
-    if len(stopped) == len(fs) or not stopped or min(stopped) > steps - 2:
-        return None
-    distinct = len(set(stopped)) == len(stopped)
-    return (distinct, min(len(stopped), 2), min(stopped) >= 1, -abs(min(stopped) - steps // 3))
-
-
 def choose(spec: dict, pixel_values: torch.Tensor, bos: int, pad: int):
     """Search seeds for a model where eos == bos (the tokenizer's <|endoftext|>) gives staggered
     finishing; fall back to an ordinary token as eos only if no seed works."""
@@ -366,19 +325,6 @@ def choose(spec: dict, pixel_values: torch.Tensor, bos: int, pad: int):
 # --------------------------------------------------------------------------------------------
 # 4. Reference outputs
 # --------------------------------------------------------------------------------------------
-
-
-def dump_json(obj) -> str:
-    """indent=2, but lists of numbers/null stay on one line."""
-    num = r"(?:-?[0-9][0-9.eE+-]*|null)"
-    text = json.dumps(obj, indent=2)
-    text = re.sub(
-        r"\[\s*(" + num + r"(?:,\s*" + num + r")*)\s*\]",
-        lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]",
-        text,
-    )
-    assert json.loads(text) == obj
-    return text + "\n"
 
 
 def relpath(p: Path) -> str:
