@@ -7,8 +7,11 @@
  * untied head next to a tied one) are not read. The init rule of each weight
  * comes from the architecture's `_init_weights`, written as one function of
  * (name, shape) over core's default (`PreTrainedModel._init_weights`), and the
- * list is put in `state_dict` order (the order Python's `__init__`s register
- * modules), which seeded initialisation and sharded saves follow.
+ * list is put in the order the Python `__init__`s register modules (the
+ * architecture names it), which seeded initialisation and sharded saves follow.
+ * (Unlike torch's `state_dict`, a module's own parameters, e.g. BEiT's
+ * `lambda_1`, are placed by that order too, not first: the lists keep the order
+ * ved has always written.)
  */
 import { VedError } from '../errors.js';
 import type { DecoderStepIO } from '../contracts.js';
