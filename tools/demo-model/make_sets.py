@@ -6,9 +6,12 @@
   tools/demo-model/out/heldout/   500 images + manifest.jsonl (seed HELDOUT_SEED, same
                                   distribution as training, never seen in training)
   tools/demo-model/out/edge/      500 images + manifest.jsonl at the edges of the domain:
-                                  16 or 32 px, the strongest noise and blur, +-3 degrees
+                                  12 or 48 px, the strongest noise and blur, +-3 degrees
   packages/default-model/examples/heldout/   the first 20 held-out images + manifest.jsonl
   packages/default-model/examples/example.png   "Invoice #2024-001" in DejaVu Sans
+
+The independently drawn set (another renderer) is independent-lines.mjs's; the new-user
+probe of issue 20 is probe.py's.
 
 Manifests are JSON lines {"image": relative path, "text": expected}.
 """

@@ -1,11 +1,14 @@
 """Synthetic printed-text line images: the domain of ved's default model.
 
 Domain (see README.md): one line of printed text, 1-24 characters from digits,
-upper- and lower-case Latin letters, space and ``. , : - / $ # %``, in DejaVu
-Sans, DejaVu Serif or DejaVu Sans Mono at 16-32 px, dark text on a light,
-possibly tinted background, with mild Gaussian noise, blur, a little padding
-jitter and a rotation of at most 3 degrees. Images keep their natural size;
-the image processor resizes them.
+upper- and lower-case Latin letters, space and ``. , : - / $ # %``, in 22
+printed faces (DejaVu, Liberation, Noto and GNU FreeFont; regular and bold) at
+12-48 px, dark ink on a light background (white, grey, tinted or coloured),
+cropped as users and detectors crop: from text touching the edges (ascenders
+or descenders slightly cut) to generous padding, each side jittered, stretched
+or condensed, with mild Gaussian noise, blur, JPEG artefacts and a rotation of
+at most 3 degrees. Images keep their natural size; the image processor resizes
+them.
 
 Everything here is a pure function of a ``numpy.random.Generator``, so a seed
 fixes the whole data set.
@@ -13,6 +16,7 @@ fixes the whole data set.
 
 from __future__ import annotations
 
+import io
 import math
 import string
 from dataclasses import dataclass
@@ -24,12 +28,6 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase + " .,:-/$#%"
 PUNCT = ".,:-/$#%"
 MAX_CHARS = 24
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_FILES = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")
-MIN_SIZE, MAX_SIZE = 16, 32
-MAX_ROTATION = 3.0
-MAX_NOISE = 6.0  # std of the Gaussian pixel noise, in 0-255 levels
-MAX_BLUR = 0.7  # Gaussian blur radius, px
 
 # A small built-in vocabulary so that lines look like real labels, invoices and
 # forms; a good share of lines is still made of random characters.
@@ -45,14 +43,6 @@ alpha beta gamma delta sigma omega red green blue black white gray gold silver
 monday tuesday friday sunday january march april june july august october december
 """.split()
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-
-
-def check_fonts() -> list[Path]:
-    paths = [FONT_DIR / f for f in FONT_FILES]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise SystemExit(f"missing fonts (install Debian's fonts-dejavu-core): {', '.join(missing)}")
-    return paths
 
 
 # ------------------------------------------------------------------ text
@@ -143,6 +133,67 @@ def sample_text(rng: np.random.Generator) -> str:
 
 # ------------------------------------------------------------------ image
 
+# Printed fonts from Debian packages: (directory, file). Index 0-2 are the
+# three DejaVu faces the first checkpoint was trained on.
+FONT_DIRS = {
+    "dejavu": Path("/usr/share/fonts/truetype/dejavu"),  # fonts-dejavu-core
+    "liberation": Path("/usr/share/fonts/truetype/liberation"),  # fonts-liberation
+    "noto": Path("/usr/share/fonts/truetype/noto"),  # fonts-noto-core
+    "freefont": Path("/usr/share/fonts/truetype/freefont"),  # fonts-freefont-ttf
+}
+FONTS: tuple[tuple[str, str], ...] = (
+    ("dejavu", "DejaVuSans.ttf"),
+    ("dejavu", "DejaVuSerif.ttf"),
+    ("dejavu", "DejaVuSansMono.ttf"),
+    ("liberation", "LiberationSans-Regular.ttf"),
+    ("liberation", "LiberationSerif-Regular.ttf"),
+    ("liberation", "LiberationMono-Regular.ttf"),
+    ("noto", "NotoSans-Regular.ttf"),
+    ("noto", "NotoSerif-Regular.ttf"),
+    ("freefont", "FreeSans.ttf"),
+    ("freefont", "FreeSerif.ttf"),
+    ("freefont", "FreeMono.ttf"),
+    ("dejavu", "DejaVuSans-Bold.ttf"),
+    ("dejavu", "DejaVuSerif-Bold.ttf"),
+    ("dejavu", "DejaVuSansMono-Bold.ttf"),
+    ("liberation", "LiberationSans-Bold.ttf"),
+    ("liberation", "LiberationSerif-Bold.ttf"),
+    ("liberation", "LiberationMono-Bold.ttf"),
+    ("noto", "NotoSans-Bold.ttf"),
+    ("noto", "NotoSerif-Bold.ttf"),
+    ("freefont", "FreeSansBold.ttf"),
+    ("freefont", "FreeSerifBold.ttf"),
+    ("freefont", "FreeMonoBold.ttf"),
+)
+N_REGULAR = 11  # FONTS[:11] regular faces, FONTS[11:] bold
+BOLD_SHARE = 0.25
+MIN_SIZE, MAX_SIZE = 12, 48
+MAX_ROTATION = 3.0
+MAX_NOISE = 8.0  # std of the Gaussian pixel noise, in 0-255 levels
+MIN_CONTRAST = 90  # least luminance difference between background and ink
+JPEG_SHARE = 0.3  # share of images re-encoded as JPEG (quality 30-90)
+
+
+def max_blur(size: int) -> float:
+    """Gaussian blur radius limit, px: 0.5 at 12 px, 1.2 at 48 px (mild at every size)."""
+    return 0.5 + 0.7 * (size - MIN_SIZE) / (MAX_SIZE - MIN_SIZE)
+
+
+def font_path(index: int) -> Path:
+    family, file = FONTS[index]
+    return FONT_DIRS[family] / file
+
+
+def check_fonts() -> list[Path]:
+    paths = [font_path(i) for i in range(len(FONTS))]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise SystemExit(
+            "missing fonts (apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-freefont-ttf): "
+            + ", ".join(missing)
+        )
+    return paths
+
 
 @dataclass(frozen=True)
 class Style:
@@ -151,6 +202,14 @@ class Style:
     rotation: float
     noise: float
     blur: float
+    # Crop: "ink" (the box of the ink, as a detector or a user crops) or "line"
+    # (the font's ascent-to-descent box), and the padding on each side as a
+    # fraction of the font size: left, top, right, bottom. Top and bottom may be
+    # negative (ascenders or descenders cut); left and right are >= 0.
+    crop: str = "line"
+    pad: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25)
+    stretch: float = 1.0  # horizontal scale after cropping (condensed < 1 < extended)
+    jpeg: int = 0  # JPEG quality of a re-encode, 0: none
 
 
 _font_cache: dict[tuple[int, int], ImageFont.FreeTypeFont] = {}
@@ -160,23 +219,69 @@ def _font(index: int, size: int) -> ImageFont.FreeTypeFont:
     key = (index, size)
     f = _font_cache.get(key)
     if f is None:
-        f = ImageFont.truetype(str(FONT_DIR / FONT_FILES[index]), size)
+        f = ImageFont.truetype(str(font_path(index)), size)
         _font_cache[key] = f
     return f
 
 
+def _sample_pad(rng: np.random.Generator) -> tuple[float, float, float, float]:
+    """Padding per side, in font sizes: tight (0, text touching the edges, or a
+    slight cut above and below), ordinary, or generous; each side jittered on
+    its own (crop jitter)."""
+    mode = rng.random()
+    if mode < 0.35:  # tight
+        h, v = (0.0, 0.08), (-0.06, 0.08)
+    elif mode < 0.8:  # ordinary
+        h, v = (0.05, 0.5), (0.05, 0.5)
+    else:  # generous
+        h, v = (0.3, 1.2), (0.3, 1.0)
+    l, r = (float(rng.uniform(*h)) for _ in range(2))
+    t, b = (float(rng.uniform(*v)) for _ in range(2))
+    return (l, t, r, b)
+
+
 def sample_style(rng: np.random.Generator, edge: bool = False) -> Style:
-    font = int(rng.integers(len(FONT_FILES)))
+    bold = rng.random() < BOLD_SHARE
+    font = int(rng.integers(N_REGULAR)) + (N_REGULAR if bold else 0)
+    crop = "ink" if rng.random() < 0.5 else "line"
+    pad = _sample_pad(rng)
+    stretch = 1.0 if rng.random() < 0.6 else float(np.exp(rng.uniform(np.log(0.7), np.log(1.4))))
+    jpeg = int(rng.integers(30, 91)) if rng.random() < JPEG_SHARE else 0
     if edge:
         # The edges of the domain: smallest/largest size, strongest noise, blur and rotation.
         size = MIN_SIZE if rng.random() < 0.5 else MAX_SIZE
         rot = MAX_ROTATION * (1 if rng.random() < 0.5 else -1)
-        return Style(font, size, rot, MAX_NOISE, MAX_BLUR)
+        return Style(font, size, rot, MAX_NOISE, max_blur(size), crop, pad, stretch, jpeg)
     size = int(rng.integers(MIN_SIZE, MAX_SIZE + 1))
     rot = float(rng.uniform(-MAX_ROTATION, MAX_ROTATION)) if rng.random() < 0.7 else 0.0
     noise = float(rng.uniform(0, MAX_NOISE))
-    blur = float(rng.uniform(0, MAX_BLUR)) if rng.random() < 0.5 else 0.0
-    return Style(font, size, rot, noise, blur)
+    blur = float(rng.uniform(0, max_blur(size))) if rng.random() < 0.5 else 0.0
+    return Style(font, size, rot, noise, blur, crop, pad, stretch, jpeg)
+
+
+def _luma(c: np.ndarray) -> float:
+    return 0.299 * float(c[0]) + 0.587 * float(c[1]) + 0.114 * float(c[2])
+
+
+def _colours(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A light background (white, grey, tinted or coloured) and dark ink (grey or
+    tinted), at least MIN_CONTRAST levels apart in luminance."""
+    m = rng.random()
+    if m < 0.35:
+        bg = np.full(3, rng.integers(215, 256), dtype=np.float64)
+    elif m < 0.55:
+        bg = rng.integers(190, 256, size=3).astype(np.float64)
+    elif m < 0.75:  # grey paper, screens, shadows
+        bg = np.full(3, rng.integers(140, 216), dtype=np.float64)
+    else:  # coloured: a random hue, saturation 0.15-0.6, value 0.7-1
+        hue, sat, val = rng.random(), rng.uniform(0.15, 0.6), rng.uniform(0.7, 1.0)
+        k = (np.array([5.0, 3.0, 1.0]) + hue * 6) % 6
+        bg = 255 * val * (1 - sat * np.clip(np.minimum(k, 4 - k), 0, 1))
+    ink = rng.integers(0, 80, size=3).astype(np.float64) if rng.random() < 0.3 else np.full(3, rng.integers(0, 70), dtype=np.float64)
+    gap = _luma(bg) - _luma(ink)
+    if gap < MIN_CONTRAST:
+        ink = np.clip(ink - (MIN_CONTRAST - gap), 0, 255)
+    return bg, ink
 
 
 def render(text: str, style: Style, rng: np.random.Generator) -> Image.Image:
@@ -185,36 +290,70 @@ def render(text: str, style: Style, rng: np.random.Generator) -> Image.Image:
 
 def render_with_spans(text: str, style: Style, rng: np.random.Generator) -> tuple[Image.Image, list[tuple[float, float]]]:
     """The image and, for each character, its horizontal extent [x0, x1) in the
-    final image along the text's middle line (training uses it to label columns)."""
+    final image along the text's middle line (training uses it to label columns).
+
+    The line is drawn as a coverage mask on a canvas with room around it,
+    rotated, cropped around the ink (or around the font's line box) with the
+    style's padding, stretched, coloured, then blurred, shaded, noised and
+    possibly JPEG-compressed."""
     font = _font(style.font, style.size)
-    ascent, descent = font.getmetrics()
-    left, _, right, _ = font.getbbox(text)
-    text_w = max(right - left, 1)
     s = style.size
-    pad = [int(rng.integers(max(1, s // 8), s // 2 + 1)) for _ in range(4)]  # l, t, r, b
-    w = text_w + pad[0] + pad[2]
-    h = ascent + descent + pad[1] + pad[3]
-
-    # light background, possibly tinted; dark ink
-    if rng.random() < 0.5:
-        bg = np.full(3, rng.integers(215, 256))
-    else:
-        bg = rng.integers(190, 256, size=3)
-    ink = rng.integers(0, 80, size=3) if rng.random() < 0.3 else np.full(3, rng.integers(0, 70))
-    bg_t = tuple(int(v) for v in bg)
-    img = Image.new("RGB", (w, h), bg_t)
-    ImageDraw.Draw(img).text((pad[0] - left, pad[1]), text, font=font, fill=tuple(int(v) for v in ink))
-
-    x_origin = pad[0] - left
-    edges = [x_origin + font.getlength(text[:i]) for i in range(len(text) + 1)]
+    ascent, descent = font.getmetrics()
+    left, ink_top, right, ink_bottom = font.getbbox(text)
+    # room for the widest padding and for the rotation, no more (rotating a big canvas is slow)
+    mx = math.ceil(1.25 * s) + 2
+    my = math.ceil(1.05 * s + abs(math.sin(math.radians(style.rotation))) * ((right - left) / 2 + mx)) + 2
+    ox, oy = mx - left, my  # the text's origin on the canvas
+    cw = (right - left) + 2 * mx
+    ch = ascent + descent + 2 * my
+    mask = Image.new("L", (cw, ch), 0)
+    ImageDraw.Draw(mask).text((ox, oy), text, font=font, fill=255)
+    edges = [ox + font.getlength(text[:i]) for i in range(len(text) + 1)]
     spans = [(edges[i], edges[i + 1]) for i in range(len(text))]
+    # the line box: font metrics vertically, ink horizontally
+    box = (ox + left, oy, ox + right, oy + ascent + descent)
+    mid_y = oy + (ascent + descent) / 2
     if style.rotation != 0.0:
-        img = img.rotate(style.rotation, resample=Image.BICUBIC, expand=True, fillcolor=bg_t)
-        # PIL turns counter-clockwise about the centre; follow x along the text's middle line.
+        mask = mask.rotate(style.rotation, resample=Image.BICUBIC, center=(cw / 2, ch / 2))
+        # PIL turns counter-clockwise about the centre (y down): a point (x, y)
+        # goes to (cx + dx cos + dy sin, cy - dx sin + dy cos).
         th = math.radians(style.rotation)
-        dy = pad[1] + (ascent + descent) / 2 - h / 2
-        cx, ncx = w / 2, img.width / 2
-        spans = [(ncx + (a - cx) * math.cos(th) + dy * math.sin(th), ncx + (b - cx) * math.cos(th) + dy * math.sin(th)) for a, b in spans]
+        cx, cy = cw / 2, ch / 2
+
+        def turn(x: float, y: float) -> tuple[float, float]:
+            dx, dy = x - cx, y - cy
+            return cx + dx * math.cos(th) + dy * math.sin(th), cy - dx * math.sin(th) + dy * math.cos(th)
+
+        dy = mid_y - cy
+        spans = [(cx + (a - cx) * math.cos(th) + dy * math.sin(th), cx + (b - cx) * math.cos(th) + dy * math.sin(th)) for a, b in spans]
+        corners = [turn(x, y) for x in (box[0], box[2]) for y in (box[1], box[3])]
+        box = (min(c[0] for c in corners), min(c[1] for c in corners), max(c[0] for c in corners), max(c[1] for c in corners))
+    if style.crop == "ink":
+        m = np.asarray(mask)
+        ys, xs = np.nonzero(m >= 64)
+        if len(xs):
+            box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    pl, pt, pr, pb = style.pad
+    x0 = int(math.floor(box[0] - pl * s))
+    x1 = int(math.ceil(box[2] + pr * s))
+    y0 = int(math.floor(box[1] - pt * s))
+    y1 = int(math.ceil(box[3] + pb * s))
+    if y1 - y0 < 4:  # a cut never leaves less than a sliver
+        y0, y1 = int(box[1]), max(int(box[1]) + 4, int(math.ceil(box[3])))
+    # the canvas is large enough for every padding above; clamp anyway
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(cw, max(x1, x0 + 2)), min(ch, y1)
+    mask = mask.crop((x0, y0, x1, y1))
+    spans = [(a - x0, b - x0) for a, b in spans]
+    if style.stretch != 1.0:
+        nw = max(2, round(mask.width * style.stretch))
+        sx = nw / mask.width
+        mask = mask.resize((nw, mask.height), Image.BICUBIC)
+        spans = [(a * sx, b * sx) for a, b in spans]
+
+    bg, ink = _colours(rng)
+    cov = np.asarray(mask, dtype=np.float32)[..., None] / 255.0
+    a = bg[None, None, :].astype(np.float32) * (1 - cov) + ink[None, None, :].astype(np.float32) * cov
+    img = Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "RGB")
     if style.blur > 0.0:
         img = img.filter(ImageFilter.GaussianBlur(style.blur))
     a = np.asarray(img, dtype=np.float32)
@@ -223,7 +362,13 @@ def render_with_spans(text: str, style: Style, rng: np.random.Generator) -> tupl
         a = a + g[None, :, None]
     if style.noise > 0.0:
         a = a + rng.normal(0.0, style.noise, size=a.shape).astype(np.float32)
-    return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "RGB"), spans
+    img = Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "RGB")
+    if style.jpeg:
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=style.jpeg)
+        buf.seek(0)
+        img = Image.open(buf).convert("RGB")
+    return img, spans
 
 
 def sample(rng: np.random.Generator, edge: bool = False) -> tuple[str, Image.Image]:

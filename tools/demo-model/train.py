@@ -3,6 +3,8 @@
 reads one line of printed text (the domain is in synth.py and README.md).
 
     .venv-ref/bin/python tools/demo-model/train.py [--steps N] [--threads N]
+    .venv-ref/bin/python tools/demo-model/train.py --init-from packages/default-model/model \
+        --seed 20261205 --steps 3000 --lr 6e-4 --warmup 100        # fine-tune a checkpoint
 
 Every training batch is rendered from its own seed (TRAIN_SEED, batch index)
 in a background worker while the model trains, so the run is reproducible and
@@ -218,6 +220,13 @@ def save_checkpoint(model, tokenizer, out_dir: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=6500)
+    ap.add_argument("--seed", type=int, default=TRAIN_SEED, help="training batches are default_rng([seed, batch index])")
+    ap.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start from this checkpoint's weights (same architecture) instead of from scratch: fine-tuning",
+    )
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
@@ -241,7 +250,18 @@ def main() -> int:
     if args.guide_weight > 0:
         config.decoder._attn_implementation = "eager"  # to return cross-attention weights
     model = VisionEncoderDecoderModel(config)
-    if args.sincos:
+    if args.init_from is not None:
+        # transformers renames the stored ViT keys on load, so load through from_pretrained (float32), then
+        # switch the decoder to eager attention, which returns the cross-attention weights the guide loss needs.
+        model = VisionEncoderDecoderModel.from_pretrained(args.init_from, dtype=torch.float32)
+        if guide_eager := args.guide_weight > 0:
+            model.decoder.set_attn_implementation("eager")
+        got = sum(p.numel() for p in model.parameters())
+        want = sum(p.numel() for p in VisionEncoderDecoderModel(config).parameters())
+        if got != want:
+            raise SystemExit(f"{args.init_from}: {got:,} parameters, the architecture here has {want:,}")
+        print(f"initialised from {args.init_from} (decoder eager attention: {guide_eager})", flush=True)
+    elif args.sincos:
         sincos_init(model, (IMAGE_SIZE[0] // args.patch[0], IMAGE_SIZE[1] // args.patch[1]))
     for c in (model.config, model.generation_config):
         c.decoder_start_token_id, c.eos_token_id, c.pad_token_id = BOS_ID, EOS_ID, PAD_ID
@@ -294,7 +314,7 @@ def main() -> int:
         model.train()
         return m
     loader = torch.utils.data.DataLoader(
-        Batches(TRAIN_SEED, args.steps, args.batch_size, tokenizer, args.patch),
+        Batches(args.seed, args.steps, args.batch_size, tokenizer, args.patch),
         batch_size=None,
         shuffle=False,
         num_workers=1,
@@ -358,6 +378,9 @@ def main() -> int:
         "validation": m,
         "parameters": n_params,
         "steps": args.steps,
+        "seed": args.seed,
+        "init_from": None if args.init_from is None else str(args.init_from),
+        "lr": args.lr,
         "batch_size": args.batch_size,
         "threads": args.threads,
         "train_seconds": time.time() - t_train,
