@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # make_fixtures sets the offline environment, deterministic torch and quiet logging on import.
 from make_fixtures import CORPUS, TEACHER_TEXTS, dump_json, load_image  # noqa: E402
+from ved_reference import manual_greedy  # noqa: E402  (packages/testing/python, put on sys.path by make_fixtures)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -492,21 +493,6 @@ def gen_tokens(model) -> dict:
     gc = model.generation_config
     start = gc.decoder_start_token_id if gc.decoder_start_token_id is not None else gc.bos_token_id
     return dict(start=start, eos=gc.eos_token_id, pad=gc.pad_token_id, forced_eos=gc.forced_eos_token_id)
-
-
-@torch.no_grad()
-def manual_greedy(model, pixel_values, start: int, steps: int):
-    """Greedy without eos or processors: generated ids (B, steps) and top-2 margins (B, steps)."""
-    b = pixel_values.shape[0]
-    enc = model.encoder(pixel_values=pixel_values)
-    ids = torch.full((b, 1), start, dtype=torch.long)
-    margins = []
-    for _ in range(steps):
-        logits = model(encoder_outputs=enc, decoder_input_ids=ids).logits[:, -1]
-        top2 = torch.topk(logits, 2, dim=-1).values
-        margins.append(top2[:, 0] - top2[:, 1])
-        ids = torch.cat([ids, logits.argmax(-1, keepdim=True)], dim=1)
-    return ids[:, 1:], torch.stack(margins, dim=1)
 
 
 def seed_quality(gen: torch.Tensor, eos: int, specials: set[int], steps: int) -> tuple:
