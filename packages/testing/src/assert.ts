@@ -1,4 +1,5 @@
 /** Assertions for checks that run outside any test framework: a failure is a `CheckFailure` whose message says what differed. */
+import { VedError } from '@ved/core';
 import { maxAbsDiff } from './fixture.js';
 
 export class CheckFailure extends Error {
@@ -29,4 +30,17 @@ export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, toleranc
   const diff = maxAbsDiff(a, b);
   if (!(diff < tolerance)) fail(`${what}: max |diff| ${diff.toExponential(3)}, expected below ${tolerance}`);
   return diff;
+}
+
+/**
+ * What `fn` throws, as `CODE: message` for a `VedError` (so a plugin's config tests can match both),
+ * `not a VedError: …` for anything else, and `no error` when it returns.
+ */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof VedError ? `${e.code}: ${e.message}` : `not a VedError: ${String(e)}`;
+  }
+  return 'no error';
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VedError, parseSafetensors, serializeSafetensors } from '@ved/core';
+import { errorOf } from './assert.js';
 import { goldenChecks } from './golden-checks.js';
 import { loadGoldenFixture, maxAbsDiff, type GoldenFixture, type ReferenceJson } from './fixture.js';
 
@@ -127,5 +128,13 @@ describe('maxAbsDiff', () => {
     expect(maxAbsDiff([1, 2, 3], [1, 2.5, 2])).toBe(1);
     expect(maxAbsDiff([0, Number.NaN], [0, 0])).toBe(Infinity);
     expect(() => maxAbsDiff([1], [1, 2])).toThrow(/length 1, expected 2/);
+  });
+});
+
+describe('errorOf', () => {
+  it("gives a VedError's code and message, says when something else is thrown or nothing", () => {
+    expect(errorOf(() => { throw new VedError('INVALID_CONFIG', 'cfg: bad'); })).toBe('INVALID_CONFIG: cfg: bad');
+    expect(errorOf(() => { throw new RangeError('x'); })).toBe('not a VedError: RangeError: x');
+    expect(errorOf(() => 1)).toBe('no error');
   });
 });

@@ -19,5 +19,5 @@ export {
   type GoldenResult,
   type PipelineHook,
 } from './golden-checks.js';
-export { CheckFailure, assert, assertClose, assertEqualJson, fail } from './assert.js';
+export { CheckFailure, assert, assertClose, assertEqualJson, errorOf, fail } from './assert.js';
 export { nodeTestRuntime, directoryFiles } from './node.js';

@@ -6,19 +6,11 @@
  * golden test, which pairs the encoder with GPT-2.
  */
 import { describe, expect, it } from 'vitest';
-import { VedError, getDecoder } from '@ved/core';
+import { getDecoder } from '@ved/core';
+import { errorOf } from '@ved/testing';
 import { gpt2Decoder, parseGPT2Config } from './index.js';
 
 const tiny = { model_type: 'gpt2', n_embd: 8, n_head: 2, n_layer: 2, n_positions: 10, vocab_size: 20 };
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof VedError ? `${e.code}: ${e.message}` : `not a VedError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 describe('GPT-2 config', () => {
   it("takes the defaults of transformers' GPT2Config", () => {

@@ -5,21 +5,12 @@
  * against Python are vit.golden.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { VedError, VisionEncoderDecoderConfig, VisionEncoderDecoderModel, getEncoder, type PixelBatch } from '@ved/core';
+import { VisionEncoderDecoderConfig, VisionEncoderDecoderModel, getEncoder, type PixelBatch } from '@ved/core';
 import '@ved/decoder-gpt2';
-import { nodeTestRuntime } from '@ved/testing';
+import { errorOf, nodeTestRuntime } from '@ved/testing';
 import { parseViTConfig, vitEncoder } from './index.js';
 
 const tiny = { model_type: 'vit', image_size: 16, patch_size: 4, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 12 };
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof VedError ? `${e.code}: ${e.message}` : `not a VedError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 describe('ViT config', () => {
   it("takes the defaults of transformers' ViTConfig", () => {
