@@ -39,6 +39,27 @@ export function scaledDotProductAttention(g: GraphBuilder, q: string, k: string,
   return g.op('MatMul', [probs, v]);
 }
 
+export interface FusedAttentionOptions {
+  heads: number;
+  /** Multiplier of q·k (usually headDim^-0.5). */
+  scale: number;
+  /** Additive bias broadcastable to [1 or B, heads, Tq, Tk] (relative position bias, masks), given as [.., heads, Tq, Tk]. */
+  bias?: string;
+}
+
+/**
+ * softmax(q k^T * scale + bias) v per head, with q [B,Tq,heads*d], k/v [B,Tk,heads*d] →
+ * [B,Tq,heads*d]: `splitHeads` + `scaledDotProductAttention` + `mergeHeads` as one
+ * onnxruntime `com.microsoft.MultiHeadAttention` (CPU and WebAssembly kernels; on the CPU it
+ * runs MLAS's flash attention, which never writes the [Tq, Tk] scores out). Inference graphs
+ * only: training differentiates the decomposed form (see `BuildContext.fusedKernels`).
+ */
+export function fusedAttention(g: GraphBuilder, q: string, k: string, v: string, opts: FusedAttentionOptions): string {
+  const inputs = [q, k, v];
+  if (opts.bias !== undefined) inputs.push('', '', opts.bias);
+  return g.op('MultiHeadAttention', inputs, { num_heads: opts.heads, scale: { float: opts.scale } }, { domain: 'com.microsoft' });
+}
+
 /** The lowest float32, which torch uses for masked positions. */
 export const MASK_VALUE = -3.4028234663852886e38;
 

@@ -47,6 +47,15 @@ export class BuildContext {
     readonly training?: TrainingMode,
   ) {}
 
+  /**
+   * Whether blocks may emit onnxruntime's fused `com.microsoft` kernels (attention, skip layer
+   * norm) instead of their decomposition: in inference graphs yes; training graphs keep the
+   * decomposed ops, which autodiff has gradient rules for.
+   */
+  get fusedKernels(): boolean {
+    return this.training === undefined;
+  }
+
   /** A context whose names are relative to `prefix` below this one (a trailing dot is added). */
   at(prefix: string): BuildContext {
     return new BuildContext(this.g, this.weights, `${this.prefix}${prefix}.`, this.dtype, this.training);

@@ -6,7 +6,7 @@
  * `layernorm_after`, `intermediate`, `output`).
  */
 import { VedError } from '../errors.js';
-import { mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
+import { fusedAttention, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
 import type { BuildContext } from './context.js';
 import { dropout } from './dropout.js';
 import { activation, layerNorm, linear } from './layers.js';
@@ -104,13 +104,20 @@ export function vitLayer(ctx: BuildContext, c: ViTLayerDims, x: string): string 
   const heads = c.numAttentionHeads;
   const headDim = H / heads;
   const h = layerNorm(ctx, x, 'layernorm_before', H, c.layerNormEps);
-  const proj = (name: string) => splitHeads(g, linear(ctx, h, `attention.attention.${name}`, H, H, c.qkvBias), heads, headDim);
-  const attn = scaledDotProductAttention(g, proj('query'), proj('key'), proj('value'), {
-    scale: 1 / Math.sqrt(headDim),
-    dropout: (probs) => dropout(ctx, probs, c.attentionProbsDropoutProb ?? 0),
-  });
+  const proj = (name: string) => linear(ctx, h, `attention.attention.${name}`, H, H, c.qkvBias);
+  const scale = 1 / Math.sqrt(headDim);
+  const context = ctx.fusedKernels
+    ? fusedAttention(g, proj('query'), proj('key'), proj('value'), { heads, scale })
+    : mergeHeads(
+        g,
+        scaledDotProductAttention(g, splitHeads(g, proj('query'), heads, headDim), splitHeads(g, proj('key'), heads, headDim), splitHeads(g, proj('value'), heads, headDim), {
+          scale,
+          dropout: (probs) => dropout(ctx, probs, c.attentionProbsDropoutProb ?? 0),
+        }),
+        H,
+      );
   const hidden = c.hiddenDropoutProb ?? 0;
-  const x1 = g.op('Add', [x, dropout(ctx, linear(ctx, mergeHeads(g, attn, H), 'attention.output.dense', H, H), hidden)]);
+  const x1 = g.op('Add', [x, dropout(ctx, linear(ctx, context, 'attention.output.dense', H, H), hidden)]);
   const m = layerNorm(ctx, x1, 'layernorm_after', H, c.layerNormEps);
   const inter = activation(g, linear(ctx, m, 'intermediate.dense', H, c.intermediateSize), c.hiddenAct);
   return g.op('Add', [x1, dropout(ctx, linear(ctx, inter, 'output.dense', c.intermediateSize, H), hidden)]);

@@ -17,6 +17,7 @@ import {
   activation,
   dropPath,
   dropout,
+  fusedAttention,
   layerNorm,
   linear,
   mergeHeads,
@@ -151,18 +152,24 @@ function layer(ctx: BuildContext, c: BeitConfig, x: string, sharedBias: string |
   const heads = c.numAttentionHeads;
   const headDim = H / heads;
   const h = layerNorm(ctx, x, 'layernorm_before', H, c.layerNormEps);
-  const q = splitHeads(g, linear(ctx, h, 'attention.attention.query', H, H), heads, headDim);
-  const k = splitHeads(g, linear(ctx, h, 'attention.attention.key', H, H, false), heads, headDim);
-  const v = splitHeads(g, linear(ctx, h, 'attention.attention.value', H, H), heads, headDim);
-  let scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]), g.constFloat(1 / Math.sqrt(headDim))]);
-  // transformers adds the shared bias first, then the layer's own.
-  if (sharedBias !== undefined) scores = g.op('Add', [scores, sharedBias]);
-  if (c.useRelativePositionBias) {
-    scores = g.op('Add', [scores, relativePositionBias(ctx, c, 'attention.attention.relative_position_bias', grid)]);
+  const q = linear(ctx, h, 'attention.attention.query', H, H);
+  const k = linear(ctx, h, 'attention.attention.key', H, H, false);
+  const v = linear(ctx, h, 'attention.attention.value', H, H);
+  const own = c.useRelativePositionBias ? relativePositionBias(ctx, c, 'attention.attention.relative_position_bias', grid) : undefined;
+  const scale = 1 / Math.sqrt(headDim);
+  let context: string;
+  if (ctx.fusedKernels) {
+    const bias = sharedBias === undefined ? own : own === undefined ? sharedBias : g.op('Add', [sharedBias, own]);
+    context = fusedAttention(g, q, k, v, { heads, scale, ...(bias === undefined ? {} : { bias }) });
+  } else {
+    let scores = g.op('Mul', [g.op('MatMul', [splitHeads(g, q, heads, headDim), g.op('Transpose', [splitHeads(g, k, heads, headDim)], { perm: [0, 1, 3, 2] })]), g.constFloat(scale)]);
+    // transformers adds the shared bias first, then the layer's own.
+    if (sharedBias !== undefined) scores = g.op('Add', [scores, sharedBias]);
+    if (own !== undefined) scores = g.op('Add', [scores, own]);
+    const probs = dropout(ctx, g.op('Softmax', [scores], { axis: -1 }), c.attentionProbsDropoutProb);
+    context = mergeHeads(g, g.op('MatMul', [probs, splitHeads(g, v, heads, headDim)]), H);
   }
-  const probs = dropout(ctx, g.op('Softmax', [scores], { axis: -1 }), c.attentionProbsDropoutProb);
-  const attn = g.op('MatMul', [probs, v]);
-  let out = dropout(ctx, linear(ctx, mergeHeads(g, attn, H), 'attention.output.dense', H, H), c.hiddenDropoutProb);
+  let out = dropout(ctx, linear(ctx, context, 'attention.output.dense', H, H), c.hiddenDropoutProb);
   if (c.layerScaleInitValue > 0) out = g.op('Mul', [ctx.weight('lambda_1', [H]), out]);
   const x1 = g.op('Add', [dropPath(ctx, out, dropPathRate, 3), x]);
   const m = layerNorm(ctx, x1, 'layernorm_after', H, c.layerNormEps);
