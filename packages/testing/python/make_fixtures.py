@@ -16,6 +16,7 @@ a clear top-2 margin (and whose beam ids are the same in float64), then writes u
     reference/reference.safetensors  pixel_values, encoder_last_hidden_state, first_step_logits,
                                      teacher_forced_logits, interpolate_<i>_{pixel_values,last_hidden_state}
     reference/encoder_weights.json   every tensor under `encoder.` of a freshly initialised model
+    reference/images/                the image files, when the config names them
 
 Config fields (all optional but one of encoder / decoder):
     name                     output folder name (default: <encoder>-<decoder> model types)
@@ -34,6 +35,11 @@ Config fields (all optional but one of encoder / decoder):
                              Decoder tensors keep Python's init: the decoder weight check reads them.
     interpolate_pos_encoding [[height, width], ...]: encoder outputs at other sizes with
                              interpolate_pos_encoding=True (for encoders that support it)
+    images                   image files (paths relative to the config file): the pixel values are then
+                             these images through "processor" instead of random noise; the files are
+                             copied to reference/images/ and listed in reference.json (the pipeline check)
+    processor                with images: {"class": "ViTImageProcessorPil", ...its kwargs}, any image
+                             processor class transformers exports; saved as preprocessor_config.json
 
 Set up the environment with the pip mirror (or PyPI without --index-url):
     python -m venv .venv && .venv/bin/pip install --index-url file:///opt/pypi/simple \
@@ -52,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ved_reference as vr  # noqa: E402  (deterministic torch, offline transformers)
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 import transformers  # noqa: E402
@@ -84,10 +91,30 @@ def auto_config(spec: dict, side: str):
         raise ConfigError(f'"{side}.model_type" {model_type!r} is not a model_type transformers {transformers.__version__} knows: {e}') from e
 
 
-def settings(cfg: dict) -> dict:
+def image_inputs(cfg: dict, base: Path) -> tuple[list[Path], object] | None:
+    """The config's image files and image processor, or None when it names no images."""
+    if "images" not in cfg and "processor" not in cfg:
+        return None
+    images, proc = cfg.get("images"), cfg.get("processor")
+    if not (isinstance(images, list) and images and all(isinstance(p, str) for p in images)):
+        raise ConfigError(f'"images" must be a non-empty list of file paths (with "processor"), got {json.dumps(images)}')
+    if not (isinstance(proc, dict) and isinstance(proc.get("class"), str)):
+        raise ConfigError(f'"processor" must be {{"class": "<an image processor class>", ...kwargs}} (with "images"), got {json.dumps(proc)}')
+    kw = dict(proc)
+    cls = getattr(transformers, kw.pop("class"), None)
+    if cls is None or not hasattr(cls, "save_pretrained"):
+        raise ConfigError(f'"processor.class" {proc["class"]!r} is not an image processor class of transformers {transformers.__version__}')
+    paths = [(base / p).resolve() for p in images]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f'"images": no such file(s) {", ".join(missing)}')
+    return paths, cls(**kw)
+
+
+def settings(cfg: dict, base: Path = Path(".")) -> dict:
     known = {"name", "encoder", "decoder", "image_size", "num_channels", "batch_size", "max_new_tokens", "num_beams",
              "decoder_start_token_id", "eos_token_id", "pad_token_id", "teacher_forced_length", "seeds",
-             "redraw_encoder_constants", "interpolate_pos_encoding"}
+             "redraw_encoder_constants", "interpolate_pos_encoding", "images", "processor"}
     unknown = sorted(set(cfg) - known)
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -117,7 +144,10 @@ def settings(cfg: dict) -> dict:
         seeds=range(*cfg.get("seeds", [0, 60])),
         redraw=cfg.get("redraw_encoder_constants", True),
         interpolate=cfg.get("interpolate_pos_encoding", []),
+        images=image_inputs(cfg, base),
     )
+    if s["images"] is not None:
+        s["batch_size"] = len(s["images"][0])
     for key in ("start", "eos", "pad"):
         if not (isinstance(s[key], int) and 0 <= s[key] < vocab):
             raise ConfigError(f"{key} token id {s[key]!r} is outside the decoder vocabulary [0, {vocab})")
@@ -169,6 +199,23 @@ def build_one(s: dict, out_root: Path) -> dict:
     g = torch.Generator().manual_seed(1234)
     B, (H, W) = s["batch_size"], s["image_size"]
     pixel_values = torch.randn(B, s["num_channels"], H, W, generator=g)
+    image_names = []
+    if s["images"] is not None:
+        paths, processor = s["images"]
+        (out_dir / "reference" / "images").mkdir(parents=True)
+        for i, path in enumerate(paths):
+            image_names.append(f"reference/images/{i}-{path.name}")
+            shutil.copyfile(path, out_dir / image_names[-1])
+        processor.save_pretrained(out_dir)
+        pil = []
+        for path in paths:
+            with Image.open(path) as im:
+                im.load()
+                pil.append(im.copy())
+        try:
+            pixel_values = processor(images=pil, return_tensors="pt")["pixel_values"].float()
+        except ValueError as e:  # e.g. a grey image without do_convert_rgb
+            raise RuntimeError(f"{name}: {type(processor).__name__} cannot process the images: {e}") from e
     vocab = s["decoder"].vocab_size
     specials = {s["start"], s["eos"], s["pad"]}
     ordinary = [t for t in range(vocab) if t not in specials]
@@ -239,8 +286,10 @@ def build_one(s: dict, out_root: Path) -> dict:
     if s["num_beams"] > 1:
         beam_ids = model.generate(pixel_values, max_new_tokens=steps, num_beams=s["num_beams"], do_sample=False)
         ref["beam"] = {"num_beams": s["num_beams"], "max_new_tokens": steps, "sequences": beam_ids.tolist()}
+    if image_names:
+        ref["images"] = image_names
     ref_dir = out_dir / "reference"
-    ref_dir.mkdir()
+    ref_dir.mkdir(exist_ok=True)
     save_file(tensors, str(ref_dir / "reference.safetensors"), metadata={"format": "pt"})
     (ref_dir / "reference.json").write_text(vr.dump_json(ref))
     vr.write_init_report(report, ref_dir / "encoder_weights.json")
@@ -255,7 +304,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     for path in args.configs:
         try:
-            s = settings(json.loads(path.read_text()))
+            s = settings(json.loads(path.read_text()), path.parent)
         except (OSError, json.JSONDecodeError, ConfigError) as e:
             print(f"{path}: {e}", file=sys.stderr)
             return 2

@@ -44,8 +44,8 @@ export interface PipelineHook {
     generate(images: string[], options: { maxNewTokens: number }): Promise<{ sequences: number[][]; texts: string[] }>;
     dispose(): Promise<void>;
   }>;
-  /** The directory the fixture's `images` paths are relative to. */
-  imageRoot: string;
+  /** The directory the fixture's `images` paths are relative to (default: the fixture's own, as the generator writes them). */
+  imageRoot?: string;
 }
 
 export interface GoldenOptions {
@@ -240,7 +240,7 @@ export function goldenChecks(fixture: GoldenFixture, options: GoldenOptions = {}
   }
   const pipeline = options.pipeline;
   if (pipeline !== undefined && json.images !== undefined) {
-    const files = json.images.map((p) => join(pipeline.imageRoot, p));
+    const files = json.images.map((p) => join(pipeline.imageRoot ?? fixture.dir, p));
     add('pipeline: pixel_values from the image files within 1e-5, same ids and texts', async ({ pixelValues }) => {
       const pipe = await pipeline.fromPretrained(fixture.dir);
       try {
