@@ -2,6 +2,7 @@
 import { totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '@ved/core';
+import { openCachedSession } from './session-cache.js';
 
 type SessionOptions = ort.InferenceSession.SessionOptions & { extra?: Record<string, Record<string, string>> };
 
@@ -19,10 +20,16 @@ export function nodeSessionOptions(options: SessionOptions = {}): SessionOptions
   return { ...options, extra: { ...options.extra, session: { ...session, 'intra_op.allow_spinning': '0' } } };
 }
 
+const create = (model: Uint8Array | string, options: SessionOptions) => ort.InferenceSession.create(model as never, options);
+
 export const nodeRuntime: Runtime = {
   name: 'onnxruntime-node (cpu)',
-  createSession: (model, options) =>
-    ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...nodeSessionOptions(options as SessionOptions) }),
+  createSession: (model, options, hints) => {
+    const full: SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...nodeSessionOptions(options as SessionOptions) };
+    if (hints?.cache === undefined || hints.cache === false) return create(model, full);
+    // The optimized-session cache (session-cache.ts): `cache: true` is the default directory.
+    return openCachedSession({ model, options: full, hints, create, onnxruntimeVersion: ort.env.versions.node ?? ort.env.versions.common });
+  },
   tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
   memoryBytes: totalmem(),
 };

@@ -30,6 +30,7 @@ export {
   knownEncoders,
   knownDecoders,
   getImageProcessorDefinition,
+  loadImageProcessorDefinition,
   knownImageProcessorNames,
   promptBehaviour,
   sharedRegistry,
@@ -43,13 +44,14 @@ export { Tokenizer, type DecodeOptions, type TokenizerSource } from './tokenizer
 export { convertSlowTokenizer, SLOW_TOKENIZER_CLASSES, type ConvertedTokenizer } from './tokenizer/slow/convert.js';
 export { readJson, readOptionalJson, readText, type ModelFiles } from './io/model-files.js';
 export * from './io/http/index.js';
-export type { Runtime, TensorType, TensorData, InferenceSession, Tensor } from './runtime.js';
+export type { Runtime, TensorType, TensorData, InferenceSession, Tensor, SessionHints, SessionCacheStatus } from './runtime.js';
 export { compose, type Composition } from './model/composition.js';
 export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
 export { loadWeights, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './model/weights-loader.js';
 export * from './checkpoints/index.js';
 export { createSession } from './model/run-graphs.js';
 export { VisionEncoderDecoderModel, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
+export type { LoadTiming, TimingListener } from './model/load-timing.js';
 export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from './model/compose-pretrained.js';
 export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
 export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, type SaveOptions, type SavedFile } from './model/serialize.js';

@@ -8,10 +8,31 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 export type TensorType = 'float32' | 'int64' | 'float16' | 'int32' | 'bool' | 'uint8' | 'int8';
 export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
 
+/** What a cache of optimized sessions reports for one session (`SessionHints.onCache`). */
+export type SessionCacheStatus = 'hit' | 'written' | 'miss' | 'rebuilt' | 'off';
+
+/** What core tells a backend about a session it asks for, beyond the model bytes and options. */
+export interface SessionHints {
+  /** Which graph this is (`encoder`, `decoder`, ...), for messages. */
+  label?: string;
+  /** Files on disk that the model's initializers point at: their identity (size, mtime) keys a cache. */
+  diskFiles?: readonly string[];
+  /**
+   * Whether the backend may reuse or store the session's optimized graph in its cache (`LoadOptions.cache`);
+   * a string is the cache directory.
+   */
+  cache?: boolean | string;
+  /** Called once with what the cache did (`off` when no cache was used). */
+  onCache?: (status: SessionCacheStatus) => void;
+  /** Where cache warnings go (a corrupt entry that is rebuilt, a cache that cannot be written). */
+  onWarning?: (message: string) => void;
+}
+
 export interface Runtime {
   /** Name of the backend, e.g. `onnxruntime-node (cpu)`. */
   readonly name: string;
-  createSession(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  /** Opens a session; `hints` are optional and a backend may ignore them (see `SessionHints`). */
+  createSession(model: Uint8Array, options?: InferenceSession.SessionOptions, hints?: SessionHints): Promise<InferenceSession>;
   tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor;
   /** Memory the model's weights can take at most (e.g. the machine's RAM); configs implying more are refused before loading. */
   readonly memoryBytes?: number;

@@ -16,6 +16,7 @@ import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from 
 import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 import { progressBar } from './progress.js';
 import { captionEntries, noTokenizerWarning, plainLine } from './caption-output.js';
+import { CACHE_FLAGS, cacheLoadOptions, sinceStart, timingLine } from './cache-flags.js';
 
 export const captionCommand = defineCommand({
   name: 'caption',
@@ -29,6 +30,7 @@ export const captionCommand = defineCommand({
   flags: {
     ...MODEL_FLAGS,
     ...HARDENING_FLAGS,
+    ...CACHE_FLAGS,
     'batch-size': { type: 'integer', min: 1, default: 8, help: 'images per generate() call' },
     json: { type: 'boolean', help: 'one JSON line per image with ids, text and (beam search) scores' },
     ...GENERATION_FLAGS,
@@ -43,7 +45,10 @@ export const captionCommand = defineCommand({
     // Beam entries carry Python's `sequences_scores`, which generate() returns with these two.
     const withScores: GenerationOptions = { ...options, returnDictInGenerate: true, outputScores: true };
     const batchSize = values['batch-size'];
-    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values) });
+    const timing = cacheLoadOptions(values);
+    const verbose = (line: string) => void (values.verbose && process.stderr.write(line));
+    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values), ...timing });
+    verbose(timingLine('model ready, since process start', sinceStart()));
     // Without a tokenizer the ids are printed in place of text, after one warning (caption-output.ts).
     const hasTokenizer = pipe.tokenizer !== undefined;
     if (!hasTokenizer) process.stderr.write(noTokenizerWarning(values.model ?? defaultModelDir));
@@ -51,7 +56,9 @@ export const captionCommand = defineCommand({
     try {
       for (let start = 0; start < positionals.length; start += batchSize) {
         const images = positionals.slice(start, start + batchSize);
+        const started = performance.now();
         const result = await pipe.generate(images, values.json ? withScores : options);
+        verbose(timingLine(`generate (${images.length} image${images.length === 1 ? '' : 's'}, images read and preprocessed included)`, performance.now() - started));
         const perImage = result.sequences.length / images.length;
         if (!Number.isInteger(perImage)) throw new VedError('RUNTIME', `generate() returned ${result.sequences.length} sequences for ${images.length} images.`);
         images.forEach((image, i) => {
@@ -64,6 +71,7 @@ export const captionCommand = defineCommand({
     } finally {
       bar.stop();
       await pipe.dispose();
+      verbose(timingLine('done, since process start', sinceStart()));
     }
   },
 });

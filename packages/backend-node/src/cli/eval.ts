@@ -14,6 +14,7 @@ import { defineCommand, runCommand } from './args.js';
 import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from './common-flags.js';
 import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 import { progressBar } from './progress.js';
+import { CACHE_FLAGS, cacheLoadOptions } from './cache-flags.js';
 
 export const evalCommand = defineCommand({
   name: 'eval',
@@ -25,6 +26,7 @@ export const evalCommand = defineCommand({
     manifest: { type: 'string', metavar: 'FILE', required: true, help: 'JSON lines, one {"image": PATH, "text": EXPECTED} per image' },
     ...MODEL_FLAGS,
     ...HARDENING_FLAGS,
+    ...CACHE_FLAGS,
     'batch-size': { type: 'integer', min: 1, default: 16, help: 'images per generate() call' },
     json: { type: 'boolean', help: 'print one JSON line {"images", "exact_match", "cer"}' },
     errors: { type: 'boolean', help: 'list each wrong reading as line<TAB>image<TAB>expected<TAB>read' },
@@ -36,7 +38,7 @@ export const evalCommand = defineCommand({
     // Check the whole manifest before loading the model, so that a bad line fails fast; it streams
     // (first bad line first, memory bounded), and so does the evaluation, which keeps no predictions.
     const total = await checkManifest(values.manifest);
-    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values) });
+    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values), ...cacheLoadOptions(values) });
     const bar = progressBar({ quiet: values.quiet, total, unit: 'images' });
     try {
       const result = await evaluate(pipe, streamManifest(values.manifest, { checkImages: false }), {

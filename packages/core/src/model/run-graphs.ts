@@ -5,7 +5,7 @@
  */
 import { VedError } from '../errors.js';
 import type { BuiltModel } from '../onnx/graph-builder.js';
-import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
+import type { InferenceSession, Runtime, SessionHints, Tensor } from '../runtime.js';
 import type { CacheLayout } from '../contracts.js';
 import type { DecodingSession, StepLogits, StepOptions } from './decoding.js';
 import { checkStep, disposedError, type DecoderLimits } from './decoder-limits.js';
@@ -21,15 +21,21 @@ import {
   presentValueName,
 } from './graphs.js';
 
-/** Opens a session over a built graph, handing its external weights to the runtime. */
-export function createSession(runtime: Runtime, built: BuiltModel, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+/** Opens a session over a built graph, handing its external weights (and the files they come from) to the runtime. */
+export function createSession(
+  runtime: Runtime,
+  built: BuiltModel,
+  options: InferenceSession.SessionOptions = {},
+  hints: SessionHints = {},
+): Promise<InferenceSession> {
   const extra = (options as { extra?: Record<string, Record<string, string>> }).extra ?? {};
   const sessionOptions: InferenceSession.SessionOptions & Record<string, unknown> = { ...options };
   if (built.externalData.length > 0) sessionOptions.externalData = built.externalData;
   if (built.externalFolder !== undefined) {
     sessionOptions.extra = { ...extra, session: { ...extra.session, model_external_initializers_file_folder_path: built.externalFolder } };
   }
-  return runtime.createSession(built.model, sessionOptions);
+  if (hints.cache === undefined || hints.cache === false) return runtime.createSession(built.model, sessionOptions);
+  return runtime.createSession(built.model, sessionOptions, { ...hints, ...(built.diskFiles ? { diskFiles: built.diskFiles } : {}) });
 }
 
 /** What a decoding session checks before each step: its model's tables, and whether the model was disposed. */

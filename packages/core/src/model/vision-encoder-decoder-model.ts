@@ -27,6 +27,8 @@ import { checkLabels, disposedError, type DecoderLimits } from './decoder-limits
 import { checkModelSize } from './size-check.js';
 import { reportUnexpectedWeights } from './unexpected-weights.js';
 import { SeededRandom } from '../random/seeded-random.js';
+import { sessionTimer, timed, timedSync, type TimingListener } from './load-timing.js';
+import type { BuiltModel } from '../onnx/graph-builder.js';
 
 export interface LoadOptions {
   sessionOptions?: InferenceSession.SessionOptions;
@@ -38,8 +40,17 @@ export interface LoadOptions {
   dtype?: WeightDtype;
   /** Refuse checkpoint tensors the model does not use (`UNEXPECTED_WEIGHTS`) instead of warning about them. */
   strict?: boolean;
-  /** Where load warnings go (unexpected checkpoint tensors); default `console.warn`. */
+  /** Where load warnings go (unexpected checkpoint tensors, a corrupt cache entry); default `console.warn`. */
   onWarning?: (message: string) => void;
+  /**
+   * Reuse onnxruntime's optimized graphs from an on-disk cache (written on the first load,
+   * keyed by the graphs, the weight files' identity, the options and the versions): `true`
+   * for the backend's default directory, or a directory. Backends without a cache ignore it.
+   * Default: off.
+   */
+  cache?: boolean | string;
+  /** Called after each phase of the load (config, weights, graph builds, sessions) with its duration. */
+  onTiming?: TimingListener;
 }
 
 class OrtEncodedImages implements EncodedImages {
@@ -133,11 +144,15 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
 
   /** Loads a checkpoint saved by Python's `save_pretrained` (config.json, generation_config.json, safetensors). */
   static async fromPretrained(files: ModelFiles, runtime: Runtime, options: LoadOptions = {}): Promise<VisionEncoderDecoderModel> {
-    const raw = await readJson(files, 'config.json');
-    if (!isRecord(raw)) throw new VedError('INVALID_CONFIG', `${files.location}/config.json must hold a JSON object.`);
-    const config = new VisionEncoderDecoderConfig(raw, `${files.location}/config.json`);
-    const generation = await readOptionalJson(files, 'generation_config.json');
-    const weights = await loadWeights(files);
+    const { config, generation } = await timed(options.onTiming, 'config', async () => {
+      const raw = await readJson(files, 'config.json');
+      if (!isRecord(raw)) throw new VedError('INVALID_CONFIG', `${files.location}/config.json must hold a JSON object.`);
+      return {
+        config: new VisionEncoderDecoderConfig(raw, `${files.location}/config.json`),
+        generation: await readOptionalJson(files, 'generation_config.json'),
+      };
+    });
+    const weights = await timed(options.onTiming, 'weights', () => loadWeights(files));
     return VisionEncoderDecoderModel.fromWeights(config, weights, runtime, {
       ...options,
       generationConfigJson: isRecord(generation) ? generation : undefined,
@@ -158,16 +173,25 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     if (!WEIGHT_DTYPES.includes(dtype)) {
       throw new VedError('INVALID_OPTION', `dtype is ${JSON.stringify(dtype)}; expected one of ${WEIGHT_DTYPES.map((d) => JSON.stringify(d)).join(', ')}.`);
     }
-    const encoderBytes = buildEncoderGraph(parts, binder, {}, dtype);
-    const decoderBytes = buildDecoderGraph(parts, binder, dtype);
+    const onTiming = options.onTiming;
+    const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype));
+    const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype));
     const unused = binder.unused();
     const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
-    const [encoderSession, decoderSession] = await Promise.all([
-      createSession(runtime, encoderBytes, options.sessionOptions),
-      createSession(runtime, decoderBytes, options.sessionOptions),
-    ]);
+    // One after the other: onnxruntime-node opens a session synchronously on the JavaScript
+    // thread, so starting both together overlaps nothing (measured), and each phase's time is its own.
+    const encoderSession = await openSession(runtime, encoderBytes, 'encoder', options);
+    let decoderSession: InferenceSession;
+    try {
+      decoderSession = await openSession(runtime, decoderBytes, 'decoder', options);
+    } catch (err) {
+      await encoderSession.release();
+      throw err;
+    }
     const model = new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, {
       ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
+      ...(options.cache !== undefined ? { cache: options.cache } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       dtype,
     });
     model.unexpectedWeights = unexpected;
@@ -216,7 +240,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   private encoderForAnySize(): Promise<InferenceSession> {
     this.dynamicEncoder ??= (async () => {
       const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32');
-      return createSession(this.runtime, built, this.loadOptions.sessionOptions);
+      return openSession(this.runtime, built, 'encoder (any size)', this.loadOptions);
     })();
     return this.dynamicEncoder;
   }
@@ -353,3 +377,15 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   }
 }
 
+/** Opens one graph's session, through the backend's cache when `options.cache` asks, timed as `session <label>`. */
+async function openSession(runtime: Runtime, built: BuiltModel, label: string, options: LoadOptions): Promise<InferenceSession> {
+  const timer = sessionTimer(options.onTiming, `session ${label}`);
+  const session = await createSession(runtime, built, options.sessionOptions, {
+    label,
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    onCache: timer.status,
+    onWarning: options.onWarning ?? ((m) => console.warn(m)),
+  });
+  timer.done();
+  return session;
+}

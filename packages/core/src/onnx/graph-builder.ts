@@ -96,6 +96,8 @@ export interface BuiltModel {
   externalData: Array<{ path: string; data: Uint8Array }>;
   /** Folder that on-disk external locations are relative to, when any initializer points at a file. */
   externalFolder?: string;
+  /** The files on disk that initializers point at (absolute paths). */
+  diskFiles?: string[];
   /** Bytes of all initializers. */
   weightBytes: number;
 }
@@ -261,7 +263,10 @@ export class GraphBuilder {
       graph,
     });
     const built: BuiltModel = { model: toBinary(ModelProtoSchema, model), externalData: external, weightBytes: this.bytes };
-    if (this.diskFiles.size > 0) built.externalFolder = fileRoot([...this.diskFiles][0]!);
+    if (this.diskFiles.size > 0) {
+      built.externalFolder = fileRoot([...this.diskFiles][0]!);
+      built.diskFiles = [...this.diskFiles];
+    }
     return built;
   }
 
