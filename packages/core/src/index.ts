@@ -30,7 +30,6 @@ export {
   knownEncoders,
   knownDecoders,
   getImageProcessorDefinition,
-  loadImageProcessorDefinition,
   knownImageProcessorNames,
   promptBehaviour,
   sharedRegistry,
