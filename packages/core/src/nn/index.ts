@@ -1,12 +1,12 @@
 export { BuildContext, transpose2d, WEIGHT_DTYPES, type WeightDtype, type TrainingMode, type DropoutMasks } from './context.js';
 export { dropout, dropPath, layerDrop, dropoutRate } from './dropout.js';
-export { quantizedMatMul, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_ELEMENTS } from './quantize.js';
-export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
+export { quantizedMatMul, quantizedGather, quantizeEmbedding8, embeddingBlockSize, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_ELEMENTS } from './quantize.js';
+export { linear, conv1d, embedding, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
 export { splitHeads, mergeHeads, scaledDotProductAttention, fusedAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
 export type { AttentionOptions, FusedAttentionOptions } from './attention.js';
 export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';
 export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert-layer.js';
 export { vitEmbeddings, vitLayer, patchGrid, type ViTEmbeddingDims, type ViTLayerDims } from './vit-blocks.js';
 export { bartDecoderLayer, type BartLayerDims } from './bart-layer.js';
-export { weightsFromGraph, defaultInit, dryStepIO, type WeightsFromGraphOptions } from './weights-from-graph.js';
+export { weightsFromGraph, defaultInit, dryStepIO, isDryBuild, type WeightsFromGraphOptions } from './weights-from-graph.js';
 export { bertFamilyDecoder, type BertFamilyConfig, type BertFamilyOptions } from './bert-decoder.js';

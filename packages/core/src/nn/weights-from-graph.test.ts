@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { VedError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import { layerNorm, linear } from './layers.js';
-import { defaultInit, dryStepIO, weightsFromGraph } from './weights-from-graph.js';
+import { GraphBuilder } from '../onnx/graph-builder.js';
+import { defaultInit, dryStepIO, isDryBuild, weightsFromGraph } from './weights-from-graph.js';
 
 /** A toy model: `embed`, then per layer norm → linear, then an optional head (read only when the checkpoint lacks a tied one). */
 function build(ctx: BuildContext, layers = 2): void {
@@ -65,6 +66,13 @@ describe('weightsFromGraph', () => {
     const io = dryStepIO(3);
     expect(io.pastKeys).toHaveLength(3);
     expect(new Set([...io.pastKeys, ...io.pastValues, ...io.crossKeys, ...io.crossValues]).size).toBe(12);
+  });
+
+  it('marks its graph as a dry build, so architectures can skip constants that are not weights', () => {
+    let dry: boolean | undefined;
+    weightsFromGraph((ctx) => void (dry = isDryBuild(ctx.g)), { std: 1 });
+    expect(dry).toBe(true);
+    expect(isDryBuild(new GraphBuilder('real'))).toBe(false);
   });
 
   it('defaultInit follows PreTrainedModel._init_weights: biases 0, norm weights 1, matrices N(0, std), others undecided', () => {

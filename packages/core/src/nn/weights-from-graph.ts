@@ -51,10 +51,24 @@ export function defaultInit(std: number, name: string, shape: readonly number[])
   return undefined;
 }
 
-/** The weights `build` reads from its context (rooted at the architecture), with init rules, in `state_dict` order. */
+const dryGraphs = new WeakSet<GraphBuilder>();
+
+/**
+ * Whether `g` is the graph of a dry build, which is never run: an architecture may skip
+ * computing constants that are not weights there (Swin's shift masks, TrOCR's sinusoidal
+ * frequencies), whose size follows the config and which a config too large to load would
+ * otherwise allocate before the size check refuses it.
+ */
+export function isDryBuild(g: GraphBuilder): boolean {
+  return dryGraphs.has(g);
+}
+
+/** The weights `build` reads from its context (rooted at the architecture), with init rules, in the architecture's order. */
 export function weightsFromGraph(build: (ctx: BuildContext) => void, options: WeightsFromGraphOptions): WeightSpec[] {
   const binder = new RecordingBinder();
-  build(new BuildContext(new GraphBuilder('weights'), binder, ''));
+  const g = new GraphBuilder('weights');
+  dryGraphs.add(g);
+  build(new BuildContext(g, binder, ''));
   for (const { name, shape } of options.unread ?? []) binder.record(name, shape);
   return stateDictOrder([...binder.shapes.keys()], options.order ?? []).map((name) => {
     const shape = binder.shapes.get(name)!;

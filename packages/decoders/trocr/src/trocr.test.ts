@@ -25,4 +25,10 @@ describe('trocr decoder', () => {
     expect(names.filter((n) => n.includes('embed_positions') || n.includes('layernorm_embedding'))).toEqual([]);
     expect(trocrDecoder.weights(trocrDecoder.parseConfig(tiny, 'x')).find((w) => w.name === 'model.decoder.embed_positions.weight')!.shape).toEqual([18, 8]);
   });
+
+  it('lists the weights of a config too large to load without computing its sinusoidal table', () => {
+    // d_model 999999998 would make a table of 5e8 frequencies; the size check needs only the shapes.
+    const c = trocrDecoder.parseConfig({ ...tiny, d_model: 999999998, use_learned_position_embeddings: false }, 'x');
+    expect(trocrDecoder.weights(c).find((w) => w.name === 'model.decoder.layers.0.fc1.weight')!.shape).toEqual([12, 999999998]);
+  });
 });

@@ -14,7 +14,9 @@ import {
   causalMask,
   dropout,
   dryStepIO,
+  embedding,
   embeddingInit,
+  isDryBuild,
   layerDrop,
   layerNorm,
   linear,
@@ -51,6 +53,8 @@ function positionEmbeddings(dec: BuildContext, c: TrOCRConfig, io: DecoderStepIO
     const table = dec.weight('embed_positions.weight', [c.maxPositionEmbeddings + POSITION_OFFSET, c.dModel]);
     return g.op('Gather', [table, sequentialPositionIds(g, io.pastLength, io.queryLength, POSITION_OFFSET)]);
   }
+  // The table is computed, not stored: a dry build (`weights`) skips it.
+  if (isDryBuild(g)) return 'sinusoidal_positions';
   return sinusoidalPositionEmbedding(g, paddingAwarePositionIds(g, io.inputIds, c.padTokenId, io.pastLength), c.dModel, c.padTokenId);
 }
 
@@ -58,8 +62,7 @@ function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): Decode
   const { g } = ctx;
   const D = c.dModel;
   const dec = ctx.at('model.decoder');
-  const tokens = dec.weight('embed_tokens.weight', [c.vocabSize, D]);
-  let embedded = g.op('Gather', [tokens, io.inputIds]);
+  let embedded = embedding(dec, io.inputIds, 'embed_tokens.weight', c.vocabSize, D);
   if (c.scaleEmbedding) embedded = g.op('Mul', [embedded, g.constFloat(Math.sqrt(D))]);
   let x = g.op('Add', [embedded, positionEmbeddings(dec, c, io)]);
   if (c.layernormEmbedding) x = layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS);
