@@ -1,7 +1,7 @@
 export { BuildContext, transpose2d, WEIGHT_DTYPES, type WeightDtype, type TrainingMode, type DropoutMasks } from './context.js';
 export { dropout, dropPath, layerDrop, dropoutRate } from './dropout.js';
-export { quantizedMatMul, quantizedGather, quantizeEmbedding8, embeddingBlockSize, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_ELEMENTS } from './quantize.js';
-export { linear, conv1d, embedding, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
+export { quantizedMatMul, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_ELEMENTS } from './quantize.js';
+export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
 export { splitHeads, mergeHeads, scaledDotProductAttention, fusedAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
 export type { AttentionOptions, FusedAttentionOptions } from './attention.js';
 export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';
