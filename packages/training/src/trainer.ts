@@ -23,7 +23,9 @@
  * (`TrainingDivergedError`). `checkpointFiles()` gives the Hugging Face
  * checkpoint of the current weights plus `optimizer.safetensors` and
  * `trainer_state.json`, from which `train({resumeFromCheckpoint})` continues
- * exactly.
+ * exactly: the data order comes from the seed and the epoch, the learning rate
+ * from the step, and the dropout masks from the seed, the update and the
+ * micro-batch.
  */
 import {
   InMemoryTensors,
@@ -234,13 +236,14 @@ export class Trainer<Image> {
       let lossSum = 0;
       let examples = 0;
       let tokens = 0;
-      for (const b of batches) {
+      for (const [microBatch, b] of batches.entries()) {
         await yieldToEventLoop();
         options.signal?.throwIfAborted();
         const batch = order.slice(b * this.args.batchSize, (b + 1) * this.args.batchSize).map((i) => p.train[i]!);
         const pixelValues = await this.prepareBatch(batch);
         const collated = collateLabels(batch.map((e) => e.labels), p.padTokenId, p.decoderStartTokenId);
-        const result = await session.step({ pixelValues, labels: collated.labels, decoderInputIds: collated.decoderInputIds });
+        // Dropout masks keyed by (seed, update, micro-batch): a resumed run draws what an uninterrupted one draws.
+        const result = await session.step({ pixelValues, labels: collated.labels, decoderInputIds: collated.decoderInputIds }, { dropoutStep: step, microBatch });
         if (!Number.isFinite(result.loss)) {
           throw new TrainingDivergedError(step, 'loss', result.loss, `batch of ${describeBatch(batch)}`);
         }

@@ -87,6 +87,25 @@ describe('ved train', () => {
     expect(readFileSync(join(out, 'model.safetensors'))).toEqual(readFileSync(join(tmp, 'full', 'model.safetensors')));
   });
 
+  it('with dropout on (and shuffling), --resume continues exactly: the same losses and weights as an uninterrupted run', async () => {
+    const args = (out: string) => ['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', ...ADAMW.filter((a) => a !== '--no-dropout' && a !== '--no-shuffle'), '--steps', '6', '--seed', '3'];
+    const full = await train(args(join(tmp, 'dropout-full')));
+    expect(full.error).toBeUndefined();
+    // Dropout is on: the losses are not the eval-mode ones of the same run without dropout.
+    const noDropout = await train([...args(join(tmp, 'dropout-off')), '--no-dropout']);
+    expect(full.lines.map((l) => JSON.parse(l).loss)).not.toEqual(noDropout.lines.map((l) => JSON.parse(l).loss));
+    const out = join(tmp, 'dropout-interrupted');
+    const first = await train(args(out), (line) => {
+      if (JSON.parse(line).step === 3) process.emit('SIGINT');
+    });
+    expect((first.error as Error).message).toMatch(/step 3 is saved/);
+    const resumed = await train([...args(out), '--resume', out]);
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.lines).toEqual(full.lines.slice(3));
+    expect(readFileSync(join(out, 'model.safetensors'))).toEqual(readFileSync(join(tmp, 'dropout-full', 'model.safetensors')));
+    expect(readFileSync(join(out, 'optimizer.safetensors'))).toEqual(readFileSync(join(tmp, 'dropout-full', 'optimizer.safetensors')));
+  });
+
   it('without --json: a summary line on stdout (the progress bar goes to stderr)', async () => {
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'plain'), '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST]);
     expect(error).toBeUndefined();

@@ -313,6 +313,32 @@ describe('train-mode dropout', () => {
     }
   });
 
+  it('masks keyed by (seed, dropoutStep, microBatch) do not depend on the steps before (exact resume)', async () => {
+    const ref = load('vit-gpt2');
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);
+    const batch = { pixelValues: ref.pixelValues, labels: ref.json.labels };
+    const a = await TrainingSession.create(model, nodeRuntime, { seed: 3 });
+    const b = await TrainingSession.create(model, nodeRuntime, { seed: 3 });
+    try {
+      await a.step(batch, { dropoutStep: 1 });
+      await a.step(batch);
+      const fromA = await a.step(batch, { dropoutStep: 2, microBatch: 1 });
+      const lossA = fromA.loss;
+      const gradA = Float32Array.from(fromA.grads.get('decoder.transformer.wte.weight')!);
+      const fromB = await b.step(batch, { dropoutStep: 2, microBatch: 1 });
+      expect(fromB.loss).toBe(lossA);
+      expect(fromB.grads.get('decoder.transformer.wte.weight')).toEqual(gradA);
+      // Another micro-batch or step draws other masks.
+      expect((await b.step(batch, { dropoutStep: 2, microBatch: 0 })).loss).not.toBe(lossA);
+      expect((await b.step(batch, { dropoutStep: 3, microBatch: 1 })).loss).not.toBe(lossA);
+      await expect(b.step(batch, { dropoutStep: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    } finally {
+      await a.dispose();
+      await b.dispose();
+      await model.dispose();
+    }
+  });
+
   it('gradients go through the same masks: directional finite differences with fixed dropout keys', async () => {
     const ref = load('swin-bart');
     const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime);

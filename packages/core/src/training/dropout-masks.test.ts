@@ -6,7 +6,7 @@ import { dropPath, dropout, layerDrop } from '../nn/dropout.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { InMemoryTensors } from '../weights/in-memory-tensors.js';
-import { DROPOUT_KEYS, HashedDropoutMasks, keeps } from './dropout-masks.js';
+import { DROPOUT_KEYS, HashedDropoutMasks, dropoutSeed, keeps } from './dropout-masks.js';
 
 const N = 200_000;
 
@@ -94,5 +94,21 @@ describe('dropout masks', () => {
     const train = new BuildContext(g, new WeightBinder(new InMemoryTensors()), '', 'fp32', { trainable: () => true, parameter: (n) => n, dropout: new HashedDropoutMasks() });
     expect(dropout(train, x, 0)).toBe(x);
     expect(g.nodeRecords.length).toBe(0);
+  });
+
+  it('drawAt: keys from (seed, step, micro-batch), the same in every session, different for each position', () => {
+    const masks = new HashedDropoutMasks();
+    masks.sites = 4;
+    const at = (seed: number, step: number, micro: number) => [...masks.drawAt(seed, step, micro)];
+    expect(at(0, 5, 1)).toEqual(at(0, 5, 1));
+    expect(at(0, 5, 1)).toEqual([...masks.draw(new SeededRandom(dropoutSeed(0, 5, 1)))]);
+    const positions = [at(0, 5, 1), at(0, 5, 0), at(0, 4, 1), at(1, 5, 1), at(0, 1, 5), at(5, 0, 1)].map((k) => k.join(','));
+    expect(new Set(positions).size).toBe(positions.length);
+    for (const key of at(7, 3, 2)) expect(key >= 0n && key < 2n ** 32n).toBe(true);
+    // Pinned: changing the derivation changes every dropout run's masks.
+    expect(dropoutSeed(0, 0, 0)).toBe(0x238275bc38fcbe91n);
+    expect(dropoutSeed(0, 1, 0)).not.toBe(dropoutSeed(0, 0, 1));
+    expect(() => dropoutSeed(0, 1.5, 0)).toThrow(/"dropoutStep" of the dropout masks must be a non-negative integer/);
+    expect(() => dropoutSeed(0, 1, -1)).toThrow(/"microBatch"/);
   });
 });

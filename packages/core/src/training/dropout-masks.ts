@@ -8,10 +8,16 @@
  * a seed, differ from step to step and from site to site, are the same in
  * onnxruntime-node and -web (integer arithmetic), and cost JavaScript only
  * one draw per site and step. (Python's torch RNG is not reproduced.)
+ *
+ * The keys come either from a running generator (`draw`), or from the
+ * position in the run (`drawAt`: a generator seeded by the run's seed, the
+ * optimizer step and the micro-batch), so that a run resumed at step k draws
+ * the masks an uninterrupted run draws at step k.
  */
 import type { DropoutMasks } from '../nn/context.js';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
-import type { SeededRandom } from '../random/seeded-random.js';
+import { VedError } from '../errors.js';
+import { SeededRandom } from '../random/seeded-random.js';
 
 export const DROPOUT_KEYS = 'dropout_keys';
 
@@ -45,6 +51,36 @@ export class HashedDropoutMasks implements DropoutMasks {
   draw(rng: SeededRandom): BigInt64Array {
     return BigInt64Array.from({ length: this.sites }, () => BigInt(rng.nextUint32()));
   }
+
+  /** The keys of micro-batch `microBatch` of optimizer step `step` in a run seeded `seed` (the same wherever the run restarts). */
+  drawAt(seed: number, step: number, microBatch: number): BigInt64Array {
+    return this.draw(new SeededRandom(dropoutSeed(seed, step, microBatch)));
+  }
+}
+
+const MASK64 = (1n << 64n) - 1n;
+const GOLDEN64 = 0x9e3779b97f4a7c15n;
+
+/** SplitMix64's output function (https://prng.di.unimi.it/splitmix64.c): a 64-bit bijective mixer. */
+function mix64(x: bigint): bigint {
+  let z = x & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/**
+ * The seed of the generator that draws the dropout keys of (seed, step,
+ * micro-batch): each value is folded in as `h = mix64(h + GOLDEN + v)`
+ * (`GOLDEN` = 0x9e3779b97f4a7c15), starting from h = 0.
+ */
+export function dropoutSeed(seed: number, step: number, microBatch: number): bigint {
+  let h = 0n;
+  for (const [name, v] of [['seed', seed], ['dropoutStep', step], ['microBatch', microBatch]] as const) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new VedError('INVALID_OPTION', `"${name}" of the dropout masks must be a non-negative integer, got ${v}.`);
+    h = mix64(h + GOLDEN64 + BigInt(v));
+  }
+  return h;
 }
 
 /** The mask entry i of a site with key `key` keeps (the graph's arithmetic, for tests). */
