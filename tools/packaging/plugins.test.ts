@@ -7,11 +7,13 @@
  * workspace (no workspace links), then
  *   - TypeScript: a script importing the plugins and @ved/testing compiles
  *     against the installed packages' types and, run by node, checks each
- *     fixture (examples/fixtures, from transformers 5.18) with the kit's
- *     golden checks: weights, hidden states, logits, loss, ids, pipeline;
- *   - CLI: `ved --plugin <package> caption` prints Python's greedy ids and
- *     texts, `ved --plugin <package> loss` Python's loss; without the plugin
- *     the checkpoint is an UNKNOWN_MODEL_TYPE error.
+ *     fixture (examples/fixtures, from the kit's generator and transformers
+ *     5.18) with the kit's golden checks: weights, hidden states, logits, ids,
+ *     loss;
+ *   - CLI: on the fixture's image files, `ved --plugin <package> caption`
+ *     prints Python's greedy ids and texts, `ved --plugin <package> loss`
+ *     Python's loss; without the plugin the checkpoint is an
+ *     UNKNOWN_MODEL_TYPE error.
  * Needs `pnpm build` first (the examples build with it). Takes about a minute
  * (npm install most of it).
  */
@@ -33,13 +35,14 @@ const PLUGINS: Record<string, string[]> = {
 const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
 let scratch: string;
 
-interface Reference {
+/** What transformers computed from the fixture's image files (examples/fixtures/add_image_references.py). */
+interface ImageReference {
   images: string[];
   greedy: { max_new_tokens: number; sequences: number[][] };
   greedy_text: string[];
-  cli_loss: { labels: number[]; value: number };
+  loss: { labels: number[]; value: number };
 }
-const reference = (name: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples/fixtures', name, 'reference/reference.json'), 'utf8')) as Reference;
+const reference = (name: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples/fixtures', name, 'reference/images.json'), 'utf8')) as ImageReference;
 
 function run(command: string, args: string[], timeout: number) {
   return spawnSync(command, args, { cwd: scratch, env, encoding: 'utf8', timeout });
@@ -101,9 +104,11 @@ describe('example plugins installed from tarballs with npm', () => {
     for (const [fixture, results] of byFixture) {
       expect(results.filter((r) => !r.ok), fixture).toEqual([]);
       const names = results.map((r) => r.name).join('\n');
-      for (const check of ['weights()', 'first-step logits', 'teacher-forced logits', 'greedy ids', 'loss', 'pipeline']) expect(names, `${fixture}: ${check}`).toContain(check);
+      for (const check of ['weights()', 'encoder last_hidden_state', 'first-step logits', 'teacher-forced logits', 'greedy ids', 'beam search', 'loss']) {
+        expect(names, `${fixture}: ${check}`).toContain(check);
+      }
     }
-    expect(byFixture.get('dinov2-gpt2')!.map((r) => r.name).join('\n')).toContain('interpolatePosEncoding');
+    for (const fixture of ['dinov2-gpt2', 'dinov2-electra']) expect(byFixture.get(fixture)!.map((r) => r.name).join('\n')).toContain('interpolatePosEncoding');
   }, 400_000);
 
   it.each(FIXTURES)('CLI %s: `ved --plugin … caption` prints the greedy ids and texts, `ved --plugin … loss` the loss', (name) => {
@@ -121,8 +126,8 @@ describe('example plugins installed from tarballs with npm', () => {
     expect(lines.map((l) => l.sequences[0]!.ids)).toEqual(ref.greedy.sequences);
     expect(lines.map((l) => l.sequences[0]!.text)).toEqual(ref.greedy_text);
 
-    const loss = JSON.parse(runOk(ved, [...plugins, 'loss', ...ref.images, '--model', model, '--labels', ref.cli_loss.labels.join(','), '--json'], 120_000)) as { loss: number };
-    expect(Math.abs(loss.loss - ref.cli_loss.value)).toBeLessThan(1e-4);
+    const loss = JSON.parse(runOk(ved, [...plugins, 'loss', ...ref.images, '--model', model, '--labels', ref.loss.labels.join(','), '--json'], 120_000)) as { loss: number };
+    expect(Math.abs(loss.loss - ref.loss.value)).toBeLessThan(1e-4);
   }, 300_000);
 
   it('the scratch project holds no workspace link', () => {

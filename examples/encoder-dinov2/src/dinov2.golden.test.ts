@@ -1,21 +1,21 @@
 /**
- * DINOv2 against Python transformers 5.18 with @ved/testing (fixtures from
- * examples/fixtures/make_fixtures.py): `weights(config)` vs Python's init, the
- * encoder output within 1e-4 at the config size and, interpolating the
- * position embeddings as `Dinov2Embeddings` always does, at three other sizes;
- * logits within 1e-4, greedy ids identical, the loss, and the pipeline from the
- * image files (BitImageProcessor). dinov2-gpt2: SwiGLU MLP, no qkv bias;
- * dinov2-electra: GELU MLP, non-square input with a square position grid.
+ * DINOv2 against Python transformers 5.18 with @ved/testing. The fixture comes
+ * from the kit's generator (examples/fixtures/dinov2-gpt2.json): DINOv2 with
+ * the SwiGLU MLP and no qkv bias behind a GPT-2. Checked: `weights(config)` vs
+ * Python's init, the encoder output within 1e-4 at the config size and —
+ * interpolating the position embeddings as `Dinov2Embeddings` always does — at
+ * three other sizes, first-step and teacher-forced logits within 1e-4, greedy
+ * and beam ids identical, the loss; then the image files (BitImageProcessor)
+ * through the pipeline. examples/decoder-electra checks DINOv2's other MLP.
  */
 import { fileURLToPath } from 'node:url';
 import { ImageToText } from '@ved/backend-node';
-import { describeEncoderGolden } from '@ved/testing/vitest';
+import { gpt2Decoder } from '@ved/decoder-gpt2';
+import { describePairGolden } from '@ved/testing/vitest';
+import { describeImageFiles } from '../../fixtures/image-files.js';
 import { dinov2Encoder } from './index.js';
 
-const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const fixture = fileURLToPath(new URL('../../fixtures/dinov2-gpt2', import.meta.url));
 
-describeEncoderGolden([`${fixtures}dinov2-gpt2`], {
-  plugins: { encoders: [dinov2Encoder] },
-  pipeline: { fromPretrained: (dir) => ImageToText.fromPretrained(dir), imageRoot: repoRoot },
-});
+describePairGolden([fixture], { plugins: { encoders: [dinov2Encoder], decoders: [gpt2Decoder] } });
+describeImageFiles([fixture], (dir) => ImageToText.fromPretrained(dir));
