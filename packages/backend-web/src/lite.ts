@@ -1,11 +1,11 @@
 /**
  * @ved/backend-web without the built-in architectures: register the ones the
  * app uses (`import '@ved/encoder-vit'`, or `registerLazy(...)`), and the
- * bundle holds only those. The built-in image-processor classes (data, no
- * graph code) are registered all the same.
+ * bundle holds only those. An encoder brings its image-processor classes;
+ * a class a checkpoint pairs with another encoder (TrOCR's DeiT checkpoints
+ * name `ViTImageProcessor`) is registered from its package's
+ * `image-processors` module (see docs/architectures.md).
  */
-import './builtin-image-processors.js';
-
 export * from '@ved/core';
 export * from '@ved/generation';
 export { createWebRuntime, type WebDevice, type WebRuntime, type WebRuntimeOptions, type WebRuntimeReport } from './runtime.js';

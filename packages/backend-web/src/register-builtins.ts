@@ -5,7 +5,6 @@
  * and register those themselves (see docs/browser.md).
  */
 import { registerLazy } from '@ved/core';
-import './builtin-image-processors.js';
 
 registerLazy('encoder', 'vit', '@ved/encoder-vit', () => import('@ved/encoder-vit'));
 registerLazy('encoder', 'deit', '@ved/encoder-deit', () => import('@ved/encoder-deit'));
@@ -19,3 +18,9 @@ registerLazy('decoder', 'xlm-roberta', '@ved/decoder-roberta', () => import('@ve
 registerLazy('decoder', 'bart', '@ved/decoder-bart', () => import('@ved/decoder-bart'));
 registerLazy('decoder', 'mbart', '@ved/decoder-bart', () => import('@ved/decoder-bart'));
 registerLazy('decoder', 'trocr', '@ved/decoder-trocr', () => import('@ved/decoder-trocr'));
+// Their image-processor classes, imported when a preprocessor_config.json names one (ImageProcessor.load):
+// a checkpoint may pair a class with another encoder (TrOCR's DeiT checkpoints use ViTImageProcessor).
+registerLazy('image-processor', 'ViTImageProcessor', '@ved/encoder-vit', () => import('@ved/encoder-vit/image-processors'));
+registerLazy('image-processor', 'DeiTImageProcessor', '@ved/encoder-deit', () => import('@ved/encoder-deit/image-processors'));
+registerLazy('image-processor', 'BeitImageProcessor', '@ved/encoder-beit', () => import('@ved/encoder-beit/image-processors'));
+registerLazy('image-processor', 'DonutImageProcessor', '@ved/encoder-swin', () => import('@ved/encoder-swin/image-processors'));

@@ -30,6 +30,7 @@ export {
   knownEncoders,
   knownDecoders,
   getImageProcessorDefinition,
+  loadImageProcessorDefinition,
   knownImageProcessorNames,
   promptBehaviour,
   sharedRegistry,

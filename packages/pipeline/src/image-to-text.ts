@@ -79,7 +79,7 @@ export async function loadImageToTextParts(files: ModelFiles, runtime: Runtime, 
   try {
     const processorJson = await readOptionalJson(files, 'preprocessor_config.json');
     const processor =
-      processorJson === undefined ? undefined : ImageProcessor.fromJson(processorJson, { source: `${files.location}/preprocessor_config.json` });
+      processorJson === undefined ? undefined : await ImageProcessor.load(processorJson, { source: `${files.location}/preprocessor_config.json` });
     const tokenizer = await Tokenizer.fromFiles(files);
     const generationConfig = modelGenerationConfig(model.config.raw, model.generationConfigJson, model.config.fileName);
     return { model, processor, tokenizer, generationConfig, files };

@@ -77,14 +77,14 @@ export const legacyCheckpointChecks: Check[] = [
         if (c.error !== undefined) {
           let failed = false;
           try {
-            ImageProcessor.fromJson(c.config).preprocess(images);
+            (await ImageProcessor.load(c.config)).preprocess(images);
           } catch {
             failed = true;
           }
           assert(failed, `${c.id}: Python raised ${c.error.type} (${c.error.message}); the backend did not fail`);
           continue;
         }
-        const processor = ImageProcessor.fromJson(c.config);
+        const processor = await ImageProcessor.load(c.config);
         assert(`${processor.config.imageProcessorType}Pil` === c.processor_class, `${c.id}: ${processor.config.imageProcessorType}, Python ${c.processor_class}`);
         const out = processor.preprocess(images);
         assert(JSON.stringify(out.dims) === JSON.stringify(c.shape), `${c.id}: shape [${out.dims}], Python [${c.shape}]`);

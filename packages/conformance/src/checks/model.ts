@@ -26,7 +26,7 @@ function modelChecks(name: FixtureModel): Check[] {
       async run(env) {
         const ref = await loadReference(env, name);
         const files = await env.modelFiles(name);
-        const processor = ImageProcessor.fromJson(JSON.parse(new TextDecoder().decode(await files.readBytes('preprocessor_config.json'))));
+        const processor = await ImageProcessor.load(JSON.parse(new TextDecoder().decode(await files.readBytes('preprocessor_config.json'))));
         const images = await Promise.all(
           ref.json.images.map(async (path) => env.decodeImage(await env.fixture(path.replace(/^fixtures\//, '')), path)),
         );

@@ -21,7 +21,14 @@
  * longer reads (`reduce_labels`, `max_size`, `keep_ratio`, ...) ignored.
  */
 import { VedError, listChoices } from '../errors.js';
-import { findEncoder, getImageProcessorDefinition, knownImageProcessorNames, registerImageProcessors } from '../registry/registry.js';
+import {
+  findEncoder,
+  getImageProcessorDefinition,
+  knownImageProcessorNames,
+  lazyImageProcessorPackage,
+  loadImageProcessorDefinition,
+  registerImageProcessors,
+} from '../registry/registry.js';
 import { PilResample, isPilResampleFilter, type PilResampleFilter } from './resample.js';
 import { parseSizeDict, type SizeDict } from './size.js';
 
@@ -94,8 +101,8 @@ export function knownImageProcessorTypes(): string[] {
   return knownImageProcessorNames();
 }
 
-/** The class name transformers would load, from the fields of the JSON. */
-function resolveType(json: Record<string, unknown>, where: string, options: ParseImageProcessorConfigOptions): string {
+/** The class name transformers would load (without `Fast` / `Pil`), registered or not. */
+function className(json: Record<string, unknown>, where: string, options: ParseImageProcessorConfigOptions): string {
   const fallbackType = options.fallbackType ?? (options.modelType === undefined ? undefined : findEncoder(options.modelType)?.defaultImageProcessor);
   const explicit = json['image_processor_type'];
   const legacy = json['feature_extractor_type'];
@@ -116,10 +123,40 @@ function resolveType(json: Record<string, unknown>, where: string, options: Pars
   }
   if (name.endsWith('Fast')) name = name.slice(0, -4);
   else if (name.endsWith('Pil')) name = name.slice(0, -3);
+  return name;
+}
+
+function resolveType(json: Record<string, unknown>, where: string, options: ParseImageProcessorConfigOptions): string {
+  const name = className(json, where, options);
   if (getImageProcessorDefinition(name) === undefined) {
+    const lazy = lazyImageProcessorPackage(name);
+    if (lazy !== undefined) {
+      throw new VedError(
+        'MISSING_PACKAGE',
+        `${where}: the image processor "${name}" lives in ${lazy} and is not loaded yet; build the processor with the async ImageProcessor.load, which imports it.`,
+      );
+    }
     throw new VedError('INVALID_CONFIG', `${where}: unknown image processor "${name}". Known image processors: ${listChoices(knownImageProcessorNames())}.`);
   }
   return name;
+}
+
+function asObject(json: unknown, where: string): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new VedError('INVALID_CONFIG', `${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : JSON.stringify(json)}.`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/**
+ * Imports the image-processor class a `preprocessor_config.json` names when it
+ * was declared lazily (`registerLazy('image-processor', ...)`, as the browser
+ * backend declares the built-in ones), so that `parseImageProcessorConfig`
+ * finds it. Unknown classes are left to `parseImageProcessorConfig` to report.
+ */
+export async function loadImageProcessorClass(json: unknown, options: ParseImageProcessorConfigOptions = {}): Promise<void> {
+  const where = options.source ?? 'preprocessor_config.json';
+  await loadImageProcessorDefinition(className(asObject(json, where), where, options));
 }
 
 class FieldReader {
@@ -187,10 +224,7 @@ class FieldReader {
  */
 export function parseImageProcessorConfig(json: unknown, options: ParseImageProcessorConfigOptions = {}): ImageProcessorConfig {
   const where = options.source ?? 'preprocessor_config.json';
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new VedError('INVALID_CONFIG', `${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : JSON.stringify(json)}.`);
-  }
-  const raw = json as Record<string, unknown>;
+  const raw = asObject(json, where);
   const type = resolveType(raw, where, options);
   const definition = getImageProcessorDefinition(type)!;
   const donut = definition.pipeline === 'donut';

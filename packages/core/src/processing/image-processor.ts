@@ -22,7 +22,7 @@
 import { VedError } from '../errors.js';
 import { centerCrop } from './center-crop.js';
 import { alignLongAxis, padCentered, thumbnailSize } from './donut.js';
-import { parseImageProcessorConfig, type ImageProcessorConfig, type ParseImageProcessorConfigOptions } from './image-processor-config.js';
+import { loadImageProcessorClass, parseImageProcessorConfig, type ImageProcessorConfig, type ParseImageProcessorConfigOptions } from './image-processor-config.js';
 import { pilResize } from './pil-resize.js';
 import { PilResample } from './resample.js';
 import { assertRawImage, convertToRgb, pilMode, type RawImage } from './raw-image.js';
@@ -74,6 +74,15 @@ export class ImageProcessor {
   /** Builds a processor from a parsed preprocessor_config.json object. */
   static fromJson(json: unknown, options: ParseImageProcessorConfigOptions = {}): ImageProcessor {
     return new ImageProcessor(parseImageProcessorConfig(json, options), options.source);
+  }
+
+  /**
+   * `fromJson`, after importing the processor class when it was declared
+   * lazily (the browser backend declares the built-in classes that way).
+   */
+  static async load(json: unknown, options: ParseImageProcessorConfigOptions = {}): Promise<ImageProcessor> {
+    await loadImageProcessorClass(json, options);
+    return ImageProcessor.fromJson(json, options);
   }
 
   /**

@@ -12,6 +12,7 @@ export {
   parseImageProcessorConfig,
   registerImageProcessor,
   knownImageProcessorTypes,
+  loadImageProcessorClass,
 } from './image-processor-config.js';
 export { ImageProcessor, type PixelValues } from './image-processor.js';
 export {

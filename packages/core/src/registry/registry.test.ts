@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DecoderPlugin, EncoderPlugin, ImageProcessorDefinition } from '../contracts.js';
 import { VedError, type VedErrorCode } from '../errors.js';
 import { parseImageProcessorConfig } from '../processing/image-processor-config.js';
+import { ImageProcessor } from '../processing/image-processor.js';
 import {
   REGISTRY_KEY,
   REGISTRY_VERSION,
@@ -16,6 +17,7 @@ import {
   getImageProcessorDefinition,
   knownEncoders,
   knownImageProcessorNames,
+  loadImageProcessorDefinition,
   promptBehaviour,
   registerDecoder,
   registerEncoder,
@@ -200,6 +202,32 @@ describe('image processors from plugins', () => {
     const c = parseImageProcessorConfig({ image_processor_type: 'ToyDonutImageProcessor', size: [3, 4] });
     expect(c.donut).toEqual({ doAlignLongAxis: false, doThumbnail: false, doPad: true });
     expect(c.size).toEqual({ height: 4, width: 3 }); // a list size is [width, height] for Donut's pipeline
+  });
+
+  it('imports a lazily declared class on ImageProcessor.load, and says so from the sync parser before', async () => {
+    const lazyToy: ImageProcessorDefinition = { name: 'LazyToyImageProcessor', defaults: { do_resize: true, size: { height: 3, width: 3 }, resample: 2 } };
+    let loads = 0;
+    registerLazy('image-processor', 'LazyToyImageProcessor', 'ved-lazy-toy', async () => {
+      loads++;
+      return { imageProcessors: [lazyToy] };
+    });
+    expect(knownImageProcessorNames()).toContain('LazyToyImageProcessor');
+    await expectCode(() => parseImageProcessorConfig({ image_processor_type: 'LazyToyImageProcessor' }), 'MISSING_PACKAGE', 'ved-lazy-toy', 'ImageProcessor.load');
+    const processor = await ImageProcessor.load({ image_processor_type: 'LazyToyImageProcessorFast' });
+    expect(processor.config).toMatchObject({ imageProcessorType: 'LazyToyImageProcessor', size: { height: 3, width: 3 } });
+    await ImageProcessor.load({ image_processor_type: 'LazyToyImageProcessor' });
+    expect(loads).toBe(1);
+    expect(getImageProcessorDefinition('LazyToyImageProcessor')).toBe(lazyToy);
+  });
+
+  it('names the package when a lazily declared class fails to load or is not in its module', async () => {
+    registerLazy('image-processor', 'ThrowingImageProcessor', 'ved-throwing-processors', async () => {
+      throw new Error('bad module');
+    });
+    await expectCode(() => ImageProcessor.load({ image_processor_type: 'ThrowingImageProcessor' }), 'PLUGIN_LOAD_FAILED', '"ThrowingImageProcessor"', 'ved-throwing-processors', 'bad module');
+    registerLazy('image-processor', 'AbsentImageProcessor', 'ved-absent-processors', async () => ({ imageProcessors: [] }));
+    await expectCode(() => ImageProcessor.load({ image_processor_type: 'AbsentImageProcessor' }), 'MISSING_PACKAGE', 'ved-absent-processors', '"AbsentImageProcessor"');
+    expect(await loadImageProcessorDefinition('NeverDeclaredImageProcessor')).toBeUndefined();
   });
 
   it('refuses malformed definitions', async () => {

@@ -12,8 +12,8 @@
  * Duplicates: registering the same plugin object (or the same image-processor
  * defaults object) again is harmless; a different one under a taken
  * `model_type` (or class name) throws `DUPLICATE_REGISTRATION` and leaves the
- * table as it was. `registerLazy` records where a built-in lives; a plugin
- * registered under that `model_type` wins over the lazy entry.
+ * table as it was. `registerLazy` records where a built-in architecture (or
+ * image-processor class) lives; a registered one wins over the lazy entry.
  */
 import { VedError, listChoices } from '../errors.js';
 import type { DecoderPlugin, EncoderPlugin, ImageProcessorDefinition, PromptBehaviour } from '../contracts.js';
@@ -21,9 +21,14 @@ import type { DecoderPlugin, EncoderPlugin, ImageProcessorDefinition, PromptBeha
 type Kind = 'encoder' | 'decoder';
 type Loader = () => Promise<unknown>;
 
+interface LazyEntry {
+  packageName: string;
+  load: Loader;
+}
+
 interface Table<P> {
   plugins: Map<string, P>;
-  lazy: Map<string, { packageName: string; load: Loader }>;
+  lazy: Map<string, LazyEntry>;
 }
 
 /** The object shared on `globalThis`. Change its shape only with a new `REGISTRY_VERSION`. */
@@ -32,6 +37,8 @@ export interface SharedRegistry {
   readonly encoder: Table<EncoderPlugin<any>>;
   readonly decoder: Table<DecoderPlugin<any>>;
   readonly imageProcessors: Map<string, ImageProcessorDefinition>;
+  /** Image-processor classes by name, from modules exporting `imageProcessors` to import on first use. */
+  readonly lazyImageProcessors: Map<string, LazyEntry>;
 }
 
 /** The layout version of `SharedRegistry`; copies of `@ved/core` share a table only when it is equal. */
@@ -50,6 +57,7 @@ export function sharedRegistry(): SharedRegistry {
       encoder: { plugins: new Map(), lazy: new Map() },
       decoder: { plugins: new Map(), lazy: new Map() },
       imageProcessors: new Map(),
+      lazyImageProcessors: new Map(),
     } satisfies SharedRegistry;
     Object.defineProperty(holder, REGISTRY_KEY, { value: found, enumerable: false, writable: false, configurable: true });
   }
@@ -133,9 +141,16 @@ export function registerDecoder(plugin: DecoderPlugin<any>): void {
  * Declares where a built-in architecture lives, to be imported on first use
  * (the import should register it). A later declaration for the same
  * `model_type` replaces the earlier one.
+ *
+ * With kind `'image-processor'`, declares where the image-processor class
+ * `name` lives: `load` imports a module exporting `imageProcessors` (an
+ * `ImageProcessorDefinition[]`, such as `@ved/encoder-vit/image-processors`),
+ * registered when `ImageProcessor.load` first needs the class.
  */
-export function registerLazy(kind: Kind, modelType: string, packageName: string, load: Loader): void {
-  sharedRegistry()[kind].lazy.set(modelType, { packageName, load });
+export function registerLazy(kind: Kind | 'image-processor', name: string, packageName: string, load: Loader): void {
+  const registry = sharedRegistry();
+  const table = kind === 'image-processor' ? registry.lazyImageProcessors : registry[kind].lazy;
+  table.set(name, { packageName, load });
 }
 
 /**
@@ -148,14 +163,42 @@ export function registerImageProcessors(definitions: readonly ImageProcessorDefi
   addImageProcessors(definitions);
 }
 
-/** The registered image-processor class `name`, if any. */
+/** The registered image-processor class `name`, if any (a lazily declared one once loaded). */
 export function getImageProcessorDefinition(name: string): ImageProcessorDefinition | undefined {
   return sharedRegistry().imageProcessors.get(name);
 }
 
-/** Names of the registered image-processor classes, sorted. */
+/** The package a lazily declared, not yet loaded image-processor class `name` lives in. */
+export function lazyImageProcessorPackage(name: string): string | undefined {
+  return sharedRegistry().imageProcessors.has(name) ? undefined : sharedRegistry().lazyImageProcessors.get(name)?.packageName;
+}
+
+/**
+ * The image-processor class `name`, importing its module first when it was
+ * declared with `registerLazy('image-processor', ...)`; undefined when the
+ * class is neither registered nor declared.
+ */
+export async function loadImageProcessorDefinition(name: string): Promise<ImageProcessorDefinition | undefined> {
+  const registry = sharedRegistry();
+  const found = registry.imageProcessors.get(name);
+  if (found !== undefined) return found;
+  const lazy = registry.lazyImageProcessors.get(name);
+  if (lazy === undefined) return undefined;
+  const what = `The image processor "${name}"`;
+  const loaded = await loadLazy(lazy, what);
+  const list = (loaded as { imageProcessors?: unknown } | null)?.imageProcessors;
+  if (Array.isArray(list)) registerImageProcessors(list as ImageProcessorDefinition[]);
+  const definition = registry.imageProcessors.get(name);
+  if (definition === undefined) {
+    throw new VedError('MISSING_PACKAGE', `Loading ${lazy.packageName} did not provide the image processor "${name}" (its module must export \`imageProcessors\` listing it).`);
+  }
+  return definition;
+}
+
+/** Names of the registered and lazily declared image-processor classes, sorted. */
 export function knownImageProcessorNames(): string[] {
-  return [...sharedRegistry().imageProcessors.keys()].sort();
+  const registry = sharedRegistry();
+  return [...new Set([...registry.imageProcessors.keys(), ...registry.lazyImageProcessors.keys()])].sort();
 }
 
 function known(kind: Kind): Set<string> {
@@ -171,6 +214,23 @@ function isNotFound(cause: unknown, packageName: string): boolean {
   return /Cannot find (module|package)|Failed to (fetch|resolve|load)|error loading dynamically imported module/i.test(message) && message.includes(packageName);
 }
 
+/** Imports a lazy entry; `what` starts the error messages (e.g. `The encoder for model_type "vit"`). */
+async function loadLazy(lazy: LazyEntry, what: string): Promise<unknown> {
+  try {
+    return await lazy.load();
+  } catch (cause) {
+    if (isNotFound(cause, lazy.packageName)) {
+      throw new VedError(
+        'MISSING_PACKAGE',
+        `${what} lives in the package ${lazy.packageName}, which could not be loaded; install it (e.g. \`pnpm add ${lazy.packageName}\`).`,
+        { cause },
+      );
+    }
+    const detail = cause instanceof VedError ? `[${cause.code}] ${cause.message}` : cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    throw new VedError('PLUGIN_LOAD_FAILED', `${what} lives in the package ${lazy.packageName}, which threw while loading: ${detail}`, { cause });
+  }
+}
+
 async function lookup<P>(kind: Kind, modelType: string): Promise<P> {
   const table = sharedRegistry()[kind] as unknown as Table<P>;
   const found = table.plugins.get(modelType);
@@ -182,19 +242,7 @@ async function lookup<P>(kind: Kind, modelType: string): Promise<P> {
       `Unknown ${kind} model_type "${modelType}". Known ${kind}s: ${listChoices(known(kind))}.`,
     );
   }
-  try {
-    await lazy.load();
-  } catch (cause) {
-    if (isNotFound(cause, lazy.packageName)) {
-      throw new VedError(
-        'MISSING_PACKAGE',
-        `The ${kind} for model_type "${modelType}" lives in the package ${lazy.packageName}, which could not be loaded; install it (e.g. \`pnpm add ${lazy.packageName}\`).`,
-        { cause },
-      );
-    }
-    const detail = cause instanceof VedError ? `[${cause.code}] ${cause.message}` : cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    throw new VedError('PLUGIN_LOAD_FAILED', `The ${kind} for model_type "${modelType}" lives in the package ${lazy.packageName}, which threw while loading: ${detail}`, { cause });
-  }
+  await loadLazy(lazy, `The ${kind} for model_type "${modelType}"`);
   const loaded = table.plugins.get(modelType);
   if (loaded === undefined) {
     throw new VedError('MISSING_PACKAGE', `Loading ${lazy.packageName} did not register an ${kind} for model_type "${modelType}".`);
