@@ -14,7 +14,6 @@ import {
   causalMask,
   dropout,
   dryStepIO,
-  embedding,
   embeddingInit,
   isDryBuild,
   layerDrop,
@@ -62,7 +61,8 @@ function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): Decode
   const { g } = ctx;
   const D = c.dModel;
   const dec = ctx.at('model.decoder');
-  let embedded = embedding(dec, io.inputIds, 'embed_tokens.weight', c.vocabSize, D);
+  const tokens = dec.weight('embed_tokens.weight', [c.vocabSize, D]);
+  let embedded = g.op('Gather', [tokens, io.inputIds]);
   if (c.scaleEmbedding) embedded = g.op('Mul', [embedded, g.constFloat(Math.sqrt(D))]);
   let x = g.op('Add', [embedded, positionEmbeddings(dec, c, io)]);
   if (c.layernormEmbedding) x = layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS);
