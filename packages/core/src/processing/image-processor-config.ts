@@ -136,7 +136,11 @@ function resolveType(json: Record<string, unknown>, where: string, options: Pars
         `${where}: the image processor "${name}" lives in ${lazy} and is not loaded yet; build the processor with the async ImageProcessor.load, which imports it.`,
       );
     }
-    throw new VedError('INVALID_CONFIG', `${where}: unknown image processor "${name}". Known image processors: ${listChoices(knownImageProcessorNames())}.`);
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${where}: unknown image processor "${name}". Known image processors: ${listChoices(knownImageProcessorNames())}. ` +
+        'An encoder package registers its classes when loaded; register another with registerImageProcessors (e.g. from @ved/encoder-vit/image-processors).',
+    );
   }
   return name;
 }
