@@ -5,7 +5,7 @@
  * accumulation, schedules, evaluation, saving, exact resume, divergence,
  * freezing and bad input.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +198,51 @@ describe('Trainer (synthetic gradients)', () => {
     expect((err as Error).message).toMatch(/Training diverged at step 3: the loss is NaN/);
     expect(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')).global_step).toBe(2);
     await run.trainer.dispose();
+  });
+
+  it('a checkpoint save stopped after any file leaves --out loadable; resuming from it is exact or a typed error', async () => {
+    const args: TrainingArguments = { batchSize: 2, maxSteps: 4, learningRate: 0.02, lrSchedulerType: 'constant', seed: 5 };
+    const full = makeTrainer(args);
+    await full.trainer.train();
+    const step4 = await full.trainer.checkpointFiles();
+    const pristine = join(tmp, 'save-stopped-pristine');
+    const before = makeTrainer({ ...args, maxSteps: 2 }, { save: pristine });
+    await before.trainer.train();
+    await before.trainer.dispose();
+    const dir = join(tmp, 'save-stopped');
+    const copies = [{ dir: fixturePath('models', 'vit-gpt2-a') }];
+    let total = 0;
+    await writeCheckpoint(join(tmp, 'save-count'), step4, copies, { onProgress: (e) => void (total = e.total) });
+    const outcomes = new Set<string>();
+    for (let stop = 1; stop <= total; stop++) {
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(pristine, dir, { recursive: true });
+      const err = await writeCheckpoint(dir, step4, copies, {
+        onProgress: (e) => {
+          if (e.done === stop) throw new Error(`stopped after ${e.phase} ${e.name}`);
+        },
+      }).catch((e) => e);
+      expect(err).toBeInstanceOf(VedError);
+      // Loadable as a model, whatever the file the save stopped at.
+      const loaded = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(dir), nodeRuntime);
+      await loaded.dispose();
+      const resumed = makeTrainer(args);
+      const out = await resumed.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) }).catch((e) => e);
+      if (out instanceof Error) {
+        expect(out, `stopped at ${stop}: ${(err as Error).message}`).toBeInstanceOf(VedError);
+        outcomes.add('refused');
+      } else {
+        // Resumed from step 2 or step 4: the later updates are the uninterrupted run's.
+        const from = 4 - out.steps.length;
+        expect([2, 4]).toContain(from);
+        expect(out.steps.map((m: StepMetrics) => m.loss)).toEqual(full.steps.slice(from).map((m) => m.loss));
+        for (const [name, p] of full.sessions[0]!.parameters) expect(resumed.sessions[0]!.parameters.get(name), name).toEqual(p);
+        outcomes.add(`from ${from}`);
+      }
+      await resumed.trainer.dispose();
+    }
+    expect(outcomes.has('from 2')).toBe(true);
+    await full.trainer.dispose();
   });
 
   it('freezes by prefix: the encoder gets no parameters in the session', async () => {
