@@ -5,7 +5,18 @@
  * golden tests in packages/backend-node/src/golden/generation.golden.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { VedError, type DecodingSession, type EncodedImages, type EncoderDecoderLM, type PixelBatch, type StepLogits } from '@ved/core';
+import {
+  VedError,
+  registerDecoder,
+  registerEncoder,
+  type DecoderPlugin,
+  type DecodingSession,
+  type EncodedImages,
+  type EncoderDecoderLM,
+  type EncoderPlugin,
+  type PixelBatch,
+  type StepLogits,
+} from '@ved/core';
 import { buildPrompt, generate } from './generate.js';
 import { generateStream, type StreamChunk } from './generate-stream.js';
 import { MaxTimeCriteria } from './stopping/stopping-criteria.js';
@@ -231,6 +242,14 @@ describe('buildPrompt', () => {
 
   it('never prepends for Donut encoders', () => {
     expect(buildPrompt([[3, 4]], 1, 0, 'donut-swin')).toEqual([[3, 4]]);
+  });
+
+  it("follows the registered plugins' prompt declarations, the decoder's over the encoder's", () => {
+    registerEncoder({ modelType: 'gen-test-task-encoder', prompt: { prependStartToken: 'never' } } as unknown as EncoderPlugin);
+    registerDecoder({ modelType: 'gen-test-prepending-decoder', prompt: { prependStartToken: 'when-missing' } } as unknown as DecoderPlugin);
+    expect(buildPrompt([[3, 4]], 1, 0, 'gen-test-task-encoder')).toEqual([[3, 4]]);
+    expect(buildPrompt([[3, 4]], 1, 0, 'gen-test-task-encoder', 'gen-test-prepending-decoder')).toEqual([[0, 3, 4]]);
+    expect(buildPrompt([[3, 4]], 1, 0, 'vit', 'gen-test-undeclared-decoder')).toEqual([[0, 3, 4]]);
   });
 
   it('checks shapes', () => {
