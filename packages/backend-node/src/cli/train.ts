@@ -24,6 +24,7 @@ import { nodeRuntime } from '../runtime.js';
 import { writeCheckpoint } from '../save.js';
 import { readTrainingManifest } from '../training-data.js';
 import { defineCommand, runCommand, UsageError } from './args.js';
+import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 
 
 /** Refuses an --out that is --model or inside it (the save would overwrite the files being trained from). */
@@ -56,6 +57,7 @@ export const trainCommand = defineCommand({
     model: { type: 'string', metavar: 'DIR', required: true, help: 'the checkpoint to fine-tune (safetensors)' },
     manifest: { type: 'string', metavar: 'FILE', required: true, help: 'JSON lines of {"image", "text"} or {"image", "labels"}' },
     out: { type: 'string', metavar: 'DIR', required: true, help: 'where the fine-tuned checkpoint goes (not --model or inside it)' },
+    ...HARDENING_FLAGS,
     steps: { type: 'integer', min: 1, help: 'optimizer updates [max_steps] (give this or --epochs)' },
     epochs: { type: 'number', min: 0, exclusiveMin: true, defaultText: '3 when --steps is not given', help: 'epochs [num_train_epochs]' },
     'batch-size': { type: 'integer', min: 1, default: 8, help: '[per_device_train_batch_size]; also the evaluation batch size' },
@@ -129,7 +131,7 @@ export const trainCommand = defineCommand({
     const trainDataset = await readTrainingManifest(values.manifest);
     const evalDataset = values['eval-manifest'] === undefined ? undefined : await readTrainingManifest(values['eval-manifest']);
 
-    const pipe = await ImageToText.fromPretrained(modelDir, { format: 'safetensors' });
+    const pipe = await ImageToText.fromPretrained(modelDir, { format: 'safetensors', ...hardeningOptions(values) });
     if (!(pipe.model instanceof VisionEncoderDecoderModel)) {
       await pipe.dispose();
       throw new VedError('INVALID_INPUT', `${modelDir} is an ONNX export; training needs the safetensors checkpoint.`);
