@@ -189,13 +189,22 @@ def choose_seed(s: dict, pixel_values: torch.Tensor) -> int:
     return best[1]
 
 
-@torch.no_grad()
 def build_one(s: dict, out_root: Path) -> dict:
-    name = s["name"]
-    out_dir = out_root / name
+    """Writes the fixture; on failure removes what it wrote, so no half fixture is left behind."""
+    out_dir = out_root / s["name"]
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    try:
+        return write_fixture(s, out_dir)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+
+
+@torch.no_grad()
+def write_fixture(s: dict, out_dir: Path) -> dict:
+    name = s["name"]
     g = torch.Generator().manual_seed(1234)
     B, (H, W) = s["batch_size"], s["image_size"]
     pixel_values = torch.randn(B, s["num_channels"], H, W, generator=g)
@@ -308,7 +317,11 @@ def main(argv: list[str]) -> int:
         except (OSError, json.JSONDecodeError, ConfigError) as e:
             print(f"{path}: {e}", file=sys.stderr)
             return 2
-        info = build_one(s, args.out)
+        try:
+            info = build_one(s, args.out)
+        except RuntimeError as e:  # no usable seed, or Python itself cannot run the configuration
+            print(f"{path}: {e}", file=sys.stderr)
+            return 1
         ref = info["ref"]
         print(f"{info['dir']}  seed={info['seed']}  {info['size'] / 1024:.1f} KiB  min_top2_margin={ref['min_top2_margin']:.4g}  loss={ref['loss']['value']:.5f}")
         for k, t in info["tensors"].items():
