@@ -10,7 +10,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VedError, VisionEncoderDecoderConfig, VisionEncoderDecoderModel, type PixelBatch } from '@ved/core';
+import { VedError, VisionEncoderDecoderConfig, VisionEncoderDecoderModel, composeFromPretrained, type PixelBatch } from '@ved/core';
 import './register-builtins.js';
 import { DirectoryFiles } from './directory-files.js';
 import { nodeRuntime } from './runtime.js';
@@ -121,6 +121,17 @@ describe('fromEncoderDecoderPretrained', () => {
     const err2 = await VisionEncoderDecoderModel.fromEncoderDecoderPretrained(side('gpt2-lm'), side('gpt2-lm'), nodeRuntime, quiet).catch((e) => e);
     expect(err2.code).toBe('UNKNOWN_MODEL_TYPE');
     expect(err2.message).toMatch(/encoder model_type "gpt2"/);
+  });
+});
+
+describe('fromEncoderDecoderPretrained: sizes checked before anything is read', () => {
+  it('overrides implying a tensor too large, or more weights than memory, are MODEL_TOO_LARGE at once', async () => {
+    const err = await VisionEncoderDecoderModel.fromEncoderDecoderPretrained(side('vit'), side('gpt2-lm'), nodeRuntime, { ...quiet, decoder: { n_embd: 999_999_999 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(VedError);
+    expect(err.code).toBe('MODEL_TOO_LARGE');
+    expect(err.message).toMatch(/decoder\.transformer\.wte\.weight|values one tensor can hold/);
+    const err2 = await composeFromPretrained(side('vit'), side('gpt2-lm'), { ...quiet, memoryBytes: 1000 }).catch((e) => e);
+    expect(err2).toMatchObject({ code: 'MODEL_TOO_LARGE', message: expect.stringMatching(/more than the .* of memory/) });
   });
 });
 

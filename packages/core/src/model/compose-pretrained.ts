@@ -21,6 +21,7 @@ import { TensorUnion, type Mount } from '../weights/in-memory-tensors.js';
 import { initializeWeights } from '../weights/initialize.js';
 import type { WeightSpec } from '../weights/weight-binder.js';
 import { compose, type Composition } from './composition.js';
+import { checkModelSize } from './size-check.js';
 import { modelWeightSpecs, PROJECTION } from './weight-specs.js';
 import { loadWeights } from './weights-loader.js';
 
@@ -35,6 +36,8 @@ export interface ComposeOptions {
   seed?: number;
   /** Called once with the list of newly initialised weights (default: one console warning). */
   onNewWeights?: (names: string[]) => void;
+  /** The memory the weights must fit in (the runtime's `memoryBytes`): a config implying more is `MODEL_TOO_LARGE` before anything is read or allocated. */
+  memoryBytes?: number;
 }
 
 export interface ComposedWeights {
@@ -97,6 +100,8 @@ export async function composeFromPretrained(encoderFiles: ModelFiles, decoderFil
   const decoderRaw = { ...(await readSideConfig(decoderFiles, 'decoder')), ...options.decoder };
   const config = VisionEncoderDecoderConfig.fromEncoderDecoderConfigs(encoderRaw, decoderRaw, options.config ?? {});
   const parts = await compose(config);
+  // Before any weight is read or initialised: sizes the overrides imply may not fit (issue 19 §4).
+  checkModelSize(parts, options.memoryBytes);
 
   const encoderSpecs = parts.encoder.weights(parts.encoderConfig);
   const decoderSpecs = parts.decoder.weights(parts.decoderConfig);
