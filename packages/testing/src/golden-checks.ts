@@ -221,14 +221,14 @@ export function goldenChecks(fixture: GoldenFixture, options: GoldenOptions = {}
       assertEqualJson(out.sequences, beam.sequences, `${fixture.name}: beam ids`);
     });
   }
-  if (json.greedy_text !== undefined && json.beam_text !== undefined && json.decoder_model_type !== undefined) {
+  if (json.greedy_text !== undefined && beam !== undefined && json.beam_text !== undefined && json.decoder_model_type !== undefined) {
     const greedyText = json.greedy_text;
     const beamText = json.beam_text;
     add('texts equal Python batch_decode(skip_special_tokens=True) of the greedy and beam ids', async () => {
       const tokenizer = await Tokenizer.fromFiles(directoryFiles(fixture.dir));
       assert(tokenizer !== undefined, `${fixture.name}: no tokenizer files in ${fixture.dir}`);
       assertEqualJson(tokenizer.batchDecode(json.greedy.sequences, { skipSpecialTokens: true }), greedyText, `${fixture.name}: greedy texts`);
-      assertEqualJson(tokenizer.batchDecode(beam!.sequences, { skipSpecialTokens: true }), beamText, `${fixture.name}: beam texts`);
+      assertEqualJson(tokenizer.batchDecode(beam.sequences, { skipSpecialTokens: true }), beamText, `${fixture.name}: beam texts`);
     });
   }
   const loss = json.loss;
