@@ -14,7 +14,16 @@ export function decoderInitializerRange(parts: Composition): number {
   return typeof v === 'number' ? v : 0.02;
 }
 
+/** Per composition: the architectures derive their lists from a graph build, which a load would otherwise repeat. */
+const computed = new WeakMap<Composition, WeightSpec[]>();
+
 export function modelWeightSpecs(parts: Composition): WeightSpec[] {
+  let specs = computed.get(parts);
+  if (specs === undefined) computed.set(parts, (specs = composedWeightSpecs(parts)));
+  return specs.map((s) => ({ ...s, shape: [...s.shape] }));
+}
+
+function composedWeightSpecs(parts: Composition): WeightSpec[] {
   const specs: WeightSpec[] = [
     ...parts.encoder.weights(parts.encoderConfig).map((s) => ({ ...s, name: `encoder.${s.name}` })),
     ...parts.decoder.weights(parts.decoderConfig).map((s) => ({ ...s, name: `decoder.${s.name}` })),
