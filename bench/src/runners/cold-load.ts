@@ -13,7 +13,7 @@ const phases: LoadTiming[] = [];
 const t0 = performance.now();
 const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(modelDir), nodeRuntime, {
   sessionOptions: { intraOpNumThreads: Number(threadsArg), interOpNumThreads: 1 },
-  cache: cacheArg === 'none' ? false : cacheArg,
+  sessionCache: cacheArg === 'none' ? false : cacheArg,
   onTiming: (t) => phases.push(t),
 });
 const loadMs = performance.now() - t0;

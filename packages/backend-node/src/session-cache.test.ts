@@ -61,12 +61,12 @@ describe('the optimized-session cache', () => {
     const cache = join(work, 'cache-a');
     const plain = await load(dir, {});
     expect(plain.sessions).toEqual({ encoder: 'off', decoder: 'off' });
-    const first = await load(dir, { cache });
+    const first = await load(dir, { sessionCache: cache });
     expect(first.sessions).toEqual({ encoder: 'written', decoder: 'written' });
     const names = entries(cache);
     expect(names).toHaveLength(2);
     for (const name of names) expect(readdirSync(join(cache, 'sessions', name)).sort()).toEqual([META_FILE, DATA_FILE, MODEL_FILE].sort());
-    const second = await load(dir, { cache });
+    const second = await load(dir, { sessionCache: cache });
     expect(second.sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
     expect(second.warnings).toEqual([]);
     expect(first.logits).toEqual(plain.logits);
@@ -76,27 +76,27 @@ describe('the optimized-session cache', () => {
   it('misses when the weight file changes, and drops the entries of the old weights', async () => {
     const dir = checkpoint();
     const cache = join(work, 'cache-b');
-    await load(dir, { cache });
+    await load(dir, { sessionCache: cache });
     const before = entries(cache);
     const later = new Date(Date.now() + 5000);
     utimesSync(join(dir, 'model.safetensors'), later, later);
-    const again = await load(dir, { cache });
+    const again = await load(dir, { sessionCache: cache });
     expect(again.sessions).toEqual({ encoder: 'written', decoder: 'written' });
     const after = entries(cache);
     expect(after).toHaveLength(2);
     expect(after.some((e) => before.includes(e))).toBe(false);
-    expect((await load(dir, { cache })).sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
+    expect((await load(dir, { sessionCache: cache })).sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
   });
 
   it('misses when the dtype or the session options change, and keeps each variant', async () => {
     const dir = checkpoint();
     const cache = join(work, 'cache-c');
-    await load(dir, { cache });
+    await load(dir, { sessionCache: cache });
     // The tiny encoder's matrices are below q8's size threshold: its graph, and so its entry, is fp32's.
-    expect((await load(dir, { cache, dtype: 'q8' })).sessions).toEqual({ encoder: 'hit', decoder: 'written' });
-    expect((await load(dir, { cache, sessionOptions: { intraOpNumThreads: 1 } })).sessions).toEqual({ encoder: 'written', decoder: 'written' });
+    expect((await load(dir, { sessionCache: cache, dtype: 'q8' })).sessions).toEqual({ encoder: 'hit', decoder: 'written' });
+    expect((await load(dir, { sessionCache: cache, sessionOptions: { intraOpNumThreads: 1 } })).sessions).toEqual({ encoder: 'written', decoder: 'written' });
     expect(entries(cache)).toHaveLength(5);
-    const q8 = await load(dir, { cache, dtype: 'q8' });
+    const q8 = await load(dir, { sessionCache: cache, dtype: 'q8' });
     expect(q8.sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
     expect(q8.logits).toEqual((await load(dir, { dtype: 'q8' })).logits);
   });
@@ -128,25 +128,25 @@ describe('the optimized-session cache', () => {
   ])('rebuilds an entry with %s, with a warning', async (_what, corrupt) => {
     const dir = checkpoint();
     const cache = join(work, `cache-corrupt-${n}`);
-    const plain = await load(dir, { cache });
+    const plain = await load(dir, { sessionCache: cache });
     for (const name of entries(cache)) corrupt(join(cache, 'sessions', name));
-    const rebuilt = await load(dir, { cache });
+    const rebuilt = await load(dir, { sessionCache: cache });
     expect(rebuilt.sessions).toEqual({ encoder: 'rebuilt', decoder: 'rebuilt' });
     expect(rebuilt.warnings).toHaveLength(2);
     expect(rebuilt.warnings[0]).toMatch(/corrupt|could not be loaded/);
     expect(rebuilt.logits).toEqual(plain.logits);
-    expect((await load(dir, { cache })).sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
+    expect((await load(dir, { sessionCache: cache })).sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
   });
 
   it('lets concurrent writers leave one whole entry per graph', async () => {
     const dir = checkpoint();
     const cache = join(work, 'cache-concurrent');
-    const results = await Promise.all([load(dir, { cache }), load(dir, { cache }), load(dir, { cache })]);
+    const results = await Promise.all([load(dir, { sessionCache: cache }), load(dir, { sessionCache: cache }), load(dir, { sessionCache: cache })]);
     for (const r of results) expect(r.logits).toEqual(results[0]!.logits);
     const names = entries(cache);
     expect(names).toHaveLength(2);
     expect(names.every((e) => !e.startsWith('.tmp-'))).toBe(true);
-    expect((await load(dir, { cache })).sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
+    expect((await load(dir, { sessionCache: cache })).sessions).toEqual({ encoder: 'hit', decoder: 'hit' });
   });
 
   it('a writer that finds its entry already in place drops its own copy', async () => {
@@ -164,7 +164,7 @@ describe('the optimized-session cache', () => {
   it('cache: false reads and writes nothing', async () => {
     const dir = checkpoint();
     const cache = join(work, 'cache-off');
-    const off = await load(dir, { cache: false });
+    const off = await load(dir, { sessionCache: false });
     expect(off.sessions).toEqual({ encoder: 'off', decoder: 'off' });
     expect(existsSync(cache)).toBe(false);
   });

@@ -18,7 +18,7 @@ export interface SessionHints {
   /** Files on disk that the model's initializers point at: their identity (size, mtime) keys a cache. */
   diskFiles?: readonly string[];
   /**
-   * Whether the backend may reuse or store the session's optimized graph in its cache (`LoadOptions.cache`);
+   * Whether the backend may reuse or store the session's optimized graph in its cache (`LoadOptions.sessionCache`);
    * a string is the cache directory.
    */
   cache?: boolean | string;

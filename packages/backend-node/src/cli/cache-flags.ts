@@ -29,7 +29,7 @@ export function timingLine(what: string, ms: number, note?: string): string {
 }
 
 export interface CacheLoadOptions {
-  cache: boolean;
+  sessionCache: boolean;
   onTiming?: (t: LoadTiming) => void;
 }
 
@@ -38,7 +38,7 @@ export function cacheLoadOptions(
   values: { 'no-cache'?: boolean | undefined; verbose?: boolean | undefined },
   write: (line: string) => void = (l) => void process.stderr.write(l),
 ): CacheLoadOptions {
-  const out: CacheLoadOptions = { cache: values['no-cache'] !== true };
+  const out: CacheLoadOptions = { sessionCache: values['no-cache'] !== true };
   if (values.verbose === true) {
     write(timingLine('start-up (process start to the command, imports included)', sinceStart()));
     out.onTiming = (t) => write(timingLine(t.phase, t.ms, t.cache === undefined ? undefined : `cache ${t.cache}`));

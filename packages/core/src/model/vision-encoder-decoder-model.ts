@@ -48,7 +48,7 @@ export interface LoadOptions {
    * for the backend's default directory, or a directory. Backends without a cache ignore it.
    * Default: off.
    */
-  cache?: boolean | string;
+  sessionCache?: boolean | string;
   /** Called after each phase of the load (config, weights, graph builds, sessions) with its duration. */
   onTiming?: TimingListener;
 }
@@ -190,7 +190,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     }
     const model = new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, {
       ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
-      ...(options.cache !== undefined ? { cache: options.cache } : {}),
+      ...(options.sessionCache !== undefined ? { sessionCache: options.sessionCache } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       dtype,
     });
@@ -377,12 +377,12 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   }
 }
 
-/** Opens one graph's session, through the backend's cache when `options.cache` asks, timed as `session <label>`. */
+/** Opens one graph's session, through the backend's cache when `options.sessionCache` asks, timed as `session <label>`. */
 async function openSession(runtime: Runtime, built: BuiltModel, label: string, options: LoadOptions): Promise<InferenceSession> {
   const timer = sessionTimer(options.onTiming, `session ${label}`);
   const session = await createSession(runtime, built, options.sessionOptions, {
     label,
-    ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    ...(options.sessionCache !== undefined ? { cache: options.sessionCache } : {}),
     onCache: timer.status,
     onWarning: options.onWarning ?? ((m) => console.warn(m)),
   });
