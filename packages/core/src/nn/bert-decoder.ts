@@ -10,14 +10,14 @@
  * keys/values are `Linear(hidden, hidden)` of the encoder states, so these
  * must already have the decoder's width (`enc_to_dec_proj`).
  */
-import type { RawConfig } from '../config/config-reader.js';
+import type { ConfigReader, RawConfig } from '../config/config-reader.js';
 import type { DecoderPlugin, DecoderStepIO, DecoderStepOutputs } from '../contracts.js';
 import { VedError } from '../errors.js';
 import type { WeightSpec } from '../weights/weight-binder.js';
 import { causalMask } from './attention.js';
 import { bertCrossKeyValues, bertDecoderLayer } from './bert-layer.js';
 import type { BuildContext } from './context.js';
-import { dropout } from './dropout.js';
+import { dropout, dropoutRate } from './dropout.js';
 import { embeddingInit, paddingAwarePositionIds, sequentialPositionIds } from './embeddings.js';
 import { activation, layerNorm, linear, lmHead } from './layers.js';
 import { dryStepIO, weightsFromGraph } from './weights-from-graph.js';
@@ -42,6 +42,38 @@ export interface BertFamilyConfig {
   /** Train-mode dropout (defaults 0.1): after the embeddings and each dense output, and on the attention probabilities. */
   hiddenDropoutProb: number;
   attentionProbsDropoutProb: number;
+}
+
+/**
+ * The fields whose names and defaults `configuration_bert.py` and `configuration_roberta.py`
+ * (5.18) share; each member reads `vocab_size` (default given) and `pad_token_id` itself.
+ * Fails when the heads do not divide `hidden_size`.
+ */
+export function readBertFamilyConfig(r: ConfigReader, vocabSize: number): Omit<BertFamilyConfig, 'padTokenId'> {
+  const config = {
+    vocabSize: r.int('vocab_size', vocabSize, 1),
+    hiddenSize: r.int('hidden_size', 768, 1),
+    numHiddenLayers: r.int('num_hidden_layers', 12, 0),
+    numAttentionHeads: r.int('num_attention_heads', 12, 1),
+    intermediateSize: r.int('intermediate_size', 3072, 1),
+    hiddenAct: r.string('hidden_act', 'gelu'),
+    maxPositionEmbeddings: r.int('max_position_embeddings', 512, 1),
+    typeVocabSize: r.int('type_vocab_size', 2, 1),
+    initializerRange: r.float('initializer_range', 0.02),
+    layerNormEps: r.float('layer_norm_eps', 1e-12),
+    isDecoder: r.bool('is_decoder', false),
+    addCrossAttention: r.bool('add_cross_attention', false),
+    tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0.1),
+    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0.1),
+  };
+  if (config.hiddenSize % config.numAttentionHeads !== 0) {
+    throw new VedError(
+      'INVALID_CONFIG',
+      `${r.where}: "hidden_size" (${config.hiddenSize}) must be a multiple of "num_attention_heads" (${config.numAttentionHeads}).`,
+    );
+  }
+  return config;
 }
 
 /** What tells one member of the family from another. */

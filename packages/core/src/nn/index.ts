@@ -9,4 +9,4 @@ export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert
 export { vitEmbeddings, vitLayer, patchGrid, type ViTEmbeddingDims, type ViTLayerDims } from './vit-blocks.js';
 export { bartDecoderLayer, type BartLayerDims } from './bart-layer.js';
 export { weightsFromGraph, defaultInit, dryStepIO, isDryBuild, type WeightsFromGraphOptions } from './weights-from-graph.js';
-export { bertFamilyDecoder, type BertFamilyConfig, type BertFamilyOptions } from './bert-decoder.js';
+export { bertFamilyDecoder, readBertFamilyConfig, type BertFamilyConfig, type BertFamilyOptions } from './bert-decoder.js';

@@ -3,7 +3,7 @@
  * defaults of transformers' `configuration_roberta.py` and
  * `configuration_xlm_roberta.py` (5.18): identical except `vocab_size`.
  */
-import { ConfigReader, VedError, dropoutRate, type BertFamilyConfig, type RawConfig } from '@ved/core';
+import { ConfigReader, VedError, readBertFamilyConfig, type BertFamilyConfig, type RawConfig } from '@ved/core';
 
 /**
  * The fields of core's BERT-family builder (`BertFamilyConfig`); `pad_token_id` is always set: it is
@@ -13,30 +13,7 @@ export type RobertaConfig = BertFamilyConfig & { padTokenId: number };
 
 export function parseRobertaConfig(raw: RawConfig, where: string, defaultVocabSize: number): RobertaConfig {
   const r = new ConfigReader(raw, where);
-  const config: RobertaConfig = {
-    vocabSize: r.int('vocab_size', defaultVocabSize, 1),
-    hiddenSize: r.int('hidden_size', 768, 1),
-    numHiddenLayers: r.int('num_hidden_layers', 12, 0),
-    numAttentionHeads: r.int('num_attention_heads', 12, 1),
-    intermediateSize: r.int('intermediate_size', 3072, 1),
-    hiddenAct: r.string('hidden_act', 'gelu'),
-    maxPositionEmbeddings: r.int('max_position_embeddings', 512, 1),
-    typeVocabSize: r.int('type_vocab_size', 2, 1),
-    initializerRange: r.float('initializer_range', 0.02),
-    layerNormEps: r.float('layer_norm_eps', 1e-12),
-    padTokenId: r.int('pad_token_id', 1, 0),
-    isDecoder: r.bool('is_decoder', false),
-    addCrossAttention: r.bool('add_cross_attention', false),
-    tieWordEmbeddings: r.bool('tie_word_embeddings', true),
-    hiddenDropoutProb: dropoutRate(r, 'hidden_dropout_prob', 0.1),
-    attentionProbsDropoutProb: dropoutRate(r, 'attention_probs_dropout_prob', 0.1),
-  };
-  if (config.hiddenSize % config.numAttentionHeads !== 0) {
-    throw new VedError(
-      'INVALID_CONFIG',
-      `${where}: "hidden_size" (${config.hiddenSize}) must be a multiple of "num_attention_heads" (${config.numAttentionHeads}).`,
-    );
-  }
+  const config: RobertaConfig = { ...readBertFamilyConfig(r, defaultVocabSize), padTokenId: r.int('pad_token_id', 1, 0) };
   if (config.padTokenId >= config.maxPositionEmbeddings) {
     throw new VedError(
       'INVALID_CONFIG',
