@@ -26,8 +26,8 @@ import {
   nodeRuntime,
   loadWeights,
   type BuiltModel,
+  type TrainingMode,
 } from '@ved/backend-node';
-import '@ved/backend-node';
 import { readOnnxOpTypes } from './onnx-ops.js';
 
 interface Args {
@@ -42,7 +42,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: 'vit-gpt2', threads: 2, runs: 5, out: '', graphs: ['ved-encoder', 'ved-encoder-only', 'tjs-encoder'], profile: false, spin: false };
+  const args: Args = { model: 'vit-gpt2', threads: 2, runs: 5, out: '', graphs: ['ved-encoder-decomposed', 'ved-encoder-only', 'tjs-encoder'], profile: false, spin: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--model') args.model = value;
@@ -52,7 +52,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--graphs') args.graphs = value.split(',');
     else if (flag === '--profile') args.profile = value !== '0';
     else if (flag === '--spin') args.spin = value !== '0';
-    else throw new Error(`unknown flag ${flag}; flags: --model, --threads, --runs, --out, --graphs (ved-encoder,tjs-encoder,ved-decoder)`);
+    else throw new Error(`unknown flag ${flag}; flags: --model, --threads, --runs, --out, --graphs (ved-encoder, ved-encoder-only, ved-encoder-decomposed, tjs-encoder, ved-decoder)`);
   }
   return args;
 }
@@ -108,12 +108,23 @@ async function candidates(args: Args): Promise<Candidate[]> {
   for (const graph of args.graphs) {
     if (graph === 'ved-encoder') {
       out.push({ name: graph, feeds: { pixel_values: pixels }, open: fromBuilt(() => buildEncoderGraph(parts, new WeightBinder(weights), {}, 'fp32')) });
-    } else if (graph === 'ved-encoder-only') {
-      // The encoder alone, without the decoder's cross keys/values (the work transformers.js's encoder does).
+    } else if (graph === 'ved-encoder-only' || graph === 'ved-encoder-decomposed') {
+      // The encoder alone, without the decoder's cross keys/values (the work transformers.js's encoder does);
+      // "decomposed": built as training graphs build it (no fused com.microsoft kernels), with nothing trained.
+      const decomposed: TrainingMode | undefined =
+        graph === 'ved-encoder-decomposed'
+          ? {
+              trainable: () => false,
+              parameter: () => {
+                throw new Error('nothing is trained');
+              },
+            }
+          : undefined;
       const build = () => {
         const g = new GraphBuilder('ved_encoder_only');
         const px = g.input('pixel_values', 'float32', ['batch', pixels.dims[1]!, h, w]);
-        const hidden = parts.encoder.buildGraph(new BuildContext(g, new WeightBinder(weights), '').at('encoder'), parts.encoderConfig, px, {});
+        const root = new BuildContext(g, new WeightBinder(weights), '', 'fp32', decomposed);
+        const hidden = parts.encoder.buildGraph(root.at('encoder'), parts.encoderConfig, px, {});
         g.output('last_hidden_state', hidden, 'float32', ['batch', 'encoder_sequence', parts.encoderHidden]);
         return g.build();
       };
@@ -140,7 +151,7 @@ async function candidates(args: Args): Promise<Candidate[]> {
       }
       out.push({ name: graph, feeds, open: fromBuilt(() => buildDecoderGraph(parts, new WeightBinder(weights), 'fp32')) });
     } else {
-      throw new Error(`unknown graph ${graph}; known: ved-encoder, ved-encoder-only, tjs-encoder, ved-decoder`);
+      throw new Error(`unknown graph ${graph}; known: ved-encoder, ved-encoder-only, ved-encoder-decomposed, tjs-encoder, ved-decoder`);
     }
   }
   return out;
