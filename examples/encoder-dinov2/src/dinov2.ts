@@ -147,6 +147,8 @@ export const dinov2Encoder: EncoderPlugin<Dinov2Config> = {
   imageProcessors: [bitImageProcessor],
   // transformers' IMAGE_PROCESSOR_MAPPING_NAMES: dinov2 → BitImageProcessor.
   defaultImageProcessor: 'BitImageProcessor',
+  // Dinov2Embeddings.interpolate_pos_encoding runs on every forward: any image size is accepted.
+  interpolatesAlways: true,
   parseConfig: parseDinov2Config,
   hiddenSize: (c) => c.hiddenSize,
   imageSize: (c) => c.imageSize,

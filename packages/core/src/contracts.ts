@@ -90,6 +90,13 @@ export interface EncoderPlugin<C = unknown> {
    * Python's rule (`'never'` when the `model_type` contains `donut`, else `'when-missing'`).
    */
   readonly prompt?: PromptBehaviour;
+  /**
+   * The Python model interpolates its position embeddings for every input size, with no
+   * `interpolate_pos_encoding` switch (DINOv2's `Dinov2Embeddings.interpolate_pos_encoding` runs on
+   * every forward): images of any size are then accepted as if `interpolatePosEncoding` were set.
+   * `buildGraph` must give the config's size the same result with and without the option.
+   */
+  readonly interpolatesAlways?: boolean;
 }
 
 export interface CacheLayout {

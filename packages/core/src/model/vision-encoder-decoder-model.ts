@@ -208,8 +208,11 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     const [batch, channels, height, width] = pixelValues.dims;
     const [h, w] = this.imageSize;
     const c = this.parts.encoder.numChannels(this.parts.encoderConfig);
-    const interpolate = options.interpolatePosEncoding === true;
-    if (channels !== c || (!interpolate && (height !== h || width !== w))) {
+    const otherSize = height !== h || width !== w;
+    // Python's DINOv2 interpolates on every forward (EncoderPlugin.interpolatesAlways); the config's
+    // size runs the fixed-size graph, which gives the same result.
+    const interpolate = options.interpolatePosEncoding === true || (otherSize && this.parts.encoder.interpolatesAlways === true);
+    if (channels !== c || (!interpolate && otherSize)) {
       throw new VedError(
         'INVALID_INPUT',
         `pixel_values has shape [${pixelValues.dims.join(', ')}], but the ${this.config.encoderType} encoder expects [batch, ${c}, ${h}, ${w}]` +
@@ -361,7 +364,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     runtime: Runtime,
     options: ComposeOptions & LoadOptions = {},
   ): Promise<VisionEncoderDecoderModel> {
-    const composed = await composeFromPretrained(encoder, decoder, options);
+    const composed = await composeFromPretrained(encoder, decoder, { ...(runtime.memoryBytes !== undefined ? { memoryBytes: runtime.memoryBytes } : {}), ...options });
     const model = await VisionEncoderDecoderModel.fromWeights(composed.config, composed.weights, runtime, options);
     model.newlyInitialized = composed.newlyInitialized;
     return model;
