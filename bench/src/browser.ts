@@ -40,11 +40,11 @@ const { values } = parseArgs({
 
 /** onnxruntime-web's dist of each side: ved's own (1.30) and the one transformers.js depends on. */
 function ortDist(fromPackage: string): string {
-  const req = createRequire(join(fromPackage, 'package.json'));
-  return join(dirname(req.resolve('onnxruntime-web/package.json')), 'dist');
+  // onnxruntime-web exports no ./package.json; its entry point lies in dist/.
+  return dirname(createRequire(join(fromPackage, 'package.json')).resolve('onnxruntime-web'));
 }
 const VED_ORT = ortDist(join(ROOT, 'packages/backend-web'));
-const TJS_ORT = ortDist(dirname(createRequire(join(BENCH, 'package.json')).resolve('@huggingface/transformers/package.json')));
+const TJS_ORT = ortDist(resolve(dirname(createRequire(join(BENCH, 'package.json')).resolve('@huggingface/transformers')), '..'));
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
