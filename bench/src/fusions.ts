@@ -142,6 +142,7 @@ async function candidates(args: Args): Promise<Candidate[]> {
         input_ids: new ort.Tensor('int64', new BigInt64Array(rows).fill(5n), [rows, 1]),
         attention_mask: new ort.Tensor('int64', new BigInt64Array(rows * (past + 1)).fill(1n), [rows, past + 1]),
         cache_index: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n, 3n]), [rows]),
+        past_lengths: new ort.Tensor('int64', new BigInt64Array(rows).fill(BigInt(past)), [rows]),
       };
       for (let i = 0; i < layers; i++) {
         feeds[`past_key_values.${i}.key`] = pixelFeed([rows, heads, past, headDim]);
