@@ -99,6 +99,8 @@ await build({
 });
 writeFileSync(join(page, 'index.html'), '<!doctype html><meta charset="utf-8"><title>ved bench</title><script type="module" src="page.js"></script>\n');
 const { server, origin } = await serve(page);
+/** One page's run may take long on a busy machine, but not forever. */
+const RUN_TIMEOUT_MS = 30 * 60_000;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
@@ -132,8 +134,13 @@ try {
         const context = await browser.newContext();
         const tab = await context.newPage();
         tab.on('pageerror', (e) => process.stderr.write(`[browser] page error: ${e.message}\n`));
+        tab.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning' || process.env.VED_BENCH_VERBOSE) process.stderr.write(`[browser] console ${m.type()}: ${m.text()}\n`);
+        });
+        tab.on('requestfailed', (r) => process.stderr.write(`[browser] request failed: ${r.url()} ${r.failure()?.errorText ?? ''}\n`));
         await tab.goto(`${origin}/index.html`);
         await tab.waitForFunction(() => 'vedBench' in window);
+        tab.setDefaultTimeout(RUN_TIMEOUT_MS);
         const result = (await tab.evaluate(
           (r) => (window as unknown as { vedBench: { run(r: unknown): Promise<unknown> } }).vedBench.run(r),
           req,
