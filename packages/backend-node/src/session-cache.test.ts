@@ -120,7 +120,8 @@ describe('the optimized-session cache', () => {
     ['a truncated data file', (e: string) => truncateSync(join(e, DATA_FILE), 100)],
     ['a changed graph file', (e: string) => {
       const bytes = readFileSync(join(e, MODEL_FILE));
-      bytes[bytes.length >> 1] ^= 0xff;
+      const at = bytes.length >> 1;
+      bytes[at] = bytes[at]! ^ 0xff;
       writeFileSync(join(e, MODEL_FILE), bytes);
     }],
     ['an unreadable meta.json', (e: string) => writeFileSync(join(e, META_FILE), '{not json')],
