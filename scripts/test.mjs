@@ -39,9 +39,10 @@ if (chromium.error) {
   console.log('tests: 0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
-const env = { ...process.env, NO_COLOR: '1', CHROMIUM_PATH: chromium.path };
-
 const dir = mkdtempSync(join(tmpdir(), 'ved-test-'));
+// The CLI caches onnxruntime's optimized sessions; the tests keep theirs in the run's own folder
+// rather than the user's ~/.cache/ved (a VED_CACHE_DIR already set is kept).
+const env = { ...process.env, NO_COLOR: '1', CHROMIUM_PATH: chromium.path, VED_CACHE_DIR: process.env.VED_CACHE_DIR ?? join(dir, 'cache') };
 let passed = 0, failed = 0, skipped = 0, ok = true;
 for (const [name, config, i] of Object.entries(SUITES).flatMap(([name, configs]) => configs.map((config, i) => [name, config, i]))) {
   if (only !== undefined && only !== name) continue;
