@@ -63,6 +63,7 @@ def main() -> int:
             optimizer.step()
             dt = (time.perf_counter() - t) * 1000
             result["losses"].append(loss.item())
+            result.setdefault("rssAfterUpdateMb", []).append(status_mb("VmRSS"))
             if i == 0:
                 result["firstGradNorm"] = norm.item()
             if i >= req["warmup"]:

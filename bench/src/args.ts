@@ -27,6 +27,10 @@ export interface BenchOptions {
   loadFormatRuns: number;
   /** Measured training updates per model and runtime (0: skip the training section). */
   trainRuns: number;
+  /** ved's training child with onnxruntime's memory pattern on (ved turns it off by default). */
+  trainMemPattern: boolean;
+  /** Only the training section (and the floors it needs): no inference tasks, no load formats. */
+  trainingOnly: boolean;
   help: boolean;
 }
 
@@ -57,6 +61,10 @@ a markdown table to bench/results/<date>.md (see bench/README.md).
                        fresh process (default 3; 0 skips; needs --models vit-gpt2 and --runtimes ved)
   --train-runs N       measured AdamW training updates (batch --batch) per model, ved and PyTorch, after
                        --warmup unmeasured ones (default 2; 0 skips; needs --runtimes ved)
+  --train-mem-pattern  ved's training updates with onnxruntime's memory pattern on (ved's default
+                       is off: the pattern holds the activations twice)
+  --training-only      run only the training section (and the floors); results go to
+                       <out>/training-<date>.md and .json
 `;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
@@ -99,6 +107,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'rebuild-models': { type: 'boolean' },
       'load-format-runs': { type: 'string' },
       'train-runs': { type: 'string' },
+      'training-only': { type: 'boolean' },
+      'train-mem-pattern': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,6 +132,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     rebuildModels: values['rebuild-models'] === true,
     loadFormatRuns: int(values['load-format-runs'], 3, 'load-format-runs', 0),
     trainRuns: int(values['train-runs'], 2, 'train-runs', 0),
+    trainingOnly: values['training-only'] === true,
+    trainMemPattern: values['train-mem-pattern'] === true,
     help: values.help === true,
   };
 }

@@ -16,7 +16,7 @@ import type { FloorsRequest, FloorsResult } from './runners/floors.js';
 import { maxAbsDiff, readFloats } from './runners/harness.js';
 import { modelShape } from './work.js';
 import { benchLoadFormats, renderLoadFormats, type LoadFormatsReport } from './load-formats.js';
-import { benchTraining, renderTraining, type TrainingReport } from './training.js';
+import { benchTraining, renderTraining, renderTrainingHeader, type TrainingReport } from './training.js';
 
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -231,9 +231,9 @@ async function main(): Promise<number> {
     say(`Measuring the machine's floors (${opts.threads} threads)…`);
     const floorsBefore = await measureFloors(opts, work, 'before');
     const models: ModelReport[] = [];
-    for (const name of opts.models) models.push(await benchModel(opts, name, cacheDir, work, python));
+    if (!opts.trainingOnly) for (const name of opts.models) models.push(await benchModel(opts, name, cacheDir, work, python));
     let loadFormats: LoadFormatsReport | undefined;
-    if (opts.loadFormatRuns > 0 && opts.models.includes('vit-gpt2') && opts.runtimes.includes('ved')) {
+    if (!opts.trainingOnly && opts.loadFormatRuns > 0 && opts.models.includes('vit-gpt2') && opts.runtimes.includes('ved')) {
       say('\nCheckpoint formats: pytorch_model.bin vs model.safetensors…');
       loadFormats = await benchLoadFormats({ benchDir: BENCH_DIR, cacheDir, model: 'vit-gpt2', runs: opts.loadFormatRuns, threads: opts.threads, python, work, say });
     }
@@ -247,7 +247,7 @@ async function main(): Promise<number> {
           await benchTraining({
             benchDir: BENCH_DIR, model: name, modelDir, shape: modelShape(config), pixelValuesFile: join(modelDir, manifest.inputs.file),
             pixelShape: manifest.inputs.shape, sequences: manifest.torch_greedy.sequences, batchSize: opts.batchSize, threads: opts.threads,
-            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, work, say,
+            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, memPattern: opts.trainMemPattern, work, say,
           }),
         );
       }
@@ -281,14 +281,14 @@ async function main(): Promise<number> {
       durationS: (performance.now() - started) / 1000,
     };
     const markdown =
-      renderReport(report) +
+      (opts.trainingOnly ? renderTrainingHeader(report) : renderReport(report)) +
       (training.length > 0 ? `\n${renderTraining(training, rates, opts.threads)}` : '') +
       (loadFormats !== undefined ? `\n${renderLoadFormats(loadFormats)}` : '');
     process.stdout.write(`\n${markdown}`);
     if (opts.write) {
       const outDir = resolve(opts.outDir ?? join(BENCH_DIR, 'results'));
       mkdirSync(outDir, { recursive: true });
-      const base = join(outDir, report.date);
+      const base = join(outDir, opts.trainingOnly ? `training-${report.date}` : report.date);
       writeFileSync(`${base}.md`, markdown);
       // The raw numbers (every run's times, ids, RSS) beside the table; logits files are not kept.
       writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, floors: [floorsBefore, floorsAfter], ...(training.length > 0 ? { training } : {}), ...(loadFormats ? { loadFormats } : {}) }, null, 1)}\n`);

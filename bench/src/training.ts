@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { BenchReport } from './report.js';
 import type { TrainRequest, TrainResult } from './runners/train-protocol.js';
 import { summarize } from './stats.js';
 import { decoderStepFlops, encoderFlops, type ModelShape, type Rates } from './work.js';
@@ -26,6 +27,10 @@ export interface TrainingReport {
   tokens: number;
   runs: number;
   loadAverage: number;
+  /** ved ran with onnxruntime's memory pattern on (`--train-mem-pattern`). */
+  memPattern?: boolean;
+  /** The 1-minute load average when each runtime's child started (the machine may be shared). */
+  loadAtStart?: Partial<Record<'ved' | 'pytorch', number>>;
   results: TrainResult[];
 }
 
@@ -62,6 +67,8 @@ export async function benchTraining(options: {
   warmup: number;
   runs: number;
   python: string | undefined;
+  /** ved's child with onnxruntime's memory pattern on (ved's training sessions turn it off by default). */
+  memPattern?: boolean;
   work: string;
   say: (message: string) => void;
 }): Promise<TrainingReport> {
@@ -74,6 +81,8 @@ export async function benchTraining(options: {
     runs: options.runs,
     loadAverage: loadavg()[0]!,
     results: [],
+    loadAtStart: {},
+    ...(options.memPattern ? { memPattern: true } : {}),
   };
   const runtimes: Array<'ved' | 'pytorch'> = options.python === undefined ? ['ved'] : ['ved', 'pytorch'];
   for (const runtime of runtimes) {
@@ -90,10 +99,12 @@ export async function benchTraining(options: {
       labels,
       learningRate: 5e-5,
       maxGradNorm: 1,
+      ...(options.memPattern && runtime === 'ved' ? { memPattern: true } : {}),
       resultFile: join(options.work, `train-${options.model}-${runtime}.json`),
     };
     const requestFile = join(options.work, `train-${options.model}-${runtime}-request.json`);
     writeFileSync(requestFile, JSON.stringify(request));
+    report.loadAtStart![runtime] = loadavg()[0]!;
     options.say(`\n${options.model}: ${runtime} training updates, batch ${options.batchSize} (load average ${loadavg()[0]!.toFixed(2)})`);
     const [command, args] =
       runtime === 'ved'
@@ -133,6 +144,7 @@ export function renderTraining(reports: readonly TrainingReport[], rates: Rates,
     const ips = (x: TrainResult | undefined) => (med(x) === undefined ? 'n/a' : (r.batchSize / (med(x)! / 1000)).toFixed(2));
     const rss = (x: TrainResult | undefined) => (x?.peakRssMb === undefined ? 'n/a' : x.peakRssMb.toFixed(0));
     lines.push(`### ${r.model}: batch ${r.batchSize} × ${r.tokens} tokens, ${threads} threads (load average ${r.loadAverage.toFixed(2)})`, '');
+    if (r.memPattern) lines.push("ved ran with onnxruntime's memory pattern on (`--train-mem-pattern`; ved's default is off).", '');
     lines.push('| | ved fp32 | PyTorch fp32 | ved / PyTorch | floor |', '|---|---|---|---|---|');
     lines.push(`| update (ms) | ${cell(ved)} | ${cell(pt)} | ${ratio(med(ved), med(pt))} | ${fmt(floorMs)} (${(flops / 1e9).toFixed(0)} GFLOP) |`);
     lines.push(`| images/s | ${ips(ved)} | ${ips(pt)} | | ${(r.batchSize / (floorMs / 1000)).toFixed(2)} |`);
@@ -143,7 +155,28 @@ export function renderTraining(reports: readonly TrainingReport[], rates: Rates,
     const met = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'met' : 'not met');
     const speed = med(ved) !== undefined && med(pt) !== undefined ? med(ved)! <= med(pt)! : undefined;
     const memory = ved?.peakRssMb !== undefined && pt?.peakRssMb !== undefined ? ved.peakRssMb <= pt.peakRssMb : undefined;
+    const after = (x: TrainResult | undefined) => x?.rssAfterUpdateMb?.map((v) => v.toFixed(0)).join(', ');
+    if (after(ved) !== undefined || after(pt) !== undefined) {
+      lines.push('', `RSS after each update, warm-up included (MiB): ved ${after(ved) ?? 'n/a'}; PyTorch ${after(pt) ?? 'n/a'}.`);
+    }
+    const loads = Object.entries(r.loadAtStart ?? {}).map(([k, v]) => `${k === 'ved' ? 'ved' : 'PyTorch'} ${v.toFixed(2)}`);
+    if (loads.length > 0) lines.push('', `1-minute load average when each child started: ${loads.join(', ')}.`);
     lines.push('', `Targets: update ≤ 1.0× PyTorch: ${met(speed)}; peak RSS ≤ PyTorch: ${met(memory)}.`, '');
   }
   return lines.join('\n');
+}
+
+/** The heading of a training-only report (`--training-only`): the machine, its load and the matmul rate. */
+export function renderTrainingHeader(report: BenchReport): string {
+  const m = report.machine;
+  return [
+    `# ved benchmark, training only, ${report.date}`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb.toFixed(0)} GB, ${m.platform}, Node ${m.node}. ` +
+      `Load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end${m.loadStart > m.cores ? ' (the machine was busy: times are noisy; compare the ratios of one run)' : ''}.`,
+    '',
+    `Settings: ${report.settings.threads} intra-op threads (1 inter-op) in both runtimes; ${report.settings.warmup} warm-up update(s), then the measured ones. ` +
+      `fp32 MatMul rate of this machine (onnxruntime-node): ${report.rates.gflops.toFixed(1)} GFLOP/s.`,
+    '',
+  ].join('\n');
 }

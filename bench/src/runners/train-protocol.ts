@@ -18,6 +18,8 @@ export interface TrainRequest {
   labels: number[][];
   learningRate: number;
   maxGradNorm: number;
+  /** ved only: onnxruntime's memory pattern on (`sessionOptions.enableMemPattern`; ved turns it off by default). */
+  memPattern?: boolean;
   resultFile: string;
 }
 
@@ -32,6 +34,8 @@ export interface TrainResult {
   /** Gradient norm of the first update, before clipping. */
   firstGradNorm?: number;
   rssAfterLoadMb?: number;
+  /** Resident memory after each update, warm-up included (MiB). */
+  rssAfterUpdateMb?: number[];
   peakRssMb?: number;
   notes?: string[];
   error?: string;

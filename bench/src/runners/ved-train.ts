@@ -24,7 +24,7 @@ try {
 
   const sessionOptions = { intraOpNumThreads: req.threads, interOpNumThreads: 1 };
   const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(req.modelDir), nodeRuntime, { sessionOptions });
-  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false, sessionOptions });
+  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false, sessionOptions: req.memPattern ? { ...sessionOptions, enableMemPattern: true } : sessionOptions });
   // The inference graphs are not needed for training: release them, as PyTorch holds one copy of the weights.
   await model.dispose();
   result.rssAfterLoadMb = rssMb();
@@ -37,6 +37,7 @@ try {
     optimizer.step(session.parameters, grads, req.learningRate);
     const dt = performance.now() - t0;
     result.losses.push(loss);
+    (result.rssAfterUpdateMb ??= []).push(rssMb());
     if (i === 0) result.firstGradNorm = norm;
     if (i >= req.warmup) result.timesMs.push(dt);
     log(`update ${i + 1}: ${dt.toFixed(0)} ms, loss ${loss.toFixed(5)}`);

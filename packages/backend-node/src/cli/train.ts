@@ -138,6 +138,10 @@ export const trainCommand = defineCommand({
     }
     // float16 / bfloat16 checkpoints (the default model) train, and are saved, in float32.
     const model = await withFloat32Weights(pipe.model, nodeRuntime);
+    // Training reads the weights, not the inference graphs: release their onnxruntime sessions (they
+    // hold a copy of every weight: 913 MiB for ViT-B/16 + GPT-2). Evaluation generates with a model
+    // of the trained weights (`Trainer.toModel`), and the pipeline's processor and tokenizer stay usable.
+    await Promise.all([model.dispose(), pipe.model.dispose()]);
     const json = values.json;
     const write = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
     const bars = json || values.quiet ? undefined : new MultiBar({ stream: process.stderr, hideCursor: true, etaBuffer: 20, noTTYOutput: true, notTTYSchedule: 10_000, format: 'step {value}/{total} [{bar}] loss {loss} | {ips} img/s | ETA {eta_formatted}' }, Presets.shades_classic);
