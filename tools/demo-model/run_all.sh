@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# Rebuilds ved's default model from scratch and measures it with ved.
-# Run from anywhere; needs .venv-ref (tools/reference/setup.sh) and `pnpm install`.
+# Rebuilds ved's default model and measures it with ved.
+# Run from anywhere; needs .venv-ref (tools/reference/setup.sh), `pnpm install` and the Debian fonts
+# (apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-freefont-ttf).
+#
+#   tools/demo-model/run_all.sh                  # fine-tune the shipped checkpoint (how version 2 was made)
+#   tools/demo-model/run_all.sh --from-scratch   # train from scratch (how version 1 was made), then fine-tune
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv-ref/bin/python
 VED="node packages/backend-node/dist/cli.js"
+OUT=tools/demo-model/out
+INIT=packages/default-model/model
 
-$PY tools/demo-model/train.py "$@"          # -> tools/demo-model/out/checkpoint
+if [[ "${1:-}" == "--from-scratch" ]]; then
+  $PY tools/demo-model/train.py --out $OUT/checkpoint-v1 --log $OUT/train-log-v1.jsonl
+  INIT=$OUT/checkpoint-v1
+fi
+# Version 2: three fine-tuning stages from version 1 (each a cosine schedule; seeds never used before).
+T="$PY tools/demo-model/train.py --ema 0 --threads 1"
+$T --init-from $INIT --seed 20261205 --steps 550 --lr 1e-3 --warmup 30 --eval-every 275 \
+  --out $OUT/checkpoint-v2 --log $OUT/train-log-v2.jsonl
+$T --init-from $OUT/checkpoint-v2 --seed 20261206 --steps 600 --lr 5e-4 --warmup 20 --eval-every 300 \
+  --out $OUT/checkpoint-v2-stage2 --log $OUT/train-log-v2-stage2.jsonl
+$T --init-from $OUT/checkpoint-v2-stage2 --seed 20261207 --steps 800 --lr 4e-4 --warmup 20 --eval-every 400 \
+  --out $OUT/checkpoint-v2-stage3 --log $OUT/train-log-v2-stage3.jsonl
 $PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, packages/default-model/examples
-$PY tools/demo-model/export.py              # -> packages/default-model/model, tokenizer-reference.json
+node tools/demo-model/independent-lines.mjs # -> out/independent (the first 200: packages/default-model/examples/independent)
+$PY tools/demo-model/probe.py               # -> out/probe
+$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v2-stage3   # -> packages/default-model/model, *-reference.json
 pnpm build
-$VED eval --manifest tools/demo-model/out/heldout/manifest.jsonl --json | tee tools/demo-model/out/eval-heldout.json
-$VED eval --manifest tools/demo-model/out/edge/manifest.jsonl --json | tee tools/demo-model/out/eval-edge.json
-$PY tools/demo-model/check_python.py --manifest tools/demo-model/out/heldout/manifest.jsonl
-$PY tools/demo-model/check_python.py --manifest tools/demo-model/out/edge/manifest.jsonl
+for set in heldout edge independent probe; do
+  for search in "" "--num-beams 1"; do
+    echo "$set ${search:-(4 beams)}: $($VED eval -q --manifest $OUT/$set/manifest.jsonl --json $search)"
+  done
+  echo "$set q8: $($VED eval -q --manifest $OUT/$set/manifest.jsonl --json --dtype q8)"
+done
+$PY tools/demo-model/check_python.py --manifest $OUT/heldout/manifest.jsonl
+$PY tools/demo-model/check_python.py --manifest $OUT/independent/manifest.jsonl
