@@ -7,8 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isRecord } from '@ved/core';
-import { connectRedis } from '../queue/connection.js';
-import { DEFAULT_ATTEMPTS, enqueueLines, openQueue } from '../queue/jobs.js';
+import { DEFAULT_ATTEMPTS } from '../queue/defaults.js';
 import { readJobManifest } from '../queue/manifest.js';
 import { defineCommand, runCommand, UsageError, type FlagTable } from './args.js';
 
@@ -56,6 +55,7 @@ export const enqueueCommand = defineCommand({
     const attempts = values.attempts;
     const generationConfig = await readGenerationConfigFlag(values['generation-config']);
     const lines = await readJobManifest(values.manifest);
+    const [{ connectRedis }, { enqueueLines, openQueue }] = await Promise.all([import('../queue/connection.js'), import('../queue/jobs.js')]);
     const redis = await connectRedis(values.redis);
     const queue = openQueue(name, redis);
     try {

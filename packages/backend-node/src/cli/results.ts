@@ -10,8 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { VedError } from '@ved/core';
-import { connectRedis } from '../queue/connection.js';
-import { lineOutcomes, openQueue, type LineOutcome } from '../queue/jobs.js';
+import type { LineOutcome } from '../queue/jobs.js';
 import { readJobManifest } from '../queue/manifest.js';
 import { defineCommand, runCommand } from './args.js';
 import { QUEUE_FLAGS } from './enqueue.js';
@@ -35,6 +34,7 @@ export const resultsCommand = defineCommand({
     const name = values.queue;
     const pollMs = values['poll-ms'];
     const lines = await readJobManifest(values.manifest);
+    const [{ connectRedis }, { lineOutcomes, openQueue }] = await Promise.all([import('../queue/connection.js'), import('../queue/jobs.js')]);
     const redis = await connectRedis(values.redis);
     const queue = openQueue(name, redis);
     try {

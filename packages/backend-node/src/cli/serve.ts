@@ -8,10 +8,10 @@
  * taking requests, finishes those in flight and exits 0.
  */
 import { defaultModelDir } from '@ved/default-model';
-import { CaptionEngine } from '../serve/engine.js';
+import type { CaptionEngine } from '../serve/engine.js';
 import { MAX_IMAGE_PIXELS } from '../serve/image-body.js';
-import { ServeMetrics } from '../serve/metrics.js';
-import { DEFAULT_MAX_BODY_BYTES, createServer } from '../serve/server.js';
+import type { ServeMetrics } from '../serve/metrics.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../serve/limits.js';
 import { defineCommand, runCommand } from './args.js';
 import { MODEL_FLAGS, formatOptions } from './common-flags.js';
 
@@ -45,6 +45,8 @@ export const serveCommand = defineCommand({
     const batching = !values['no-batching'];
     const modelDir = values.model ?? defaultModelDir;
 
+    // The server (fastify, prom-client) loads when the command runs, not with every `ved` command.
+    const [{ CaptionEngine }, { ServeMetrics }, { createServer }] = await Promise.all([import('../serve/engine.js'), import('../serve/metrics.js'), import('../serve/server.js')]);
     let metrics: ServeMetrics | undefined;
     const threads = values.threads;
     const load = { ...formatOptions(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };

@@ -15,9 +15,9 @@
  */
 import { realpath } from 'node:fs/promises';
 import { dirname, relative, resolve, sep, isAbsolute, basename } from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
+import type { MultiBar } from 'cli-progress';
 import { VedError, VisionEncoderDecoderModel } from '@ved/core';
-import { Trainer, defaultSessionFactory, withFloat32Weights, type EvalMetrics, type StepMetrics, type TrainingArguments } from '@ved/training';
+import type { EvalMetrics, StepMetrics, TrainingArguments } from '@ved/training';
 import { DirectoryFiles } from '../directory-files.js';
 import { ImageToText } from '../pipeline.js';
 import { nodeRuntime } from '../runtime.js';
@@ -127,6 +127,8 @@ export const trainCommand = defineCommand({
     const out = values.out;
     await checkOut(out, modelDir);
 
+    // The Trainer and the progress bars load when training runs, not with every `ved` command.
+    const [{ Trainer, defaultSessionFactory, withFloat32Weights }, { MultiBar, Presets }] = await Promise.all([import('@ved/training'), import('cli-progress')]);
     // Every manifest line and image path is checked before the model loads.
     const trainDataset = await readTrainingManifest(values.manifest);
     const evalDataset = values['eval-manifest'] === undefined ? undefined : await readTrainingManifest(values['eval-manifest']);

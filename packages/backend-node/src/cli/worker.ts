@@ -11,9 +11,6 @@
  * locks expire).
  */
 import { defaultModelDir } from '@ved/default-model';
-import { connectRedis } from '../queue/connection.js';
-import { startWorker } from '../queue/jobs.js';
-import { CaptionEngine } from '../serve/engine.js';
 import { MAX_IMAGE_PIXELS } from '../serve/image-body.js';
 import { defineCommand, runCommand } from './args.js';
 import { MODEL_FLAGS, formatOptions } from './common-flags.js';
@@ -48,6 +45,7 @@ export const workerCommand = defineCommand({
     const stalledInterval = values['stalled-interval'];
     const threads = values.threads;
     const load = { ...formatOptions(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };
+    const [{ connectRedis }, { startWorker }, { CaptionEngine }] = await Promise.all([import('../queue/connection.js'), import('../queue/jobs.js'), import('../serve/engine.js')]);
     const engine = await CaptionEngine.load(values.model ?? defaultModelDir, load, { maxBatch, maxNewTokensCap });
     const redis = await connectRedis(values.redis, { persistent: true });
     let done = 0;

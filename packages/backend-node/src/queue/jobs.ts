@@ -37,7 +37,8 @@ export interface CaptionJobResult {
 export const JOB_NAME = 'caption';
 
 /** Retries of a job that fails for another reason than its input (a crashed graph run, a lost connection). */
-export const DEFAULT_ATTEMPTS = 3;
+export { DEFAULT_ATTEMPTS } from './defaults.js';
+import { DEFAULT_ATTEMPTS } from './defaults.js';
 
 export function openQueue(name: string, connection: Redis): Queue<CaptionJobData, CaptionJobResult> {
   if (name === '' || name.includes(':')) throw new VedError('INVALID_OPTION', `--queue must be a non-empty name without ':', got ${JSON.stringify(name)}.`);

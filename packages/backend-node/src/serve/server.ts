@@ -28,7 +28,8 @@ export interface ServerOptions {
   maxImagePixels?: number;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES } from './limits.js';
+import { DEFAULT_MAX_BODY_BYTES } from './limits.js';
 
 const JSON_KEYS = new Set(['image', 'generation_config']);
 
