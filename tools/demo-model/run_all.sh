@@ -16,16 +16,18 @@ if [[ "${1:-}" == "--from-scratch" ]]; then
   $PY tools/demo-model/train.py --out $OUT/checkpoint-v1 --log $OUT/train-log-v1.jsonl
   INIT=$OUT/checkpoint-v1
 fi
-# Version 2: two fine-tuning stages from version 1 (each a cosine schedule; seeds never used before).
+# Version 2: three fine-tuning stages from version 1 (each a cosine schedule; seeds never used before).
 T="$PY tools/demo-model/train.py --ema 0 --threads 1"
 $T --init-from $INIT --seed 20261205 --steps 550 --lr 1e-3 --warmup 30 --eval-every 275 \
   --out $OUT/checkpoint-v2 --log $OUT/train-log-v2.jsonl
 $T --init-from $OUT/checkpoint-v2 --seed 20261206 --steps 600 --lr 5e-4 --warmup 20 --eval-every 300 \
   --out $OUT/checkpoint-v2-stage2 --log $OUT/train-log-v2-stage2.jsonl
+$T --init-from $OUT/checkpoint-v2-stage2 --seed 20261207 --steps 700 --lr 4e-4 --warmup 20 --eval-every 700 \
+  --out $OUT/checkpoint-v2-stage3 --log $OUT/train-log-v2-stage3.jsonl
 $PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, packages/default-model/examples
 node tools/demo-model/independent-lines.mjs # -> out/independent (the first 200: packages/default-model/examples/independent)
 $PY tools/demo-model/probe.py               # -> out/probe
-$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v2-stage2   # -> packages/default-model/model, *-reference.json
+$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v2-stage3   # -> packages/default-model/model, *-reference.json
 pnpm build
 for set in heldout edge independent probe; do
   for search in "" "--num-beams 1"; do
