@@ -124,7 +124,8 @@ def processed_geometry(width: int, height: int) -> tuple[float, float, float]:
 
 
 # Beam search with 4 beams, as TrOCR's checkpoints ship: on the 500 held-out
-# images it reads one more line right than greedy search (97.4% against 97.2%).
+# images it reads more lines right than greedy search (version 1: 97.4% against
+# 97.2%; version 2, on its wider domain: 82.0% against 80.6%).
 GENERATION = dict(
     decoder_start_token_id=BOS_ID,
     bos_token_id=BOS_ID,
