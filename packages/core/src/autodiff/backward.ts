@@ -14,6 +14,7 @@ import type { Dim, GraphBuilder, NodeRecord } from '../onnx/graph-builder.js';
 import { dimEquals } from './dims.js';
 import { FLOAT_TYPES, NON_DIFFERENTIABLE, registeredGradient, ruleKey, zeroTensorAttr, type GradientContext, type GradientRule } from './gradient-rule.js';
 import { ShapeTable, type ValueInfo } from './shape-inference.js';
+import { attentionChains, emitRecompute } from './recompute.js';
 import { BUILTIN_GRADIENTS } from './rules/index.js';
 
 function gradientRule(type: string, domain: string): GradientRule | undefined {
@@ -23,6 +24,11 @@ function gradientRule(type: string, domain: string): GradientRule | undefined {
 export interface BackwardOptions {
   /** The gradient of `output` (default: the constant 1, for a scalar output). */
   seed?: string;
+  /**
+   * Compute the attention probabilities again in the backward instead of keeping them from the
+   * forward (see recompute.ts): less memory, one more q·kᵀ product and softmax per attention.
+   */
+  recomputeAttention?: boolean;
 }
 
 /**
@@ -36,6 +42,9 @@ export function addGradients(g: GraphBuilder, output: string, wrt: readonly stri
   const active = activeValues(nodes, wrt, shapes);
   const pending = new Map<string, string[]>();
   const done = new Map<string, string | undefined>();
+  const chains = options.recomputeAttention ? attentionChains(g, shapes) : new Map();
+  const recomputed = new Map<string, string>();
+  const original = new Map<string, string>();
   const outType = shapes.info(output).type;
   pending.set(output, [options.seed ?? g.constFloat(1, [], outType === 'float64' ? 'float64' : 'float32')]);
 
@@ -63,7 +72,22 @@ export function addGradients(g: GraphBuilder, output: string, wrt: readonly stri
             'training needs one for every op between the weights and the loss (see docs/training.md, "Gradients").',
         );
       }
-      const grads = rule(context(g, node, needs, shapes), outputGrads);
+      // Probabilities recomputed here, after this node's output gradient, are read instead of the forward's.
+      const after = outputGrads.find((v) => v !== undefined)!;
+      const use = (v: string) => {
+        const chain = chains.get(v);
+        if (chain === undefined) return v;
+        let copy = recomputed.get(v);
+        if (copy === undefined) {
+          copy = emitRecompute(g, shapes, chain, after);
+          recomputed.set(v, copy);
+          original.set(copy, v);
+        }
+        return copy;
+      };
+      const seen = chains.size > 0 && [...node.inputs, ...node.outputs].some((v) => chains.has(v));
+      const ruleNode = seen ? { ...node, inputs: node.inputs.map(use), outputs: node.outputs.map(use) } : node;
+      const grads = rule(context(g, ruleNode, needs, shapes, original), outputGrads);
       node.inputs.forEach((input, k) => {
         const grad = grads[k];
         if (grad === undefined || !needs[k]) return;
@@ -95,8 +119,8 @@ function activeValues(nodes: readonly NodeRecord[], wrt: readonly string[], shap
   return active;
 }
 
-function context(g: GraphBuilder, node: NodeRecord, needs: boolean[], shapes: ShapeTable): GradientContext {
-  const info = (v: string): ValueInfo => shapes.info(v);
+function context(g: GraphBuilder, node: NodeRecord, needs: boolean[], shapes: ShapeTable, original: ReadonlyMap<string, string>): GradientContext {
+  const info = (v: string): ValueInfo => shapes.info(original.get(v) ?? v);
   const floatType = (v: string): 'float32' | 'float64' => (info(v).type === 'float64' ? 'float64' : 'float32');
   const shapeOf = (v: string): string => {
     const dims = info(v).dims;

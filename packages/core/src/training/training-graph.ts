@@ -37,6 +37,11 @@ export interface TrainingGraphSpec {
   dropout: boolean;
   /** Add the backward pass (false: forward and loss only). */
   backward: boolean;
+  /**
+   * Recompute the attention probabilities in the backward instead of keeping them (default true;
+   * autodiff/recompute.ts): the same gradients, less memory, a little more arithmetic.
+   */
+  recomputeAttention?: boolean;
 }
 
 export interface TrainingGraph {
@@ -102,7 +107,7 @@ export function buildTrainingGraph(parts: Composition, binder: WeightBinder, spe
   const forwardNodes = g.nodeRecords.length;
   if (spec.backward) {
     if (parameters.length === 0) throw new VedError('INVALID_OPTION', 'No weight is trainable: the "trainable" option rejected every weight the model uses.');
-    const grads = addGradients(g, loss!, parameters.map((p) => p.name));
+    const grads = addGradients(g, loss!, parameters.map((p) => p.name), { recomputeAttention: spec.recomputeAttention ?? true });
     for (const p of parameters) {
       // A weight the loss does not depend on (none in ved's architectures) gets zeros.
       const grad = grads.get(p.name) ?? g.op('ConstantOfShape', [g.constInt(p.shape)]);
