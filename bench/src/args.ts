@@ -29,6 +29,8 @@ export interface BenchOptions {
   trainRuns: number;
   /** ved's training child with onnxruntime's memory pattern on (ved turns it off by default). */
   trainMemPattern: boolean;
+  /** ved's training child with onnxruntime's arena off and glibc's mmap threshold at 128 KiB (`ved train --no-memory-arena`). */
+  trainLowMemory: boolean;
   /** Only the training section (and the floors it needs): no inference tasks, no load formats. */
   trainingOnly: boolean;
   help: boolean;
@@ -63,6 +65,8 @@ a markdown table to bench/results/<date>.md (see bench/README.md).
                        --warmup unmeasured ones (default 2; 0 skips; needs --runtimes ved)
   --train-mem-pattern  ved's training updates with onnxruntime's memory pattern on (ved's default
                        is off: the pattern holds the activations twice)
+  --train-low-memory   ved's training updates with onnxruntime's CPU arena off and
+                       MALLOC_MMAP_THRESHOLD_=131072 (as \`ved train --no-memory-arena\`)
   --training-only      run only the training section (and the floors); results go to
                        <out>/training-<date>.md and .json
 `;
@@ -109,6 +113,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'train-runs': { type: 'string' },
       'training-only': { type: 'boolean' },
       'train-mem-pattern': { type: 'boolean' },
+      'train-low-memory': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -134,6 +139,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     trainRuns: int(values['train-runs'], 2, 'train-runs', 0),
     trainingOnly: values['training-only'] === true,
     trainMemPattern: values['train-mem-pattern'] === true,
+    trainLowMemory: values['train-low-memory'] === true,
     help: values.help === true,
   };
 }

@@ -247,7 +247,7 @@ async function main(): Promise<number> {
           await benchTraining({
             benchDir: BENCH_DIR, model: name, modelDir, shape: modelShape(config), pixelValuesFile: join(modelDir, manifest.inputs.file),
             pixelShape: manifest.inputs.shape, sequences: manifest.torch_greedy.sequences, batchSize: opts.batchSize, threads: opts.threads,
-            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, memPattern: opts.trainMemPattern, work, say,
+            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, memPattern: opts.trainMemPattern, lowMemory: opts.trainLowMemory, work, say,
           }),
         );
       }

@@ -29,6 +29,8 @@ export interface TrainingReport {
   loadAverage: number;
   /** ved ran with onnxruntime's memory pattern on (`--train-mem-pattern`). */
   memPattern?: boolean;
+  /** ved ran with the arena off and glibc's mmap threshold fixed (`--train-low-memory`). */
+  lowMemory?: boolean;
   /** The 1-minute load average when each runtime's child started (the machine may be shared). */
   loadAtStart?: Partial<Record<'ved' | 'pytorch', number>>;
   results: TrainResult[];
@@ -42,9 +44,9 @@ export function trainStepFlops(m: ModelShape, images: number, tokens: number): n
   return 3 * images * (enc.encoder + enc.crossKv + decoder);
 }
 
-function child(command: string, args: string[], resultFile: string, label: string): Promise<TrainResult | { error: string }> {
+function child(command: string, args: string[], resultFile: string, label: string, env: Record<string, string> = {}): Promise<TrainResult | { error: string }> {
   return new Promise((done) => {
-    const p = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+    const p = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1', ...env } });
     p.on('exit', (code, signal) => {
       if (existsSync(resultFile)) done(JSON.parse(readFileSync(resultFile, 'utf8')) as TrainResult);
       else done({ error: `${label} exited (${code ?? signal}) without a result` });
@@ -69,6 +71,8 @@ export async function benchTraining(options: {
   python: string | undefined;
   /** ved's child with onnxruntime's memory pattern on (ved's training sessions turn it off by default). */
   memPattern?: boolean;
+  /** ved's child with onnxruntime's CPU arena off and glibc's mmap threshold at 128 KiB (`ved train --no-memory-arena`). */
+  lowMemory?: boolean;
   work: string;
   say: (message: string) => void;
 }): Promise<TrainingReport> {
@@ -83,6 +87,7 @@ export async function benchTraining(options: {
     results: [],
     loadAtStart: {},
     ...(options.memPattern ? { memPattern: true } : {}),
+    ...(options.lowMemory ? { lowMemory: true } : {}),
   };
   const runtimes: Array<'ved' | 'pytorch'> = options.python === undefined ? ['ved'] : ['ved', 'pytorch'];
   for (const runtime of runtimes) {
@@ -100,6 +105,7 @@ export async function benchTraining(options: {
       learningRate: 5e-5,
       maxGradNorm: 1,
       ...(options.memPattern && runtime === 'ved' ? { memPattern: true } : {}),
+      ...(options.lowMemory && runtime === 'ved' ? { noArena: true } : {}),
       resultFile: join(options.work, `train-${options.model}-${runtime}.json`),
     };
     const requestFile = join(options.work, `train-${options.model}-${runtime}-request.json`);
@@ -110,7 +116,9 @@ export async function benchTraining(options: {
       runtime === 'ved'
         ? [process.execPath, [join(options.benchDir, 'dist', 'runners', 'ved-train.js'), requestFile]]
         : [options.python!, [join(options.benchDir, 'torch_train_runner.py'), requestFile]];
-    const r = await child(command, args, request.resultFile, `${runtime} training`);
+    // glibc reads its mmap threshold when the process starts: freed intermediates then go back to the system.
+    const env: Record<string, string> = options.lowMemory && runtime === 'ved' ? { MALLOC_MMAP_THRESHOLD_: '131072' } : {};
+    const r = await child(command, args, request.resultFile, `${runtime} training`, env);
     report.results.push('runtime' in r ? r : { runtime, model: options.model, version: '', timesMs: [], losses: [], error: r.error });
   }
   return report;
@@ -145,6 +153,7 @@ export function renderTraining(reports: readonly TrainingReport[], rates: Rates,
     const rss = (x: TrainResult | undefined) => (x?.peakRssMb === undefined ? 'n/a' : x.peakRssMb.toFixed(0));
     lines.push(`### ${r.model}: batch ${r.batchSize} × ${r.tokens} tokens, ${threads} threads (load average ${r.loadAverage.toFixed(2)})`, '');
     if (r.memPattern) lines.push("ved ran with onnxruntime's memory pattern on (`--train-mem-pattern`; ved's default is off).", '');
+    if (r.lowMemory) lines.push("ved ran with onnxruntime's CPU memory arena off and `MALLOC_MMAP_THRESHOLD_=131072` (`--train-low-memory`, as `ved train --no-memory-arena`).", '');
     lines.push('| | ved fp32 | PyTorch fp32 | ved / PyTorch | floor |', '|---|---|---|---|---|');
     lines.push(`| update (ms) | ${cell(ved)} | ${cell(pt)} | ${ratio(med(ved), med(pt))} | ${fmt(floorMs)} (${(flops / 1e9).toFixed(0)} GFLOP) |`);
     lines.push(`| images/s | ${ips(ved)} | ${ips(pt)} | | ${(r.batchSize / (floorMs / 1000)).toFixed(2)} |`);

@@ -20,6 +20,8 @@ export interface TrainRequest {
   maxGradNorm: number;
   /** ved only: onnxruntime's memory pattern on (`sessionOptions.enableMemPattern`; ved turns it off by default). */
   memPattern?: boolean;
+  /** ved only: onnxruntime's CPU memory arena off (`sessionOptions.enableCpuMemArena: false`). */
+  noArena?: boolean;
   resultFile: string;
 }
 

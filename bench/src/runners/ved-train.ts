@@ -24,7 +24,8 @@ try {
 
   const sessionOptions = { intraOpNumThreads: req.threads, interOpNumThreads: 1 };
   const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(req.modelDir), nodeRuntime, { sessionOptions });
-  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false, sessionOptions: req.memPattern ? { ...sessionOptions, enableMemPattern: true } : sessionOptions });
+  const trainingOptions = { ...sessionOptions, ...(req.memPattern ? { enableMemPattern: true } : {}), ...(req.noArena ? { enableCpuMemArena: false } : {}) };
+  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false, sessionOptions: trainingOptions });
   // The inference graphs are not needed for training: release them, as PyTorch holds one copy of the weights.
   await model.dispose();
   result.rssAfterLoadMb = rssMb();

@@ -106,6 +106,15 @@ describe('ved train', () => {
     expect(readFileSync(join(out, 'optimizer.safetensors'))).toEqual(readFileSync(join(tmp, 'dropout-full', 'optimizer.safetensors')));
   });
 
+  it('--no-memory-arena trains the same (onnxruntime\'s arena only changes where intermediates live)', async () => {
+    const run = async (dir: string, extra: string[]) => {
+      const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, dir), '--json', ...ADAMW, ...extra]);
+      expect(error).toBeUndefined();
+      return lines.map((l) => JSON.parse(l).loss as number);
+    };
+    expect(await run('arena-off', ['--no-memory-arena'])).toEqual(await run('arena-on', []));
+  });
+
   it('without --json: a summary line on stdout (the progress bar goes to stderr)', async () => {
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'plain'), '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST]);
     expect(error).toBeUndefined();

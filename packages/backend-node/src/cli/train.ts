@@ -77,6 +77,10 @@ export const trainCommand = defineCommand({
     'freeze-encoder': { type: 'boolean', help: "no gradient for the encoder's weights (encoder.)" },
     'no-dropout': { type: 'boolean', help: 'dropout off (default: training-mode dropout)' },
     'no-shuffle': { type: 'boolean', help: 'batches follow the manifest order, epoch after epoch' },
+    'no-memory-arena': {
+      type: 'boolean',
+      help: "onnxruntime's CPU memory arena off for the training graph: with MALLOC_MMAP_THRESHOLD_=131072 in the environment the peak memory falls to what the step needs, at the cost of slower updates (docs/training.md)",
+    },
     seed: { type: 'integer', min: 0, default: 0, help: '[seed]: data order and dropout masks' },
     'max-target-length': { type: 'integer', min: 1, help: 'truncate tokenized texts (special tokens included)' },
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
@@ -162,7 +166,9 @@ export const trainCommand = defineCommand({
       ...(evalDataset ? { evalDataset } : {}),
       prepareImages: (images) => pipe.preprocess(images),
       ...(pipe.tokenizer ? { tokenizer: pipe.tokenizer } : {}),
-      createSession: defaultSessionFactory,
+      createSession: values['no-memory-arena']
+        ? (m, r, o) => defaultSessionFactory(m, r, { ...o, sessionOptions: { ...o.sessionOptions, enableCpuMemArena: false } })
+        : defaultSessionFactory,
       saveCheckpoint: async (files, step) => {
         await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out' });
         savedStep = step;
