@@ -3,14 +3,19 @@
 # Run from anywhere; needs .venv-ref (tools/reference/setup.sh), `pnpm install` and the Debian fonts
 # (apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-freefont-ttf).
 #
-#   tools/demo-model/run_all.sh                  # fine-tune the shipped checkpoint (how version 2 was made)
+#   tools/demo-model/run_all.sh                  # fine-tune version 1 (how versions 2 and 3 were made)
 #   tools/demo-model/run_all.sh --from-scratch   # train from scratch (how version 1 was made), then fine-tune
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv-ref/bin/python
 VED="node packages/backend-node/dist/cli.js"
 OUT=tools/demo-model/out
-INIT=packages/default-model/model
+# Version 1 as it shipped (float16, commit 94da8e8, before version 2 replaced it); needs the git history.
+INIT=$OUT/checkpoint-v1-shipped
+mkdir -p $INIT
+for f in config.json generation_config.json model.safetensors preprocessor_config.json tokenizer.json tokenizer_config.json; do
+  git show 94da8e8:packages/default-model/model/$f > $INIT/$f
+done
 
 if [[ "${1:-}" == "--from-scratch" ]]; then
   $PY tools/demo-model/train.py --out $OUT/checkpoint-v1 --log $OUT/train-log-v1.jsonl
@@ -24,10 +29,13 @@ $T --init-from $OUT/checkpoint-v2 --seed 20261206 --steps 600 --lr 5e-4 --warmup
   --out $OUT/checkpoint-v2-stage2 --log $OUT/train-log-v2-stage2.jsonl
 $T --init-from $OUT/checkpoint-v2-stage2 --seed 20261207 --steps 700 --lr 4e-4 --warmup 20 --eval-every 700 \
   --out $OUT/checkpoint-v2-stage3 --log $OUT/train-log-v2-stage3.jsonl
+# Version 3 (shipped): a fourth, longer stage.
+$PY tools/demo-model/train.py --ema 0.998 --threads 1 --init-from $OUT/checkpoint-v2-stage3 --seed 20261208 --steps 4000 \
+  --lr 4e-4 --warmup 20 --eval-every 1000 --out $OUT/checkpoint-v2-stage4 --log $OUT/train-log-v2-stage4.jsonl
 $PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, packages/default-model/examples
 node tools/demo-model/independent-lines.mjs # -> out/independent (the first 200: packages/default-model/examples/independent)
 $PY tools/demo-model/probe.py               # -> out/probe
-$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v2-stage3   # -> packages/default-model/model, *-reference.json
+$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v2-stage4   # -> packages/default-model/model, *-reference.json
 pnpm build
 for set in heldout edge independent probe; do
   for search in "" "--num-beams 1"; do

@@ -81,15 +81,15 @@ describe('default model reads text', () => {
     await pipe?.dispose();
   });
 
-  // A floor, not the accuracy goal: version 2 reads 13 of these 20 (82.0% of the 500 held-out images of its
+  // A floor, not the accuracy goal: version 3 reads 15 of these 20 (90.0% of the 500 held-out images of its
   // wider domain, tools/demo-model/README.md; most of the 20 are random-character lines, where `I`/`l`,
   // `w`/`W` and `5`/`S` confusions concentrate). The set-level figures are measured with `ved eval` there.
-  it('reads at least 60% of the 20 committed held-out images exactly', async () => {
+  it('reads at least 70% of the 20 committed held-out images exactly', async () => {
     const entries = await readManifest(join(defaultModelDir, '../examples/heldout/manifest.jsonl'));
     expect(entries).toHaveLength(20);
     const result = await evaluate(pipe, entries, { batchSize: 10 });
     const wrong = result.predictions.filter((p) => p.text !== p.entry.text).map((p) => `${p.entry.text} -> ${p.text}`);
-    expect(result.exactMatch, wrong.join('; ')).toBeGreaterThanOrEqual(0.6);
+    expect(result.exactMatch, wrong.join('; ')).toBeGreaterThanOrEqual(0.7);
   });
 
   it('gives the greedy ids and teacher-forced logits Python gives on the committed held-out images', async () => {
