@@ -56,6 +56,8 @@ interface Row {
   loadAverage: number;
   vedCold: VedLoad;
   vedCached: VedLoad;
+  /** Cache warm and onnxruntime's weight prepacking off (`prepackWeights: false`, what `ved caption` does for one image). */
+  vedCachedNoPrepack?: VedLoad;
   torch?: { loadMs: number; peakRssMb: number; firstEncoderMs: number };
   cliCachedMs: number;
   cliNoCacheMs: number;
@@ -83,8 +85,8 @@ peak = [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('Vm
 print(json.dumps({"importMs": (t1 - t0) * 1000, "loadMs": (t2 - t1) * 1000, "firstEncoderMs": (t4 - t3) * 1000, "peakRssMb": peak}))
 `;
 
-function vedLoad(modelDir: string, cache: string | 'none'): VedLoad {
-  const out = execFileSync(process.execPath, [join(BENCH, 'dist/runners/cold-load.js'), modelDir, String(threads), cache], {
+function vedLoad(modelDir: string, cache: string | 'none', noPrepack = false): VedLoad {
+  const out = execFileSync(process.execPath, [join(BENCH, 'dist/runners/cold-load.js'), modelDir, String(threads), cache, ...(noPrepack ? ['noprepack'] : [])], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24,
@@ -131,18 +133,20 @@ for (const model of values.models!.split(',')) {
   process.stderr.write(`[cold] ${model}: warming the session cache (session cache at ${sessionCache})\n`);
   const warm = vedLoad(dir, sessionCache);
   process.stderr.write(`[cold] ${model}: first load with the cache (written) ${fmt(warm.loadMs)} ms\n`);
+  vedLoad(dir, sessionCache, true); // the entries of the prepacking-off sessions
   cliRun(dir, false); // the CLI's own first run (its options key entries of their own)
   for (let round = 1; round <= rounds; round++) {
     const loadAverage = loadavg()[0]!;
     const vedCold = vedLoad(dir, 'none');
     const vedCached = vedLoad(dir, sessionCache);
+    const vedCachedNoPrepack = vedLoad(dir, sessionCache, true);
     const torch = torchLoad(dir);
     const cliCachedMs = cliRun(dir, false);
     const cliNoCacheMs = cliRun(dir, true);
-    rows.push({ model, round, loadAverage, vedCold, vedCached, ...(torch ? { torch } : {}), cliCachedMs, cliNoCacheMs });
+    rows.push({ model, round, loadAverage, vedCold, vedCached, vedCachedNoPrepack, ...(torch ? { torch } : {}), cliCachedMs, cliNoCacheMs });
     process.stderr.write(
       `[cold] ${model} round ${round} (load ${loadAverage.toFixed(1)}): ved ${fmt(vedCold.loadMs)} ms, cached ${fmt(vedCached.loadMs)} ms, ` +
-        `PyTorch ${torch ? fmt(torch.loadMs) : 'n/a'} ms, CLI cached ${fmt(cliCachedMs)} ms, no cache ${fmt(cliNoCacheMs)} ms\n`,
+        `no prepacking ${fmt(vedCachedNoPrepack.loadMs)} ms, PyTorch ${torch ? fmt(torch.loadMs) : 'n/a'} ms, CLI cached ${fmt(cliCachedMs)} ms, no cache ${fmt(cliNoCacheMs)} ms\n`,
     );
   }
 }
@@ -155,21 +159,24 @@ lines.push(
   `${threads} threads; ${rounds} rounds, each load in a fresh process, rounds interleaved; load average ${loadStart.toFixed(1)} at the start, ` +
     `${loadEnd.toFixed(1)} at the end (per round below). Times: median (min–max), ms. "ved" is \`VisionEncoderDecoderModel.fromPretrained\` ` +
     'to both sessions open; "cached" the same with the optimized-session cache warm; PyTorch is `from_pretrained` with every weight touched ' +
-    '(imports excluded, as for ved). The CLI rows are the whole `ved caption` process on one image with 20 new tokens, spawn to exit.',
+    '(imports excluded, as for ved). "no prepacking" is the warm-cache load with `prepackWeights: false` (what `ved caption` does for one image; slower runs of several rows). ' +
+    'The CLI rows are the whole `ved caption` process on one image with 20 new tokens, spawn to exit.',
   '',
 );
-lines.push('| model | ved load | ved load, cache warm | PyTorch from_pretrained | cached / PyTorch | ved / PyTorch | CLI 1 image, cache warm | CLI 1 image, --no-cache |');
-lines.push('|---|---|---|---|---|---|---|---|');
+lines.push('| model | ved load | ved load, cache warm | cache warm, no prepacking | PyTorch from_pretrained | cached / PyTorch | no prepacking / PyTorch | ved / PyTorch | CLI 1 image, cache warm | CLI 1 image, --no-cache |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|');
 for (const model of new Set(rows.map((r) => r.model))) {
   const rs = rows.filter((r) => r.model === model);
   const cold = rs.map((r) => r.vedCold.loadMs);
   const cached = rs.map((r) => r.vedCached.loadMs);
+  const noPrepack = rs.flatMap((r) => (r.vedCachedNoPrepack ? [r.vedCachedNoPrepack.loadMs] : []));
   const torch = rs.flatMap((r) => (r.torch ? [r.torch.loadMs] : []));
   // Ratios within each round, then their median: both sides saw the same machine.
   const ratio = (pick: (r: Row) => number) =>
     torch.length ? median(rs.map((r) => pick(r) / r.torch!.loadMs)).toFixed(2) + '×' : 'n/a';
   lines.push(
-    `| ${model} | ${range(cold)} | ${range(cached)} | ${torch.length ? range(torch) : 'n/a'} | ${ratio((r) => r.vedCached.loadMs)} | ${ratio((r) => r.vedCold.loadMs)} | ` +
+    `| ${model} | ${range(cold)} | ${range(cached)} | ${noPrepack.length ? range(noPrepack) : 'n/a'} | ${torch.length ? range(torch) : 'n/a'} | ${ratio((r) => r.vedCached.loadMs)} | ` +
+      `${ratio((r) => r.vedCachedNoPrepack?.loadMs ?? NaN)} | ${ratio((r) => r.vedCold.loadMs)} | ` +
       `${range(rs.map((r) => r.cliCachedMs))} | ${range(rs.map((r) => r.cliNoCacheMs))} |`,
   );
 }

@@ -3,18 +3,19 @@
  * `VisionEncoderDecoderModel.fromPretrained` with or without the
  * optimized-session cache, its phases (`onTiming`), then the model's first
  * encoder run (which pays any page-ins the load deferred). Prints one JSON line.
- * `node dist/runners/cold-load.js <modelDir> <threads> <cacheDir|none>`
+ * `node dist/runners/cold-load.js <modelDir> <threads> <cacheDir|none> [noprepack]`
  */
 import { DirectoryFiles, VisionEncoderDecoderModel, nodeRuntime, type LoadTiming } from '@ved/backend-node';
 import { peakRssMb, rssMb } from './harness.js';
 
-const [modelDir, threadsArg, cacheArg] = process.argv.slice(2) as [string, string, string];
+const [modelDir, threadsArg, cacheArg, prepackArg] = process.argv.slice(2) as [string, string, string, string | undefined];
 const phases: LoadTiming[] = [];
 const t0 = performance.now();
 const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(modelDir), nodeRuntime, {
   sessionOptions: { intraOpNumThreads: Number(threadsArg), interOpNumThreads: 1 },
   sessionCache: cacheArg === 'none' ? false : cacheArg,
   onTiming: (t) => phases.push(t),
+  ...(prepackArg === 'noprepack' ? { prepackWeights: false } : {}),
 });
 const loadMs = performance.now() - t0;
 const rssAfterLoadMb = rssMb();

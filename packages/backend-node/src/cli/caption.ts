@@ -7,6 +7,8 @@
  * one entry per returned sequence in Python's order (best first); `score`
  * (Python's length-penalised `sequences_scores`) only with beam search.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { VedError } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
 import { defaultModelDir } from '@ved/default-model';
@@ -47,7 +49,9 @@ export const captionCommand = defineCommand({
     const batchSize = values['batch-size'];
     const timing = cacheLoadOptions(values);
     const verbose = (line: string) => void (values.verbose && process.stderr.write(line));
-    const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values), ...timing });
+    const modelDir = values.model ?? defaultModelDir;
+    const prepackWeights = positionals.length === 1 ? await oneImagePrepacking(modelDir, options) : undefined;
+    const pipe = await ImageToText.fromPretrained(modelDir, { ...formatOptions(values), ...hardeningOptions(values), ...timing, ...(prepackWeights ? { prepackWeights } : {}) });
     verbose(timingLine('model ready, since process start', sinceStart()));
     // Without a tokenizer the ids are printed in place of text, after one warning (caption-output.ts).
     const hasTokenizer = pipe.tokenizer !== undefined;
@@ -75,6 +79,23 @@ export const captionCommand = defineCommand({
     }
   },
 });
+
+/**
+ * One image: onnxruntime's weight repacking (most of a load) costs more than it saves. The encoder
+ * runs once, so it skips it; the decoder too when each step has one row (greedy or one sample: no
+ * beams, one sequence), since repacking only pays off for products of several rows (docs/cold-start.md).
+ */
+export async function oneImagePrepacking(modelDir: string, options: GenerationOptions): Promise<{ encoder: boolean; decoder: boolean }> {
+  let saved: { num_beams?: unknown; num_return_sequences?: unknown } = {};
+  try {
+    saved = JSON.parse(await readFile(join(modelDir, 'generation_config.json'), 'utf8')) as typeof saved;
+  } catch {
+    // No readable generation config (a hub-style name, or none): the defaults, as generate() uses.
+  }
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 1);
+  const rows = Math.max(options.numBeams ?? count(saved.num_beams), options.numReturnSequences ?? count(saved.num_return_sequences));
+  return { encoder: false, decoder: rows > 1 };
+}
 
 /** `ved caption ...argv` (without plugin loading). */
 export const runCaption = (argv: string[]): Promise<void> => runCommand(captionCommand, argv);
