@@ -114,7 +114,7 @@ export async function benchTraining(options: {
     options.say(`\n${options.model}: ${runtime} training updates, batch ${options.batchSize} (load average ${loadavg()[0]!.toFixed(2)})`);
     const [command, args] =
       runtime === 'ved'
-        ? [process.execPath, [join(options.benchDir, 'dist', 'runners', 'ved-train.js'), requestFile]]
+        ? [process.execPath, ['--expose-gc', join(options.benchDir, 'dist', 'runners', 'ved-train.js'), requestFile]]
         : [options.python!, [join(options.benchDir, 'torch_train_runner.py'), requestFile]];
     // glibc reads its mmap threshold when the process starts: freed intermediates then go back to the system.
     const env: Record<string, string> = options.lowMemory && runtime === 'ved' ? { MALLOC_MMAP_THRESHOLD_: '131072' } : {};

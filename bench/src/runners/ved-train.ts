@@ -32,6 +32,8 @@ try {
   log(`training graph ready, ${session.parameters.size} trained tensors, RSS ${result.rssAfterLoadMb.toFixed(0)} MiB`);
   const optimizer = new AdamW({ weightDecay: 0 });
   for (let i = 0; i < req.warmup + req.runs; i++) {
+    // As `ved train --no-memory-arena`: the previous update's gradients freed before this run.
+    if (req.noArena) (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     const { loss, grads } = await session.step({ pixelValues, labels: req.labels });
     const norm = clipGradNorm(grads.values(), req.maxGradNorm);

@@ -46,6 +46,7 @@ interface Extra {
   save?: string;
   evalDataset?: TrainingExample<string>[];
   onStep?: (m: StepMetrics) => void;
+  onStepBegin?: (info: { step: number }) => void;
   lossOverride?: { call: number; loss: number };
 }
 
@@ -68,6 +69,7 @@ function makeTrainer(args: TrainingArguments, extra: Extra = {}): Run {
     },
     ...(extra.save ? { saveCheckpoint: async (files) => void (await writeCheckpoint(extra.save!, files, [{ dir: fixturePath('models', 'vit-gpt2-a') }])) } : {}),
     callbacks: {
+      ...(extra.onStepBegin ? { onStepBegin: extra.onStepBegin } : {}),
       onStep: (m) => {
         steps.push(m);
         extra.onStep?.(m);
@@ -91,6 +93,18 @@ describe('Trainer (synthetic gradients)', () => {
     // Every example once per epoch, in a seeded order that differs between epochs.
     const rows = run.sessions[0]!.batches.map((b) => b.labels.length);
     expect(rows).toEqual([4, 2, 4, 2]);
+    await run.trainer.dispose();
+  });
+
+  it('onStepBegin comes before each update\'s first batch (HF\'s on_step_begin)', async () => {
+    const events: string[] = [];
+    let run: Run | undefined;
+    run = makeTrainer(
+      { batchSize: 2, gradientAccumulationSteps: 2, maxSteps: 2, shuffle: false, learningRate: 0 },
+      { onStepBegin: ({ step }) => events.push(`begin ${step} after ${run!.sessions[0]?.batches.length ?? 0} batches`), onStep: (m) => events.push(`step ${m.step}`) },
+    );
+    await run.trainer.train();
+    expect(events).toEqual(['begin 1 after 0 batches', 'step 1', 'begin 2 after 2 batches', 'step 2']);
     await run.trainer.dispose();
   });
 

@@ -91,6 +91,11 @@ export interface StepMetrics {
 export interface TrainerCallbacks {
   /** Before the first update of this call (`startStep` > 0 when resuming). */
   onTrainBegin?: (info: { plan: TrainingPlan; startStep: number }) => void;
+  /**
+   * At the start of each update, before its first forward pass (HF's `on_step_begin`); the previous
+   * update's gradients are no longer referenced here, so a backend can return their memory first.
+   */
+  onStepBegin?: (info: { step: number }) => void;
   onStep?: (metrics: StepMetrics) => void;
   onEvaluate?: (metrics: EvalMetrics) => void;
   /** After `saveCheckpoint` wrote a checkpoint. */
@@ -229,6 +234,7 @@ export class Trainer<Image> {
     const steps: StepMetrics[] = [];
     const evaluations: EvalMetrics[] = [];
     for (let step = startStep + 1; step <= plan.totalSteps; step++) {
+      this.init.callbacks?.onStepBegin?.({ step });
       const { epoch, batches } = updateBatches(plan, ga, step);
       const order = p.order.epoch(epoch);
       const scale = f(1 / batches.length);

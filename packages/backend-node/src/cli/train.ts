@@ -22,6 +22,7 @@ import { DirectoryFiles } from '../directory-files.js';
 import { ImageToText } from '../pipeline.js';
 import { nodeRuntime } from '../runtime.js';
 import { writeCheckpoint } from '../save.js';
+import { collectGarbage } from '../collect-garbage.js';
 import { readTrainingManifest } from '../training-data.js';
 import { defineCommand, runCommand, UsageError } from './args.js';
 import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
@@ -174,6 +175,8 @@ export const trainCommand = defineCommand({
         savedStep = step;
       },
       callbacks: {
+        // Low-memory mode: the previous update's gradients go back to the system before the next run.
+        ...(values['no-memory-arena'] ? { onStepBegin: () => collectGarbage() } : {}),
         onTrainBegin: ({ plan, startStep }) => {
           started = performance.now();
           bar = bars?.create(plan.totalSteps, startStep, { loss: '-', ips: '-' });
