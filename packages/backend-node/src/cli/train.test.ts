@@ -13,7 +13,7 @@ import { defaultModelDir } from '@ved/default-model';
 import { TrainingDivergedError } from '@ved/training';
 import { REPO_ROOT, fixturePath } from '../test-utils/fixtures.js';
 import { UsageError } from './args.js';
-import { runTrain } from './train.js';
+import { lowMemoryHint, runTrain } from './train.js';
 
 const MODEL = fixturePath('optim', 'train');
 const MANIFEST = join(MODEL, 'manifest.jsonl');
@@ -113,6 +113,21 @@ describe('ved train', () => {
       return lines.map((l) => JSON.parse(l).loss as number);
     };
     expect(await run('arena-off', ['--no-memory-arena'])).toEqual(await run('arena-on', []));
+  });
+
+  it('--no-memory-arena without glibc\'s mmap threshold in the environment says how to set it', async () => {
+    const saved = process.env.MALLOC_MMAP_THRESHOLD_;
+    delete process.env.MALLOC_MMAP_THRESHOLD_;
+    const errors: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (errors.push(String(chunk)), true));
+    try {
+      await runTrain(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'hint'), '--json', '--steps', '1', '--batch-size', '2', '--no-dropout', '--no-memory-arena']);
+    } finally {
+      vi.restoreAllMocks();
+      if (saved !== undefined) process.env.MALLOC_MMAP_THRESHOLD_ = saved;
+    }
+    expect(errors.filter((e) => e === lowMemoryHint())).toHaveLength(process.platform === 'linux' ? 1 : 0);
   });
 
   it('without --json: a summary line on stdout (the progress bar goes to stderr)', async () => {

@@ -130,6 +130,10 @@ export const trainCommand = defineCommand({
     };
     const modelDir = values.model;
     const out = values.out;
+    if (values['no-memory-arena'] && process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+      // glibc reads it when the process starts: without it, freed intermediates mostly stay in its heaps.
+      process.stderr.write(lowMemoryHint());
+    }
     await checkOut(out, modelDir);
 
     // The Trainer and the progress bars load when training runs, not with every `ved` command.
@@ -225,6 +229,10 @@ export const trainCommand = defineCommand({
     }
   },
 });
+
+/** The stderr line of `--no-memory-arena` without glibc's mmap threshold set (docs/training.md, "Speed and memory"). */
+export const lowMemoryHint = () =>
+  'ved train: --no-memory-arena frees what a step no longer needs only with MALLOC_MMAP_THRESHOLD_=131072 in the environment (glibc reads it at start-up): MALLOC_MMAP_THRESHOLD_=131072 ved train ...\n';
 
 /** `ved train ...argv` (without plugin loading). */
 export const runTrain = (argv: string[]): Promise<void> => runCommand(trainCommand, argv);
