@@ -94,20 +94,9 @@ export class AdamW implements Optimizer {
         this.expAvgSq.set(name, v);
       }
       const wd = this.noDecay(name) ? 0 : this.weightDecay;
-      if (wd !== 0) {
-        const decay = f(1 - lr * wd);
-        for (let i = 0; i < p.length; i++) p[i] = f(p[i]! * decay);
-      }
-      for (let i = 0; i < p.length; i++) {
-        const gi = g[i]!;
-        const diff = f(gi - m[i]!);
-        const mi = lerpSmall ? f(m[i]! + w1 * diff) : f(gi + w1m1 * diff);
-        const vi = f(f(v[i]! * b2) + f(c2 * gi) * gi);
-        m[i] = mi;
-        v[i] = vi;
-        const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + eps);
-        p[i] = f(p[i]! + f(f(negStepSize * mi) / denom));
-      }
+      // Decoupled decay first (1 when none: the product is then exact), as torch's p.mul_(1 - lr * wd).
+      const decay = wd === 0 ? 1 : f(1 - lr * wd);
+      (lerpSmall ? updateLerpSmall : updateLerpLarge)(p, g, m, v, { decay, w1, w1m1, b2, c2, bc2Sqrt, eps, negStepSize });
     }
   }
 
@@ -147,5 +136,45 @@ export class AdamW implements Optimizer {
       this.expAvgSq.set(name, expAvgSq.get(name)!);
     }
     this.steps = state.step;
+  }
+}
+
+interface UpdateConstants {
+  decay: number;
+  w1: number;
+  w1m1: number;
+  b2: number;
+  c2: number;
+  bc2Sqrt: number;
+  eps: number;
+  negStepSize: number;
+}
+
+/**
+ * One AdamW update of a tensor, with the arithmetic of the table above (decay, lerp, addcmul, addcdiv per
+ * element). Two loops, one per form of torch's lerp, so that the loop body has no branch: in V8 about
+ * 2.5× faster than one loop choosing inside it with the decay as a pass of its own.
+ */
+function updateLerpSmall(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
+  const { decay, w1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]!;
+    const mi = f(m[i]! + w1 * f(gi - m[i]!));
+    const vi = f(f(v[i]! * b2) + f(c2 * gi) * gi);
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = f(f(p[i]! * decay) + f(f(negStepSize * mi) / f(f(f(Math.sqrt(vi)) / bc2Sqrt) + eps)));
+  }
+}
+
+function updateLerpLarge(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
+  const { decay, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]!;
+    const mi = f(gi + w1m1 * f(gi - m[i]!));
+    const vi = f(f(v[i]! * b2) + f(c2 * gi) * gi);
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = f(f(p[i]! * decay) + f(f(negStepSize * mi) / f(f(f(Math.sqrt(vi)) / bc2Sqrt) + eps)));
   }
 }
