@@ -188,10 +188,10 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
     // One after the other: onnxruntime-node opens a session synchronously on the JavaScript
     // thread, so starting both together overlaps nothing (measured), and each phase's time is its own.
-    const encoderSession = await openSession(runtime, encoderBytes, 'encoder', options);
+    const encoderSession = await openSession(runtime, encoderBytes, 'encoder', 'encoder', options);
     let decoderSession: InferenceSession;
     try {
-      decoderSession = await openSession(runtime, decoderBytes, 'decoder', options);
+      decoderSession = await openSession(runtime, decoderBytes, 'decoder', 'decoder', options);
     } catch (err) {
       await encoderSession.release();
       throw err;
@@ -252,7 +252,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   private encoderForAnySize(): Promise<InferenceSession> {
     this.dynamicEncoder ??= (async () => {
       const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32');
-      return openSession(this.runtime, built, 'encoder (any size)', this.loadOptions);
+      return openSession(this.runtime, built, 'encoder (any size)', 'encoder', this.loadOptions);
     })();
     return this.dynamicEncoder;
   }
@@ -390,9 +390,9 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
 }
 
 /** Opens one graph's session, through the backend's cache when `options.sessionCache` asks, timed as `session <label>`. */
-async function openSession(runtime: Runtime, built: BuiltModel, label: string, options: LoadOptions): Promise<InferenceSession> {
+async function openSession(runtime: Runtime, built: BuiltModel, label: string, graph: 'encoder' | 'decoder', options: LoadOptions): Promise<InferenceSession> {
   const timer = sessionTimer(options.onTiming, `session ${label}`);
-  const session = await createSession(runtime, built, withPrepacking(options, label.startsWith('encoder') ? 'encoder' : 'decoder'), {
+  const session = await createSession(runtime, built, withPrepacking(options, graph), {
     label,
     ...(options.sessionCache !== undefined ? { cache: options.sessionCache } : {}),
     onCache: timer.status,
