@@ -23,7 +23,7 @@ import type { EarlyStopping } from './generation-config.js';
 import type { DecodeInputs, DecodeResult } from './decode-types.js';
 import { applyProcessors } from './logits-processor.js';
 import { cloneScores, logSoftmax, row, type Scores } from './scores.js';
-import { topkIndices } from './torch-topk.js';
+import { distinctTopkShifted, topkIndices } from './torch-topk.js';
 import { anyDone } from './stopping/stopping-criteria.js';
 
 export interface BeamInputs extends DecodeInputs {
@@ -80,25 +80,34 @@ export async function beamSearch(inputs: BeamInputs, select: CandidateSelector =
     const flatSeqs = running.flat().map((h) => h.seq);
     // The model's own float32 log_softmax when it gives one (ved's step graph), else computed here.
     const normalized = step.logProbs ? { data: step.logProbs, rows: step.rows, vocab: V } : logSoftmax(raw);
-    const logProbs = applyProcessors(processors, flatSeqs, normalized);
+    // normalized is this loop's own matrix (the step hands its arrays over, or log_softmax made it): processors may write into it.
+    const logProbs = applyProcessors(processors, flatSeqs, normalized, true);
     scores?.push(cloneScores(logProbs));
     logits?.push(cloneScores(raw));
 
     // Candidates of every image.
     const candidates: Array<Array<Hypothesis & { parent: number }>> = [];
-    if (acc === undefined || acc.length !== k * V) acc = new Float32Array(k * V);
-    const accumulated = acc;
     for (let b = 0; b < B; b++) {
-      for (let j = 0; j < k; j++) {
-        const lpRow = row(logProbs, b * k + j);
-        const s = running[b]![j]!.score;
-        for (let v = 0; v < V; v++) accumulated[j * V + v] = lpRow[v]! + s;
+      const beamRows = running[b]!.map((_, j) => row(logProbs, b * k + j));
+      const shifts = running[b]!.map((h) => h.score);
+      // Accumulated score of candidate idx: its parent's score plus the token's log-probability, in float32.
+      const scoreOf = (idx: number) => Math.fround(beamRows[Math.floor(idx / V)]![idx % V]! + shifts[Math.floor(idx / V)]!);
+      // Without ties in the top K the answer is torch's whatever its algorithm; one pass finds it.
+      let picked = select === topKCandidates ? distinctTopkShifted(beamRows, shifts, K) : undefined;
+      if (picked === undefined) {
+        if (acc === undefined || acc.length !== k * V) acc = new Float32Array(k * V);
+        for (let j = 0; j < k; j++) {
+          const lpRow = beamRows[j]!;
+          const s = shifts[j]!;
+          for (let v = 0; v < V; v++) acc[j * V + v] = lpRow[v]! + s;
+        }
+        picked = select(acc, K);
       }
       candidates.push(
-        select(accumulated, K).map((idx) => {
+        picked.map((idx) => {
           const parent = Math.floor(idx / V);
           const from = running[b]![parent]!;
-          return { seq: [...from.seq, idx % V], score: accumulated[idx]!, beamIndices: [...from.beamIndices, b * k + parent], parent };
+          return { seq: [...from.seq, idx % V], score: scoreOf(idx), beamIndices: [...from.beamIndices, b * k + parent], parent };
         }),
       );
     }

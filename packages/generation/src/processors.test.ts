@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { VedError, parseSafetensors } from '@ved/core';
-import type { LogitsProcessor } from './logits-processor.js';
+import { applyProcessors, type LogitsProcessor } from './logits-processor.js';
 import { makeScores, type Scores } from './scores.js';
 import { EpsilonLogitsWarper } from './processors/epsilon.js';
 import { EtaLogitsWarper } from './processors/eta.js';
@@ -154,5 +154,31 @@ describe('PrefixConstrainedLogitsProcessor', () => {
   it('rejects an empty allowed list', () => {
     const p = new PrefixConstrainedLogitsProcessor(() => [], 1);
     expect(() => p.process([[0]], makeScores(1, 4))).toThrow('returned an empty list for batch ID 0');
+  });
+});
+
+describe('applyProcessors in place', () => {
+  const eos = 2;
+  const input = () => makeScores(2, 4, Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+  const chain = () => [new TemperatureLogitsWarper(2), new MinLengthLogitsProcessor(5, eos), new SuppressTokensLogitsProcessor([0])];
+  const expected = [-Infinity, 1, -Infinity, 2, -Infinity, 3, -Infinity, 4];
+
+  it('leaves a matrix it does not own as it was', () => {
+    const scores = input();
+    const out = applyProcessors(chain(), [[0], [0]], scores);
+    expect(Array.from(out.data)).toEqual(expected);
+    expect(Array.from(scores.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('writes into an owned matrix, and into copies built-in processors made', () => {
+    const owned = input();
+    expect(applyProcessors(chain(), [[0], [0]], owned, true)).toBe(owned);
+    expect(Array.from(owned.data)).toEqual(expected);
+    // A custom processor's result is never taken as owned: the next built-in copies it, the later ones write into that copy.
+    const copying: LogitsProcessor = { process: (_ids, s) => makeScores(s.rows, s.vocab, s.data.slice()) };
+    const kept = input();
+    const out = applyProcessors([copying, ...chain()], [[0], [0]], kept, false);
+    expect(Array.from(out.data)).toEqual(expected);
+    expect(Array.from(kept.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

@@ -31,7 +31,8 @@ export async function runSampleLoop(inputs: DecodeInputs, select: TokenSelector)
     const step = await session.step(feed);
     signal?.throwIfAborted();
     const raw: Scores = { data: step.data, rows: step.rows, vocab: step.vocab };
-    const processed = applyProcessors(processors, sequences, raw);
+    // The step's logits are this loop's; processors may overwrite them unless they are returned as they came.
+    const processed = applyProcessors(processors, sequences, raw, !inputs.outputLogits);
     scores?.push(processed === raw ? cloneScores(raw) : processed);
     logits?.push(cloneScores(raw));
     // Every row draws (finished ones too), so a seeded run does not depend on when rows finish.

@@ -26,9 +26,12 @@ export function cloneScores(scores: Scores): Scores {
   return { data: scores.data.slice(), rows: scores.rows, vocab: scores.vocab };
 }
 
-/** A new matrix whose row r is `fn(inputRow, outputRow, r)`; the output row starts as a copy. */
-export function mapRows(scores: Scores, fn: (src: Float32Array, dst: Float32Array, r: number) => void): Scores {
-  const out = cloneScores(scores);
+/**
+ * A new matrix whose row r is `fn(inputRow, outputRow, r)`; the output row starts as a copy.
+ * With `inPlace`, the output is `scores` itself (the two rows are one array: `fn` must not read an entry it wrote).
+ */
+export function mapRows(scores: Scores, fn: (src: Float32Array, dst: Float32Array, r: number) => void, inPlace = false): Scores {
+  const out = inPlace ? scores : cloneScores(scores);
   for (let r = 0; r < scores.rows; r++) fn(row(scores, r), row(out, r), r);
   return out;
 }

@@ -1,7 +1,7 @@
 /** torch.topk's order, ties included, against torch 2.13 (fixtures/generation/topk.json). */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { topkIndices } from './torch-topk.js';
+import { distinctTopkShifted, topkIndices } from './torch-topk.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../../../fixtures/generation/topk.json', import.meta.url), 'utf8')) as {
   cases: Array<{ values: Array<number | null>; k: number; indices: number[] }>;
@@ -49,5 +49,36 @@ describe('topkIndices', () => {
     expect(topkIndices([1, 2], 5)).toEqual([1, 0]);
     expect(topkIndices([1, 2], 0)).toEqual([]);
     expect(topkIndices([1, Number.NaN, 2], 1)).toEqual([1]);
+  });
+});
+
+describe('distinctTopkShifted', () => {
+  it('is topkIndices of the rows plus their shifts in float32, or undefined where a tie or NaN decides', () => {
+    let seed = 11;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let fast = 0;
+    for (let t = 0; t < 200; t++) {
+      const beams = 1 + (t % 4);
+      const width = 64 + Math.floor(rand() * 500);
+      const rows = Array.from({ length: beams }, () => Float32Array.from({ length: width }, () => Math.fround(Math.log(rand()) * 3)));
+      // Beam search's shifts: running scores, the first beams of a new image at 0 and -1e9.
+      const shifts = rows.map((_, j) => (t % 3 === 0 ? (j === 0 ? 0 : Math.fround(-1e9)) : Math.fround(-rand() * 5)));
+      if (t % 7 === 1) rows[0]![3] = rows[0]![5]!; // a planted tie (in the top k or not)
+      if (t % 11 === 2) rows[beams - 1]![Math.floor(rand() * width)] = Number.NaN;
+      if (t % 13 === 3) rows[0]!.fill(-Infinity, 0, width - 2); // fewer finite values than k
+      const k = 2 * beams;
+      const accumulated = new Float32Array(beams * width);
+      rows.forEach((r, j) => r.forEach((v, i) => (accumulated[j * width + i] = v + shifts[j]!)));
+      const got = distinctTopkShifted(rows, shifts, k);
+      if (got === undefined) {
+        // Only when the top k + 1 are not all distinct (or a NaN is present).
+        const top = topkIndices(accumulated, k + 1).map((i) => accumulated[i]!);
+        expect(accumulated.some(Number.isNaN) || top.some((v, j) => j > 0 && !(top[j - 1]! > v))).toBe(true);
+      } else {
+        fast++;
+        expect(got).toEqual(topkIndices(accumulated, k));
+      }
+    }
+    expect(fast).toBeGreaterThan(100);
   });
 });

@@ -219,17 +219,55 @@ function nthElement(a: PairArray, first: number, nth: number, last: number): voi
  * top k are rare; it spares copying the row into (value, index) pairs.
  */
 function distinctTopk(values: ArrayLike<number>, k: number): number[] | undefined {
-  const n = values.length;
-  const m = Math.min(k + 1, n);
-  const tv = new Float64Array(m).fill(-Infinity);
-  const ti = new Int32Array(m).fill(-1);
-  let filled = 0;
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    if (x !== x) return undefined; // NaN
-    if (filled === m && !(x > tv[m - 1]!)) continue;
-    // Insert after the values >= x (equal values are detected below).
-    let j = filled === m ? m - 1 : filled++;
+  const kept = new Largest(Math.min(k + 1, values.length));
+  for (let i = 0; i < values.length; i++) if (!kept.offer(values[i]!, i)) return undefined;
+  return kept.distinctTop(k);
+}
+
+/**
+ * `distinctTopk` over the concatenation of `rows[j] + shifts[j]` (each sum
+ * rounded to float32), without writing that concatenation: beam search's
+ * accumulated scores, one row per beam of an image. Indices count across the
+ * rows (row j's entry v is `j * rows[j].length + v`); rows have one length.
+ */
+export function distinctTopkShifted(rows: readonly Float32Array[], shifts: readonly number[], k: number): number[] | undefined {
+  const width = rows[0]?.length ?? 0;
+  const kept = new Largest(Math.min(k + 1, rows.length * width));
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j]!;
+    const shift = shifts[j]!;
+    const base = j * width;
+    let floor = kept.floor;
+    for (let v = 0; v < width; v++) {
+      const x = Math.fround(r[v]! + shift);
+      if (x <= floor) continue;
+      if (!kept.offer(x, base + v)) return undefined;
+      floor = kept.floor;
+    }
+  }
+  return kept.distinctTop(k);
+}
+
+/** The m largest values offered so far (a multiset: duplicates count), in descending order, with their indices. */
+class Largest {
+  private readonly tv: Float64Array;
+  private readonly ti: Int32Array;
+  private filled = 0;
+  /** A value not above this cannot enter: the smallest kept once `m` are kept, NaN (compares false) before. */
+  floor = Number.NaN;
+
+  constructor(private readonly m: number) {
+    this.tv = new Float64Array(m).fill(-Infinity);
+    this.ti = new Int32Array(m).fill(-1);
+  }
+
+  /** Offers value x at index i; false for NaN (the caller gives up). */
+  offer(x: number, i: number): boolean {
+    if (x !== x) return false;
+    const { m, tv, ti } = this;
+    if (x <= this.floor) return true;
+    // Insert after the values >= x (equal values are detected by distinctTop).
+    let j = this.filled === m ? m - 1 : this.filled++;
     while (j > 0 && tv[j - 1]! < x) {
       tv[j] = tv[j - 1]!;
       ti[j] = ti[j - 1]!;
@@ -237,9 +275,15 @@ function distinctTopk(values: ArrayLike<number>, k: number): number[] | undefine
     }
     tv[j] = x;
     ti[j] = i;
+    if (this.filled === m) this.floor = tv[m - 1]!;
+    return true;
   }
-  for (let j = 1; j < m; j++) if (!(tv[j - 1]! > tv[j]!)) return undefined;
-  return Array.from(ti.subarray(0, Math.min(k, n)));
+
+  /** The k best indices if the kept values are strictly decreasing (no tie touches the top k), else undefined. */
+  distinctTop(k: number): number[] | undefined {
+    for (let j = 1; j < this.filled; j++) if (!(this.tv[j - 1]! > this.tv[j]!)) return undefined;
+    return Array.from(this.ti.subarray(0, Math.min(k, this.filled)));
+  }
 }
 
 /** Indices of the k largest values, best first, in torch.topk's order (ties included). */

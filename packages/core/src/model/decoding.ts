@@ -14,6 +14,7 @@ export interface EncodedImages {
   readonly batchSize: number;
 }
 
+/** One step's scores. The arrays are the caller's: a session never reads or reuses them after returning them (generation writes processed scores into them). */
 export interface StepLogits {
   /** Row-major [rows, positions, vocab]. */
   data: Float32Array;

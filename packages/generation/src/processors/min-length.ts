@@ -14,10 +14,12 @@ export class MinLengthLogitsProcessor implements LogitsProcessor {
     this.eosTokenIds = tokenList(eosTokenId, 'eos_token_id');
   }
 
-  process(inputIds: InputIds, scores: Scores): Scores {
+  readonly canProcessInPlace = true;
+
+  process(inputIds: InputIds, scores: Scores, inPlace = false): Scores {
     return mapRows(scores, (_src, dst, r) => {
       if (inputIds[r]!.length >= this.minLength) return;
       for (const e of this.eosTokenIds) if (e < scores.vocab) dst[e] = -Infinity;
-    });
+    }, inPlace);
   }
 }

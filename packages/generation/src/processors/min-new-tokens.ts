@@ -20,10 +20,12 @@ export class MinNewTokensLengthLogitsProcessor implements LogitsProcessor {
     this.eosTokenIds = tokenList(eosTokenId, 'eos_token_id');
   }
 
-  process(inputIds: InputIds, scores: Scores): Scores {
+  readonly canProcessInPlace = true;
+
+  process(inputIds: InputIds, scores: Scores, inPlace = false): Scores {
     return mapRows(scores, (_src, dst, r) => {
       if (inputIds[r]!.length - this.promptLengthToSkip >= this.minNewTokens) return;
       for (const e of this.eosTokenIds) if (e < scores.vocab) dst[e] = -Infinity;
-    });
+    }, inPlace);
   }
 }

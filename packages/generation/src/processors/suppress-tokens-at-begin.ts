@@ -13,10 +13,12 @@ export class SuppressTokensAtBeginLogitsProcessor implements LogitsProcessor {
     this.beginSuppressTokens = tokenList(beginSuppressTokens, 'begin_suppress_tokens');
   }
 
-  process(inputIds: InputIds, scores: Scores): Scores {
+  readonly canProcessInPlace = true;
+
+  process(inputIds: InputIds, scores: Scores, inPlace = false): Scores {
     if ((inputIds[0]?.length ?? 0) !== this.beginIndex) return scores;
     return mapRows(scores, (_src, dst) => {
       for (const t of this.beginSuppressTokens) if (t < scores.vocab) dst[t] = -Infinity;
-    });
+    }, inPlace);
   }
 }

@@ -10,9 +10,11 @@ export class SuppressTokensLogitsProcessor implements LogitsProcessor {
     this.suppressTokens = tokenList(suppressTokens, 'suppress_tokens');
   }
 
-  process(_inputIds: InputIds, scores: Scores): Scores {
+  readonly canProcessInPlace = true;
+
+  process(_inputIds: InputIds, scores: Scores, inPlace = false): Scores {
     return mapRows(scores, (_src, dst) => {
       for (const t of this.suppressTokens) if (t < scores.vocab) dst[t] = -Infinity;
-    });
+    }, inPlace);
   }
 }

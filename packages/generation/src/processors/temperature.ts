@@ -15,9 +15,11 @@ export class TemperatureLogitsWarper implements LogitsProcessor {
     this.temperature = Math.fround(temperature);
   }
 
-  process(_inputIds: InputIds, scores: Scores): Scores {
+  readonly canProcessInPlace = true;
+
+  process(_inputIds: InputIds, scores: Scores, inPlace = false): Scores {
     return mapRows(scores, (src, dst) => {
       for (let i = 0; i < src.length; i++) dst[i] = src[i]! / this.temperature;
-    });
+    }, inPlace);
   }
 }
