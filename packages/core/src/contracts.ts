@@ -5,6 +5,7 @@
  * self-attention cache.
  */
 import type { RawConfig } from './config/config-reader.js';
+import type { CrossGroups } from './nn/attention.js';
 import type { BuildContext } from './nn/context.js';
 import type { WeightSpec } from './weights/weight-binder.js';
 
@@ -115,9 +116,15 @@ export interface DecoderStepIO {
   /** Per layer, [B, heads, P, headDim]. */
   pastKeys: string[];
   pastValues: string[];
-  /** Per layer, [B, heads, N, headDim] (from `buildCrossKeyValues`). */
+  /** Per layer, [B, heads, N, headDim] (from `buildCrossKeyValues`), or [G, …] with `crossGroups`. */
   crossKeys: string[];
   crossValues: string[];
+  /**
+   * Set in ved's decoder step graph: hand it to `crossAttention` (from `@ved/core`) and the beams
+   * of one image share its cross keys/values. A decoder that attends to `crossKeys` its own way
+   * ignores it and gets one key row per row, as before.
+   */
+  crossGroups?: CrossGroups;
   /** Optional int64 [B, P+T] padding mask (1 = attend). */
   attentionMask?: string;
 }

@@ -49,7 +49,7 @@ export { compose, type Composition } from './model/composition.js';
 export { buildEncoderGraph, buildDecoderGraph } from './model/graphs.js';
 export { loadWeights, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './model/weights-loader.js';
 export * from './checkpoints/index.js';
-export { createSession } from './model/run-graphs.js';
+export { createSession, crossRows, type OrtDecodingSession } from './model/run-graphs.js';
 export { VisionEncoderDecoderModel, type LoadOptions, type ForwardInputs, type ForwardOutput } from './model/vision-encoder-decoder-model.js';
 export type { LoadTiming, TimingListener } from './model/load-timing.js';
 export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from './model/compose-pretrained.js';

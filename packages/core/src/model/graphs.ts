@@ -14,6 +14,7 @@ import { linear } from '../nn/layers.js';
 import { providePerRowPastLength } from '../nn/embeddings.js';
 import type { WeightBinder } from '../weights/weight-binder.js';
 import type { EncoderBuildOptions } from '../contracts.js';
+import type { CrossGroups } from '../nn/attention.js';
 import type { Composition } from './composition.js';
 
 export const ENCODER_PREFIX = 'encoder';
@@ -50,7 +51,13 @@ export function buildEncoderGraph(parts: Composition, weights: WeightBinder, opt
   return g.build();
 }
 
-export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32'): BuiltModel {
+/** The decoder step graph, and whether its rows may share cross keys/values (see `CrossGroups`). */
+export interface DecoderStepGraph extends BuiltModel {
+  /** Every layer's cross-attention went through `crossAttention`: the cross inputs may hold one row per group of rows. */
+  sharedCross: boolean;
+}
+
+export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32'): DecoderStepGraph {
   const g = new GraphBuilder('ved_decoder_step');
   const root = new BuildContext(g, weights, '', dtype);
   const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
@@ -60,7 +67,7 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
   // Row r of this step continues cached row cache_index[r]: beam search reorders the cache
   // inside the step (Gather feeding the Concat that appends the new keys), not in JavaScript.
   const cacheIndex = g.input(CACHE_INDEX, 'int64', ['batch']);
-  const crossDims = ['batch', heads, 'encoder_sequence', headDim];
+  const crossDims = ['cross_batch', heads, 'encoder_sequence', headDim];
   const pastKeys: string[] = [];
   const pastValues: string[] = [];
   const crossKeys: string[] = [];
@@ -79,6 +86,20 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
   // Rows of different lengths in one step (continuous batching): created only if the decoder's positions ask for it.
   let perRow: string | undefined;
   providePerRowPastLength(g, pastLength, () => (perRow ??= g.op('Unsqueeze', [g.input(PAST_LENGTHS, 'int64', ['batch']), g.constInt([1])])));
+  // Built on first use: a decoder that attends its own way leaves no trace of them.
+  let groupShapes: { split: string; merge: string } | undefined;
+  let groupedLayers = 0;
+  const crossGroups: CrossGroups = {
+    heads,
+    headDim,
+    shapes() {
+      groupedLayers++;
+      return (groupShapes ??= g.scope('cross_groups', () => ({
+        split: g.op('Concat', [g.op('Slice', [g.op('Shape', [crossKeys[0]!]), g.constInt([0]), g.constInt([1])]), g.constInt([-1, heads, headDim])], { axis: 0 }),
+        merge: g.op('Concat', [g.op('Shape', [inputIds]), g.constInt([heads * headDim])], { axis: 0 }),
+      })));
+    },
+  };
   const out = parts.decoder.buildStep(root.at(DECODER_PREFIX), parts.decoderConfig, {
     inputIds,
     pastLength,
@@ -87,6 +108,7 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
     pastValues,
     crossKeys,
     crossValues,
+    crossGroups,
     attentionMask,
   });
   g.output('logits', out.logits, 'float32', ['batch', 'sequence', vocab]);
@@ -97,5 +119,9 @@ export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dty
     g.output(presentKeyName(i), out.presentKeys[i]!, 'float32', presentDims);
     g.output(presentValueName(i), out.presentValues[i]!, 'float32', presentDims);
   }
-  return g.build();
+  if (groupedLayers !== 0 && groupedLayers !== layers) {
+    // A plugin's bug, not the user's input.
+    throw new Error(`The ${parts.decoder.modelType} decoder plugin attended through crossAttention in ${groupedLayers} of its ${layers} layers; it must in all or none.`);
+  }
+  return { ...g.build(), sharedCross: layers > 0 && groupedLayers === layers };
 }

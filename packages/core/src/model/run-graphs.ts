@@ -53,6 +53,32 @@ export function gatherRows(runtime: Runtime, t: Tensor, rows: readonly number[])
   return runtime.tensor('float32', out, [rows.length, ...t.dims.slice(1)]);
 }
 
+/** Every decoder layer's cross keys/values of the encoded images ([images, heads, N, headDim] each). */
+export interface ImageCross {
+  keys: Tensor[];
+  values: Tensor[];
+  /** The step graph lets a cross row serve a group of rows (`DecoderStepGraph.sharedCross`). */
+  shared: boolean;
+}
+
+/**
+ * The image each group of rows reads: with shared cross keys/values and rows that come in
+ * groups of one size, each group one image's (the beams of each image, or one row per image),
+ * one entry per group; otherwise `rowToImage` itself, one entry per row.
+ */
+export function crossRows(rowToImage: readonly number[], shared: boolean): readonly number[] {
+  if (!shared || rowToImage.length === 0) return rowToImage;
+  let run = 1;
+  while (run < rowToImage.length && rowToImage[run] === rowToImage[0]) run++;
+  if (rowToImage.length % run !== 0) return rowToImage;
+  const groups: number[] = [];
+  for (let start = 0; start < rowToImage.length; start += run) {
+    for (let r = start; r < start + run; r++) if (rowToImage[r] !== rowToImage[start]) return rowToImage;
+    groups.push(rowToImage[start]!);
+  }
+  return groups;
+}
+
 export class OrtDecodingSession implements DecodingSession {
   private keys: Tensor[];
   private values: Tensor[];
@@ -66,16 +92,26 @@ export class OrtDecodingSession implements DecodingSession {
     return this.rowToImage.length;
   }
 
+  /** Rows of cross keys/values the next step reads: one per group of rows that share them, else one per row. */
+  get crossRowCount(): number {
+    return this.fed.length;
+  }
+
+  /** What the step reads as cross keys/values: rows `fed` of the images' tensors. */
+  private crossKeys: Tensor[] = [];
+  private crossValues: Tensor[] = [];
+  private fed: readonly number[] = [];
+
   constructor(
     private readonly runtime: Runtime,
     private readonly session: InferenceSession,
     private readonly layout: CacheLayout,
-    private crossKeys: Tensor[],
-    private crossValues: Tensor[],
+    private readonly images: ImageCross,
     /** The image each row attends to. */
     private rowToImage: number[],
     private readonly guard?: DecodingGuard,
   ) {
+    this.feedCross();
     const rows = rowToImage.length;
     const empty = () => runtime.tensor('float32', new Float32Array(0), [rows, layout.heads, 0, layout.headDim]);
     this.keys = Array.from({ length: layout.layers }, empty);
@@ -157,13 +193,21 @@ export class OrtDecodingSession implements DecodingSession {
     const pending = this.pendingOrder;
     this.pendingOrder = indices.map((i) => (pending === undefined ? i : pending[i]!));
     // Beams stay with their image, so the cross keys/values usually need no copy.
-    const images = indices.map((i) => this.rowToImage[i]!);
-    if (images.length !== this.rowToImage.length || images.some((img, r) => img !== this.rowToImage[r])) {
-      this.crossKeys = this.crossKeys.map((x) => gatherRows(this.runtime, x, indices));
-      this.crossValues = this.crossValues.map((x) => gatherRows(this.runtime, x, indices));
-    }
-    this.rowToImage = images;
+    this.rowToImage = indices.map((i) => this.rowToImage[i]!);
+    this.feedCross();
     this.mask = indices.map((i) => [...this.mask[i]!]);
+  }
+
+  /** Picks the images' cross rows the step reads (one per group of rows, see `crossRows`), copying only when they change. */
+  private feedCross(): void {
+    const rows = crossRows(this.rowToImage, this.images.shared);
+    if (this.crossKeys.length > 0 && rows.length === this.fed.length && rows.every((img, i) => img === this.fed[i])) return;
+    const batch = this.images.keys[0]?.dims[0];
+    const identity = rows.length === batch && rows.every((img, i) => img === i);
+    const pick = (t: Tensor) => (identity ? t : gatherRows(this.runtime, t, rows));
+    this.crossKeys = this.images.keys.map(pick);
+    this.crossValues = this.images.values.map(pick);
+    this.fed = rows;
   }
 
   /** Releases the caches; idempotent. Later steps are `DISPOSED` errors. */

@@ -105,6 +105,8 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     private readonly runtime: Runtime,
     private readonly encoderSession: InferenceSession,
     private readonly decoderSession: InferenceSession,
+    /** The step graph lets rows share cross keys/values (`DecoderStepGraph.sharedCross`). */
+    private readonly sharedCross: boolean,
     private readonly loadOptions: LoadOptions,
   ) {}
 
@@ -196,7 +198,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       await encoderSession.release();
       throw err;
     }
-    const model = new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, {
+    const model = new VisionEncoderDecoderModel(parts, options.generationConfigJson, weights, runtime, encoderSession, decoderSession, decoderBytes.sharedCross, {
       ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
       ...(options.sessionCache !== undefined ? { sessionCache: options.sessionCache } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -265,15 +267,11 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
         throw new VedError('INVALID_INPUT', `Row maps to image ${r}, but only ${encoded.batchSize} images were encoded.`);
       }
     }
-    // Rows that are exactly the images (greedy on a batch) use the encoder's tensors as they are.
-    const identity = rowToImage.length === encoded.batchSize && rowToImage.every((img, r) => img === r);
-    const pick = (t: Tensor) => (identity ? t : gatherRows(this.runtime, t, rowToImage));
     return new OrtDecodingSession(
       this.runtime,
       this.decoderSession,
       this.parts.decoder.cacheLayout(this.parts.decoderConfig),
-      encoded.crossKeys.map(pick),
-      encoded.crossValues.map(pick),
+      { keys: encoded.crossKeys, values: encoded.crossValues, shared: this.sharedCross },
       [...rowToImage],
       { limits: this.limits, isDisposed: () => this.disposed },
     );

@@ -39,6 +39,43 @@ export function scaledDotProductAttention(g: GraphBuilder, q: string, k: string,
   return g.op('MatMul', [probs, v]);
 }
 
+/**
+ * How a decoder step's rows share cross keys/values (`DecoderStepIO.crossGroups`): the keys/values
+ * hold G rows, G divides the step's B rows, and rows g·r … g·r + r − 1 (r = B / G) read key row g.
+ * The beams of one image then read its keys once. `shapes()` gives the int64 shapes that regroup
+ * the queries: `split` = [G, -1, heads, headDim], `merge` = [B, T, heads·headDim].
+ */
+export interface CrossGroups {
+  readonly heads: number;
+  readonly headDim: number;
+  shapes(): { split: string; merge: string };
+}
+
+export interface CrossAttentionOptions extends Pick<AttentionOptions, 'scale' | 'dropout'> {
+  heads: number;
+  headDim: number;
+  /** Shared cross keys/values (ved's decoder step graph); without it, key row b serves row b. */
+  groups?: CrossGroups | undefined;
+}
+
+/**
+ * Cross-attention (no mask) of queries q [B, T, heads·d] over keys/values [G, heads, N, d] →
+ * [B, T, heads·d]: `splitHeads` + `scaledDotProductAttention` + `mergeHeads`. With `groups`, the
+ * r rows of a group become r·T queries of one product ([G, r·T, heads, d] is a reshape of q's
+ * memory, so no more nodes than the ungrouped form); with G = B it is the same computation.
+ */
+export function crossAttention(g: GraphBuilder, q: string, key: string, value: string, opts: CrossAttentionOptions): string {
+  const { heads, headDim, groups } = opts;
+  const attend = (query: string) => scaledDotProductAttention(g, query, key, value, { scale: opts.scale, ...(opts.dropout ? { dropout: opts.dropout } : {}) });
+  if (groups === undefined) return mergeHeads(g, attend(splitHeads(g, q, heads, headDim)), heads * headDim);
+  if (groups.heads !== heads || groups.headDim !== headDim) {
+    throw new Error(`crossAttention: ${heads} heads of ${headDim} do not match the step graph's cache layout (${groups.heads} of ${groups.headDim}).`);
+  }
+  const { split, merge } = groups.shapes();
+  const grouped = g.op('Transpose', [g.op('Reshape', [q, split])], { perm: [0, 2, 1, 3] }); // [G, heads, r·T, d]
+  return g.op('Reshape', [g.op('Transpose', [attend(grouped)], { perm: [0, 2, 1, 3] }), merge]);
+}
+
 export interface FusedAttentionOptions {
   heads: number;
   /** Multiplier of q·k (usually headDim^-0.5). */

@@ -6,7 +6,7 @@
  * (`self_attn.q_proj`, `encoder_attn_layer_norm`, `fc1`, …).
  */
 import type { DecoderStepIO } from '../contracts.js';
-import { appendToCache, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
+import { appendToCache, crossAttention, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
 import type { BuildContext } from './context.js';
 import { dropout } from './dropout.js';
 import { activation, layerNorm, linear } from './layers.js';
@@ -53,8 +53,9 @@ export function bartDecoderLayer(ctx: BuildContext, c: BartLayerDims, i: number,
   });
   x = residual('encoder_attn_layer_norm', (h) => {
     const ca = ctx.at('encoder_attn');
-    const context = scaledDotProductAttention(g, heads(linear(ca, h, 'q_proj', D, D)), io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
-    return linear(ca, mergeHeads(g, context, D), 'out_proj', D, D);
+    const q = linear(ca, h, 'q_proj', D, D);
+    const context = crossAttention(g, q, io.crossKeys[i]!, io.crossValues[i]!, { heads: c.decoderAttentionHeads, headDim: d, scale, dropout: probsDropout, groups: io.crossGroups });
+    return linear(ca, context, 'out_proj', D, D);
   });
   x = residual('final_layer_norm', (h) => {
     const act = activation(g, linear(ctx, h, 'fc1', D, c.decoderFfnDim), c.activationFunction, 'activation_function');

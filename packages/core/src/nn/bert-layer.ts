@@ -6,7 +6,7 @@
  * checkpoint's (`attention.self.query`, `crossattention.output.LayerNorm`, …).
  */
 import type { DecoderStepIO } from '../contracts.js';
-import { appendToCache, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
+import { appendToCache, crossAttention, mergeHeads, scaledDotProductAttention, splitHeads } from './attention.js';
 import type { BuildContext } from './context.js';
 import { dropout } from './dropout.js';
 import { activation, layerNorm, linear } from './layers.js';
@@ -27,7 +27,7 @@ export interface BertLayerDims {
 /** `BertAttention` (self or cross) followed by `BertSelfOutput`: LayerNorm(x + dense(context)). */
 function attentionOutput(ctx: BuildContext, c: BertLayerDims, x: string, context: string): string {
   const H = c.hiddenSize;
-  const out = dropout(ctx, linear(ctx, mergeHeads(ctx.g, context, H), 'output.dense', H, H), c.hiddenDropoutProb ?? 0);
+  const out = dropout(ctx, linear(ctx, context, 'output.dense', H, H), c.hiddenDropoutProb ?? 0);
   return layerNorm(ctx, ctx.g.op('Add', [out, x]), 'output.LayerNorm', H, c.layerNormEps);
 }
 
@@ -44,12 +44,13 @@ export function bertDecoderLayer(ctx: BuildContext, c: BertLayerDims, i: number,
   const keys = appendToCache(g, io.pastKeys[i]!, heads(linear(sa, x, 'self.key', H, H)));
   const values = appendToCache(g, io.pastValues[i]!, heads(linear(sa, x, 'self.value', H, H)));
   const self = scaledDotProductAttention(g, heads(linear(sa, x, 'self.query', H, H)), keys, values, { scale, mask, dropout: probsDropout });
-  x = attentionOutput(sa, c, x, self);
+  x = attentionOutput(sa, c, x, mergeHeads(g, self, H));
 
   // Cross-attention: no mask (VisionEncoderDecoder never passes an encoder attention mask).
   if (c.addCrossAttention !== false) {
     const ca = ctx.at('crossattention');
-    const cross = scaledDotProductAttention(g, heads(linear(ca, x, 'self.query', H, H)), io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
+    const q = linear(ca, x, 'self.query', H, H);
+    const cross = crossAttention(g, q, io.crossKeys[i]!, io.crossValues[i]!, { heads: c.numAttentionHeads, headDim: d, scale, dropout: probsDropout, groups: io.crossGroups });
     x = attentionOutput(ca, c, x, cross);
   }
 

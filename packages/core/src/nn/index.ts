@@ -2,8 +2,8 @@ export { BuildContext, transpose2d, WEIGHT_DTYPES, type WeightDtype, type Traini
 export { dropout, dropPath, layerDrop, dropoutRate } from './dropout.js';
 export { quantizedMatMul, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_ELEMENTS } from './quantize.js';
 export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
-export { splitHeads, mergeHeads, scaledDotProductAttention, fusedAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
-export type { AttentionOptions, FusedAttentionOptions } from './attention.js';
+export { splitHeads, mergeHeads, scaledDotProductAttention, crossAttention, fusedAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
+export type { AttentionOptions, CrossAttentionOptions, CrossGroups, FusedAttentionOptions } from './attention.js';
 export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';
 export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert-layer.js';
 export { vitEmbeddings, vitLayer, patchGrid, type ViTEmbeddingDims, type ViTLayerDims } from './vit-blocks.js';

@@ -9,6 +9,7 @@ import {
   activation,
   appendToCache,
   causalMask,
+  crossAttention,
   conv1d,
   dropout,
   dryStepIO,
@@ -56,9 +57,9 @@ function block(ctx: BuildContext, c: GPT2Config, i: number, x: string, io: Decod
   // Cross-attention over the encoder's keys/values (computed once per image).
   if (cross) {
     const b = layerNorm(ctx, x, 'ln_cross_attn', H, c.layerNormEpsilon);
-    const cq = splitHeads(g, conv1d(ctx, b, 'crossattention.q_attn', H, H), c.nHead, d);
-    const attended = scaledDotProductAttention(g, cq, io.crossKeys[i]!, io.crossValues[i]!, { scale, dropout: probsDropout });
-    x = g.op('Add', [x, resid(conv1d(ctx, mergeHeads(g, attended, H), 'crossattention.c_proj', H, H))]);
+    const q = conv1d(ctx, b, 'crossattention.q_attn', H, H);
+    const attended = crossAttention(g, q, io.crossKeys[i]!, io.crossValues[i]!, { heads: c.nHead, headDim: d, scale, dropout: probsDropout, groups: io.crossGroups });
+    x = g.op('Add', [x, resid(conv1d(ctx, attended, 'crossattention.c_proj', H, H))]);
   }
 
   const m = layerNorm(ctx, x, 'ln_2', H, c.layerNormEpsilon);
