@@ -1,5 +1,6 @@
 /**
- * A full garbage collection on demand, for the training loop's low-memory mode
+ * A full garbage collection on demand: after a load whose weights went through
+ * JavaScript (`Runtime.collectGarbage`), and for the training loop's low-memory mode
  * (`ved train --no-memory-arena`): onnxruntime-node hands each step's gradients to
  * JavaScript in new buffers, and V8 does not know that the next step's run needs
  * memory (onnxruntime allocates outside its heap), so the previous step's buffers,

@@ -35,6 +35,17 @@ describe('dtype on load', () => {
     });
   }
 
+  it('frees the float32 reads of a quantized load (the runtime collects garbage), not of an fp32 one', async () => {
+    for (const [dtype, collects] of [['q8', true], ['fp32', false]] as const) {
+      let calls = 0;
+      const counting = { ...nodeRuntime, collectGarbage: () => (calls++, nodeRuntime.collectGarbage!()) };
+      const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), counting, { dtype });
+      await model.dispose();
+      // After the sessions open: twice, a task apart (the fixture reads less than one collection's worth while building).
+      expect(calls, dtype).toBe(collects ? 2 : 0);
+    }
+  });
+
   it('an unknown dtype names the option and the choices', async () => {
     const err = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), nodeRuntime, { dtype: 'int3' as never }).catch((e) => e);
     expect(err).toBeInstanceOf(VedError);

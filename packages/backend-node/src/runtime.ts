@@ -2,6 +2,7 @@
 import { totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '@ved/core';
+import { collectGarbage } from './collect-garbage.js';
 import { openCachedSession } from './session-cache.js';
 
 type SessionOptions = ort.InferenceSession.SessionOptions & { extra?: Record<string, Record<string, string>> };
@@ -32,4 +33,5 @@ export const nodeRuntime: Runtime = {
   },
   tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
   memoryBytes: totalmem(),
+  collectGarbage,
 };

@@ -33,7 +33,11 @@ const LEGACY_SUFFIXES: Array<[string, string]> = [
 export class WeightBinder {
   private readonly used = new Set<string>();
 
-  constructor(private readonly source: TensorSource) {}
+  constructor(
+    private readonly source: TensorSource,
+    /** Told the size of every float32 read `get` makes (the caller may free memory as reads pile up). */
+    private readonly onRead?: (bytes: number) => void,
+  ) {}
 
   /** The checkpoint name under which `name` is stored, accounting for legacy names, or undefined. */
   resolve(name: string): string | undefined {
@@ -75,7 +79,9 @@ export class WeightBinder {
     }
     this.check(stored, shape);
     this.used.add(stored);
-    return this.source.getFloat32(stored);
+    const data = this.source.getFloat32(stored);
+    this.onRead?.(data.byteLength);
+    return data;
   }
 
   private check(stored: string, shape: readonly number[]): void {
