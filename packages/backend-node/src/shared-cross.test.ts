@@ -11,6 +11,7 @@ import './register-builtins.js';
 import { DirectoryFiles } from './directory-files.js';
 import { nodeRuntime } from './runtime.js';
 import { fixturePath, maxAbsDiff } from './test-utils/fixtures.js';
+import { loneLogits } from './test-utils/lone-decoding.js';
 
 describe('crossRows', () => {
   it('one entry per group of equal size when every group is one image, else one per row', () => {
@@ -47,21 +48,13 @@ describe.each(models)('%s decoder step with shared cross keys/values', (_family,
   });
   afterAll(() => model?.dispose());
 
-  /** Logits of each step of `tokens` fed to image `image` alone. */
-  async function lone(image: number, tokens: number[]): Promise<Float32Array[]> {
-    const s = model.startDecoding(encoded, [image]);
-    const out: Float32Array[] = [];
-    for (const t of tokens) out.push((await s.step([[t]])).data.slice());
-    s.dispose();
-    return out;
-  }
 
   it('grouped, scattered and regrouped rows give every row its lone logits', async () => {
     const V = model.vocabSize;
     // Six rows: three beams per image, each with its own tokens (ids below every vocabulary here).
     const rowToImage = [0, 0, 0, 1, 1, 1];
     const seqs = rowToImage.map((_, r) => [1, 3 + r, 7 + 2 * r, 11 + r, 2 + r]);
-    const expected = await Promise.all(seqs.map((seq, r) => lone(rowToImage[r]!, seq)));
+    const expected = await Promise.all(seqs.map((seq, r) => loneLogits(model, encoded, rowToImage[r]!, seq)));
     // After step 1 the rows interleave the images (no groups: one cross row per row); after step 2
     // they are groups of one image again, two beams forking from one parent.
     const orders: Record<number, number[]> = { 1: [0, 3, 1, 4, 2, 5], 2: [0, 0, 4, 1, 3, 3] };

@@ -10,6 +10,7 @@ import '../register-builtins.js';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { loadModelReference, maxAbsDiff } from '../test-utils/fixtures.js';
+import { loneLogits } from '../test-utils/lone-decoding.js';
 
 const ref = loadModelReference('vit-gpt2-a');
 
@@ -24,14 +25,7 @@ describe('OrtRowBatchSession', () => {
   });
   afterAll(() => model?.dispose());
 
-  /** Logits of feeding `tokens` to image `image` alone, one token per step. */
-  async function lone(image: number, tokens: number[]): Promise<Float32Array[]> {
-    const s = model.startDecoding(encoded, [image]);
-    const out: Float32Array[] = [];
-    for (const t of tokens) out.push((await s.step([[t]])).data.slice());
-    s.dispose();
-    return out;
-  }
+  const lone = (image: number, tokens: number[]) => loneLogits(model, encoded, image, tokens);
 
   it('rows of different lengths, joining and leaving, match lone sessions; the common padding is cut', async () => {
     const batch = model.startRowBatch() as OrtRowBatchSession;
