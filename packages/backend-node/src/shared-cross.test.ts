@@ -79,4 +79,22 @@ describe.each(models)('%s decoder step with shared cross keys/values', (_family,
     expect(crossRowCounts).toEqual([2, 2, 6, 2, 2]);
     expect(worst).toBeLessThan(1e-5);
   });
+
+  it('a first step of several tokens per row (a prompt) attends as each row alone', async () => {
+    const V = model.vocabSize;
+    const rowToImage = [1, 1, 0, 0];
+    const prompts = rowToImage.map((_, r) => [1, 4 + r, 9 + r]);
+    const s = model.startDecoding(encoded, rowToImage) as OrtDecodingSession;
+    expect(s.crossRowCount).toBe(2);
+    const out = await s.step(prompts, { allPositions: true });
+    s.dispose();
+    let worst = 0;
+    for (const [r, prompt] of prompts.entries()) {
+      const alone = model.startDecoding(encoded, [rowToImage[r]!]);
+      const expected = (await alone.step([prompt], { allPositions: true })).data;
+      alone.dispose();
+      worst = Math.max(worst, maxAbsDiff(out.data.subarray(r * 3 * V, (r + 1) * 3 * V), expected));
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
 });
