@@ -1,12 +1,13 @@
 /**
  * The ved training runner: `TrainingSession` (@ved/core, the training graph
  * on onnxruntime-node) for forward and backward, `clipGradNorm` and `AdamW`
- * (@ved/training, in place over float32 arrays) for the update — one full
+ * (@ved/training, in place over float32 arrays, half of the tensors on a
+ * second thread as `ved train` does) for the update — one full
  * update per run, dropout off (PyTorch's runner uses eval-mode dropout too).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { AdamW, DirectoryFiles, TrainingSession, VisionEncoderDecoderModel, clipGradNorm, nodeRuntime } from '@ved/backend-node';
+import { AdamW, DirectoryFiles, TrainingSession, VisionEncoderDecoderModel, clipGradNorm, createParallelUpdates, nodeRuntime } from '@ved/backend-node';
 import { peakRssMb, rssMb } from './harness.js';
 import type { TrainRequest, TrainResult } from './train-protocol.js';
 
@@ -31,13 +32,15 @@ try {
   result.rssAfterLoadMb = rssMb();
   log(`training graph ready, ${session.parameters.size} trained tensors, RSS ${result.rssAfterLoadMb.toFixed(0)} MiB`);
   const optimizer = new AdamW({ weightDecay: 0 });
+  // As `ved train`: half of AdamW's update on the other core.
+  const parallel = await createParallelUpdates();
   for (let i = 0; i < req.warmup + req.runs; i++) {
     // As `ved train --no-memory-arena`: the previous update's gradients freed before this run.
     if (req.noArena) (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     const { loss, grads } = await session.step({ pixelValues, labels: req.labels });
     const norm = clipGradNorm(grads.values(), req.maxGradNorm);
-    optimizer.step(session.parameters, grads, req.learningRate);
+    await optimizer.stepParallel(parallel, session.parameters, grads, req.learningRate);
     const dt = performance.now() - t0;
     result.losses.push(loss);
     (result.rssAfterUpdateMb ??= []).push(rssMb());
@@ -46,6 +49,7 @@ try {
     log(`update ${i + 1}: ${dt.toFixed(0)} ms, loss ${loss.toFixed(5)}`);
   }
   result.peakRssMb = peakRssMb();
+  await parallel.close();
   await session.dispose();
 } catch (e) {
   result.error = e instanceof Error ? `${e.name}: ${e.message}`.split('\n')[0] : String(e);

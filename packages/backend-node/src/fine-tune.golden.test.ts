@@ -20,7 +20,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, VisionEncoderDecoderModel } from '@ved/core';
-import { Trainer, type StepMetrics, type TrainingArguments } from '@ved/training';
+import { Trainer, type ParallelUpdates, type StepMetrics, type TrainingArguments } from '@ved/training';
+import { createParallelUpdates } from './parallel-updates.js';
 import { ImageToText } from './pipeline.js';
 import { nodeRuntime } from './runtime.js';
 import { readTrainingManifest } from './training-data.js';
@@ -68,9 +69,10 @@ beforeAll(async () => {
 });
 afterAll(() => pipe?.dispose());
 
-async function run(name: string): Promise<{ steps: StepMetrics[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
+async function run(name: string, parallelUpdates?: ParallelUpdates): Promise<{ steps: StepMetrics[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
   const model = pipe.model as VisionEncoderDecoderModel;
   const trainer = new Trainer<string>({
+    ...(parallelUpdates ? { parallelUpdates } : {}),
     model,
     runtime: nodeRuntime,
     args: argsOf(reference.cases[name]!),
@@ -128,4 +130,17 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
       console.log(`${name}: largest relative differences of a tensor's change: ${rels.slice(0, 3).map(([t, r]) => `${t} ${r.toExponential(2)}`).join(', ')}`);
     });
   }
+});
+
+describe('AdamW with half of its update on a worker thread (createParallelUpdates)', () => {
+  it('gives the same losses, gradient norms and weights, bit for bit', async () => {
+    const parallel = await createParallelUpdates();
+    try {
+      const [alone, shared] = [await run('adamw'), await run('adamw', parallel)];
+      expect(shared.steps.map((s) => [s.loss, s.gradNorm, s.learningRate])).toEqual(alone.steps.map((s) => [s.loss, s.gradNorm, s.learningRate]));
+      for (const [tensor, after] of alone.final) expect(Buffer.compare(Buffer.from(after.buffer, after.byteOffset, after.byteLength), Buffer.from(shared.final.get(tensor)!.buffer, shared.final.get(tensor)!.byteOffset, after.byteLength)), tensor).toBe(0);
+    } finally {
+      await parallel.close();
+    }
+  });
 });

@@ -24,6 +24,7 @@ export {
   type TextScore,
 } from './eval.js';
 export { readTrainingManifest, parseTrainingManifest } from './training-data.js';
+export { createParallelUpdates } from './parallel-updates.js';
 export * from '@ved/pipeline';
 export { ImageToText, pipeline, type ImageInput, type NodePretrainedOptions } from './pipeline.js';
 export { loadNodeImage, DEFAULT_MAX_IMAGE_BYTES, type NodeImageOptions } from './image-input.js';

@@ -18,7 +18,7 @@ export {
   type OptimizerChoice,
 } from './training-arguments.js';
 export { TrainingDivergedError } from './errors.js';
-export { AdamW, type AdamWOptions } from './optim/adamw.js';
+export { AdamW, runAdamWJob, type AdamWJob, type AdamWOptions, type AdamWResult, type ParallelUpdates } from './optim/adamw.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optim/optimizer.js';
 export { clipGradNorm, totalGradNorm } from './optim/clip-grad-norm.js';

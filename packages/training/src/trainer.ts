@@ -46,7 +46,7 @@ import { EpochOrder } from './data/epoch-order.js';
 import { prepareExamples, type PreparedExample, type TrainingDataset } from './data/examples.js';
 import { TrainingDivergedError } from './errors.js';
 import { runEvaluation, type EvalMetrics } from './evaluation.js';
-import { AdamW } from './optim/adamw.js';
+import { AdamW, type ParallelUpdates } from './optim/adamw.js';
 import { clipGradNorm, totalGradNorm } from './optim/clip-grad-norm.js';
 import { isNoDecayParameter } from './optim/decay-parameters.js';
 import type { Optimizer } from './optim/optimizer.js';
@@ -117,6 +117,11 @@ export interface TrainerInit<Image> {
   callbacks?: TrainerCallbacks;
   /** The gradient engine (default: `TrainingSession.create` of `@ved/core`). */
   createSession?: SessionFactory;
+  /**
+   * Another thread for half of AdamW's update (`AdamW.stepParallel`; on Node, `createParallelUpdates()` of
+   * `@ved/backend-node`): the same numbers, sooner. The caller closes it. SGD ignores it.
+   */
+  parallelUpdates?: ParallelUpdates;
 }
 
 export interface TrainOptions {
@@ -262,7 +267,9 @@ export class Trainer<Image> {
       const gradNorm = this.args.maxGradNorm > 0 ? clipGradNorm(all, this.args.maxGradNorm) : totalGradNorm(all);
       if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'grad_norm', gradNorm, 'a gradient overflowed');
       const learningRate = schedule.rateAt(step - 1);
-      optimizer.step(session.parameters, grads!, learningRate);
+      const parallel = this.init.parallelUpdates;
+      if (parallel !== undefined && optimizer instanceof AdamW) await optimizer.stepParallel(parallel, session.parameters, grads!, learningRate);
+      else optimizer.step(session.parameters, grads!, learningRate);
       this.globalStep = step;
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };

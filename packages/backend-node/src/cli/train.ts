@@ -23,6 +23,7 @@ import { ImageToText } from '../pipeline.js';
 import { nodeRuntime } from '../runtime.js';
 import { writeCheckpoint } from '../save.js';
 import { collectGarbage } from '../collect-garbage.js';
+import { createParallelUpdates } from '../parallel-updates.js';
 import { readTrainingManifest } from '../training-data.js';
 import { defineCommand, runCommand, UsageError } from './args.js';
 import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
@@ -163,7 +164,10 @@ export const trainCommand = defineCommand({
     const onSigint = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', onSigint);
     let savedStep = -1;
+    // Half of AdamW's update on the other core while onnxruntime waits (identical numbers).
+    const parallelUpdates = await createParallelUpdates();
     const trainer = new Trainer<string>({
+      parallelUpdates,
       model,
       runtime: nodeRuntime,
       args,
@@ -223,6 +227,7 @@ export const trainCommand = defineCommand({
       throw err;
     } finally {
       process.removeListener('SIGINT', onSigint);
+      await parallelUpdates.close();
       await trainer.dispose();
       if (model !== pipe.model) await model.dispose();
       await pipe.dispose();

@@ -67,6 +67,40 @@ export class AdamW implements Optimizer {
   }
 
   step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void {
+    for (const job of this.jobs(params, grads, lr)) runAdamWJob(job);
+  }
+
+  /**
+   * The same update with part of the tensors handed to `parallel` (another thread), the rest
+   * updated here meanwhile; each element's arithmetic is the same, so the result is identical.
+   * Parameters, moments and gradients handed over may come back as new arrays: `params` and the
+   * state are updated to them (the gradients handed over are no longer readable).
+   */
+  async stepParallel(parallel: ParallelUpdates, params: Map<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): Promise<void> {
+    const jobs = this.jobs(params, grads, lr);
+    // About half of the elements elsewhere: largest tensors first, each to the lighter side.
+    const [away, here] = [[] as AdamWJob[], [] as AdamWJob[]];
+    let [awaySize, hereSize] = [0, 0];
+    for (const job of [...jobs].sort((a, b) => b.p.length - a.p.length)) {
+      if (awaySize <= hereSize) {
+        away.push(job);
+        awaySize += job.p.length;
+      } else {
+        here.push(job);
+        hereSize += job.p.length;
+      }
+    }
+    const done = parallel.run(away);
+    for (const job of here) runAdamWJob(job);
+    for (const job of await done) {
+      params.set(job.name, job.p);
+      this.expAvg.set(job.name, job.m);
+      this.expAvgSq.set(job.name, job.v);
+    }
+  }
+
+  /** One job per parameter with a gradient (moments created at the first update). */
+  private jobs(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): AdamWJob[] {
     checkNumber('learning rate', lr, { min: 0 });
     this.steps += 1;
     const t = this.steps;
@@ -81,6 +115,7 @@ export class AdamW implements Optimizer {
     const w1m1 = f(w1 - 1);
     const b2 = f(this.beta2);
     const c2 = f(1 - this.beta2);
+    const jobs: AdamWJob[] = [];
     for (const [name, p] of params) {
       const g = grads.get(name);
       if (g === undefined) continue;
@@ -96,8 +131,9 @@ export class AdamW implements Optimizer {
       const wd = this.noDecay(name) ? 0 : this.weightDecay;
       // Decoupled decay first (1 when none: the product is then exact), as torch's p.mul_(1 - lr * wd).
       const decay = wd === 0 ? 1 : f(1 - lr * wd);
-      (lerpSmall ? updateLerpSmall : updateLerpLarge)(p, g, m, v, { decay, w1, w1m1, b2, c2, bc2Sqrt, eps, negStepSize });
+      jobs.push({ name, p, g, m, v, c: { lerpSmall, decay, w1, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } });
     }
+    return jobs;
   }
 
   state(): OptimizerState {
@@ -139,7 +175,34 @@ export class AdamW implements Optimizer {
   }
 }
 
+/** One tensor's AdamW update: plain data, so that it can be posted to another thread. */
+export interface AdamWJob {
+  name: string;
+  p: Float32Array;
+  g: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  c: UpdateConstants;
+}
+
+/** What comes back of a job run elsewhere: the updated parameter and moments (the gradient stays behind). */
+export type AdamWResult = Pick<AdamWJob, 'name' | 'p' | 'm' | 'v'>;
+
+/** Runs some AdamW jobs elsewhere (another thread) and gives back their results. */
+export interface ParallelUpdates {
+  run(jobs: AdamWJob[]): Promise<AdamWResult[]>;
+  /** Stops the other thread. */
+  close(): Promise<void>;
+}
+
+/** Updates `job.p`, `job.m` and `job.v` in place. */
+export function runAdamWJob(job: AdamWJob): void {
+  (job.c.lerpSmall ? updateLerpSmall : updateLerpLarge)(job.p, job.g, job.m, job.v, job.c);
+}
+
 interface UpdateConstants {
+  /** torch's lerp form: |1 − β1| < 0.5. */
+  lerpSmall: boolean;
   decay: number;
   w1: number;
   w1m1: number;

@@ -1,0 +1,49 @@
+/**
+ * `AdamW.stepParallel` with `createParallelUpdates`: half of the tensors are
+ * updated on a worker thread, the same float32 arithmetic, so parameters and
+ * moments equal `AdamW.step`'s bit for bit, whatever the tensors' sizes and
+ * whether their arrays own their buffers (views are copied before transfer).
+ */
+import { describe, expect, it } from 'vitest';
+import { AdamW } from '@ved/training';
+import { createParallelUpdates } from './parallel-updates.js';
+
+function tensors(seed: number): { params: Map<string, Float32Array>; grads: () => Map<string, Float32Array> } {
+  let s = seed;
+  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
+  const sizes = [70_000, 3, 4096, 12_345, 1, 65_536, 777];
+  const params = new Map<string, Float32Array>();
+  const grads = new Map<string, Float32Array>();
+  sizes.forEach((n, i) => {
+    // Every third parameter is a view into a larger buffer, as a parameter read from a file can be.
+    const backing = new Float32Array(n + (i % 3 === 0 ? 5 : 0));
+    const p = i % 3 === 0 ? backing.subarray(5) : backing;
+    for (let j = 0; j < n; j++) p[j] = rand();
+    params.set(`w${i}`, p);
+    grads.set(`w${i}`, Float32Array.from({ length: n }, () => rand() * 1e-2));
+  });
+  return { params, grads: () => new Map([...grads].map(([k, g]) => [k, g.slice()])) };
+}
+
+describe('AdamW.stepParallel', () => {
+  it('updates parameters and moments exactly as AdamW.step, over several updates', async () => {
+    const parallel = await createParallelUpdates();
+    try {
+      const a = tensors(3);
+      const b = tensors(3);
+      const opts = { weightDecay: 0.01, noDecay: (name: string) => name === 'w1' };
+      const [alone, shared] = [new AdamW(opts), new AdamW(opts)];
+      for (let step = 0; step < 3; step++) {
+        alone.step(a.params, a.grads(), 1e-3);
+        await shared.stepParallel(parallel, b.params, b.grads(), 1e-3);
+      }
+      expect(shared.stepCount).toBe(3);
+      for (const [name, p] of a.params) expect(Array.from(b.params.get(name)!), name).toEqual(Array.from(p));
+      const [sa, sb] = [alone.state().tensors, shared.state().tensors];
+      expect([...sb.keys()].sort()).toEqual([...sa.keys()].sort());
+      for (const [key, m] of sa) expect(Array.from(sb.get(key)!), key).toEqual(Array.from(m));
+    } finally {
+      await parallel.close();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * AdamW's update on a second thread (`AdamW.stepParallel`): onnxruntime is
+ * idle while the optimizer runs, so the other core takes half of the tensors.
+ * The arrays travel by transfer (no copy): a worker receives a job's
+ * parameter, gradient and moments, updates them with `runAdamWJob` of
+ * `@ved/training` (the same arithmetic as on the main thread) and sends the
+ * parameter and moments back, transferred again. Measured in docs/training.md.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { VedError } from '@ved/core';
+import type { AdamWResult, ParallelUpdates } from '@ved/training';
+
+/** The worker: loads @ved/training's built module, then answers each batch of jobs with the jobs, updated. */
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.training).then(({ runAdamWJob }) => {
+  parentPort.on('message', (jobs) => {
+    for (const job of jobs) runAdamWJob(job);
+    // The gradients stay here: sent back without being transferred, they would be copied.
+    const results = jobs.map(({ name, p, m, v }) => ({ name, p, m, v }));
+    parentPort.postMessage(results, results.flatMap((r) => [r.p.buffer, r.m.buffer, r.v.buffer]));
+  });
+  parentPort.postMessage('ready');
+});
+`;
+
+/** An array that owns its whole buffer can be transferred; a view into a larger one is copied first. */
+const own = (a: Float32Array) => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice());
+
+/**
+ * The built module of @ved/training (its package's `default` export): plain Node loads it in the
+ * worker, also when this file runs from TypeScript sources under a test runner.
+ */
+function trainingModule(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('@ved/training'));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: { '.': { default: string } } };
+  const file = join(dir, pkg.exports['.'].default);
+  if (!existsSync(file)) throw new VedError('MISSING_PACKAGE', `createParallelUpdates needs @ved/training built: ${file} is missing (run pnpm build).`);
+  return pathToFileURL(file).href;
+}
+
+/** A worker thread for `AdamW.stepParallel`; `close()` it when training ends. */
+export async function createParallelUpdates(): Promise<ParallelUpdates> {
+  const training = trainingModule();
+  // Not the parent's flags: a test runner's export conditions would resolve packages to their TypeScript sources.
+  const worker = new Worker(WORKER, { eval: true, workerData: { training }, execArgv: [] });
+  worker.unref();
+  let pending: { resolve: (results: AdamWResult[]) => void; reject: (err: unknown) => void } | undefined;
+  let failure: unknown;
+  worker.on('error', (err) => {
+    failure = err;
+    pending?.reject(err);
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  worker.on('message', (results: AdamWResult[]) => {
+    const p = pending;
+    pending = undefined;
+    p?.resolve(results);
+  });
+  return {
+    run(jobs) {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (pending !== undefined) return Promise.reject(new Error('ParallelUpdates.run: the previous batch of jobs is still running.'));
+      if (jobs.length === 0) return Promise.resolve([]);
+      const sent = jobs.map((job) => ({ ...job, p: own(job.p), g: own(job.g), m: own(job.m), v: own(job.v) }));
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        worker.postMessage(sent, sent.flatMap((job) => [job.p.buffer, job.g.buffer, job.m.buffer, job.v.buffer]) as ArrayBuffer[]);
+      });
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}
