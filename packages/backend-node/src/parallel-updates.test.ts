@@ -1,11 +1,12 @@
 /**
  * `AdamW.stepParallel` with `createParallelUpdates`: half of the tensors are
- * updated on a worker thread, the same float32 arithmetic, so parameters and
- * moments equal `AdamW.step`'s bit for bit, whatever the tensors' sizes and
- * whether their arrays own their buffers (views are copied before transfer).
+ * measured and updated on a worker thread, the same float32 arithmetic, so the
+ * gradient norm, parameters and moments equal `clipGradNorm` + `AdamW.step`'s
+ * bit for bit, whatever the tensors' sizes and whether their arrays own their
+ * buffers (views are copied before transfer).
  */
 import { describe, expect, it } from 'vitest';
-import { AdamW } from '@ved/training';
+import { AdamW, clipGradNorm, totalGradNorm } from '@ved/training';
 import { createParallelUpdates } from './parallel-updates.js';
 
 function tensors(seed: number): { params: Map<string, Float32Array>; grads: () => Map<string, Float32Array> } {
@@ -25,23 +26,52 @@ function tensors(seed: number): { params: Map<string, Float32Array>; grads: () =
   return { params, grads: () => new Map([...grads].map(([k, g]) => [k, g.slice()])) };
 }
 
+function expectSame(a: { params: Map<string, Float32Array> }, alone: AdamW, b: { params: Map<string, Float32Array> }, shared: AdamW): void {
+  expect(shared.stepCount).toBe(alone.stepCount);
+  for (const [name, p] of a.params) expect(Array.from(b.params.get(name)!), name).toEqual(Array.from(p));
+  const [sa, sb] = [alone.state().tensors, shared.state().tensors];
+  expect([...sb.keys()].sort()).toEqual([...sa.keys()].sort());
+  for (const [key, m] of sa) expect(Array.from(sb.get(key)!), key).toEqual(Array.from(m));
+}
+
 describe('AdamW.stepParallel', () => {
-  it('updates parameters and moments exactly as AdamW.step, over several updates', async () => {
+  it('measures, clips and updates exactly as clipGradNorm then AdamW.step, over several updates', async () => {
     const parallel = await createParallelUpdates();
     try {
       const a = tensors(3);
       const b = tensors(3);
       const opts = { weightDecay: 0.01, noDecay: (name: string) => name === 'w1' };
       const [alone, shared] = [new AdamW(opts), new AdamW(opts)];
-      for (let step = 0; step < 3; step++) {
-        alone.step(a.params, a.grads(), 1e-3);
-        await shared.stepParallel(parallel, b.params, b.grads(), 1e-3);
+      // 0.5 clips these gradients (norm ≈ 1.1), 5 does not, 0 turns clipping off.
+      for (const maxGradNorm of [0.5, 5, 0, 0.5]) {
+        const grads = a.grads();
+        const norm = maxGradNorm > 0 ? clipGradNorm(grads.values(), maxGradNorm) : totalGradNorm(grads.values());
+        alone.step(a.params, grads, 1e-3);
+        expect(await shared.stepParallel(parallel, b.params, b.grads(), 1e-3, { maxGradNorm })).toBe(norm);
       }
-      expect(shared.stepCount).toBe(3);
-      for (const [name, p] of a.params) expect(Array.from(b.params.get(name)!), name).toEqual(Array.from(p));
-      const [sa, sb] = [alone.state().tensors, shared.state().tensors];
-      expect([...sb.keys()].sort()).toEqual([...sa.keys()].sort());
-      for (const [key, m] of sa) expect(Array.from(sb.get(key)!), key).toEqual(Array.from(m));
+      expectSame(a, alone, b, shared);
+      expect(shared.stepCount).toBe(4);
+    } finally {
+      await parallel.close();
+    }
+  });
+
+  it('a non-finite gradient norm updates nothing and hands every array back', async () => {
+    const parallel = await createParallelUpdates();
+    try {
+      const a = tensors(5);
+      const b = tensors(5);
+      const [alone, shared] = [new AdamW(), new AdamW()];
+      alone.step(a.params, a.grads(), 1e-3);
+      await shared.stepParallel(parallel, b.params, b.grads(), 1e-3);
+      const bad = b.grads();
+      bad.get('w5')![7] = Number.NaN;
+      expect(await shared.stepParallel(parallel, b.params, bad, 1e-3, { maxGradNorm: 1 })).toBeNaN();
+      expectSame(a, alone, b, shared);
+      // The worker is ready for the next update.
+      alone.step(a.params, a.grads(), 1e-3);
+      await shared.stepParallel(parallel, b.params, b.grads(), 1e-3);
+      expectSame(a, alone, b, shared);
     } finally {
       await parallel.close();
     }

@@ -1,10 +1,12 @@
 /**
- * AdamW's update on a second thread (`AdamW.stepParallel`): onnxruntime is
- * idle while the optimizer runs, so the other core takes half of the tensors.
- * The arrays travel by transfer (no copy): a worker receives a job's
- * parameter, gradient and moments, updates them with `runAdamWJob` of
- * `@ved/training` (the same arithmetic as on the main thread) and sends the
- * parameter and moments back, transferred again. Measured in docs/training.md.
+ * Gradient clipping and AdamW's update on a second thread
+ * (`AdamW.stepParallel`): onnxruntime is idle while the optimizer runs, so the
+ * other core takes half of the tensors. The arrays travel by transfer (no
+ * copy): a worker receives a job's parameter, gradient and moments, measures
+ * the gradient (`sumOfSquares` of `@ved/training`), and once told clipping's
+ * coefficient updates them with `runAdamWJob` (the same arithmetic as on the
+ * main thread) and sends the parameter and moments back, transferred again.
+ * Measured in docs/training.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,15 +16,30 @@ import { Worker } from 'node:worker_threads';
 import { VedError } from '@ved/core';
 import type { AdamWResult, ParallelUpdates } from '@ved/training';
 
-/** The worker: loads @ved/training's built module, then answers each batch of jobs with the jobs, updated. */
+/**
+ * The worker: loads @ved/training's built module, then answers a batch of jobs with their gradients' sums of
+ * squares, and the next message (clipping's coefficient, or null) with the jobs, updated.
+ */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.training).then(({ runAdamWJob }) => {
-  parentPort.on('message', (jobs) => {
-    for (const job of jobs) runAdamWJob(job);
+import(workerData.training).then(({ runAdamWJob, sumOfSquares }) => {
+  let held = [];
+  parentPort.on('message', (message) => {
+    if (message.jobs !== undefined) {
+      held = message.jobs;
+      parentPort.postMessage({ sums: held.map((job) => sumOfSquares(job.g)) });
+      return;
+    }
+    if (message.gradScale !== null) {
+      for (const job of held) {
+        job.c.gradScale = message.gradScale;
+        runAdamWJob(job);
+      }
+    }
     // The gradients stay here: sent back without being transferred, they would be copied.
-    const results = jobs.map(({ name, p, m, v }) => ({ name, p, m, v }));
-    parentPort.postMessage(results, results.flatMap((r) => [r.p.buffer, r.m.buffer, r.v.buffer]));
+    const results = held.map(({ name, p, m, v }) => ({ name, p, m, v }));
+    held = [];
+    parentPort.postMessage({ results }, results.flatMap((r) => [r.p.buffer, r.m.buffer, r.v.buffer]));
   });
   parentPort.postMessage('ready');
 });
@@ -50,7 +67,8 @@ export async function createParallelUpdates(): Promise<ParallelUpdates> {
   // Not the parent's flags: a test runner's export conditions would resolve packages to their TypeScript sources.
   const worker = new Worker(WORKER, { eval: true, workerData: { training }, execArgv: [] });
   worker.unref();
-  let pending: { resolve: (results: AdamWResult[]) => void; reject: (err: unknown) => void } | undefined;
+  type Reply = { sums: number[] } | { results: AdamWResult[] };
+  let pending: { resolve: (reply: Reply) => void; reject: (err: unknown) => void } | undefined;
   let failure: unknown;
   worker.on('error', (err) => {
     failure = err;
@@ -60,21 +78,32 @@ export async function createParallelUpdates(): Promise<ParallelUpdates> {
     worker.once('message', () => resolve());
     worker.once('error', reject);
   });
-  worker.on('message', (results: AdamWResult[]) => {
+  worker.on('message', (reply: Reply) => {
     const p = pending;
     pending = undefined;
-    p?.resolve(results);
+    p?.resolve(reply);
   });
+  let measured = false;
+  const send = (message: unknown, transfer: ArrayBuffer[], what: string): Promise<Reply> => {
+    if (failure !== undefined) return Promise.reject(failure);
+    if (pending !== undefined) return Promise.reject(new VedError('RUNTIME', `ParallelUpdates.${what}: the previous message is still being answered.`));
+    return new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      worker.postMessage(message, transfer);
+    });
+  };
   return {
-    run(jobs) {
-      if (failure !== undefined) return Promise.reject(failure);
-      if (pending !== undefined) return Promise.reject(new Error('ParallelUpdates.run: the previous batch of jobs is still running.'));
-      if (jobs.length === 0) return Promise.resolve([]);
+    async measure(jobs) {
+      if (measured) throw new VedError('RUNTIME', 'ParallelUpdates.measure: the jobs measured before have not been updated yet.');
       const sent = jobs.map((job) => ({ ...job, p: own(job.p), g: own(job.g), m: own(job.m), v: own(job.v) }));
-      return new Promise((resolve, reject) => {
-        pending = { resolve, reject };
-        worker.postMessage(sent, sent.flatMap((job) => [job.p.buffer, job.g.buffer, job.m.buffer, job.v.buffer]) as ArrayBuffer[]);
-      });
+      const reply = await send({ jobs: sent }, sent.flatMap((job) => [job.p.buffer, job.g.buffer, job.m.buffer, job.v.buffer]) as ArrayBuffer[], 'measure');
+      measured = true;
+      return (reply as { sums: number[] }).sums;
+    },
+    async update(gradScale) {
+      if (!measured) throw new VedError('RUNTIME', 'ParallelUpdates.update: no jobs were measured.');
+      measured = false;
+      return ((await send({ gradScale }, [], 'update')) as { results: AdamWResult[] }).results;
     },
     async close() {
       await worker.terminate();

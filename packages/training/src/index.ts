@@ -21,7 +21,7 @@ export { TrainingDivergedError } from './errors.js';
 export { AdamW, runAdamWJob, type AdamWJob, type AdamWOptions, type AdamWResult, type ParallelUpdates } from './optim/adamw.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optim/optimizer.js';
-export { clipGradNorm, totalGradNorm } from './optim/clip-grad-norm.js';
+export { clipCoefficient, clipGradNorm, normFromSums, sumOfSquares, totalGradNorm } from './optim/clip-grad-norm.js';
 export { isNoDecayParameter, decayParameterNames } from './optim/decay-parameters.js';
 export { LearningRateSchedule, SCHEDULER_TYPES, type SchedulerType, type ScheduleOptions } from './schedule/lr-schedule.js';
 export { prepareExamples, type TrainingExample, type TrainingDataset, type PreparedExample } from './data/examples.js';

@@ -47,7 +47,7 @@ import { prepareExamples, type PreparedExample, type TrainingDataset } from './d
 import { TrainingDivergedError } from './errors.js';
 import { runEvaluation, type EvalMetrics } from './evaluation.js';
 import { AdamW, type ParallelUpdates } from './optim/adamw.js';
-import { clipGradNorm, totalGradNorm } from './optim/clip-grad-norm.js';
+import { clipCoefficient, totalGradNorm } from './optim/clip-grad-norm.js';
 import { isNoDecayParameter } from './optim/decay-parameters.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { SGD } from './optim/sgd.js';
@@ -263,13 +263,18 @@ export class Trainer<Image> {
         tokens += collated.tokens;
         grads = accumulate(grads, result.grads, scale, batches.length);
       }
-      const all = [...grads!.values()];
-      const gradNorm = this.args.maxGradNorm > 0 ? clipGradNorm(all, this.args.maxGradNorm) : totalGradNorm(all);
-      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'grad_norm', gradNorm, 'a gradient overflowed');
+      // clip_grad_norm_ (the norm is measured also with clipping off); the optimizer applies its coefficient as it reads each gradient.
       const learningRate = schedule.rateAt(step - 1);
       const parallel = this.init.parallelUpdates;
-      if (parallel !== undefined && optimizer instanceof AdamW) await optimizer.stepParallel(parallel, session.parameters, grads!, learningRate);
-      else optimizer.step(session.parameters, grads!, learningRate);
+      const { maxGradNorm } = this.args;
+      let gradNorm: number;
+      if (parallel !== undefined && optimizer instanceof AdamW) {
+        gradNorm = await optimizer.stepParallel(parallel, session.parameters, grads!, learningRate, { maxGradNorm });
+      } else {
+        gradNorm = totalGradNorm(grads!.values());
+        if (Number.isFinite(gradNorm)) optimizer.step(session.parameters, grads!, learningRate, clipCoefficient(gradNorm, maxGradNorm));
+      }
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'grad_norm', gradNorm, 'a gradient overflowed');
       this.globalStep = step;
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };

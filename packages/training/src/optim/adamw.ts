@@ -25,6 +25,7 @@
  * ~0.7% of elements).
  */
 import { VedError } from '@ved/core';
+import { clipCoefficient, normFromSums, sumOfSquares } from './clip-grad-norm.js';
 import { checkBuffer, checkGradient, checkNumber, type Optimizer, type OptimizerState } from './optimizer.js';
 
 const f = Math.fround;
@@ -66,22 +67,35 @@ export class AdamW implements Optimizer {
     return this.steps;
   }
 
-  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void {
-    for (const job of this.jobs(params, grads, lr)) runAdamWJob(job);
+  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number, gradScale = 1): void {
+    const update = this.prepare(params, grads, lr, checkNumber('gradScale', gradScale, { min: 0 }));
+    for (const job of update.jobs) runAdamWJob(job);
+    this.commit(update);
   }
 
   /**
-   * The same update with part of the tensors handed to `parallel` (another thread), the rest
-   * updated here meanwhile; each element's arithmetic is the same, so the result is identical.
-   * Parameters, moments and gradients handed over may come back as new arrays: `params` and the
-   * state are updated to them (the gradients handed over are no longer readable).
+   * Gradient clipping and the update, with part of the tensors handed to `parallel` (another
+   * thread) and the rest done here meanwhile: both sides measure their gradients (`sumOfSquares`),
+   * the total norm of `grads` (in its order, as `totalGradNorm`) gives clipping's coefficient
+   * (`clipCoefficient`; none with `maxGradNorm` 0), and both sides then update with each gradient
+   * element multiplied by it as it is read. Each element's arithmetic is `step`'s after
+   * `clipGradNorm`, so the result is identical. Returns the norm before clipping; a non-finite norm
+   * updates nothing (the caller stops). Parameters and moments handed over come back as new arrays:
+   * `params` and the state are updated to them (the gradients handed over are no longer readable).
    */
-  async stepParallel(parallel: ParallelUpdates, params: Map<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): Promise<void> {
-    const jobs = this.jobs(params, grads, lr);
+  async stepParallel(
+    parallel: ParallelUpdates,
+    params: Map<string, Float32Array>,
+    grads: ReadonlyMap<string, Float32Array>,
+    lr: number,
+    { maxGradNorm = 0 }: { maxGradNorm?: number } = {},
+  ): Promise<number> {
+    checkNumber('maxGradNorm', maxGradNorm, { min: 0 });
+    const update = this.prepare(params, grads, lr, 1);
     // About half of the elements elsewhere: largest tensors first, each to the lighter side.
     const [away, here] = [[] as AdamWJob[], [] as AdamWJob[]];
     let [awaySize, hereSize] = [0, 0];
-    for (const job of [...jobs].sort((a, b) => b.p.length - a.p.length)) {
+    for (const job of [...update.jobs].sort((a, b) => b.p.length - a.p.length)) {
       if (awaySize <= hereSize) {
         away.push(job);
         awaySize += job.p.length;
@@ -90,20 +104,37 @@ export class AdamW implements Optimizer {
         hereSize += job.p.length;
       }
     }
-    const done = parallel.run(away);
-    for (const job of here) runAdamWJob(job);
+    const measured = parallel.measure(away);
+    const sums = new Map(here.map((job) => [job.name, sumOfSquares(job.g)]));
+    const awaySums = await measured;
+    away.forEach((job, i) => sums.set(job.name, awaySums[i]!));
+    const norm = normFromSums([...grads].map(([name, g]) => sums.get(name) ?? sumOfSquares(g)));
+    const finite = Number.isFinite(norm);
+    const gradScale = clipCoefficient(norm, maxGradNorm);
+    const done = parallel.update(finite ? gradScale : null);
+    if (finite) {
+      for (const job of here) {
+        job.c.gradScale = gradScale;
+        runAdamWJob(job);
+      }
+    }
     for (const job of await done) {
       params.set(job.name, job.p);
-      this.expAvg.set(job.name, job.m);
-      this.expAvgSq.set(job.name, job.v);
+      update.moments.set(job.name, { m: job.m, v: job.v });
+      // Moments that existed come back as new arrays, updated or not.
+      if (this.expAvg.has(job.name)) {
+        this.expAvg.set(job.name, job.m);
+        this.expAvgSq.set(job.name, job.v);
+      }
     }
+    if (finite) this.commit(update);
+    return norm;
   }
 
-  /** One job per parameter with a gradient (moments created at the first update). */
-  private jobs(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): AdamWJob[] {
+  /** One job per parameter with a gradient, for update number `stepCount + 1`; `commit` makes it count. */
+  private prepare(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number, gradScale: number): PreparedUpdate {
     checkNumber('learning rate', lr, { min: 0 });
-    this.steps += 1;
-    const t = this.steps;
+    const t = this.steps + 1;
     const biasCorrection1 = 1 - this.beta1 ** t;
     const biasCorrection2 = 1 - this.beta2 ** t;
     const negStepSize = f(-(lr / biasCorrection1));
@@ -116,24 +147,29 @@ export class AdamW implements Optimizer {
     const b2 = f(this.beta2);
     const c2 = f(1 - this.beta2);
     const jobs: AdamWJob[] = [];
+    const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const [name, p] of params) {
       const g = grads.get(name);
       if (g === undefined) continue;
       checkGradient(name, p, g);
-      let m = this.expAvg.get(name);
-      let v = this.expAvgSq.get(name);
-      if (m === undefined || v === undefined) {
-        m = new Float32Array(p.length);
-        v = new Float32Array(p.length);
-        this.expAvg.set(name, m);
-        this.expAvgSq.set(name, v);
-      }
+      // Moments start at zero (torch creates them at the first update).
+      const m = this.expAvg.get(name) ?? new Float32Array(p.length);
+      const v = this.expAvgSq.get(name) ?? new Float32Array(p.length);
+      moments.set(name, { m, v });
       const wd = this.noDecay(name) ? 0 : this.weightDecay;
       // Decoupled decay first (1 when none: the product is then exact), as torch's p.mul_(1 - lr * wd).
       const decay = wd === 0 ? 1 : f(1 - lr * wd);
-      jobs.push({ name, p, g, m, v, c: { lerpSmall, decay, w1, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } });
+      jobs.push({ name, p, g, m, v, c: { lerpSmall, gradScale: f(gradScale), decay, w1, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } });
     }
-    return jobs;
+    return { jobs, moments };
+  }
+
+  private commit({ moments }: PreparedUpdate): void {
+    for (const [name, { m, v }] of moments) {
+      this.expAvg.set(name, m);
+      this.expAvgSq.set(name, v);
+    }
+    this.steps += 1;
   }
 
   state(): OptimizerState {
@@ -188,9 +224,23 @@ export interface AdamWJob {
 /** What comes back of a job run elsewhere: the updated parameter and moments (the gradient stays behind). */
 export type AdamWResult = Pick<AdamWJob, 'name' | 'p' | 'm' | 'v'>;
 
-/** Runs some AdamW jobs elsewhere (another thread) and gives back their results. */
+interface PreparedUpdate {
+  jobs: AdamWJob[];
+  moments: Map<string, { m: Float32Array; v: Float32Array }>;
+}
+
+/**
+ * Runs some AdamW jobs elsewhere (another thread), in two phases, as `AdamW.stepParallel` needs them:
+ * the gradients are measured, then, with clipping's coefficient known, the update runs.
+ */
 export interface ParallelUpdates {
-  run(jobs: AdamWJob[]): Promise<AdamWResult[]>;
+  /** Hands `jobs` over; resolves with each job's gradient `sumOfSquares`, in order. */
+  measure(jobs: AdamWJob[]): Promise<number[]>;
+  /**
+   * Updates the jobs last measured, each gradient element multiplied by `gradScale` as it is read
+   * (with `null` nothing is updated), and gives back their parameters and moments.
+   */
+  update(gradScale: number | null): Promise<AdamWResult[]>;
   /** Stops the other thread. */
   close(): Promise<void>;
 }
@@ -203,6 +253,8 @@ export function runAdamWJob(job: AdamWJob): void {
 interface UpdateConstants {
   /** torch's lerp form: |1 − β1| < 0.5. */
   lerpSmall: boolean;
+  /** Gradient clipping's coefficient (1: none): each gradient element is used as f(g · gradScale). */
+  gradScale: number;
   decay: number;
   w1: number;
   w1m1: number;
@@ -219,9 +271,9 @@ interface UpdateConstants {
  * 2.5× faster than one loop choosing inside it with the decay as a pass of its own.
  */
 function updateLerpSmall(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
-  const { decay, w1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
+  const { gradScale, decay, w1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
   for (let i = 0; i < p.length; i++) {
-    const gi = g[i]!;
+    const gi = f(g[i]! * gradScale);
     const mi = f(m[i]! + w1 * f(gi - m[i]!));
     const vi = f(f(v[i]! * b2) + f(c2 * gi) * gi);
     m[i] = mi;
@@ -231,9 +283,9 @@ function updateLerpSmall(p: Float32Array, g: Float32Array, m: Float32Array, v: F
 }
 
 function updateLerpLarge(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
-  const { decay, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
+  const { gradScale, decay, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
   for (let i = 0; i < p.length; i++) {
-    const gi = g[i]!;
+    const gi = f(g[i]! * gradScale);
     const mi = f(gi + w1m1 * f(gi - m[i]!));
     const vi = f(f(v[i]! * b2) + f(c2 * gi) * gi);
     m[i] = mi;

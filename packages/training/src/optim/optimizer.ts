@@ -25,9 +25,12 @@ export interface Optimizer {
   readonly stepCount: number;
   /**
    * One update of every parameter that has a gradient, in place, with learning
-   * rate `lr` (the schedule's value for this update). Gradients are read only.
+   * rate `lr` (the schedule's value for this update). Gradients are read only:
+   * with `gradScale` (gradient clipping's `clipCoefficient`, default 1) each
+   * element is used as `f(g · gradScale)`, the value torch's in-place
+   * `clip_grad_norm_` leaves in `.grad`, without a pass of its own.
    */
-  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void;
+  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number, gradScale?: number): void;
   /** A copy-free view of the state (the buffers are the live arrays: serialize before the next step). */
   state(): OptimizerState;
   /** Replaces the state with `state` (copied), checking it fits `params`; `source` names the file in errors. */

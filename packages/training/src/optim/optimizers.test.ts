@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { SGD } from './sgd.js';
+import { clipCoefficient, clipGradNorm, totalGradNorm } from './clip-grad-norm.js';
 import type { Optimizer } from './optimizer.js';
 import { equalShare, maxRelDiff, readFixtureJson, readFixtureTensors } from '../test-utils/fixtures.js';
 
@@ -77,6 +78,44 @@ describe('optimizers vs torch.optim (5 steps, changing lr, two parameter groups)
       for (let k = 3; k <= meta.steps; k++) resumed.step(pb, grads(k), meta.lrs[k - 1]!);
       for (const n of names) expect(pb.get(n), `${c.name} ${n}`).toEqual(pa.get(n));
     }
+  });
+});
+
+describe('gradScale (clipping applied as the gradients are read)', () => {
+  it('equals clipGradNorm in place then step, for AdamW and SGD', () => {
+    let s = 11;
+    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
+    const make = () => new Map([['a', Float32Array.from({ length: 37 }, rand)], ['b', Float32Array.from({ length: 5 }, rand)]]);
+    const optimizers = () => [
+      new AdamW({ weightDecay: 0.1 }),
+      new SGD({ momentum: 0.9, weightDecay: 0.01 }),
+      new SGD({ momentum: 0.9, nesterov: true }),
+      new SGD(),
+    ];
+    const start = make();
+    const [pa, pb] = [0, 1].map(() => optimizers().map(() => new Map([...start].map(([k, v]) => [k, v.slice()]))));
+    const [oa, ob] = [optimizers(), optimizers()];
+    for (let step = 0; step < 3; step++) {
+      const grads = new Map([['a', Float32Array.from({ length: 37 }, rand)], ['b', Float32Array.from({ length: 5 }, rand)]]);
+      oa.forEach((opt, i) => {
+        const inPlace = new Map([...grads].map(([k, v]) => [k, v.slice()]));
+        const norm = clipGradNorm(inPlace.values(), 0.3);
+        opt.step(pa![i]!, inPlace, 0.05);
+        const readOnly = new Map([...grads].map(([k, v]) => [k, v.slice()]));
+        expect(totalGradNorm(readOnly.values())).toBe(norm);
+        ob[i]!.step(pb![i]!, readOnly, 0.05, clipCoefficient(norm, 0.3));
+        for (const [k, g] of readOnly) expect(Array.from(g)).toEqual(Array.from(grads.get(k)!));
+      });
+    }
+    oa.forEach((opt, i) => {
+      for (const [k, p] of pa![i]!) expect(Array.from(pb![i]!.get(k)!), `${opt.name} ${i} ${k}`).toEqual(Array.from(p));
+    });
+  });
+
+  it('clipCoefficient is 1 with clipping off or a small norm', () => {
+    expect(clipCoefficient(123, 0)).toBe(1);
+    expect(clipCoefficient(0.5, 1)).toBe(1);
+    expect(clipCoefficient(4, 1)).toBe(Math.fround(Math.fround(1 / Math.fround(4 + Math.fround(1e-6))) * 1));
   });
 });
 

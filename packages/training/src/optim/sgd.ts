@@ -57,8 +57,9 @@ export class SGD implements Optimizer {
     return this.steps;
   }
 
-  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void {
+  step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number, gradScale = 1): void {
     checkNumber('learning rate', lr, { min: 0 });
+    const scale = f(checkNumber('gradScale', gradScale, { min: 0 }));
     this.steps += 1;
     const negLr = f(-lr);
     const mu = f(this.momentum);
@@ -69,12 +70,13 @@ export class SGD implements Optimizer {
       checkGradient(name, p, grad);
       const n = p.length;
       const wd = this.noDecay(name) ? 0 : f(this.weightDecay);
-      // g: the gradient with weight decay, in a scratch buffer (the caller's gradient is read only).
+      // g: the gradient, scaled, with weight decay, in a scratch buffer (the caller's gradient is read only).
       let g: Float32Array = grad;
-      if (wd !== 0) {
+      if (wd !== 0 || scale !== 1) {
         if (this.scratch.length < n) this.scratch = new Float32Array(n);
         g = this.scratch.subarray(0, n);
-        for (let i = 0; i < n; i++) g[i] = f(grad[i]! + wd * p[i]!);
+        if (wd === 0) for (let i = 0; i < n; i++) g[i] = f(grad[i]! * scale);
+        else for (let i = 0; i < n; i++) g[i] = f(f(grad[i]! * scale) + wd * p[i]!);
       }
       if (this.momentum !== 0) {
         let buf = this.buffers.get(name);
