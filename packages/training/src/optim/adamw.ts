@@ -25,6 +25,7 @@
  * ~0.7% of elements).
  */
 import { VedError } from '@ved/core';
+import { adamwSimd, type AdamWConstants } from './adamw-simd.js';
 import { clipCoefficient, normFromSums, sumOfSquares } from './clip-grad-norm.js';
 import { checkBuffer, checkGradient, checkNumber, type Optimizer, type OptimizerState } from './optimizer.js';
 
@@ -245,25 +246,17 @@ export interface ParallelUpdates {
   close(): Promise<void>;
 }
 
-/** Updates `job.p`, `job.m` and `job.v` in place. */
+/** Updates `job.p`, `job.m` and `job.v` in place (in WebAssembly SIMD where available: the same numbers, sooner). */
 export function runAdamWJob(job: AdamWJob): void {
-  (job.c.lerpSmall ? updateLerpSmall : updateLerpLarge)(job.p, job.g, job.m, job.v, job.c);
+  (adamwSimd() ?? updateScalar)(job.p, job.g, job.m, job.v, job.c);
 }
 
-interface UpdateConstants {
-  /** torch's lerp form: |1 − β1| < 0.5. */
-  lerpSmall: boolean;
-  /** Gradient clipping's coefficient (1: none): each gradient element is used as f(g · gradScale). */
-  gradScale: number;
-  decay: number;
-  w1: number;
-  w1m1: number;
-  b2: number;
-  c2: number;
-  bc2Sqrt: number;
-  eps: number;
-  negStepSize: number;
+/** The update in JavaScript: the reference the SIMD kernel is tested against, and its fallback. */
+export function updateScalar(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
+  (c.lerpSmall ? updateLerpSmall : updateLerpLarge)(p, g, m, v, c);
 }
+
+type UpdateConstants = AdamWConstants;
 
 /**
  * One AdamW update of a tensor, with the arithmetic of the table above (decay, lerp, addcmul, addcdiv per
