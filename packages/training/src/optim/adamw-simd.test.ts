@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { adamwSimd, type AdamWConstants } from './adamw-simd.js';
+import { adamwSimd, sumOfSquaresSimd, type AdamWConstants } from './adamw-simd.js';
 import { updateScalar } from './adamw.js';
 // @ts-expect-error: a plain .mjs script without types
 import { moduleSource } from '../../../../scripts/build-wasm.mjs';
@@ -88,6 +88,23 @@ describe('AdamW in WebAssembly SIMD', () => {
     updateScalar(ref.p.subarray(from, to), ref.g.subarray(from, to), ref.m.subarray(from, to), ref.v.subarray(from, to), c);
     kernel!(got.p.subarray(from, to), got.g.subarray(from, to), got.m.subarray(from, to), got.v.subarray(from, to), c);
     for (const k of ['p', 'm', 'v'] as const) expectSame(got[k], ref[k], k);
+  });
+
+  it('sums squares as the double loop does, to rounding (lanes summed apart), NaN and infinity kept', () => {
+    const sumsq = sumOfSquaresSimd()!;
+    let seed = 5;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
+    for (const n of [0, 1, 3, 5, 16383, 16384, 16385, 40003]) {
+      const g = Float32Array.from({ length: n }, () => rand() * 2 ** Math.floor((rand() + 0.5) * 30 - 20));
+      let want = 0;
+      for (let i = 0; i < n; i++) want += g[i]! * g[i]!;
+      const got = sumsq(g);
+      expect(Math.abs(got - want), `n=${n}`).toBeLessThanOrEqual(want * 1e-13);
+      // The padding lanes of a short chunk never hold the previous chunk's values.
+      expect(sumsq(g.subarray(0, Math.min(n, 2)))).toBe(n === 0 ? 0 : n === 1 ? g[0]! * g[0]! : g[0]! * g[0]! + g[1]! * g[1]!);
+    }
+    expect(sumsq(Float32Array.of(1, Infinity, 2))).toBe(Infinity);
+    expect(sumsq(Float32Array.of(1, 2, 3, 4, Number.NaN))).toBeNaN();
   });
 
   it('ships the module its .wat source assembles to (node scripts/build-wasm.mjs)', async () => {

@@ -10,7 +10,8 @@
 ;; writes adamw-simd.wasm.ts (a test checks that they match).
 ;;
 ;; Memory: four float32 arrays of CHUNK = 16384 elements, p at byte 0, g at 65536, m at 131072, v at
-;; 196608; the caller copies a chunk in, calls `adamw`, and copies p, m and v out.
+;; 196608; the caller copies a chunk in, calls `adamw`, and copies p, m and v out. `sumsq` (gradient
+;; clipping's measure) reads the g array alone.
 (module
   (memory (export "memory") 4 4)
 
@@ -75,4 +76,23 @@
               (f32x4.mul (local.get $kNeg) (local.get $m))
               (f32x4.add (f32x4.div (f32x4.sqrt (local.get $v)) (local.get $kBc2)) (local.get $kEps)))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $next)))))
+        (br $next))))
+
+  ;; The sum of squares of the first n gradient elements (at byte 65536; n a multiple of 4), in double:
+  ;; each square exact, lanes 0-1 and 2-3 summed apart, then ((l0 + l1) + (l2 + l3)).
+  (func (export "sumsq") (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $x v128) (local $lo v128) (local $hi v128) (local $a v128) (local $b v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (v128.load offset=65536 (local.get $i)))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $x)))
+        (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))))
+        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
+      (f64.add (f64x2.extract_lane 0 (local.get $b)) (f64x2.extract_lane 1 (local.get $b))))))

@@ -11,12 +11,18 @@
  * in double here, where torch accumulates float32 vectors: the norms agree to
  * ~1e-7 relative, not always bitwise.
  */
+import { sumOfSquaresSimd } from './adamw-simd.js';
 import { checkNumber } from './optimizer.js';
 
 const f = Math.fround;
 
-/** A gradient's sum of squares, accumulated in double (the square of its L2 norm, before rounding). */
+/**
+ * A gradient's sum of squares, accumulated in double (the square of its L2 norm, before rounding): in
+ * WebAssembly SIMD where available (four running sums, `sumOfSquaresSimd`), else one loop here.
+ */
 export function sumOfSquares(g: Float32Array): number {
+  const simd = sumOfSquaresSimd();
+  if (simd !== undefined) return simd(g);
   let sum = 0;
   for (let i = 0; i < g.length; i++) sum += g[i]! * g[i]!;
   return sum;
