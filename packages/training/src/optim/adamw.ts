@@ -219,7 +219,7 @@ export interface AdamWJob {
   g: Float32Array;
   m: Float32Array;
   v: Float32Array;
-  c: UpdateConstants;
+  c: AdamWConstants;
 }
 
 /** What comes back of a job run elsewhere: the updated parameter and moments (the gradient stays behind). */
@@ -252,18 +252,16 @@ export function runAdamWJob(job: AdamWJob): void {
 }
 
 /** The update in JavaScript: the reference the SIMD kernel is tested against, and its fallback. */
-export function updateScalar(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
+export function updateScalar(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamWConstants): void {
   (c.lerpSmall ? updateLerpSmall : updateLerpLarge)(p, g, m, v, c);
 }
-
-type UpdateConstants = AdamWConstants;
 
 /**
  * One AdamW update of a tensor, with the arithmetic of the table above (decay, lerp, addcmul, addcdiv per
  * element). Two loops, one per form of torch's lerp, so that the loop body has no branch: in V8 about
  * 2.5× faster than one loop choosing inside it with the decay as a pass of its own.
  */
-function updateLerpSmall(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
+function updateLerpSmall(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamWConstants): void {
   const { gradScale, decay, w1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
   for (let i = 0; i < p.length; i++) {
     const gi = f(g[i]! * gradScale);
@@ -275,7 +273,7 @@ function updateLerpSmall(p: Float32Array, g: Float32Array, m: Float32Array, v: F
   }
 }
 
-function updateLerpLarge(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: UpdateConstants): void {
+function updateLerpLarge(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamWConstants): void {
   const { gradScale, decay, w1m1, b2, c2, bc2Sqrt, eps, negStepSize } = c;
   for (let i = 0; i < p.length; i++) {
     const gi = f(g[i]! * gradScale);
