@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureChromium } from './chromium.mjs';
+import { ensureChromium, ensureDebianPackage } from './chromium.mjs';
 
 // Each suite is one or more vitest runs (their configs).
 const SUITES = {
@@ -34,11 +34,23 @@ if (only !== undefined && !(only in SUITES)) {
 }
 
 const chromium = ensureChromium();
-if (chromium.error) {
-  console.error(chromium.error);
+const missing = [
+  chromium,
+  ensureDebianPackage('redis-server', (s) => s.exists('/usr/bin/redis-server'), 'the queue tests start it'),
+  ensureDebianPackage('libtcmalloc-minimal4', () => hasLibrary('libtcmalloc_minimal.so.4'), '`ved train` runs under tcmalloc'),
+].filter((r) => r.error);
+if (missing.length > 0) {
+  for (const r of missing) console.error(r.error);
   console.log('tests: 0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
+/** Whether the dynamic linker knows a shared library (`ldconfig -p`). */
+function hasLibrary(name) {
+  const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  if (r.status === 0) return r.stdout.includes(name);
+  return spawnSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }).stdout?.includes(name) ?? false;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'ved-test-'));
 // The CLI caches onnxruntime's optimized sessions; the tests keep theirs in the run's own folder
 // rather than the user's ~/.cache/ved (a VED_CACHE_DIR already set is kept).

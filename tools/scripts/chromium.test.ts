@@ -1,10 +1,11 @@
-/** scripts/chromium.mjs: found, installed with apt-get as root on Debian, or one command to run. */
+/** scripts/chromium.mjs: Chromium (and the other Debian packages the tests use) found, installed with apt-get as root on Debian, or one command to run. */
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without types
-import { ensureChromium } from '../../scripts/chromium.mjs';
+import { ensureChromium, ensureDebianPackage } from '../../scripts/chromium.mjs';
 
 type Result = { path?: string; error?: string };
 const ensure = ensureChromium as (overrides: object) => Result;
+const ensurePackage = ensureDebianPackage as (name: string, present: (s: { exists: (p: string) => boolean }) => boolean, why: string, overrides: object) => Result;
 
 function system(files: string[], options: { root?: boolean; env?: Record<string, string>; installs?: string; failFirst?: boolean } = {}) {
   const present = new Set(files);
@@ -56,5 +57,30 @@ describe('ensureChromium', () => {
     expect(ensure(system([]).overrides).error).toBe('The tests drive Chromium, which is not installed. Run: install Chromium, then set CHROMIUM_PATH=/path/to/chromium');
     expect(ensure(system([], { env: { CHROMIUM_PATH: '/nope' } }).overrides).error).toContain('CHROMIUM_PATH=/nope does not exist');
     expect(ensure(system(['/etc/debian_version', '/usr/bin/apt-get'], { root: true }).overrides).error).toContain('apt-get update && apt-get install -y chromium');
+  });
+});
+
+describe('ensureDebianPackage', () => {
+  const redis = (s: { exists: (p: string) => boolean }) => s.exists('/usr/bin/redis-server');
+  const debian = ['/etc/debian_version', '/usr/bin/apt-get'];
+
+  it('is satisfied when present, and installs the package as root on Debian otherwise', () => {
+    expect(ensurePackage('redis-server', redis, 'queues', system(['/usr/bin/redis-server']).overrides)).toEqual({});
+    const s = system(debian, { root: true, installs: '/usr/bin/redis-server', failFirst: true });
+    expect(ensurePackage('redis-server', redis, 'queues', s.overrides)).toEqual({});
+    expect(s.calls).toEqual([
+      'noninteractive apt-get install -y --no-install-recommends redis-server',
+      'noninteractive apt-get update',
+      'noninteractive apt-get install -y --no-install-recommends redis-server',
+    ]);
+  });
+
+  it('otherwise says why it is needed and the command to run', () => {
+    expect(ensurePackage('redis-server', redis, 'the queue tests start it', system(debian).overrides).error).toBe(
+      'The tests need redis-server (the queue tests start it), which is not installed. Run: sudo apt-get install -y redis-server',
+    );
+    expect(ensurePackage('redis-server', redis, 'queues', system(debian, { root: true }).overrides).error).toBe(
+      'Installing redis-server with apt-get failed. Run: apt-get update && apt-get install -y redis-server',
+    );
   });
 });

@@ -25,6 +25,7 @@ export {
 } from './eval.js';
 export { readTrainingManifest, parseTrainingManifest } from './training-data.js';
 export { createParallelUpdates } from './parallel-updates.js';
+export { findTcmalloc, processAllocator, TCMALLOC_PATHS, type AllocatorName } from './allocator.js';
 export * from '@ved/pipeline';
 export { ImageToText, pipeline, type ImageInput, type NodePretrainedOptions } from './pipeline.js';
 export { loadNodeImage, DEFAULT_MAX_IMAGE_BYTES, type NodeImageOptions } from './image-input.js';

@@ -89,6 +89,8 @@ export interface PositionalSpec {
 export interface ParsedArgs<T extends FlagTable> {
   values: FlagValues<T> & GlobalValues;
   positionals: string[];
+  /** The command's arguments as given (what a child process running the same command gets). */
+  argv: readonly string[];
 }
 
 export interface CommandSpec<T extends FlagTable = FlagTable> {
@@ -101,7 +103,8 @@ export interface CommandSpec<T extends FlagTable = FlagTable> {
   flags: T;
   /** Command lines shown under "examples". */
   examples?: readonly string[];
-  run(args: ParsedArgs<T>): Promise<void>;
+  /** Runs the command; a number is the exit code (a child process ran it). */
+  run(args: ParsedArgs<T>): Promise<void | number>;
 }
 
 /** A command table of any flags (what the command list holds). */
@@ -112,7 +115,7 @@ export interface Command {
   readonly positionals?: PositionalSpec;
   readonly flags: FlagTable;
   readonly examples?: readonly string[];
-  run(args: ParsedArgs<FlagTable>): Promise<void>;
+  run(args: ParsedArgs<FlagTable>): Promise<void | number>;
   /**
    * A command that parses its own arguments (not yet converted to a table):
    * it gets the raw argv, and `--help` prints `rawUsage`.
@@ -262,7 +265,7 @@ export function parseCommandArgs<T extends FlagTable>(command: Pick<Command, 'na
       throw new UsageError(`at most ${p.max} ${p.name} expected, got ${positionals.length}; see \`ved ${command.name} --help\``);
     }
   }
-  return { values: values as FlagValues<T> & GlobalValues, positionals };
+  return { values: values as FlagValues<T> & GlobalValues, positionals, argv: [...argv] };
 }
 
 /** Parses `argv` with the command's table and runs it (what `ved <command>` does after plugins are loaded); for tests and embedding. */

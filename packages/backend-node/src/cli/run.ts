@@ -97,8 +97,8 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     const parsed = parseCommandArgs(command, commandArgs);
     const plugins = pluginList(parsed.values.plugin, io.env.VED_PLUGINS);
     if (plugins.length > 0) await loadPlugins(plugins);
-    await command.run(parsed);
-    return 0;
+    const code = await command.run(parsed);
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`ved ${name}: ${err.message}\n`);

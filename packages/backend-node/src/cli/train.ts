@@ -23,6 +23,8 @@ import { ImageToText } from '../pipeline.js';
 import { nodeRuntime } from '../runtime.js';
 import { writeCheckpoint } from '../save.js';
 import { collectGarbage } from '../collect-garbage.js';
+import { findTcmalloc, processAllocator, TCMALLOC_PATHS, type AllocatorName } from '../allocator.js';
+import { isCliProcess, PRELOAD_CHILD_ENV, runPreloaded } from './preload-child.js';
 import { createParallelUpdates } from '../parallel-updates.js';
 import { readTrainingManifest } from '../training-data.js';
 import { defineCommand, runCommand, UsageError } from './args.js';
@@ -79,10 +81,19 @@ export const trainCommand = defineCommand({
     'freeze-encoder': { type: 'boolean', help: "no gradient for the encoder's weights (encoder.)" },
     'no-dropout': { type: 'boolean', help: 'dropout off (default: training-mode dropout)' },
     'no-shuffle': { type: 'boolean', help: 'batches follow the manifest order, epoch after epoch' },
+    allocator: {
+      type: 'choice',
+      choices: ['auto', 'tcmalloc', 'system'],
+      default: 'auto',
+      help:
+        "memory allocator: auto trains in a child process under gperftools' tcmalloc when it is installed (Debian: libtcmalloc-minimal4), with onnxruntime's CPU arena off " +
+        '(lower peak memory at the same speed, docs/training.md), else as system; tcmalloc fails without it; system keeps the allocator this process started with',
+    },
     'no-memory-arena': {
       type: 'boolean',
       help: "onnxruntime's CPU memory arena off for the training graph: with MALLOC_MMAP_THRESHOLD_=131072 in the environment the peak memory falls to what the step needs, at the cost of slower updates (docs/training.md)",
     },
+    verbose: { type: 'boolean', help: "name the memory allocator and whether onnxruntime's CPU arena is on, on stderr" },
     seed: { type: 'integer', min: 0, default: 0, help: '[seed]: data order and dropout masks' },
     'max-target-length': { type: 'integer', min: 1, help: 'truncate tokenized texts (special tokens included)' },
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
@@ -96,7 +107,7 @@ export const trainCommand = defineCommand({
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./fine-tuned --epochs 3',
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./ft --steps 500 --lr 1e-4 --schedule cosine --warmup-steps 50 --eval-manifest val.jsonl --eval-every 100',
   ],
-  async run({ values }) {
+  async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
     const optimizer = values.optimizer as 'adamw' | 'sgd';
     const schedule = values.schedule as 'constant' | 'linear' | 'cosine';
@@ -131,7 +142,24 @@ export const trainCommand = defineCommand({
     };
     const modelDir = values.model;
     const out = values.out;
-    if (values['no-memory-arena'] && process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+    const choice = values.allocator as 'auto' | 'tcmalloc' | 'system';
+    const allocator = processAllocator();
+    if (choice !== 'system' && allocator !== 'tcmalloc' && process.env[PRELOAD_CHILD_ENV] === undefined && isCliProcess()) {
+      // The allocator is chosen when a process starts: train in a child started under tcmalloc.
+      const library = process.platform === 'linux' ? findTcmalloc() : undefined;
+      if (library !== undefined) return runPreloaded(library, 'train', argv);
+    }
+    if (process.env[PRELOAD_CHILD_ENV] !== undefined && allocator !== 'tcmalloc' && choice === 'auto') {
+      process.stderr.write(`ved train: preloading ${process.env[PRELOAD_CHILD_ENV]} did not take effect; training with the ${allocator} allocator\n`);
+    }
+    if (choice === 'tcmalloc' && allocator !== 'tcmalloc') throw new VedError('INVALID_OPTION', tcmallocMissing(allocator));
+    // Under tcmalloc, intermediates come from it (the arena off): freed spans are reused, not kept per region.
+    const lowMemory = values['no-memory-arena'] || (choice !== 'system' && allocator === 'tcmalloc');
+    if (values.verbose) {
+      const preloaded = allocator === 'system' ? '' : ` (${process.env[PRELOAD_CHILD_ENV] ?? 'preloaded'})`;
+      process.stderr.write(`ved train: memory allocator ${allocator}${preloaded}, onnxruntime's CPU arena ${lowMemory ? 'off' : 'on'}\n`);
+    }
+    if (values['no-memory-arena'] && allocator === 'system' && process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
       // glibc reads it when the process starts: without it, freed intermediates mostly stay in its heaps.
       process.stderr.write(lowMemoryHint());
     }
@@ -175,7 +203,7 @@ export const trainCommand = defineCommand({
       ...(evalDataset ? { evalDataset } : {}),
       prepareImages: (images) => pipe.preprocess(images),
       ...(pipe.tokenizer ? { tokenizer: pipe.tokenizer } : {}),
-      createSession: values['no-memory-arena']
+      createSession: lowMemory
         ? (m, r, o) => defaultSessionFactory(m, r, { ...o, sessionOptions: { ...o.sessionOptions, enableCpuMemArena: false } })
         : defaultSessionFactory,
       saveCheckpoint: async (files, step) => {
@@ -183,8 +211,8 @@ export const trainCommand = defineCommand({
         savedStep = step;
       },
       callbacks: {
-        // Low-memory mode: the previous update's gradients go back to the system before the next run.
-        ...(values['no-memory-arena'] ? { onStepBegin: () => collectGarbage() } : {}),
+        // Arena off: the previous update's gradients are freed before the next run needs the memory.
+        ...(lowMemory ? { onStepBegin: () => collectGarbage() } : {}),
         onTrainBegin: ({ plan, startStep }) => {
           started = performance.now();
           bar = bars?.create(plan.totalSteps, startStep, { loss: '-', ips: '-' });
@@ -238,6 +266,15 @@ export const trainCommand = defineCommand({
 /** The stderr line of `--no-memory-arena` without glibc's mmap threshold set (docs/training.md, "Speed and memory"). */
 export const lowMemoryHint = () =>
   'ved train: --no-memory-arena frees what a step no longer needs only with MALLOC_MMAP_THRESHOLD_=131072 in the environment (glibc reads it at start-up): MALLOC_MMAP_THRESHOLD_=131072 ved train ...\n';
+
+/** `--allocator tcmalloc` where this process cannot run under it. */
+function tcmallocMissing(allocator: AllocatorName): string {
+  if (process.platform !== 'linux') return `--allocator tcmalloc is for Linux; this is ${process.platform}. Use --allocator auto or system.`;
+  if (!isCliProcess() || process.env[PRELOAD_CHILD_ENV] !== undefined) {
+    return `--allocator tcmalloc: this process runs under the ${allocator} allocator, and only the ved command starts a child under tcmalloc (or start Node with LD_PRELOAD=${TCMALLOC_PATHS[0]}).`;
+  }
+  return `--allocator tcmalloc: gperftools' tcmalloc is not installed (looked for ${TCMALLOC_PATHS.join(', ')}); install it (Debian, Ubuntu: apt install libtcmalloc-minimal4) or use --allocator auto.`;
+}
 
 /** `ved train ...argv` (without plugin loading). */
 export const runTrain = (argv: string[]): Promise<void> => runCommand(trainCommand, argv);
