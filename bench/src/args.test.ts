@@ -11,6 +11,7 @@ describe('parseBenchArgs', () => {
     expect([o.warmup, o.runs, o.encoderRuns, o.newTokens, o.numBeams, o.batchSize]).toEqual([1, 3, 5, 20, 4, 8]);
     expect(o.threads).toBeGreaterThanOrEqual(1);
     expect(o.write).toBe(true);
+    expect(o.trainAllocator).toBe('auto');
   });
 
   it('always runs fp32 first, the reference of the other dtypes', () => {
@@ -31,5 +32,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--runs', '0'])).toThrow(/--runs "0": expected an integer ≥ 1/);
     expect(() => parseBenchArgs(['--beams', '1'])).toThrow(/--beams/);
     expect(() => parseBenchArgs(['--frobnicate'])).toThrow();
+    expect(parseBenchArgs(['--train-allocator', 'system']).trainAllocator).toBe('system');
+    expect(() => parseBenchArgs(['--train-allocator', 'jemalloc'])).toThrow(/--train-allocator "jemalloc": expected auto or system/);
   });
 });

@@ -31,6 +31,8 @@ export interface BenchOptions {
   trainMemPattern: boolean;
   /** ved's training child with onnxruntime's arena off and glibc's mmap threshold at 128 KiB (`ved train --no-memory-arena`). */
   trainLowMemory: boolean;
+  /** ved's training child: under tcmalloc when installed (auto, as \`ved train\`) or with glibc and the arena (system). */
+  trainAllocator: 'auto' | 'system';
   /** Only the training section (and the floors it needs): no inference tasks, no load formats. */
   trainingOnly: boolean;
   help: boolean;
@@ -65,6 +67,9 @@ a markdown table to bench/results/<date>.md (see bench/README.md).
                        --warmup unmeasured ones (default 2; 0 skips; needs --runtimes ved)
   --train-mem-pattern  ved's training updates with onnxruntime's memory pattern on (ved's default
                        is off: the pattern holds the activations twice)
+  --train-allocator A  auto (default): ved's training child runs under tcmalloc with onnxruntime's CPU
+                       arena off where tcmalloc is installed, as \`ved train\` does; system: glibc and
+                       the arena (\`ved train --allocator system\`)
   --train-low-memory   ved's training updates with onnxruntime's CPU arena off and
                        MALLOC_MMAP_THRESHOLD_=131072 (as \`ved train --no-memory-arena\`)
   --training-only      run only the training section (and the floors); results go to
@@ -86,6 +91,11 @@ function int(value: string | undefined, fallback: number, name: string, min: num
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} ${JSON.stringify(value)}: expected an integer ≥ ${min}`);
   return n;
+}
+
+function allocatorChoice(value: string | undefined): 'auto' | 'system' {
+  if (value === undefined || value === 'auto' || value === 'system') return value ?? 'auto';
+  throw new RangeError(`--train-allocator ${JSON.stringify(value)}: expected auto or system`);
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -114,6 +124,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'training-only': { type: 'boolean' },
       'train-mem-pattern': { type: 'boolean' },
       'train-low-memory': { type: 'boolean' },
+      'train-allocator': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -140,6 +151,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     trainingOnly: values['training-only'] === true,
     trainMemPattern: values['train-mem-pattern'] === true,
     trainLowMemory: values['train-low-memory'] === true,
+    trainAllocator: allocatorChoice(values['train-allocator']),
     help: values.help === true,
   };
 }

@@ -15,6 +15,7 @@ import { renderReport, type BenchReport, type ModelReport } from './report.js';
 import type { FloorsRequest, FloorsResult } from './runners/floors.js';
 import { maxAbsDiff, readFloats } from './runners/harness.js';
 import { modelShape } from './work.js';
+import { findTcmalloc } from '@ved/backend-node';
 import { benchLoadFormats, renderLoadFormats, type LoadFormatsReport } from './load-formats.js';
 import { benchTraining, renderTraining, renderTrainingHeader, type TrainingReport } from './training.js';
 
@@ -238,6 +239,8 @@ async function main(): Promise<number> {
       loadFormats = await benchLoadFormats({ benchDir: BENCH_DIR, cacheDir, model: 'vit-gpt2', runs: opts.loadFormatRuns, threads: opts.threads, python, work, say });
     }
     const training: TrainingReport[] = [];
+    // ved's training child runs as `ved train` does: under tcmalloc where it is installed.
+    const tcmalloc = opts.trainAllocator === 'auto' && !opts.trainLowMemory && process.platform === 'linux' ? findTcmalloc() : undefined;
     if (opts.trainRuns > 0 && opts.runtimes.includes('ved')) {
       for (const name of opts.models) {
         const modelDir = join(cacheDir, name);
@@ -247,7 +250,8 @@ async function main(): Promise<number> {
           await benchTraining({
             benchDir: BENCH_DIR, model: name, modelDir, shape: modelShape(config), pixelValuesFile: join(modelDir, manifest.inputs.file),
             pixelShape: manifest.inputs.shape, sequences: manifest.torch_greedy.sequences, batchSize: opts.batchSize, threads: opts.threads,
-            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, memPattern: opts.trainMemPattern, lowMemory: opts.trainLowMemory, work, say,
+            warmup: opts.warmup, runs: opts.trainRuns, python: opts.runtimes.includes('pytorch') ? python : undefined, memPattern: opts.trainMemPattern, lowMemory: opts.trainLowMemory,
+            ...(tcmalloc !== undefined ? { tcmalloc } : {}), work, say,
           }),
         );
       }

@@ -38,5 +38,8 @@ describe('training section', () => {
     expect(md).toContain('| peak RSS (MiB) | 5000 | 6000 | 0.83× |');
     expect(md).toContain('|diff| 1.0e-5');
     expect(md).toContain('Targets: update ≤ 1.0× PyTorch: met; peak RSS ≤ PyTorch: met.');
+    expect(md).toContain("ved ran with glibc's allocator and onnxruntime's CPU memory arena");
+    const tc = renderTraining([{ ...report, tcmalloc: '/usr/lib/libtcmalloc_minimal.so.4' }], { gflops: 100, gbps: 10 }, 2);
+    expect(tc).toContain("ved ran under tcmalloc (`LD_PRELOAD=/usr/lib/libtcmalloc_minimal.so.4`) with onnxruntime's CPU memory arena off");
   });
 });

@@ -31,6 +31,8 @@ export interface TrainingReport {
   memPattern?: boolean;
   /** ved ran with the arena off and glibc's mmap threshold fixed (`--train-low-memory`). */
   lowMemory?: boolean;
+  /** ved ran under this preloaded tcmalloc with the arena off, as `ved train` does where it is installed. */
+  tcmalloc?: string;
   /** The 1-minute load average when each runtime's child started (the machine may be shared). */
   loadAtStart?: Partial<Record<'ved' | 'pytorch', number>>;
   results: TrainResult[];
@@ -73,6 +75,8 @@ export async function benchTraining(options: {
   memPattern?: boolean;
   /** ved's child with onnxruntime's CPU arena off and glibc's mmap threshold at 128 KiB (`ved train --no-memory-arena`). */
   lowMemory?: boolean;
+  /** ved's child under this tcmalloc with the arena off (`ved train`'s default where tcmalloc is installed). */
+  tcmalloc?: string;
   work: string;
   say: (message: string) => void;
 }): Promise<TrainingReport> {
@@ -88,6 +92,7 @@ export async function benchTraining(options: {
     loadAtStart: {},
     ...(options.memPattern ? { memPattern: true } : {}),
     ...(options.lowMemory ? { lowMemory: true } : {}),
+    ...(options.tcmalloc !== undefined ? { tcmalloc: options.tcmalloc } : {}),
   };
   const runtimes: Array<'ved' | 'pytorch'> = options.python === undefined ? ['ved'] : ['ved', 'pytorch'];
   for (const runtime of runtimes) {
@@ -105,7 +110,7 @@ export async function benchTraining(options: {
       learningRate: 5e-5,
       maxGradNorm: 1,
       ...(options.memPattern && runtime === 'ved' ? { memPattern: true } : {}),
-      ...(options.lowMemory && runtime === 'ved' ? { noArena: true } : {}),
+      ...((options.lowMemory || options.tcmalloc !== undefined) && runtime === 'ved' ? { noArena: true } : {}),
       resultFile: join(options.work, `train-${options.model}-${runtime}.json`),
     };
     const requestFile = join(options.work, `train-${options.model}-${runtime}-request.json`);
@@ -117,7 +122,9 @@ export async function benchTraining(options: {
         ? [process.execPath, ['--expose-gc', join(options.benchDir, 'dist', 'runners', 'ved-train.js'), requestFile]]
         : [options.python!, [join(options.benchDir, 'torch_train_runner.py'), requestFile]];
     // glibc reads its mmap threshold when the process starts: freed intermediates then go back to the system.
-    const env: Record<string, string> = options.lowMemory && runtime === 'ved' ? { MALLOC_MMAP_THRESHOLD_: '131072' } : {};
+    // As `ved train`: under tcmalloc where it is installed (preloaded when the process starts).
+    const env: Record<string, string> =
+      runtime !== 'ved' ? {} : options.lowMemory ? { MALLOC_MMAP_THRESHOLD_: '131072' } : options.tcmalloc !== undefined ? { LD_PRELOAD: options.tcmalloc } : {};
     const r = await child(command, args, request.resultFile, `${runtime} training`, env);
     report.results.push('runtime' in r ? r : { runtime, model: options.model, version: '', timesMs: [], losses: [], error: r.error });
   }
@@ -153,6 +160,8 @@ export function renderTraining(reports: readonly TrainingReport[], rates: Rates,
     const rss = (x: TrainResult | undefined) => (x?.peakRssMb === undefined ? 'n/a' : x.peakRssMb.toFixed(0));
     lines.push(`### ${r.model}: batch ${r.batchSize} × ${r.tokens} tokens, ${threads} threads (load average ${r.loadAverage.toFixed(2)})`, '');
     if (r.memPattern) lines.push("ved ran with onnxruntime's memory pattern on (`--train-mem-pattern`; ved's default is off).", '');
+    if (r.tcmalloc !== undefined) lines.push(`ved ran under tcmalloc (\`LD_PRELOAD=${r.tcmalloc}\`) with onnxruntime's CPU memory arena off, as \`ved train\` does where tcmalloc is installed (\`--train-allocator system\` runs it with glibc and the arena).`, '');
+    else if (!r.lowMemory) lines.push("ved ran with glibc's allocator and onnxruntime's CPU memory arena (`ved train --allocator system`).", '');
     if (r.lowMemory) lines.push("ved ran with onnxruntime's CPU memory arena off and `MALLOC_MMAP_THRESHOLD_=131072` (`--train-low-memory`, as `ved train --no-memory-arena`).", '');
     lines.push('| | ved fp32 | PyTorch fp32 | ved / PyTorch | floor |', '|---|---|---|---|---|');
     lines.push(`| update (ms) | ${cell(ved)} | ${cell(pt)} | ${ratio(med(ved), med(pt))} | ${fmt(floorMs)} (${(flops / 1e9).toFixed(0)} GFLOP) |`);
