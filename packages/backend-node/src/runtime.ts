@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { Runtime } from '@ved/core';
 import { collectGarbage } from './collect-garbage.js';
 import { openCachedSession } from './session-cache.js';
+import { createWeightSpill } from './weight-spill.js';
 
 type SessionOptions = ort.InferenceSession.SessionOptions & { extra?: Record<string, Record<string, string>> };
 
@@ -34,4 +35,5 @@ export const nodeRuntime: Runtime = {
   tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
   memoryBytes: totalmem(),
   collectGarbage,
+  createWeightSpill: () => createWeightSpill(),
 };

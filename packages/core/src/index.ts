@@ -6,7 +6,7 @@
 export { VedError, listChoices, shortenLongRuns, MAX_MESSAGE_RUN, type VedErrorCode } from './errors.js';
 export * from './config/index.js';
 export * from './nn/index.js';
-export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation } from './onnx/graph-builder.js';
+export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation, type WeightSpill } from './onnx/graph-builder.js';
 export { WeightBinder, type WeightSpec, type InitRule } from './weights/weight-binder.js';
 export type {
   EncoderPlugin,

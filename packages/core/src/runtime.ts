@@ -4,6 +4,7 @@
  * provide the implementation.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { WeightSpill } from './onnx/graph-builder.js';
 
 export type TensorType = 'float32' | 'int64' | 'float16' | 'int32' | 'bool' | 'uint8' | 'int8';
 export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
@@ -44,6 +45,13 @@ export interface Runtime {
    * of int8 weights).
    */
   collectGarbage?(): void;
+  /**
+   * A place on disk for the weights a load computes in JavaScript (quantized, or converted to float32), which
+   * onnxruntime then reads as it reads the checkpoint's, where the platform has files. Without it they travel
+   * inside the serialised model, which onnxruntime parses into another copy (ViT-B/16 + GPT-2 in q8: 227 MiB
+   * more at the load's peak).
+   */
+  createWeightSpill?(): WeightSpill | undefined;
 }
 
 export type { InferenceSession, Tensor };

@@ -8,7 +8,7 @@
  *   `logits` and the updated cache. With an empty cache and all positions it
  *   is the teacher-forced graph.
  */
-import { GraphBuilder, type BuiltModel } from '../onnx/graph-builder.js';
+import { GraphBuilder, type BuiltModel, type WeightSpill } from '../onnx/graph-builder.js';
 import { BuildContext, type WeightDtype } from '../nn/context.js';
 import { linear } from '../nn/layers.js';
 import { providePerRowPastLength } from '../nn/embeddings.js';
@@ -31,8 +31,8 @@ export const LOG_PROBS = 'log_probs';
 /** int64 [B]: each row's own cached length, when the decoder's positions come from core's helpers (see `providePerRowPastLength`). */
 export const PAST_LENGTHS = 'past_lengths';
 
-export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32'): BuiltModel {
-  const g = new GraphBuilder('ved_encoder');
+export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32', spill?: WeightSpill): BuiltModel {
+  const g = new GraphBuilder('ved_encoder', spill);
   const root = new BuildContext(g, weights, '', dtype);
   const [h, w] = parts.encoder.imageSize(parts.encoderConfig);
   const channels = parts.encoder.numChannels(parts.encoderConfig);
@@ -57,8 +57,8 @@ export interface DecoderStepGraph extends BuiltModel {
   sharedCross: boolean;
 }
 
-export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32'): DecoderStepGraph {
-  const g = new GraphBuilder('ved_decoder_step');
+export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32', spill?: WeightSpill): DecoderStepGraph {
+  const g = new GraphBuilder('ved_decoder_step', spill);
   const root = new BuildContext(g, weights, '', dtype);
   const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
   const vocab = parts.decoder.vocabSize(parts.decoderConfig);

@@ -89,6 +89,20 @@ export interface ExternalLocation {
   length: number;
 }
 
+/**
+ * Where weights computed in JavaScript (quantized, converted from float16) can be written so that
+ * onnxruntime reads them from a file like the checkpoint's own, instead of from a copy inside the
+ * serialised model (`Runtime.createWeightSpill`).
+ */
+export interface WeightSpill {
+  /** Writes `bytes` and returns where they now lie. */
+  write(bytes: Uint8Array): ExternalLocation;
+  /** Bytes written so far. */
+  readonly bytesWritten: number;
+  /** Deletes what was written, once every session reading it is open. */
+  dispose(): void;
+}
+
 /** A serialised model with the weights that travel beside it (DESIGN.md: external data). */
 export interface BuiltModel {
   model: Uint8Array;
@@ -122,7 +136,11 @@ export class GraphBuilder {
   private readonly records: NodeRecord[] = [];
   private readonly values = new Map<string, ValueRecord>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** Where large computed weights go instead of the protobuf or the in-memory external data. */
+    private readonly spill?: WeightSpill,
+  ) {}
 
   /** The nodes added so far, in order (a topological order). */
   get nodeRecords(): readonly NodeRecord[] {
@@ -190,6 +208,10 @@ export class GraphBuilder {
       return name;
     }
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    if (this.spill !== undefined && bytes.byteLength >= EXTERNAL_THRESHOLD) {
+      // Written out now: the caller's array is garbage from here on, and onnxruntime reads the file.
+      return this.initializer(name, type, dims, this.spill.write(bytes));
+    }
     this.bytes += bytes.byteLength;
     if (bytes.byteLength >= EXTERNAL_THRESHOLD) {
       // Decided in build(): beside the protobuf, unless weights are also read from disk
