@@ -28,7 +28,7 @@ import { checkModelSize } from './size-check.js';
 import { reportUnexpectedWeights } from './unexpected-weights.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import { sessionTimer, timed, timedSync, type TimingListener } from './load-timing.js';
-import type { BuiltModel, WeightSpill } from '../onnx/graph-builder.js';
+import type { BuiltModel } from '../onnx/graph-builder.js';
 
 export interface LoadOptions {
   sessionOptions?: InferenceSession.SessionOptions;
@@ -232,39 +232,25 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     // has files. Not with the session cache, whose keys name the checkpoint's files and hash the rest.
     const spill = options.sessionCache === undefined || options.sessionCache === false ? runtime.createWeightSpill?.() : undefined;
     try {
-      return await VisionEncoderDecoderModel.buildAndOpen(parts, config, weights, runtime, options, dtype, binder, spill);
+      const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spill));
+      const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spill));
+      const unused = binder.unused();
+      const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
+      // One after the other: onnxruntime-node opens a session synchronously on the JavaScript
+      // thread, so starting both together overlaps nothing (measured), and each phase's time is its own.
+      const encoderSession = await openSession(runtime, encoderBytes, 'encoder', 'encoder', options);
+      let decoderSession: InferenceSession;
+      try {
+        decoderSession = await openSession(runtime, decoderBytes, 'decoder', 'decoder', options);
+      } catch (err) {
+        await encoderSession.release();
+        throw err;
+      }
+      const weightsInMemory = dtype !== 'fp32' || encoderBytes.externalData.length > 0 || decoderBytes.externalData.length > 0 || (spill?.bytesWritten ?? 0) > 0;
+      return { encoderSession, decoderSession, sharedCross: decoderBytes.sharedCross, unexpected, weightsInMemory };
     } finally {
       spill?.dispose();
     }
-  }
-
-  private static async buildAndOpen(
-    parts: Composition,
-    config: VisionEncoderDecoderConfig,
-    weights: TensorSource,
-    runtime: Runtime,
-    options: LoadOptions,
-    dtype: WeightDtype,
-    binder: WeightBinder,
-    spill: WeightSpill | undefined,
-  ): Promise<{ encoderSession: InferenceSession; decoderSession: InferenceSession; sharedCross: boolean; unexpected: string[]; weightsInMemory: boolean }> {
-    const onTiming = options.onTiming;
-    const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spill));
-    const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spill));
-    const unused = binder.unused();
-    const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
-    // One after the other: onnxruntime-node opens a session synchronously on the JavaScript
-    // thread, so starting both together overlaps nothing (measured), and each phase's time is its own.
-    const encoderSession = await openSession(runtime, encoderBytes, 'encoder', 'encoder', options);
-    let decoderSession: InferenceSession;
-    try {
-      decoderSession = await openSession(runtime, decoderBytes, 'decoder', 'decoder', options);
-    } catch (err) {
-      await encoderSession.release();
-      throw err;
-    }
-    const weightsInMemory = dtype !== 'fp32' || encoderBytes.externalData.length > 0 || decoderBytes.externalData.length > 0 || (spill?.bytesWritten ?? 0) > 0;
-    return { encoderSession, decoderSession, sharedCross: decoderBytes.sharedCross, unexpected, weightsInMemory };
   }
 
   /**
