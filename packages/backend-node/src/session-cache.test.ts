@@ -4,7 +4,7 @@
  * options or versions miss; a corrupt entry is rebuilt with a warning; concurrent writers leave one
  * whole entry; `cache: false` touches nothing.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,24 @@ describe('the optimized-session cache', () => {
     const withData = (path: string, byte: number) => sessionCacheKey(new TextEncoder().encode(path), { externalData: [{ path, data: new Uint8Array([byte]) }] } as never, [], base);
     expect(await withData('ved_weight_3.bin', 1)).toEqual(await withData('ved_weight_8.bin', 1));
     expect((await withData('ved_weight_3.bin', 1)).key).not.toBe((await withData('ved_weight_3.bin', 2)).key);
+  });
+
+  it('keys the files a weight spill wrote by their content, not their temporary path', async () => {
+    const base = runtimeIdentity('1.30.0');
+    const dir = mkdtempSync(join(tmpdir(), 'ved-spill-key-'));
+    try {
+      const spilled = (folder: string, byte: number) => {
+        mkdirSync(join(dir, folder), { recursive: true });
+        const file = join(dir, folder, 'weights.bin');
+        writeFileSync(file, new Uint8Array(4096).fill(byte));
+        // The graph names the file relative to the root, as graph-builder.ts writes it.
+        return sessionCacheKey(new TextEncoder().encode(`graph ${file.slice(1)} offset 0`), {}, [file], base, 'decoder', [file]);
+      };
+      expect(await spilled('ved-weights-aaaaaa', 1)).toEqual(await spilled('ved-weights-bbbbbb', 1));
+      expect((await spilled('ved-weights-aaaaaa', 1)).key).not.toBe((await spilled('ved-weights-cccccc', 2)).key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -24,6 +24,7 @@
  * rebuilt, with a warning.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, homedir } from 'node:os';
@@ -88,7 +89,10 @@ export interface CacheKey {
 /**
  * Hashes what a session depends on. In-memory external data carries names
  * numbered per process (`ved_weight_N.bin`); they are renumbered in order of
- * appearance so that the same model gets the same key in every process.
+ * appearance so that the same model gets the same key in every process. The
+ * files a weight spill wrote for this load (`spilledFiles`, among `diskFiles`)
+ * lie in a new temporary folder each time: their paths are renamed the same
+ * way and their content is hashed instead of their size and time.
  */
 export async function sessionCacheKey(
   model: Uint8Array,
@@ -96,29 +100,38 @@ export async function sessionCacheKey(
   diskFiles: readonly string[],
   identity: RuntimeIdentity,
   label = '',
+  spilledFiles: readonly string[] = [],
 ): Promise<CacheKey> {
   const renames = new Map<string, string>();
-  const text = Buffer.from(model.buffer, model.byteOffset, model.byteLength)
+  let text = Buffer.from(model.buffer, model.byteOffset, model.byteLength)
     .toString('latin1')
     .replace(/ved_weight_\d+\.bin/g, (name) => {
       if (!renames.has(name)) renames.set(name, `w${renames.size}`);
       return renames.get(name)!;
     });
+  const spilled = new Set(spilledFiles);
+  // The graph names each file relative to the file system's root (graph-builder.ts); the path is UTF-8 in the protobuf.
+  spilledFiles.forEach((file, i) => (text = text.split(Buffer.from(file.replace(/^\//, ''), 'utf8').toString('latin1')).join(`spill${i}`)));
+  const checkpointFiles = diskFiles.filter((f) => !spilled.has(f)).sort();
   const { externalData, ...rest } = options as SessionOptions & { externalData?: Array<{ path: string; data: Uint8Array }> };
   const graph = createHash('sha256');
   graph.update(`ved-session-cache ${FORMAT}\0${label}\0${JSON.stringify(identity)}\0${stableJson(rest)}\0`);
   graph.update(text, 'latin1');
-  for (const file of [...diskFiles].sort()) graph.update(`\0file ${file}`);
+  for (const file of checkpointFiles) graph.update(`\0file ${file}`);
   const graphId = graph.digest('hex');
   const weights = createHash('sha256');
   weights.update(graphId);
-  for (const file of [...diskFiles].sort()) {
+  for (const file of checkpointFiles) {
     const s = await stat(file, { bigint: true });
     weights.update(`\0${file} ${s.size} ${s.mtimeNs} ${s.ino} ${s.dev}`);
   }
   for (const { path, data } of externalData ?? []) {
     weights.update(`\0${renames.get(path) ?? path} ${data.byteLength}\0`);
     weights.update(data);
+  }
+  for (const [i, file] of spilledFiles.entries()) {
+    weights.update(`\0spill${i}\0`);
+    for await (const chunk of createReadStream(file)) weights.update(chunk as Buffer);
   }
   return { graph: graphId.slice(0, 16), key: weights.digest('hex').slice(0, 32) };
 }
@@ -197,7 +210,7 @@ export async function openCachedSession(request: CachedSessionRequest): Promise<
   const warn = hints.onWarning ?? ((m: string) => console.warn(m));
   const report = (s: SessionCacheStatus) => hints.onCache?.(s);
   const root = sessionCacheDir(hints.cache === true || hints.cache === undefined || hints.cache === false ? true : hints.cache);
-  const { graph, key } = await sessionCacheKey(model, options, hints.diskFiles ?? [], runtimeIdentity(request.onnxruntimeVersion), hints.label);
+  const { graph, key } = await sessionCacheKey(model, options, hints.diskFiles ?? [], runtimeIdentity(request.onnxruntimeVersion), hints.label, hints.spilledFiles);
   const entry = join(root, `${graph}-${key}`);
   const what = hints.label ? `the ${hints.label} session` : 'a session';
 

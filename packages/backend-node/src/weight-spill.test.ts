@@ -83,17 +83,10 @@ describe('a load with computed weights', () => {
         }
       };
       const [a, b] = [await logits(spilling), await logits(inline)];
-      expect(spills).toBe(1);
+      expect(spills).toBe(2); // one per graph
       expect(readdirSync(dir)).toEqual([]);
       expect(a).toEqual(b);
     });
   }
 
-  it('not with the session cache (its keys name the checkpoint files)', async () => {
-    let spills = 0;
-    const spilling: Runtime = { ...nodeRuntime, createWeightSpill: () => (spills++, createWeightSpill(root)) };
-    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), spilling, { dtype: 'q8', sessionCache: join(root, 'cache') });
-    await model.dispose();
-    expect(spills).toBe(0);
-  });
 });

@@ -18,6 +18,8 @@ export interface SessionHints {
   label?: string;
   /** Files on disk that the model's initializers point at: their identity (size, mtime) keys a cache. */
   diskFiles?: readonly string[];
+  /** Those of `diskFiles` written for this load (`createWeightSpill`): their content keys a cache, not their temporary path. */
+  spilledFiles?: readonly string[];
   /**
    * Whether the backend may reuse or store the session's optimized graph in its cache (`LoadOptions.sessionCache`);
    * a string is the cache directory.

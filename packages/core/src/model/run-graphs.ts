@@ -35,7 +35,11 @@ export function createSession(
     sessionOptions.extra = { ...extra, session: { ...extra.session, model_external_initializers_file_folder_path: built.externalFolder } };
   }
   if (hints.cache === undefined || hints.cache === false) return runtime.createSession(built.model, sessionOptions);
-  return runtime.createSession(built.model, sessionOptions, { ...hints, ...(built.diskFiles ? { diskFiles: built.diskFiles } : {}) });
+  return runtime.createSession(built.model, sessionOptions, {
+    ...hints,
+    ...(built.diskFiles ? { diskFiles: built.diskFiles } : {}),
+    ...(built.spilledFiles ? { spilledFiles: built.spilledFiles } : {}),
+  });
 }
 
 /** What a decoding session checks before each step: its model's tables, and whether the model was disposed. */

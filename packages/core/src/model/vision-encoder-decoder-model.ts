@@ -228,12 +228,12 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
           },
     );
     const onTiming = options.onTiming;
-    // Weights computed here go to a file onnxruntime reads (not into the serialised graphs), where the runtime
-    // has files. Not with the session cache, whose keys name the checkpoint's files and hash the rest.
-    const spill = options.sessionCache === undefined || options.sessionCache === false ? runtime.createWeightSpill?.() : undefined;
+    // Weights computed here go to a file onnxruntime reads (not into the serialised graphs), where the runtime has
+    // files: one per graph, so that each session's cache key reads only its own.
+    const spills = [runtime.createWeightSpill?.(), runtime.createWeightSpill?.()] as const;
     try {
-      const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spill));
-      const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spill));
+      const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spills[0]));
+      const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spills[1]));
       const unused = binder.unused();
       const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
       // One after the other: onnxruntime-node opens a session synchronously on the JavaScript
@@ -246,10 +246,11 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
         await encoderSession.release();
         throw err;
       }
-      const weightsInMemory = dtype !== 'fp32' || encoderBytes.externalData.length > 0 || decoderBytes.externalData.length > 0 || (spill?.bytesWritten ?? 0) > 0;
+      const spilled = spills.some((s) => (s?.bytesWritten ?? 0) > 0);
+      const weightsInMemory = dtype !== 'fp32' || encoderBytes.externalData.length > 0 || decoderBytes.externalData.length > 0 || spilled;
       return { encoderSession, decoderSession, sharedCross: decoderBytes.sharedCross, unexpected, weightsInMemory };
     } finally {
-      spill?.dispose();
+      for (const spill of spills) spill?.dispose();
     }
   }
 

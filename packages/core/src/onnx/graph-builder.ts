@@ -112,6 +112,8 @@ export interface BuiltModel {
   externalFolder?: string;
   /** The files on disk that initializers point at (absolute paths). */
   diskFiles?: string[];
+  /** Those of `diskFiles` that a `WeightSpill` wrote for this load (temporary: their content, not their path, identifies them). */
+  spilledFiles?: string[];
   /** Bytes of all initializers. */
   weightBytes: number;
 }
@@ -126,6 +128,7 @@ export class GraphBuilder {
   private readonly initializers = new Map<string, TensorProto>();
   private readonly external: Array<{ path: string; data: Uint8Array }> = [];
   private readonly diskFiles = new Set<string>();
+  private readonly spilledFiles = new Set<string>();
   private readonly inMemory = new Map<string, string>();
   private bytes = 0;
   private readonly inputs: ValueInfoProto[] = [];
@@ -210,7 +213,9 @@ export class GraphBuilder {
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     if (this.spill !== undefined && bytes.byteLength >= EXTERNAL_THRESHOLD) {
       // Written out now: the caller's array is garbage from here on, and onnxruntime reads the file.
-      return this.initializer(name, type, dims, this.spill.write(bytes));
+      const location = this.spill.write(bytes);
+      this.spilledFiles.add(location.file);
+      return this.initializer(name, type, dims, location);
     }
     this.bytes += bytes.byteLength;
     if (bytes.byteLength >= EXTERNAL_THRESHOLD) {
@@ -288,6 +293,7 @@ export class GraphBuilder {
     if (this.diskFiles.size > 0) {
       built.externalFolder = fileRoot([...this.diskFiles][0]!);
       built.diskFiles = [...this.diskFiles];
+      if (this.spilledFiles.size > 0) built.spilledFiles = [...this.spilledFiles];
     }
     return built;
   }
