@@ -7,7 +7,8 @@
  * takes in-memory external data or files on disk, not both), which onnxruntime
  * parses into one more copy while the JavaScript arrays and the serialised bytes
  * are still alive: ViT-B/16 + GPT-2 in q8 embeds 95 + 132 MiB that way. The file
- * is deleted as soon as both sessions are open.
+ * is deleted as soon as both sessions are open (a process killed while loading
+ * leaves its `ved-weights-*` folder in the temporary folder).
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
