@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphBuilder, VedError, VisionEncoderDecoderModel, type PixelBatch, type Runtime } from '@ved/core';
+import { GraphBuilder, VisionEncoderDecoderModel, type PixelBatch, type Runtime } from '@ved/core';
 import './register-builtins.js';
 import { DirectoryFiles } from './directory-files.js';
 import { nodeRuntime } from './runtime.js';
@@ -36,18 +36,14 @@ describe('createWeightSpill', () => {
     spill.dispose(); // idempotent
   });
 
-  it('a folder it cannot write to is a RUNTIME error naming it', () => {
+  it('a folder it cannot write to stops it, saying why (the weights then stay in memory)', () => {
     const spill = createWeightSpill(join(root, 'missing', 'deeper'))!;
-    let err: unknown;
-    try {
-      spill.write(new Uint8Array(2048));
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(VedError);
-    expect((err as VedError).code).toBe('RUNTIME');
-    expect((err as VedError).message).toContain(join(root, 'missing', 'deeper'));
-    expect((err as VedError).message).toContain('TMPDIR');
+    expect(spill.write(new Uint8Array(2048))).toBeUndefined();
+    expect(spill.error).toContain(join(root, 'missing', 'deeper'));
+    expect(spill.error).toContain('TMPDIR');
+    expect(spill.write(new Uint8Array(2048))).toBeUndefined();
+    expect(spill.bytesWritten).toBe(0);
+    spill.dispose();
   });
 
   it('the graph builder points large computed initializers at the file, small ones stay inline', () => {
@@ -88,5 +84,21 @@ describe('a load with computed weights', () => {
       expect(a).toEqual(b);
     });
   }
+
+  it('an unwritable temporary folder: the load warns, naming it, and the logits are the same', async () => {
+    const warnings: string[] = [];
+    const unwritable: Runtime = { ...nodeRuntime, createWeightSpill: () => createWeightSpill(join(root, 'nowhere', 'at-all')) };
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), unwritable, { dtype: 'q8', onWarning: (m) => warnings.push(m) });
+    const inline = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), { ...nodeRuntime, createWeightSpill: undefined }, { dtype: 'q8' });
+    try {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(join(root, 'nowhere', 'at-all'));
+      expect(warnings[0]).toContain('stay in memory');
+      const run = async (m: VisionEncoderDecoderModel) => (await m.logits(pixelValues, ref.json.decoder_input_ids)).data;
+      expect(await run(model)).toEqual(await run(inline));
+    } finally {
+      await Promise.all([model.dispose(), inline.dispose()]);
+    }
+  });
 
 });

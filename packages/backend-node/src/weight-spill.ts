@@ -13,7 +13,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VedError, type ExternalLocation, type WeightSpill } from '@ved/core';
+import type { ExternalLocation, WeightSpill } from '@ved/core';
 
 /** Each tensor starts on a page boundary, so that onnxruntime may map the file rather than read it. */
 const ALIGN = 4096;
@@ -27,11 +27,16 @@ export function createWeightSpill(dir: string = tmpdir()): WeightSpill | undefin
   let file = '';
   let end = 0;
   let written = 0;
+  let error: string | undefined;
   return {
     get bytesWritten() {
       return written;
     },
-    write(bytes: Uint8Array): ExternalLocation {
+    get error() {
+      return error;
+    },
+    write(bytes: Uint8Array): ExternalLocation | undefined {
+      if (error !== undefined) return undefined;
       const offset = Math.ceil(end / ALIGN) * ALIGN;
       try {
         if (fd === undefined) {
@@ -41,10 +46,9 @@ export function createWeightSpill(dir: string = tmpdir()): WeightSpill | undefin
         }
         for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, bytes.byteLength - done, offset + done);
       } catch (err) {
-        throw new VedError(
-          'RUNTIME',
-          `Could not write the weights computed while loading (${bytes.byteLength} bytes) to ${file || dir}: ${(err as Error).message}. Point TMPDIR at a folder with room, or load with dtype fp32.`,
-        );
+        // What was written stays in use; the rest stays in memory (the load warns, naming the folder).
+        error = `could not write the weights computed while loading to ${file || dir} (${(err as Error).message}); point TMPDIR at a writable folder with room`;
+        return undefined;
       }
       end = offset + bytes.byteLength;
       written += bytes.byteLength;

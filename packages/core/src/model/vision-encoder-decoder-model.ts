@@ -234,6 +234,8 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     try {
       const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spills[0]));
       const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spills[1]));
+      const failed = spills.find((s) => s?.error !== undefined)?.error;
+      if (failed !== undefined) (options.onWarning ?? ((m: string) => console.warn(m)))(`ved: ${failed}; the computed weights stay in memory, which takes more while loading.`);
       const unused = binder.unused();
       const unexpected = reportUnexpectedWeights(parts, unused, unused[0] === undefined ? config.fileName : weights.sourceOf(unused[0]), options);
       // One after the other: onnxruntime-node opens a session synchronously on the JavaScript

@@ -95,10 +95,15 @@ export interface ExternalLocation {
  * serialised model (`Runtime.createWeightSpill`).
  */
 export interface WeightSpill {
-  /** Writes `bytes` and returns where they now lie. */
-  write(bytes: Uint8Array): ExternalLocation;
+  /**
+   * Writes `bytes` and returns where they now lie; undefined once writing has failed (`error` says why),
+   * and the weights then stay in memory.
+   */
+  write(bytes: Uint8Array): ExternalLocation | undefined;
   /** Bytes written so far. */
   readonly bytesWritten: number;
+  /** Why writing stopped (a full or read-only temporary folder), if it did. */
+  readonly error?: string;
   /** Deletes what was written, once every session reading it is open. */
   dispose(): void;
 }
@@ -211,9 +216,9 @@ export class GraphBuilder {
       return name;
     }
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    if (this.spill !== undefined && bytes.byteLength >= EXTERNAL_THRESHOLD) {
-      // Written out now: the caller's array is garbage from here on, and onnxruntime reads the file.
-      const location = this.spill.write(bytes);
+    // Written out now: the caller's array is garbage from here on, and onnxruntime reads the file.
+    const location = bytes.byteLength >= EXTERNAL_THRESHOLD ? this.spill?.write(bytes) : undefined;
+    if (location !== undefined) {
       this.spilledFiles.add(location.file);
       return this.initializer(name, type, dims, location);
     }
