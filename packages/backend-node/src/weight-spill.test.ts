@@ -21,9 +21,9 @@ describe('createWeightSpill', () => {
   it('writes each tensor on a page boundary of one file, and deletes it on dispose', () => {
     const dir = mkdtempSync(join(root, 'unit-'));
     const spill = createWeightSpill(dir)!;
-    const a = spill.write(Uint8Array.from([1, 2, 3]));
-    const b = spill.write(new Uint8Array(5000).fill(7));
-    const c = spill.write(Uint8Array.from([9]));
+    const a = spill.write(Uint8Array.from([1, 2, 3]))!;
+    const b = spill.write(new Uint8Array(5000).fill(7))!;
+    const c = spill.write(Uint8Array.from([9]))!;
     expect([a.offset, b.offset, c.offset]).toEqual([0, 4096, 12288]);
     expect(a.file).toBe(b.file);
     expect(spill.bytesWritten).toBe(5004);
