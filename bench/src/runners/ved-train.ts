@@ -34,14 +34,21 @@ try {
   const optimizer = new AdamW({ weightDecay: 0 });
   // As `ved train`: half of AdamW's update on the other core.
   const parallel = await createParallelUpdates();
-  for (let i = 0; i < req.warmup + req.runs; i++) {
-    // As `ved train --no-memory-arena`: the previous update's gradients freed before this run.
-    if (req.noArena) (globalThis as { gc?: () => void }).gc?.();
+  // One update in a function of its own, as the Trainer does: a loop body's variables stay referenced by the
+  // suspended async function until they are assigned again, which would keep this update's gradients alive
+  // through the next update's run.
+  const update = async () => {
     const t0 = performance.now();
     const { loss, grads } = await session.step({ pixelValues, labels: req.labels });
     const t1 = performance.now();
     // As the Trainer: clipping measured on both threads and applied as the update reads each gradient.
     const norm = await optimizer.stepParallel(parallel, session.parameters, grads, req.learningRate, { maxGradNorm: req.maxGradNorm });
+    return { loss, norm, t0, t1 };
+  };
+  for (let i = 0; i < req.warmup + req.runs; i++) {
+    // As `ved train --no-memory-arena`: the previous update's gradients freed before this run.
+    if (req.noArena) (globalThis as { gc?: () => void }).gc?.();
+    const { loss, norm, t0, t1 } = await update();
     const dt = performance.now() - t0;
     result.losses.push(loss);
     (result.rssAfterUpdateMb ??= []).push(rssMb());

@@ -254,6 +254,35 @@ describe('writeCheckpoint', () => {
     }
     expect(existsSync(join(work, 'escape.json'))).toBe(false);
   });
+
+  it('writes a file of parts piece by piece, never reading its joined bytes', async () => {
+    const parts = [Uint8Array.of(1, 2, 3), new Uint8Array(0), Uint8Array.from({ length: 70000 }, (_, i) => i % 251)];
+    const file = {
+      name: 'model.safetensors',
+      parts,
+      get bytes(): Uint8Array {
+        throw new Error('the joined bytes were read');
+      },
+    };
+    await writeCheckpoint(join(work, 'parts'), [file]);
+    const written = readFileSync(join(work, 'parts', 'model.safetensors'));
+    expect(written.length).toBe(70003);
+    expect([...written.subarray(0, 3)]).toEqual([1, 2, 3]);
+    expect(Buffer.compare(written.subarray(3), Buffer.from(parts[2]!))).toBe(0);
+  });
+
+  it("savePretrained's weights are written from the model's tensors in parts, byte for byte what serializeSafetensors makes", async () => {
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(fixturePath('models', 'vit-gpt2-a')), nodeRuntime);
+    try {
+      const weights = model.serialize().find((f) => f.name === 'model.safetensors')!;
+      expect(weights.parts!.length).toBeGreaterThan(1);
+      await savePretrained(model, join(work, 'parts-model'));
+      expect(Buffer.compare(readFileSync(join(work, 'parts-model', 'model.safetensors')), Buffer.from(weights.bytes))).toBe(0);
+      expect(Buffer.compare(readFileSync(join(work, 'parts-model', 'model.safetensors')), readFileSync(fixturePath('models', 'vit-gpt2-a', 'model.safetensors')))).toBe(0);
+    } finally {
+      await model.dispose();
+    }
+  });
 });
 
 describe('the commands that save (the built CLI)', () => {

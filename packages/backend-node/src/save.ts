@@ -63,6 +63,9 @@ export interface SaveProgress {
   total: number;
 }
 
+/** A file's bytes, or the pieces it is written from in turn (`SavedFile.parts`). */
+type Contents = Uint8Array | readonly Uint8Array[];
+
 const STAGING_PREFIX = '.ved-saving-';
 const SINGLE_WEIGHTS = 'model.safetensors';
 const WEIGHTS_INDEX = 'model.safetensors.index.json';
@@ -92,9 +95,9 @@ export async function writeCheckpoint(
   ];
   await refuseSourceTarget(target, sources, label);
 
-  // Everything to write, in memory, before the directory is touched.
-  const planned = new Map<string, Uint8Array>();
-  for (const file of files) planned.set(checkedName(file.name), file.bytes);
+  // Everything to write, in memory, before the directory is touched (a file of parts as its pieces, not joined).
+  const planned = new Map<string, Contents>();
+  for (const file of files) planned.set(checkedName(file.name), file.parts ?? file.bytes);
   for (const source of copies) {
     const from = typeof source.dir === 'string' ? new DirectoryFiles(source.dir) : source.dir;
     for (const name of source.files ?? ASSET_FILES) {
@@ -167,10 +170,10 @@ export async function writeCheckpoint(
  * uses the next free alternate set (`model-b-…`, `model-c-…`) and its index
  * says so; loaders follow the index's `weight_map`, whatever the names.
  */
-function avoidShardCollisions(planned: Map<string, Uint8Array>, existing: ReadonlySet<string>): void {
+function avoidShardCollisions(planned: Map<string, Contents>, existing: ReadonlySet<string>): void {
   const shards = [...planned.keys()].filter((n) => SHARD.test(n));
   const index = planned.get(WEIGHTS_INDEX);
-  if (shards.length === 0 || index === undefined || !shards.some((n) => existing.has(n))) return;
+  if (shards.length === 0 || !(index instanceof Uint8Array) || !shards.some((n) => existing.has(n))) return;
   const rest = (name: string) => name.slice(name.search(/-\d{5}-of-/));
   const prefix = ['model', ...'bcdefghijklmnopqrstuvwxyz'.split('').map((c) => `model-${c}`)].find((p) =>
     shards.every((n) => !existing.has(`${p}${rest(n)}`)),
@@ -219,7 +222,7 @@ function commitOrder(names: string[]): string[] {
  * not written now), plus the single file or index of the other layout, and
  * ONNX external-data files whose graph is now written without them.
  */
-async function staleWeightFiles(target: string, planned: Map<string, Uint8Array>): Promise<string[]> {
+async function staleWeightFiles(target: string, planned: Map<string, Contents>): Promise<string[]> {
   const stale: string[] = [];
   const writesSafetensors = planned.has(SINGLE_WEIGHTS) || planned.has(WEIGHTS_INDEX);
   if (writesSafetensors) {
@@ -298,11 +301,12 @@ function checkedName(name: string): string {
   return name;
 }
 
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+async function writeDurably(path: string, contents: Contents): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const handle = await open(path, 'w', 0o666);
   try {
-    await handle.writeFile(bytes);
+    if (contents instanceof Uint8Array) await handle.writeFile(contents);
+    else for (const part of contents) await handle.writeFile(part);
     // Renamed over the old file next: its bytes must be on disk first, or a crash could leave an empty file.
     await handle.sync();
   } finally {

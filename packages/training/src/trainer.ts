@@ -232,49 +232,14 @@ export class Trainer<Image> {
   async train(options: TrainOptions = {}): Promise<TrainOutput> {
     const p = await this.prepare();
     if (options.resumeFromCheckpoint !== undefined) await this.resume(p, options.resumeFromCheckpoint);
-    const { plan, session, optimizer, schedule } = p;
-    const ga = this.args.gradientAccumulationSteps;
+    const { plan } = p;
     const startStep = this.globalStep;
     this.init.callbacks?.onTrainBegin?.({ plan, startStep });
     const steps: StepMetrics[] = [];
     const evaluations: EvalMetrics[] = [];
     for (let step = startStep + 1; step <= plan.totalSteps; step++) {
       this.init.callbacks?.onStepBegin?.({ step });
-      const { epoch, batches } = updateBatches(plan, ga, step);
-      const order = p.order.epoch(epoch);
-      const scale = f(1 / batches.length);
-      let grads: Map<string, Float32Array> | undefined;
-      let lossSum = 0;
-      let examples = 0;
-      let tokens = 0;
-      for (const [microBatch, b] of batches.entries()) {
-        await yieldToEventLoop();
-        options.signal?.throwIfAborted();
-        const batch = order.slice(b * this.args.batchSize, (b + 1) * this.args.batchSize).map((i) => p.train[i]!);
-        const pixelValues = await this.prepareBatch(batch);
-        const collated = collateLabels(batch.map((e) => e.labels), p.padTokenId, p.decoderStartTokenId);
-        // Dropout masks keyed by (seed, update, micro-batch): a resumed run draws what an uninterrupted one draws.
-        const result = await session.step({ pixelValues, labels: collated.labels, decoderInputIds: collated.decoderInputIds }, { dropoutStep: step, microBatch });
-        if (!Number.isFinite(result.loss)) {
-          throw new TrainingDivergedError(step, 'loss', result.loss, `batch of ${describeBatch(batch)}`);
-        }
-        lossSum += result.loss;
-        examples += batch.length;
-        tokens += collated.tokens;
-        grads = accumulate(grads, result.grads, scale, batches.length);
-      }
-      // clip_grad_norm_ (the norm is measured also with clipping off); the optimizer applies its coefficient as it reads each gradient.
-      const learningRate = schedule.rateAt(step - 1);
-      const parallel = this.init.parallelUpdates;
-      const { maxGradNorm } = this.args;
-      let gradNorm: number;
-      if (parallel !== undefined && optimizer instanceof AdamW) {
-        gradNorm = await optimizer.stepParallel(parallel, session.parameters, grads!, learningRate, { maxGradNorm });
-      } else {
-        gradNorm = totalGradNorm(grads!.values());
-        if (Number.isFinite(gradNorm)) optimizer.step(session.parameters, grads!, learningRate, clipCoefficient(gradNorm, maxGradNorm));
-      }
-      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'grad_norm', gradNorm, 'a gradient overflowed');
+      const { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm } = await this.update(p, step, options.signal);
       this.globalStep = step;
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };
@@ -293,6 +258,52 @@ export class Trainer<Image> {
     }
     const trainingLoss = steps.length === 0 ? Number.NaN : steps.reduce((s, m) => s + m.loss, 0) / steps.length;
     return { globalStep: this.globalStep, trainingLoss, steps, evaluations };
+  }
+
+  /**
+   * One optimizer update: forward and backward of its micro-batches, clipping and the step. A method of its
+   * own so that the gradients die with its frame: a variable of `train`'s loop body would stay referenced by
+   * the suspended async function until assigned again, i.e. through the next update's run (913 MiB more at
+   * the peak on ViT-B/16 + GPT-2, and a collection at the step's start could not free them).
+   */
+  private async update(p: Prepared<Image>, step: number, signal: AbortSignal | undefined) {
+    const { plan, session, optimizer, schedule } = p;
+    const { epoch, batches } = updateBatches(plan, this.args.gradientAccumulationSteps, step);
+    const order = p.order.epoch(epoch);
+    const scale = f(1 / batches.length);
+    let grads: Map<string, Float32Array> | undefined;
+    let lossSum = 0;
+    let examples = 0;
+    let tokens = 0;
+    for (const [microBatch, b] of batches.entries()) {
+      await yieldToEventLoop();
+      signal?.throwIfAborted();
+      const batch = order.slice(b * this.args.batchSize, (b + 1) * this.args.batchSize).map((i) => p.train[i]!);
+      const pixelValues = await this.prepareBatch(batch);
+      const collated = collateLabels(batch.map((e) => e.labels), p.padTokenId, p.decoderStartTokenId);
+      // Dropout masks keyed by (seed, update, micro-batch): a resumed run draws what an uninterrupted one draws.
+      const result = await session.step({ pixelValues, labels: collated.labels, decoderInputIds: collated.decoderInputIds }, { dropoutStep: step, microBatch });
+      if (!Number.isFinite(result.loss)) {
+        throw new TrainingDivergedError(step, 'loss', result.loss, `batch of ${describeBatch(batch)}`);
+      }
+      lossSum += result.loss;
+      examples += batch.length;
+      tokens += collated.tokens;
+      grads = accumulate(grads, result.grads, scale, batches.length);
+    }
+    // clip_grad_norm_ (the norm is measured also with clipping off); the optimizer applies its coefficient as it reads each gradient.
+    const learningRate = schedule.rateAt(step - 1);
+    const parallel = this.init.parallelUpdates;
+    const { maxGradNorm } = this.args;
+    let gradNorm: number;
+    if (parallel !== undefined && optimizer instanceof AdamW) {
+      gradNorm = await optimizer.stepParallel(parallel, session.parameters, grads!, learningRate, { maxGradNorm });
+    } else {
+      gradNorm = totalGradNorm(grads!.values());
+      if (Number.isFinite(gradNorm)) optimizer.step(session.parameters, grads!, learningRate, clipCoefficient(gradNorm, maxGradNorm));
+    }
+    if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'grad_norm', gradNorm, 'a gradient overflowed');
+    return { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm };
   }
 
   /** Evaluates the current weights on the evaluation dataset. */

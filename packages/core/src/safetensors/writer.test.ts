@@ -4,7 +4,7 @@ import { VedError, type VedErrorCode } from '../errors.js';
 import type { SafetensorsDtype } from './dtype.js';
 import { float32ToBfloat16, float32ToFloat16 } from './half-precision.js';
 import { parseSafetensors } from './reader.js';
-import { serializeSafetensors, type TensorToSave } from './writer.js';
+import { safetensorsParts, serializeSafetensors, type TensorToSave } from './writer.js';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const headerOf = (bytes: Uint8Array): string => {
@@ -144,5 +144,27 @@ describe('serializeSafetensors', () => {
     expectError(() => serializeSafetensors([{ ...x, data: [0, 0] as unknown as Float32Array }]), 'INVALID_INPUT', 'expected a typed array');
     expectError(() => serializeSafetensors([{ ...x, name: 'bad\uD800' }]), 'INVALID_INPUT', 'well-formed');
     expectError(() => serializeSafetensors([x], { format: 1 as unknown as string }), 'INVALID_INPUT', 'metadata["format"]');
+  });
+});
+
+describe('safetensorsParts', () => {
+  it('is the file of serializeSafetensors in pieces: the header, then views of the tensors (no copies)', () => {
+    const parts = safetensorsParts(EVERY_DTYPE, { format: 'pt' });
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.byteLength;
+    }
+    expect(joined).toEqual(serializeSafetensors(EVERY_DTYPE, { format: 'pt' }));
+    expect(parts).toHaveLength(1 + EVERY_DTYPE.length);
+    // Each tensor's piece shares its data's memory.
+    for (const tensor of EVERY_DTYPE.filter((t) => t.data.byteLength > 0)) {
+      expect(parts.some((p) => p.buffer === tensor.data.buffer && p.byteOffset === tensor.data.byteOffset && p.byteLength === tensor.data.byteLength)).toBe(true);
+    }
+  });
+
+  it('checks its tensors as serializeSafetensors does', () => {
+    expectError(() => safetensorsParts([{ name: 'a', dtype: 'F32', shape: [3], data: new Float32Array(2) }]), 'INVALID_INPUT', 'tensor "a"', 'needs 12 bytes');
   });
 });

@@ -39,6 +39,26 @@ export function serializeSafetensors(
   tensors: readonly TensorToSave[],
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
+  const parts = safetensorsParts(tensors, metadata);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let cursor = 0;
+  for (const part of parts) {
+    out.set(part, cursor);
+    cursor += part.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The same file as `serializeSafetensors`, as the pieces to write one after the other: the length
+ * prefix and header, then each tensor's bytes as a view of its data (nothing copied), so that a large
+ * file can be written without holding a second copy of its tensors. The views read the tensors when
+ * written: they must not change until then.
+ */
+export function safetensorsParts(
+  tensors: readonly TensorToSave[],
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array[] {
   const checked = tensors.map(checkTensor);
   const seen = new Set<string>();
   for (const { name } of checked) {
@@ -60,18 +80,13 @@ export function serializeSafetensors(
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
   const headerLength = Math.ceil(json.length / 8) * 8;
 
-  const out = new Uint8Array(8 + headerLength + offset);
-  const prefix = new DataView(out.buffer, 0, 8);
+  const head = new Uint8Array(8 + headerLength);
+  const prefix = new DataView(head.buffer, 0, 8);
   prefix.setUint32(0, headerLength % 2 ** 32, true);
   prefix.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLength);
-  let cursor = 8 + headerLength;
-  for (const { data } of ordered) {
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), cursor);
-    cursor += data.byteLength;
-  }
-  return out;
+  head.set(json, 8);
+  head.fill(0x20, 8 + json.length, 8 + headerLength);
+  return [head, ...ordered.map(({ data }) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength))];
 }
 
 function checkTensor(tensor: TensorToSave, position: number): TensorToSave {

@@ -13,7 +13,7 @@
  *   SGD) in float32, with `optimizer` and `step` in the header's metadata.
  *   (Python keeps a pickled `optimizer.pt`; ved writes no pickles.)
  */
-import { VedError, parseSafetensors, serializeSafetensors, type SavedFile, type TensorSource } from '@ved/core';
+import { VedError, parseSafetensors, partsFile, safetensorsParts, type SavedFile, type TensorSource } from '@ved/core';
 import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
@@ -141,8 +141,8 @@ export function optimizerFile(state: OptimizerState, shapeOf: (parameter: string
     shape: shapeOf(key.slice(0, key.lastIndexOf('.'))),
     data,
   }));
-  const bytes = serializeSafetensors(tensors, { format: 'ved', optimizer: state.optimizer, step: String(state.step) });
-  return { name: OPTIMIZER_FILE, bytes };
+  // Written piece by piece (AdamW's state is twice the weights): see SavedFile.parts.
+  return partsFile(OPTIMIZER_FILE, safetensorsParts(tensors, { format: 'ved', optimizer: state.optimizer, step: String(state.step) }));
 }
 
 export function parseOptimizerFile(bytes: Uint8Array, where: string): OptimizerState {
