@@ -5,7 +5,7 @@
  * them out. Writing them to disk atomically is the backend's job.
  */
 import { isRecord, type RawConfig } from '../config/config-reader.js';
-import { planShards, safetensorsParts, serializeShardIndex, type TensorSource } from '../safetensors/index.js';
+import { joinBytes, planShards, safetensorsParts, serializeShardIndex, type TensorSource } from '../safetensors/index.js';
 import type { Composition } from './composition.js';
 import { modelWeightSpecs } from './weight-specs.js';
 
@@ -32,13 +32,7 @@ export function partsFile(name: string, parts: readonly Uint8Array[]): SavedFile
     name,
     parts,
     get bytes(): Uint8Array {
-      const out = new Uint8Array(savedFileSize(this));
-      let at = 0;
-      for (const part of parts) {
-        out.set(part, at);
-        at += part.byteLength;
-      }
-      return out;
+      return joinBytes(parts);
     },
   };
 }

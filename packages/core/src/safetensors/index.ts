@@ -32,4 +32,4 @@ export {
 } from './shard-plan.js';
 export { loadShardedSafetensors, parseShardIndex, type ShardIndex, type ShardedSafetensors } from './sharded.js';
 export type { TensorInfo, TensorSource } from './tensor-source.js';
-export { safetensorsParts, serializeSafetensors, type TensorToSave } from './writer.js';
+export { joinBytes, safetensorsParts, serializeSafetensors, type TensorToSave } from './writer.js';

@@ -4,7 +4,7 @@ import { VedError, type VedErrorCode } from '../errors.js';
 import type { SafetensorsDtype } from './dtype.js';
 import { float32ToBfloat16, float32ToFloat16 } from './half-precision.js';
 import { parseSafetensors } from './reader.js';
-import { safetensorsParts, serializeSafetensors, type TensorToSave } from './writer.js';
+import { joinBytes, safetensorsParts, serializeSafetensors, type TensorToSave } from './writer.js';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const headerOf = (bytes: Uint8Array): string => {
@@ -150,13 +150,7 @@ describe('serializeSafetensors', () => {
 describe('safetensorsParts', () => {
   it('is the file of serializeSafetensors in pieces: the header, then views of the tensors (no copies)', () => {
     const parts = safetensorsParts(EVERY_DTYPE, { format: 'pt' });
-    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.byteLength;
-    }
-    expect(joined).toEqual(serializeSafetensors(EVERY_DTYPE, { format: 'pt' }));
+    expect(joinBytes(parts)).toEqual(serializeSafetensors(EVERY_DTYPE, { format: 'pt' }));
     expect(parts).toHaveLength(1 + EVERY_DTYPE.length);
     // Each tensor's piece shares its data's memory.
     for (const tensor of EVERY_DTYPE.filter((t) => t.data.byteLength > 0)) {

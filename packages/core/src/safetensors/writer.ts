@@ -39,12 +39,16 @@ export function serializeSafetensors(
   tensors: readonly TensorToSave[],
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const parts = safetensorsParts(tensors, metadata);
+  return joinBytes(safetensorsParts(tensors, metadata));
+}
+
+/** The pieces of a file (e.g. `safetensorsParts`), joined into one new buffer. */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let cursor = 0;
+  let at = 0;
   for (const part of parts) {
-    out.set(part, cursor);
-    cursor += part.byteLength;
+    out.set(part, at);
+    at += part.byteLength;
   }
   return out;
 }
