@@ -36,11 +36,10 @@ import(workerData.training).then(({ runAdamWJob, sumOfSquares }) => {
         runAdamWJob(job);
       }
     }
-    // The gradients go back too, transferred (not copied): left here, they would stay resident until this
-    // thread's next collection, which nothing here triggers, i.e. through the main thread's next run.
-    const results = held.map(({ name, p, g, m, v }) => ({ name, p, g, m, v }));
+    // The gradients stay here: sent back without being transferred, they would be copied.
+    const results = held.map(({ name, p, m, v }) => ({ name, p, m, v }));
     held = [];
-    parentPort.postMessage({ results }, results.flatMap((r) => [r.p.buffer, r.g.buffer, r.m.buffer, r.v.buffer]));
+    parentPort.postMessage({ results }, results.flatMap((r) => [r.p.buffer, r.m.buffer, r.v.buffer]));
   });
   parentPort.postMessage('ready');
 });

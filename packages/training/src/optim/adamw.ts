@@ -222,11 +222,7 @@ export interface AdamWJob {
   c: AdamWConstants;
 }
 
-/**
- * What a job run elsewhere gives back: the updated parameter and moments. (The other thread hands the
- * gradient back too, transferred: its memory then goes with the caller's garbage, not the other
- * thread's, which nothing would collect before the next training run.)
- */
+/** What comes back of a job run elsewhere: the updated parameter and moments (the gradient stays behind). */
 export type AdamWResult = Pick<AdamWJob, 'name' | 'p' | 'm' | 'v'>;
 
 interface PreparedUpdate {
