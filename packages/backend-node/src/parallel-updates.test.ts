@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AdamW, clipGradNorm, totalGradNorm } from '@ved/training';
+import { collectGarbage } from './collect-garbage.js';
 import { createParallelUpdates } from './parallel-updates.js';
 
 function tensors(seed: number): { params: Map<string, Float32Array>; grads: () => Map<string, Float32Array> } {
@@ -72,6 +73,34 @@ describe('AdamW.stepParallel', () => {
       alone.step(a.params, a.grads(), 1e-3);
       await shared.stepParallel(parallel, b.params, b.grads(), 1e-3);
       expectSame(a, alone, b, shared);
+    } finally {
+      await parallel.close();
+    }
+  });
+});
+
+describe('the update thread', () => {
+  it('frees the gradients it was given once it has updated (they do not wait for a collection there)', async () => {
+    const parallel = await createParallelUpdates();
+    try {
+      const n = 4 * 1024 * 1024; // 16 MiB per tensor
+      const params = new Map(Array.from({ length: 4 }, (_, i) => [`w${i}`, new Float32Array(n).fill(0.5)] as const));
+      const optimizer = new AdamW();
+      const arrayBuffers = () => {
+        collectGarbage();
+        return process.memoryUsage().arrayBuffers;
+      };
+      const update = async () => {
+        const grads = new Map([...params.keys()].map((name) => [name, new Float32Array(n).fill(1e-3)] as const));
+        await optimizer.stepParallel(parallel, params, grads, 1e-3);
+      };
+      await update();
+      const settled = arrayBuffers();
+      for (let i = 0; i < 3; i++) await update();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The parameters and moments are the same bytes as after the first update; the gradients (half of
+      // them, 32 MiB, were updated over there) must be gone, from this thread and from the other.
+      expect(arrayBuffers() - settled).toBeLessThan(8 * 1024 * 1024);
     } finally {
       await parallel.close();
     }
