@@ -59,7 +59,7 @@ export interface DecoderStepGraph extends BuiltModel {
 
 export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32', spill?: WeightSpill): DecoderStepGraph {
   const g = new GraphBuilder('ved_decoder_step', spill);
-  const root = new BuildContext(g, weights, '', dtype);
+  const root = new BuildContext(g, weights, '', dtype, undefined, { ownHeadWeights: true });
   const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
   const vocab = parts.decoder.vocabSize(parts.decoderConfig);
   const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import { InMemoryTensors } from '../weights/in-memory-tensors.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { BuildContext, transpose2d, type TrainingMode } from './context.js';
-import { layerNorm } from './layers.js';
+import { layerNorm, lmHead } from './layers.js';
 
 function setup(trained: (name: string) => boolean) {
   const tensors = new InMemoryTensors();
@@ -55,5 +57,41 @@ describe('BuildContext in training mode', () => {
     plain.set('ln.bias', [3], new Float32Array(3));
     layerNorm(new BuildContext(g, new WeightBinder(plain), ''), 'x', 'ln', 3, 1e-5);
     expect(g.nodeRecords.at(-1)!.outputs).toHaveLength(1);
+  });
+});
+
+describe("a language-model head's weight (BuildLayout.ownHeadWeights)", () => {
+  /** A tied table [5, 3] that a lookup and a head both use, read from `model.safetensors` on disk or held in memory. */
+  function tied(onDisk: boolean, ownHeadWeights: boolean) {
+    const tensors = new InMemoryTensors();
+    tensors.set('wte.weight', [5, 3], Float32Array.from({ length: 15 }, (_, i) => i));
+    const source = onDisk ? Object.assign(Object.create(tensors) as InMemoryTensors, { external: () => ({ file: '/models/m/model.safetensors', offset: 64, length: 60 }) }) : tensors;
+    const g = new GraphBuilder('t');
+    const ctx = new BuildContext(g, new WeightBinder(source), '', 'fp32', undefined, { ownHeadWeights });
+    const ids = g.input('ids', 'int64', [1, 2]);
+    const hidden = g.op('Gather', [ctx.weight('wte.weight', [5, 3]), ids]);
+    g.output('logits', lmHead(ctx, hidden, 'wte.weight', 5, 3), 'float32', [1, 2, 5]);
+    const model = fromBinary(ModelProtoSchema, g.build().model);
+    const location = (name: string) => {
+      const init = model.graph!.initializer.find((t) => t.name === name)!;
+      return Object.fromEntries(init.externalData.map((e) => [e.key, e.value]));
+    };
+    return { initializers: model.graph!.initializer.map((t) => t.name), head: g.nodeRecords.find((n) => n.type === 'Gemm')!.inputs[1], location };
+  }
+
+  it('runtime graphs give a head read from disk its own initializer at the same place in the file', () => {
+    const { initializers, head, location } = tied(true, true);
+    expect(head).toBe('wte.weight.lm_head');
+    expect(initializers).toEqual(expect.arrayContaining(['wte.weight', 'wte.weight.lm_head']));
+    expect(location('wte.weight.lm_head')).toEqual(location('wte.weight'));
+    expect(location('wte.weight')).toMatchObject({ offset: '64', length: '60' });
+  });
+
+  it('one initializer otherwise: without the layout (exports, training) and for weights held in memory', () => {
+    for (const [onDisk, own] of [[true, false], [false, true], [false, false]] as const) {
+      const { initializers, head } = tied(onDisk, own);
+      expect(head).toBe('wte.weight');
+      expect(initializers.filter((n) => n.startsWith('wte.'))).toEqual(['wte.weight']);
+    }
   });
 });

@@ -36,6 +36,20 @@ export interface DropoutMasks {
   mask(g: GraphBuilder, shape: string, p: number, like: string): string;
 }
 
+/** How an inference graph is laid out for the session that runs it. */
+export interface BuildLayout {
+  /**
+   * A language-model head whose weight is read from the checkpoint's file gets an initializer of
+   * its own (`<name>.lm_head`), even when the embedding lookup reads the same tensor (tied
+   * weights). onnxruntime maps each initializer on its own, repacks the head's for its GEMM and
+   * then unmaps it; shared with the lookup, the mapping stayed, every page of it touched by the
+   * repacking (GPT-2: 147 MiB resident beside the packed copy), where the lookup alone touches
+   * only the rows it reads. For runtime sessions; not for exports, where it would write the
+   * tensor twice, nor training graphs, where the backward pass reads the head's weight too.
+   */
+  ownHeadWeights?: boolean;
+}
+
 export class BuildContext {
   constructor(
     readonly g: GraphBuilder,
@@ -45,6 +59,7 @@ export class BuildContext {
     readonly dtype: WeightDtype = 'fp32',
     /** Set when building a training graph. */
     readonly training?: TrainingMode,
+    readonly layout: BuildLayout = {},
   ) {}
 
   /**
@@ -58,7 +73,7 @@ export class BuildContext {
 
   /** A context whose names are relative to `prefix` below this one (a trailing dot is added). */
   at(prefix: string): BuildContext {
-    return new BuildContext(this.g, this.weights, `${this.prefix}${prefix}.`, this.dtype, this.training);
+    return new BuildContext(this.g, this.weights, `${this.prefix}${prefix}.`, this.dtype, this.training, this.layout);
   }
 
   /** The float32 data of a weight (for quantizing or transforming it), shape-checked. */
@@ -99,6 +114,18 @@ export class BuildContext {
     }
     if (this.g.hasInitializer(full)) return full;
     return this.g.initializer(full, 'float32', shape, this.weights.getForGraph(full, shape));
+  }
+
+  /** The weight of a language-model head: `weight`, or its own initializer (see `BuildLayout.ownHeadWeights`). */
+  headWeight(name: string, shape: readonly number[]): string {
+    if (!this.layout.ownHeadWeights || this.trainedName(name) !== undefined) return this.weight(name, shape);
+    const full = this.fullName(name);
+    const own = `${full}.lm_head`;
+    if (this.g.hasInitializer(own)) return own;
+    const data = this.weights.getForGraph(full, shape);
+    // Weights in memory (converted, or the browser's) are one copy either way: shared.
+    if (ArrayBuffer.isView(data)) return this.g.hasInitializer(full) ? full : this.g.initializer(full, 'float32', shape, data);
+    return this.g.initializer(own, 'float32', shape, data);
   }
 
   /**

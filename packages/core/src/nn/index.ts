@@ -1,4 +1,4 @@
-export { BuildContext, transpose2d, WEIGHT_DTYPES, type WeightDtype, type TrainingMode, type DropoutMasks } from './context.js';
+export { BuildContext, transpose2d, WEIGHT_DTYPES, type WeightDtype, type TrainingMode, type DropoutMasks, type BuildLayout } from './context.js';
 export { dropout, dropPath, layerDrop, dropoutRate } from './dropout.js';
 export { quantizedMatMul, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_ELEMENTS } from './quantize.js';
 export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';

@@ -44,7 +44,7 @@ export function lmHead(ctx: BuildContext, x: string, weightName: string, vocab: 
   const quantized = quantizedMatMul(ctx, x, weightName, vocab, hidden, 'NK', bias);
   if (quantized !== undefined) return quantized;
   const flat = g.op('Reshape', [x, g.constInt([-1, hidden])]);
-  const w = ctx.weight(weightName, [vocab, hidden]);
+  const w = ctx.headWeight(weightName, [vocab, hidden]);
   const y = g.op('Gemm', bias === undefined ? [flat, w] : [flat, w, bias], { transB: 1 });
   const leading = g.op('Slice', [g.op('Shape', [x]), g.constInt([0]), g.constInt([-1])]);
   return g.op('Reshape', [y, g.op('Concat', [leading, g.constInt([vocab])], { axis: 0 })]);
