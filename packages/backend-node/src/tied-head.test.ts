@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VisionEncoderDecoderConfig, VisionEncoderDecoderModel } from '@ved/core';
+import { VisionEncoderDecoderConfig, VisionEncoderDecoderModel, type PixelBatch } from '@ved/core';
 import './register-builtins.js';
 import { DirectoryFiles } from './directory-files.js';
 import { nodeRuntime } from './runtime.js';
@@ -38,7 +38,7 @@ describe('a tied head on disk', () => {
     const made = await VisionEncoderDecoderModel.fromConfig(new VisionEncoderDecoderConfig(raw), nodeRuntime, { seed: 7 });
     const dir = join(root, 'model');
     const [h, w] = made.imageSize;
-    const pixels = { dims: [2, 3, h, w], data: Float32Array.from({ length: 2 * 3 * h * w }, (_, i) => Math.sin(i * 0.37)) };
+    const pixels: PixelBatch = { dims: [2, 3, h, w], data: Float32Array.from({ length: 2 * 3 * h * w }, (_, i) => Math.sin(i * 0.37)) };
     const ids = [[0, 5, 60000, 11], [0, 3, 2, 65535]];
     let expected: Float32Array;
     try {
