@@ -36,4 +36,5 @@ export const nodeRuntime: Runtime = {
   memoryBytes: totalmem(),
   collectGarbage,
   createWeightSpill: () => createWeightSpill(),
+  decoderMemoryArena: false,
 };

@@ -54,6 +54,13 @@ export interface Runtime {
    * more at the load's peak).
    */
   createWeightSpill?(): WeightSpill | undefined;
+  /**
+   * Whether a model's decoder session keeps onnxruntime's CPU memory arena when `LoadOptions.memoryArena`
+   * and `sessionOptions.enableCpuMemArena` do not say; default true. onnxruntime-node's runtime says false:
+   * the steps' small allocations, of a new shape at every step, are served as fast without it, and the
+   * arena kept what a teacher-forced pass grew it to (docs/bench.md).
+   */
+  readonly decoderMemoryArena?: boolean;
 }
 
 export type { InferenceSession, Tensor };

@@ -59,6 +59,14 @@ export interface LoadOptions {
    * barely change. Off pays for a single short run: `ved caption` on one image (docs/cold-start.md).
    */
   prepackWeights?: boolean | { encoder?: boolean; decoder?: boolean };
+  /**
+   * onnxruntime's CPU memory arena (its `enableCpuMemArena`), per graph or for both. Default: on for
+   * the encoder; for the decoder, the runtime's `decoderMemoryArena` (off on Node, whose steps allocate
+   * small tensors of a new shape at every step that the arena keeps, grown in powers of two, and seldom
+   * reuses; glibc serves them as fast: the bench's peak RSS 100–130 MiB lower at the same speed,
+   * docs/bench.md). `sessionOptions.enableCpuMemArena`, when set, applies to both graphs instead.
+   */
+  memoryArena?: boolean | { encoder?: boolean; decoder?: boolean };
 }
 
 class OrtEncodedImages implements EncodedImages {
@@ -198,6 +206,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
       ...(options.sessionCache !== undefined ? { sessionCache: options.sessionCache } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.prepackWeights !== undefined ? { prepackWeights: options.prepackWeights } : {}),
+      ...(options.memoryArena !== undefined ? { memoryArena: options.memoryArena } : {}),
       dtype,
     });
     model.unexpectedWeights = opened.unexpected;
@@ -437,7 +446,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
 /** Opens one graph's session, through the backend's cache when `options.sessionCache` asks, timed as `session <label>`. */
 async function openSession(runtime: Runtime, built: BuiltModel, label: string, graph: 'encoder' | 'decoder', options: LoadOptions): Promise<InferenceSession> {
   const timer = sessionTimer(options.onTiming, `session ${label}`);
-  const session = await createSession(runtime, built, withPrepacking(options, graph), {
+  const session = await createSession(runtime, built, graphSessionOptions(options, graph, runtime), {
     label,
     ...(options.sessionCache !== undefined ? { cache: options.sessionCache } : {}),
     onCache: timer.status,
@@ -447,12 +456,18 @@ async function openSession(runtime: Runtime, built: BuiltModel, label: string, g
   return session;
 }
 
-/** The session options of one graph, with onnxruntime's weight prepacking turned off when `prepackWeights` says so. */
-function withPrepacking(options: LoadOptions, graph: 'encoder' | 'decoder'): InferenceSession.SessionOptions | undefined {
-  const { prepackWeights, sessionOptions } = options;
-  const prepack = typeof prepackWeights === 'object' ? (prepackWeights[graph] ?? true) : (prepackWeights ?? true);
-  if (prepack) return sessionOptions;
-  const extra = (sessionOptions?.extra ?? {}) as Record<string, unknown>;
+/** Which of a per-graph option (`prepackWeights`, `memoryArena`) applies to `graph`. */
+function perGraph(option: boolean | { encoder?: boolean; decoder?: boolean } | undefined, graph: 'encoder' | 'decoder'): boolean | undefined {
+  return typeof option === 'object' ? option[graph] : option;
+}
+
+/** The session options of one graph: weight prepacking (`prepackWeights`) and the memory arena (`memoryArena`). */
+function graphSessionOptions(options: LoadOptions, graph: 'encoder' | 'decoder', runtime: Runtime): InferenceSession.SessionOptions {
+  const sessionOptions: InferenceSession.SessionOptions = { ...options.sessionOptions };
+  const arena = perGraph(options.memoryArena, graph) ?? sessionOptions.enableCpuMemArena ?? (graph === 'encoder' || (runtime.decoderMemoryArena ?? true));
+  sessionOptions.enableCpuMemArena = arena;
+  if (perGraph(options.prepackWeights, graph) ?? true) return sessionOptions;
+  const extra = (sessionOptions.extra ?? {}) as Record<string, unknown>;
   const session = typeof extra.session === 'object' && extra.session !== null ? (extra.session as Record<string, unknown>) : {};
   return { ...sessionOptions, extra: { ...extra, session: { ...session, disable_prepacking: '1' } } };
 }
