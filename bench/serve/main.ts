@@ -14,6 +14,7 @@
  *
  * usage: node bench/serve/dist/main.js [--models vit-gpt2,deit-trocr] [--clients 1,4,16,64]
  *        [--new-tokens 20] [--threads N] [--quick] [--cache DIR] [--skip PARTS] [--rss-models deit-trocr] [--out NAME]
+ *        [--dtype fp32|fp16|q8|q4]  (ved's servers and workers; the transformers.js server runs its fp32 export)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -34,8 +35,12 @@ const { values } = parseArgs({
     skip: { type: 'string', default: '' },
     'rss-models': { type: 'string', default: 'deit-trocr' },
     out: { type: 'string' },
+    dtype: { type: 'string', default: 'fp32' },
   },
 });
+if (!['fp32', 'fp16', 'q8', 'q4'].includes(values.dtype)) throw new Error(`--dtype is ${values.dtype}; expected fp32, fp16, q8 or q4`);
+/** `ved serve` / `ved worker` flags for the weight type (none for the default). */
+const dtypeArgs = values.dtype === 'fp32' ? [] : ['--dtype', values.dtype];
 const models = values.models.split(',');
 const clientLevels = values.clients.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
@@ -139,8 +144,8 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
   if (!existsSync(join(dir, 'config.json'))) throw new Error(`${dir} is missing: run \`pnpm bench\` once (it makes the models with bench/make_models.py), or .venv-ref/bin/python bench/make_models.py`);
   const run: ModelRun = { model, servers: [] };
   const starters: Array<[string, () => Promise<Proc>]> = [
-    ['ved', () => startVed(dir, threads)],
-    ['ved-no-batching', () => startVed(dir, threads, ['--no-batching'])],
+    ['ved', () => startVed(dir, threads, dtypeArgs)],
+    ['ved-no-batching', () => startVed(dir, threads, ['--no-batching', ...dtypeArgs])],
     ['transformers.js', () => startTransformersJs(dir, threads)],
   ];
   const procs: Proc[] = [];
@@ -157,7 +162,7 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
   if (!skip.has('shedding')) {
     const maxQueue = 8;
     say(`${model}: ved serve --max-queue ${maxQueue} at 64 clients`);
-    const proc = await tracked(startVed(dir, threads, ['--max-queue', String(maxQueue)]));
+    const proc = await tracked(startVed(dir, threads, ['--max-queue', String(maxQueue), ...dtypeArgs]));
     try {
       await runLevel(proc.base, PATH, image, 2, 2);
       const loadedMb = proc.memory().rssMb;
@@ -171,7 +176,7 @@ async function benchModel(model: string, image: Buffer): Promise<ModelRun> {
   if (!skip.has('rss') && values['rss-models'].split(',').includes(model)) {
     const total = quick ? 200 : 1000;
     say(`${model}: ${total} requests, resident memory`);
-    const proc = await tracked(startVed(dir, threads));
+    const proc = await tracked(startVed(dir, threads, dtypeArgs));
     try {
       const flat = { requests: [] as number[], rssMb: [] as number[] };
       const path = `/v1/caption?max_new_tokens=4`;
@@ -213,7 +218,7 @@ async function benchWorkers(modelDir: string, image: Buffer): Promise<NonNullabl
       writeFileSync(manifest, `${lines.join('\n')}\n`);
       const perThreads = Math.max(1, Math.floor(threads / processes));
       const workers: Proc[] = [];
-      for (let i = 0; i < processes; i++) workers.push(await tracked(startWorker(modelDir, redis.url, queue, perThreads, 16)));
+      for (let i = 0; i < processes; i++) workers.push(await tracked(startWorker(modelDir, redis.url, queue, perThreads, 16, dtypeArgs)));
       const started = performance.now();
       await vedCommand(['enqueue', '--redis', redis.url, '--queue', queue, '--manifest', manifest, '--generation-config', JSON.stringify({ max_new_tokens: newTokens, min_new_tokens: newTokens })]);
       await vedCommand(['results', '--redis', redis.url, '--queue', queue, '--manifest', manifest, '--out', join(dir, `${queue}.out.jsonl`), '--wait', '--poll-ms', '100']);
@@ -280,6 +285,7 @@ const version = (p: string) => (JSON.parse(readFileSync(join(REPO_ROOT, p), 'utf
 const meta: Record<string, string> = {
   date: new Date().toISOString(),
   machine: `${availableParallelism()} cores, Node ${process.version}, ${threads} intra-op threads per server`,
+  'ved weights': values.dtype,
   'load average before': loadavg().map((x) => x.toFixed(2)).join(', '),
   'request': `POST ${PATH} with a 640x480 PNG (${image.length} bytes)`,
   'requests per level': quick

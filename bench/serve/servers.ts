@@ -84,10 +84,10 @@ export function startTransformersJs(modelDir: string, threads: number): Promise<
   return start('transformers.js server', [TJS_SERVER, modelDir, '0', String(threads)], /listening on (http:\/\/\S+)/);
 }
 
-export function startWorker(modelDir: string, redisUrl: string, queue: string, threads: number, concurrency: number): Promise<Proc> {
+export function startWorker(modelDir: string, redisUrl: string, queue: string, threads: number, concurrency: number, extra: string[] = []): Promise<Proc> {
   return start(
     'ved worker',
-    [VED_CLI, 'worker', '--redis', redisUrl, '--queue', queue, '--model', modelDir, '--threads', String(threads), '--concurrency', String(concurrency), '--max-batch', String(concurrency)],
+    [VED_CLI, 'worker', '--redis', redisUrl, '--queue', queue, '--model', modelDir, '--threads', String(threads), '--concurrency', String(concurrency), '--max-batch', String(concurrency), ...extra],
     /ved worker: (running)/,
   );
 }
