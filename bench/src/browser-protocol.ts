@@ -4,6 +4,8 @@ export interface BrowserRequest {
   model: string;
   threads: number;
   warmup: number;
+  /** Warm-up runs go on until this much time has passed since the first (WebAssembly tier-up; see browser.ts). */
+  warmupMs: number;
   runs: number;
   newTokens: number;
   numBeams: number;

@@ -9,7 +9,13 @@
  * batch of 8, in the bench's forced-token setup. WebGPU is not measured (no
  * GPU on the machines this ran on). Writes bench/results/browser-<date>.{md,json}.
  *
- *   pnpm bench:browser [--models deit-trocr,vit-gpt2] [--threads 2,1] [--runs 3] [--warmup 1] [--tasks ...] [--no-write]
+ *   pnpm bench:browser [--models deit-trocr,vit-gpt2] [--threads 2,1] [--runs 3] [--warmup 1] [--warmup-seconds 20] [--tasks ...] [--no-write]
+ *
+ * Warm-up: at least `--warmup` runs per task, and more until `--warmup-seconds` have passed. Chromium
+ * compiles WebAssembly with its baseline compiler first and tiers hot functions up to optimized code in
+ * the background; on 2 cores that takes seconds after a load, and runs made meanwhile are 2–4× slower
+ * (checked with `--js-flags=--no-liftoff`, which compiles everything optimized up front: ved's greedy
+ * TrOCR-small runs then took 811–855 ms from the first, against 806–3815 ms with one warm-up run).
  */
 import { createReadStream, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +37,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2,1' },
     runs: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
+    'warmup-seconds': { type: 'string', default: '20' },
     tasks: { type: 'string', default: 'encoder,greedy,beam,batch' },
     'new-tokens': { type: 'string', default: '20' },
     cache: { type: 'string', default: join(BENCH, '.cache') },
@@ -123,6 +130,7 @@ try {
           model,
           threads,
           warmup: Number(values.warmup),
+          warmupMs: 1000 * Number(values['warmup-seconds']),
           runs: Number(values.runs),
           newTokens: Number(values['new-tokens']),
           numBeams: 4,
@@ -173,7 +181,7 @@ const date = new Date().toISOString().slice(0, 10);
 const lines = [`# The browser, side by side, ${date}`, ''];
 lines.push(
   `Headless Chromium (${await (async () => browser.version())().catch(() => 'version unknown')}), WASM (SIMD), cross-origin isolated page from a 127.0.0.1 server with COOP/COEP; ` +
-    `each runtime in a fresh page, one after the other; ${values.warmup} warm-up and ${values.runs} measured runs per task, ${values['new-tokens']} forced new tokens; ` +
+    `each runtime in a fresh page, one after the other; per task at least ${values.warmup} warm-up run(s) and ${values['warmup-seconds']} s of them (WebAssembly tier-up), then ${values.runs} measured runs, ${values['new-tokens']} forced new tokens; ` +
     `load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end (per run below). Times: median (min–max), ms. ` +
     'ved loads the safetensors checkpoint and builds its graphs; transformers.js loads the ONNX export of the same weights. WebGPU was not measured (no GPU).',
   '',
