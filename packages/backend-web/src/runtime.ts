@@ -171,6 +171,11 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
       return oneAtATime(() => createOne(model, sessionOptions)).then(queued);
     },
     tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
+    // onnxruntime-web's WebAssembly kernels run MatMul over a transposed weight faster than Gemm with transB
+    // (DeiT-small's encoder about 14%, docs/bench.md); WebGPU keeps Gemm (not measured: no GPU here).
+    get linearAsMatMul() {
+      return report.device === 'wasm';
+    },
   };
 
   async function createOne(model: Uint8Array, sessionOptions: ort.InferenceSession.SessionOptions | undefined): Promise<ort.InferenceSession> {

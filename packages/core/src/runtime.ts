@@ -61,6 +61,13 @@ export interface Runtime {
    * arena kept what a teacher-forced pass grew it to (docs/bench.md).
    */
   readonly decoderMemoryArena?: boolean;
+  /**
+   * Build linear layers as `MatMul` over a transposed copy of the weight plus `Add`, instead of `Gemm`
+   * reading the weight as stored (core's `BuildLayout.linearAsMatMul`). onnxruntime-web's WebAssembly
+   * build ran DeiT-small's encoder about 14% faster so (docs/bench.md); on Node the two are level and `Gemm`
+   * reads the checkpoint's file without a copy. Default false.
+   */
+  readonly linearAsMatMul?: boolean;
 }
 
 export type { InferenceSession, Tensor };

@@ -9,7 +9,7 @@
  *   is the teacher-forced graph.
  */
 import { GraphBuilder, type BuiltModel, type WeightSpill } from '../onnx/graph-builder.js';
-import { BuildContext, type WeightDtype } from '../nn/context.js';
+import { BuildContext, type BuildLayout, type WeightDtype } from '../nn/context.js';
 import { linear } from '../nn/layers.js';
 import { providePerRowPastLength } from '../nn/embeddings.js';
 import type { WeightBinder } from '../weights/weight-binder.js';
@@ -31,9 +31,16 @@ export const LOG_PROBS = 'log_probs';
 /** int64 [B]: each row's own cached length, when the decoder's positions come from core's helpers (see `providePerRowPastLength`). */
 export const PAST_LENGTHS = 'past_lengths';
 
-export function buildEncoderGraph(parts: Composition, weights: WeightBinder, options: EncoderBuildOptions = {}, dtype: WeightDtype = 'fp32', spill?: WeightSpill): BuiltModel {
+export function buildEncoderGraph(
+  parts: Composition,
+  weights: WeightBinder,
+  options: EncoderBuildOptions = {},
+  dtype: WeightDtype = 'fp32',
+  spill?: WeightSpill,
+  layout: BuildLayout = {},
+): BuiltModel {
   const g = new GraphBuilder('ved_encoder', spill);
-  const root = new BuildContext(g, weights, '', dtype);
+  const root = new BuildContext(g, weights, '', dtype, undefined, layout);
   const [h, w] = parts.encoder.imageSize(parts.encoderConfig);
   const channels = parts.encoder.numChannels(parts.encoderConfig);
   const dims = options.interpolatePosEncoding ? ['batch', channels, 'height', 'width'] : ['batch', channels, h, w];
@@ -57,9 +64,9 @@ export interface DecoderStepGraph extends BuiltModel {
   sharedCross: boolean;
 }
 
-export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32', spill?: WeightSpill): DecoderStepGraph {
+export function buildDecoderGraph(parts: Composition, weights: WeightBinder, dtype: WeightDtype = 'fp32', spill?: WeightSpill, layout: BuildLayout = {}): DecoderStepGraph {
   const g = new GraphBuilder('ved_decoder_step', spill);
-  const root = new BuildContext(g, weights, '', dtype, undefined, { ownHeadWeights: true });
+  const root = new BuildContext(g, weights, '', dtype, undefined, { ownHeadWeights: true, ...layout });
   const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
   const vocab = parts.decoder.vocabSize(parts.decoderConfig);
   const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);

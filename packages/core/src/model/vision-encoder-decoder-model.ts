@@ -11,7 +11,7 @@ import { readJson, readOptionalJson, type ModelFiles } from '../io/model-files.j
 import type { InferenceSession, Runtime, Tensor } from '../runtime.js';
 import type { TensorSource } from '../safetensors/index.js';
 import { WeightBinder } from '../weights/weight-binder.js';
-import { WEIGHT_DTYPES, type WeightDtype } from '../nn/context.js';
+import { WEIGHT_DTYPES, type BuildLayout, type WeightDtype } from '../nn/context.js';
 import { compose, type Composition } from './composition.js';
 import { PAST_LENGTHS, buildDecoderGraph, buildEncoderGraph, crossKeyName, crossValueName } from './graphs.js';
 import { OrtDecodingSession, createSession, gatherRows } from './run-graphs.js';
@@ -241,8 +241,8 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     // files: one per graph, so that each session's cache key reads only its own.
     const spills = [runtime.createWeightSpill?.(), runtime.createWeightSpill?.()] as const;
     try {
-      const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spills[0]));
-      const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spills[1]));
+      const encoderBytes = timedSync(onTiming, 'build encoder', () => buildEncoderGraph(parts, binder, {}, dtype, spills[0], runtimeLayout(runtime)));
+      const decoderBytes = timedSync(onTiming, 'build decoder', () => buildDecoderGraph(parts, binder, dtype, spills[1], runtimeLayout(runtime)));
       const failed = spills.find((s) => s?.error !== undefined)?.error;
       if (failed !== undefined) (options.onWarning ?? ((m: string) => console.warn(m)))(`ved: ${failed}; the computed weights stay in memory, which takes more while loading.`);
       const unused = binder.unused();
@@ -309,7 +309,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
 
   private encoderForAnySize(): Promise<InferenceSession> {
     this.dynamicEncoder ??= (async () => {
-      const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32');
+      const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32', undefined, runtimeLayout(this.runtime));
       return openSession(this.runtime, built, 'encoder (any size)', 'encoder', this.loadOptions);
     })();
     return this.dynamicEncoder;
@@ -454,6 +454,11 @@ async function openSession(runtime: Runtime, built: BuiltModel, label: string, g
   });
   timer.done();
   return session;
+}
+
+/** How the runtime wants the graphs laid out. */
+function runtimeLayout(runtime: Runtime): BuildLayout {
+  return runtime.linearAsMatMul ? { linearAsMatMul: true } : {};
 }
 
 /** Which of a per-graph option (`prepackWeights`, `memoryArena`) applies to `graph`. */

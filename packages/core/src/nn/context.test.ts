@@ -5,7 +5,7 @@ import { GraphBuilder } from '../onnx/graph-builder.js';
 import { InMemoryTensors } from '../weights/in-memory-tensors.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { BuildContext, transpose2d, type TrainingMode } from './context.js';
-import { layerNorm, lmHead } from './layers.js';
+import { layerNorm, linear, lmHead } from './layers.js';
 
 function setup(trained: (name: string) => boolean) {
   const tensors = new InMemoryTensors();
@@ -93,5 +93,24 @@ describe("a language-model head's weight (BuildLayout.ownHeadWeights)", () => {
       expect(head).toBe('wte.weight');
       expect(initializers.filter((n) => n.startsWith('wte.'))).toEqual(['wte.weight']);
     }
+  });
+});
+
+describe('linear layers as MatMul (BuildLayout.linearAsMatMul)', () => {
+  it('multiplies by a transposed copy of the weight and adds the bias; Gemm with transB otherwise', () => {
+    const tensors = new InMemoryTensors();
+    tensors.set('fc.weight', [2, 3], Float32Array.from([1, 2, 3, 4, 5, 6]));
+    tensors.set('fc.bias', [2], Float32Array.from([0.5, -0.5]));
+    const g = new GraphBuilder('t');
+    const x = g.input('x', 'float32', [1, 4, 3]);
+    linear(new BuildContext(g, new WeightBinder(tensors), '', 'fp32', undefined, { linearAsMatMul: true }), x, 'fc', 3, 2);
+    expect(g.nodeRecords.map((n) => n.type)).toEqual(['MatMul', 'Add']);
+    expect(g.nodeRecords[0]!.inputs).toEqual(['x', 'fc.weight.T']);
+    const t = fromBinary(ModelProtoSchema, g.build().model).graph!.initializer.find((i) => i.name === 'fc.weight.T')!;
+    expect(t.dims.map(Number)).toEqual([3, 2]);
+    expect([...new Float32Array(t.rawData.slice().buffer)]).toEqual([1, 4, 2, 5, 3, 6]);
+    const plain = new GraphBuilder('p');
+    linear(new BuildContext(plain, new WeightBinder(tensors), ''), plain.input('x', 'float32', [1, 4, 3]), 'fc', 3, 2);
+    expect(plain.nodeRecords.find((n) => n.type === 'Gemm')).toMatchObject({ inputs: [expect.any(String), 'fc.weight', 'fc.bias'], attrs: { transB: 1 } });
   });
 });

@@ -48,6 +48,8 @@ export interface BuildLayout {
    * tensor twice, nor training graphs, where the backward pass reads the head's weight too.
    */
   ownHeadWeights?: boolean;
+  /** `linear` as `MatMul` over a transposed copy of the weight, plus `Add` (see `Runtime.linearAsMatMul`). */
+  linearAsMatMul?: boolean;
 }
 
 export class BuildContext {

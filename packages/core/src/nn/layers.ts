@@ -4,7 +4,7 @@
  * files.
  */
 import { VedError } from '../errors.js';
-import type { BuildContext } from './context.js';
+import { transpose2d, type BuildContext } from './context.js';
 import { quantizedMatMul } from './quantize.js';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 
@@ -18,6 +18,11 @@ export function linear(ctx: BuildContext, x: string, name: string, inF: number, 
   const b = bias ? ctx.weight(`${name}.bias`, [outF]) : undefined;
   const quantized = quantizedMatMul(ctx, x, `${name}.weight`, outF, inF, 'NK', b);
   if (quantized !== undefined) return quantized;
+  if (ctx.layout.linearAsMatMul && ctx.training === undefined) {
+    const wt = ctx.derived(`${name}.weight`, [outF, inF], '.T', [inF, outF], (w) => transpose2d(w, outF, inF));
+    const y = g.op('MatMul', [x, wt]);
+    return b === undefined ? y : g.op('Add', [y, b]);
+  }
   const w = ctx.weight(`${name}.weight`, [outF, inF]);
   const flat = g.op('Reshape', [x, g.constInt([-1, inF])]);
   const inputs = b === undefined ? [flat, w] : [flat, w, b];
