@@ -8,6 +8,11 @@
  * prints, per graph, the op types of the optimized graph (counts) and the
  * profiled time per op type over `--runs` runs; the optimized models and the
  * profiles are left in `--out` (default: a temporary folder).
+ *
+ * `--runtime web` times the same graphs in onnxruntime-web's WebAssembly build
+ * instead, in this Node process (the kernels the browser runs, without a
+ * browser's noise): ved's graphs built as the web runtime builds them (linear
+ * layers as MatMul, `Runtime.linearAsMatMul`), weights held in memory.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +30,9 @@ import {
   createSession,
   nodeRuntime,
   loadWeights,
+  type BuildLayout,
+  type ModelFiles,
+  type Runtime,
   type BuiltModel,
   type TrainingMode,
 } from '@ved/backend-node';
@@ -39,10 +47,12 @@ interface Args {
   profile: boolean;
   /** onnxruntime's intra-op threads spin while idle (ved's sessions do not, see backend-node's runtime.ts). */
   spin: boolean;
+  /** `node`: onnxruntime-node (CPU); `web`: onnxruntime-web's WebAssembly build, in this process. */
+  runtime: 'node' | 'web';
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: 'vit-gpt2', threads: 2, runs: 5, out: '', graphs: ['ved-encoder-decomposed', 'ved-encoder-only', 'tjs-encoder'], profile: false, spin: false };
+  const args: Args = { model: 'vit-gpt2', threads: 2, runs: 5, out: '', graphs: ['ved-encoder-decomposed', 'ved-encoder-only', 'tjs-encoder'], profile: false, spin: false, runtime: 'node' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--model') args.model = value;
@@ -52,8 +62,12 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--graphs') args.graphs = value.split(',');
     else if (flag === '--profile') args.profile = value !== '0';
     else if (flag === '--spin') args.spin = value !== '0';
-    else throw new Error(`unknown flag ${flag}; flags: --model, --threads, --runs, --out, --graphs (ved-encoder, ved-encoder-only, ved-encoder-decomposed, tjs-encoder, ved-decoder)`);
+    else if (flag === '--runtime') {
+      if (value !== 'node' && value !== 'web') throw new Error(`--runtime is node or web, got ${JSON.stringify(value)}`);
+      args.runtime = value;
+    } else throw new Error(`unknown flag ${flag}; flags: --model, --threads, --runs, --out, --graphs (ved-encoder, ved-encoder-only, ved-encoder-decomposed, tjs-encoder, ved-decoder), --profile, --spin, --runtime`);
   }
+  if (args.runtime === 'web' && (args.profile || args.spin)) throw new Error('--profile and --spin need --runtime node (onnxruntime-web writes no profile file and has no per-session spinning option)');
   return args;
 }
 
@@ -93,9 +107,34 @@ function sessionOptions(args: Args, extra: Record<string, unknown>): ort.Inferen
   };
 }
 
-async function candidates(args: Args): Promise<Candidate[]> {
+/** How the probe opens sessions: onnxruntime-node, or onnxruntime-web's WebAssembly build in this process. */
+interface ProbeRuntime {
+  runtime: Runtime;
+  layout: BuildLayout;
+  open(file: string, options: Record<string, unknown>): Promise<ort.InferenceSession>;
+}
+
+async function probeRuntime(args: Args): Promise<ProbeRuntime> {
+  if (args.runtime === 'node') {
+    return { runtime: nodeRuntime, layout: {}, open: (file, options) => ort.InferenceSession.create(file, options) };
+  }
+  const web = await import('onnxruntime-web');
+  web.env.wasm.numThreads = args.threads;
+  const create = (model: Uint8Array, options: Record<string, unknown>) =>
+    web.InferenceSession.create(model, { ...options, executionProviders: ['wasm'] }) as unknown as Promise<ort.InferenceSession>;
+  return {
+    runtime: { name: 'onnxruntime-web (wasm)', createSession: (model, options) => create(model, { ...options }), tensor: (type, data, dims) => new web.Tensor(type, data as never, dims), linearAsMatMul: true },
+    // As backend-web builds for WebAssembly (Runtime.linearAsMatMul).
+    layout: { linearAsMatMul: true },
+    open: (file, options) => create(readFileSync(file), options),
+  };
+}
+
+async function candidates(args: Args, probe: ProbeRuntime): Promise<Candidate[]> {
   const modelDir = resolve('bench/.cache', args.model);
-  const files = new DirectoryFiles(modelDir);
+  const disk = new DirectoryFiles(modelDir);
+  // onnxruntime-web reads no files: its weights travel in memory (as in a browser), without the file-backed reads.
+  const files: ModelFiles = args.runtime === 'node' ? disk : { location: disk.location, exists: (name) => disk.exists(name), readBytes: (name) => disk.readBytes(name) };
   const raw = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   const config = new VisionEncoderDecoderConfig(raw, join(modelDir, 'config.json'));
   const parts = await compose(config);
@@ -103,11 +142,11 @@ async function candidates(args: Args): Promise<Candidate[]> {
   const [h, w] = parts.encoder.imageSize(parts.encoderConfig);
   const pixels = pixelFeed([1, parts.encoder.numChannels(parts.encoderConfig), h, w]);
   const fromBuilt = (built: () => BuiltModel) => (extra: Record<string, unknown>) =>
-    createSession(nodeRuntime, built(), sessionOptions(args, extra) as never) as unknown as Promise<ort.InferenceSession>;
+    createSession(probe.runtime, built(), sessionOptions(args, extra) as never) as unknown as Promise<ort.InferenceSession>;
   const out: Candidate[] = [];
   for (const graph of args.graphs) {
     if (graph === 'ved-encoder') {
-      out.push({ name: graph, feeds: { pixel_values: pixels }, open: fromBuilt(() => buildEncoderGraph(parts, new WeightBinder(weights), {}, 'fp32')) });
+      out.push({ name: graph, feeds: { pixel_values: pixels }, open: fromBuilt(() => buildEncoderGraph(parts, new WeightBinder(weights), {}, 'fp32', undefined, probe.layout)) });
     } else if (graph === 'ved-encoder-only' || graph === 'ved-encoder-decomposed') {
       // The encoder alone, without the decoder's cross keys/values (the work transformers.js's encoder does);
       // "decomposed": built as training graphs build it (no fused com.microsoft kernels), with nothing trained.
@@ -123,7 +162,7 @@ async function candidates(args: Args): Promise<Candidate[]> {
       const build = () => {
         const g = new GraphBuilder('ved_encoder_only');
         const px = g.input('pixel_values', 'float32', ['batch', pixels.dims[1]!, h, w]);
-        const root = new BuildContext(g, new WeightBinder(weights), '', 'fp32', decomposed);
+        const root = new BuildContext(g, new WeightBinder(weights), '', 'fp32', decomposed, probe.layout);
         const hidden = parts.encoder.buildGraph(root.at('encoder'), parts.encoderConfig, px, {});
         g.output('last_hidden_state', hidden, 'float32', ['batch', 'encoder_sequence', parts.encoderHidden]);
         return g.build();
@@ -131,7 +170,7 @@ async function candidates(args: Args): Promise<Candidate[]> {
       out.push({ name: graph, feeds: { pixel_values: pixels }, open: fromBuilt(build) });
     } else if (graph === 'tjs-encoder') {
       const file = join(modelDir, 'onnx/encoder_model.onnx');
-      out.push({ name: graph, feeds: { pixel_values: pixels }, open: (extra) => ort.InferenceSession.create(file, sessionOptions(args, extra)) });
+      out.push({ name: graph, feeds: { pixel_values: pixels }, open: (extra) => probe.open(file, sessionOptions(args, extra)) });
     } else if (graph === 'ved-decoder') {
       // One beam-search step: 4 rows after 10 cached tokens.
       const { layers, heads, headDim } = parts.decoder.cacheLayout(parts.decoderConfig);
@@ -150,7 +189,7 @@ async function candidates(args: Args): Promise<Candidate[]> {
         feeds[`cross.${i}.key`] = pixelFeed([rows, heads, enc, headDim]);
         feeds[`cross.${i}.value`] = pixelFeed([rows, heads, enc, headDim]);
       }
-      out.push({ name: graph, feeds, open: fromBuilt(() => buildDecoderGraph(parts, new WeightBinder(weights), 'fp32')) });
+      out.push({ name: graph, feeds, open: fromBuilt(() => buildDecoderGraph(parts, new WeightBinder(weights), 'fp32', undefined, probe.layout)) });
     } else {
       throw new Error(`unknown graph ${graph}; known: ved-encoder, ved-encoder-only, ved-encoder-decomposed, tjs-encoder, ved-decoder`);
     }
@@ -167,7 +206,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.out === '' ? mkdtempSync(join(tmpdir(), 'ved-fusions-')) : resolve(args.out);
   mkdirSync(dir, { recursive: true });
-  const list = await candidates(args);
+  const probe = await probeRuntime(args);
+  const list = await candidates(args, probe);
   // Timing: the graphs' runs interleaved, so that other load on the machine falls on all of them alike.
   const sessions: ort.InferenceSession[] = [];
   for (const c of list) sessions.push(await c.open({}));
@@ -183,7 +223,8 @@ async function main(): Promise<void> {
       if (r >= 0) times[i]!.push(performance.now() - t0);
     }
   }
-  console.log(`# ${args.model}, ${args.threads} threads${args.spin ? ' (spinning)' : ''}, ${args.runs} interleaved runs`);
+  const where = args.runtime === 'web' ? 'onnxruntime-web (WebAssembly, in Node)' : 'onnxruntime-node';
+  console.log(`# ${args.model}, ${where}, ${args.threads} threads${args.spin ? ' (spinning)' : ''}, ${args.runs} interleaved runs`);
   for (let i = 0; i < list.length; i++) console.log(`${list[i]!.name.padEnd(18)} ${stats(times[i]!)}`);
   for (const s of sessions) await s.release();
   if (!args.profile) return;
