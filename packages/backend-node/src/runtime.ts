@@ -37,4 +37,5 @@ export const nodeRuntime: Runtime = {
   collectGarbage,
   createWeightSpill: () => createWeightSpill(),
   decoderMemoryArena: false,
+  encoderOutputsInPlace: true,
 };

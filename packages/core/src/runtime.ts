@@ -68,6 +68,11 @@ export interface Runtime {
    * reads the checkpoint's file without a copy. Default false.
    */
   readonly linearAsMatMul?: boolean;
+  /**
+   * Whether the runtime's sessions fill pre-allocated outputs in place (`run(feeds, fetches)` with tensors
+   * over views of one buffer), which `LoadOptions.encoderImagesPerRun` needs. Default false.
+   */
+  readonly encoderOutputsInPlace?: boolean;
 }
 
 export type { InferenceSession, Tensor };
