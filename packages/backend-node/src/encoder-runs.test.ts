@@ -1,13 +1,15 @@
 /**
  * `encoderImagesPerRun` (LoadOptions): a batch encoded in runs of fewer images that onnxruntime-node
  * writes into one set of outputs (pre-allocated outputs over views of one buffer) gives the outputs of
- * one run; runtimes that cannot fill outputs in place run the batch at once; bad values are refused.
+ * one run and Python's encoder states, teacher-forced logits and greedy ids; runtimes that cannot fill
+ * outputs in place run the batch at once; bad values are refused.
  */
 import { describe, expect, it } from 'vitest';
 import { VedError, VisionEncoderDecoderModel, type InferenceSession, type LoadOptions, type Runtime, type Tensor } from '@ved/core';
 import { DirectoryFiles } from './directory-files.js';
 import { nodeRuntime } from './runtime.js';
-import { fixturePath, maxAbsDiff } from './test-utils/fixtures.js';
+import { generate, modelGenerationConfig } from '@ved/generation';
+import { fixturePath, loadModelReference, maxAbsDiff } from './test-utils/fixtures.js';
 import './register-builtins.js';
 
 const MODEL = fixturePath('models', 'vit-gpt2-a');
@@ -61,6 +63,25 @@ describe('encoderImagesPerRun', () => {
       expect(split.tensors.map((t) => t.dims)).toEqual(whole.tensors.map((t) => t.dims));
       split.tensors.forEach((t, i) => expect(maxAbsDiff(t.data, whole.tensors[i]!.data)).toBeLessThan(1e-6));
       expect(maxAbsDiff(split.logits, whole.logits)).toBeLessThan(1e-5);
+    }
+  });
+
+  it("in runs of one image: Python's encoder states, teacher-forced logits and greedy ids", async () => {
+    const ref = loadModelReference('vit-gpt2-a');
+    const pixelValues = { data: ref.tensors.getFloat32('pixel_values'), dims: ref.tensors.info('pixel_values').shape as [number, number, number, number] };
+    const { runtime, runs } = counting();
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(ref.dir), runtime, { encoderImagesPerRun: 1 });
+    try {
+      const encoded = await model.encode(pixelValues);
+      expect(runs).toEqual([1, 1, 1, 1]);
+      expect(maxAbsDiff(encoded.lastHiddenState.data as Float32Array, ref.tensors.getFloat32('encoder_last_hidden_state'))).toBeLessThan(1e-4);
+      const logits = await model.logits(pixelValues, ref.json.decoder_input_ids);
+      expect(maxAbsDiff(logits.data, ref.tensors.getFloat32('teacher_forced_logits'))).toBeLessThan(1e-4);
+      const config = modelGenerationConfig(model.config.raw, model.generationConfigJson);
+      const out = await generate(model, { pixelValues, modelGenerationConfig: config }, { maxNewTokens: ref.json.greedy.max_new_tokens, numBeams: 1, doSample: false });
+      expect(out.sequences.map((s) => s.map(Number))).toEqual(ref.json.greedy.sequences);
+    } finally {
+      await model.dispose();
     }
   });
 
