@@ -60,10 +60,15 @@ describe('prepackWeights', () => {
 });
 
 describe('memoryArena', () => {
-  it("is on for the encoder and, on Node, off for the decoder by default; per graph, for both, or from sessionOptions; no output changes", async () => {
+  it("on Node is off by default for the decoder, and for the encoder with quantized weights; per graph, for both, or from sessionOptions; no output changes", async () => {
     const byDefault = await run(undefined);
     expect(byDefault.arena).toEqual([true, false]);
+    expect((await run(undefined, { dtype: 'q8' })).arena).toEqual([false, false]);
+    expect((await run(undefined, { dtype: 'q4' })).arena).toEqual([false, false]);
+    expect((await run(undefined, { dtype: 'fp16' })).arena).toEqual([true, false]);
+    expect((await run(undefined, { dtype: 'q8', memoryArena: { encoder: true } })).arena).toEqual([true, false]);
     expect(byDefault.spinning).toEqual(['0', '0']);
+    expect((await run(undefined, { memoryArena: true })).arena).toEqual([true, true]);
     expect((await run(undefined, { memoryArena: false })).arena).toEqual([false, false]);
     expect((await run(undefined, { memoryArena: { decoder: true } })).arena).toEqual([true, true]);
     const fromSession = await run(undefined, { sessionOptions: { enableCpuMemArena: true } });
@@ -71,6 +76,9 @@ describe('memoryArena', () => {
     expect((await run(undefined, { sessionOptions: { enableCpuMemArena: true }, memoryArena: { decoder: false } })).arena).toEqual([true, false]);
     expect(maxAbsDiff(fromSession.logits, byDefault.logits)).toBe(0);
     // A runtime that does not say (the browser's) keeps onnxruntime's default for both.
-    expect((await run(undefined, {}, { decoderMemoryArena: undefined })).arena).toEqual([true, true]);
+    expect((await run(undefined, {}, { encoderMemoryArena: undefined, decoderMemoryArena: undefined })).arena).toEqual([true, true]);
+    // One that says for one graph only, or for one weight type.
+    expect((await run(undefined, {}, { encoderMemoryArena: false })).arena).toEqual([false, false]);
+    expect((await run(undefined, { dtype: 'q8' }, { encoderMemoryArena: { q4: false } })).arena).toEqual([true, false]);
   });
 });

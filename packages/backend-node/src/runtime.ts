@@ -5,6 +5,7 @@ import type { Runtime } from '@ved/core';
 import { collectGarbage } from './collect-garbage.js';
 import { openCachedSession } from './session-cache.js';
 import { createWeightSpill } from './weight-spill.js';
+import { countOutputs, reclaimOutputs } from './output-garbage.js';
 
 type SessionOptions = ort.InferenceSession.SessionOptions & { extra?: Record<string, Record<string, string>> };
 
@@ -26,16 +27,18 @@ const create = (model: Uint8Array | string, options: SessionOptions) => ort.Infe
 
 export const nodeRuntime: Runtime = {
   name: 'onnxruntime-node (cpu)',
-  createSession: (model, options, hints) => {
+  createSession: async (model, options, hints) => {
     const full: SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...nodeSessionOptions(options as SessionOptions) };
-    if (hints?.cache === undefined || hints.cache === false) return create(model, full);
+    if (hints?.cache === undefined || hints.cache === false) return countOutputs(await create(model, full));
     // The optimized-session cache (session-cache.ts): `cache: true` is the default directory.
-    return openCachedSession({ model, options: full, hints, create, onnxruntimeVersion: ort.env.versions.node ?? ort.env.versions.common });
+    return countOutputs(await openCachedSession({ model, options: full, hints, create, onnxruntimeVersion: ort.env.versions.node ?? ort.env.versions.common }));
   },
   tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
   memoryBytes: totalmem(),
   collectGarbage,
+  reclaimOutputs: () => void reclaimOutputs(),
   createWeightSpill: () => createWeightSpill(),
+  encoderMemoryArena: { q8: false, q4: false },
   decoderMemoryArena: false,
   encoderOutputsInPlace: true,
 };

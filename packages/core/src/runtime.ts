@@ -5,6 +5,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { WeightSpill } from './onnx/graph-builder.js';
+import type { WeightDtype } from './nn/context.js';
 
 export type TensorType = 'float32' | 'int64' | 'float16' | 'int32' | 'bool' | 'uint8' | 'int8';
 export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
@@ -62,6 +63,14 @@ export interface Runtime {
    */
   readonly decoderMemoryArena?: boolean;
   /**
+   * The same for the encoder's session, for all weight types or per `LoadOptions.dtype`; default true.
+   * onnxruntime-node's runtime says false for `q8` and `q4`: with quantized weights the arena kept the
+   * largest batch's activations, 100–130 MiB more at the bench's peak on both models (ViT-B/16 + GPT-2 in
+   * q8 698–723 against 826–843 MiB), at the same speed; with float weights it is kept, because without it
+   * DeiT at 384 over 8 images peaked ~120 MiB higher (docs/bench.md).
+   */
+  readonly encoderMemoryArena?: boolean | Partial<Record<WeightDtype, boolean>>;
+  /**
    * Build linear layers as `MatMul` over a transposed copy of the weight plus `Add`, instead of `Gemm`
    * reading the weight as stored (core's `BuildLayout.linearAsMatMul`). onnxruntime-web's WebAssembly
    * build ran DeiT-small's encoder about 14% faster so (docs/bench.md); on Node the two are level and `Gemm`
@@ -73,6 +82,12 @@ export interface Runtime {
    * over views of one buffer), which `LoadOptions.encoderImagesPerRun` needs. Default false.
    */
   readonly encoderOutputsInPlace?: boolean;
+  /**
+   * Frees the outputs of earlier runs that are garbage by now, where the platform can and it is due; called
+   * before each encoder run, where a generation's largest allocations start. onnxruntime-node's runtime
+   * collects once its runs returned 128 MiB since the last collection (backend-node's output-garbage.ts).
+   */
+  reclaimOutputs?(): void;
 }
 
 export type { InferenceSession, Tensor };

@@ -183,6 +183,7 @@ export class OnnxExportModel implements EncoderDecoderLM {
     const feeds: Record<string, Tensor> = { pixel_values: floatTensor(this.runtime, pixelType, pixelValues.data, pixelValues.dims) };
     if (pixelMask) feeds.pixel_mask = int64Tensor(this.runtime, new Array<number>(batch * height * width).fill(1), [batch, height, width]);
     let out;
+    this.runtime.reclaimOutputs?.();
     try {
       out = await this.encoder.session.run(feeds);
     } catch (cause) {

@@ -60,11 +60,12 @@ export interface LoadOptions {
    */
   prepackWeights?: boolean | { encoder?: boolean; decoder?: boolean };
   /**
-   * onnxruntime's CPU memory arena (its `enableCpuMemArena`), per graph or for both. Default: on for
-   * the encoder; for the decoder, the runtime's `decoderMemoryArena` (off on Node, whose steps allocate
-   * small tensors of a new shape at every step that the arena keeps, grown in powers of two, and seldom
-   * reuses; glibc serves them as fast: the bench's peak RSS 100–130 MiB lower at the same speed,
-   * docs/bench.md). `sessionOptions.enableCpuMemArena`, when set, applies to both graphs instead.
+   * onnxruntime's CPU memory arena (its `enableCpuMemArena`), per graph or for both. Default: the
+   * runtime's `encoderMemoryArena` and `decoderMemoryArena`, on where it does not say. On Node the
+   * decoder's is off (its steps allocate small tensors of a new shape at every step: the bench's peak RSS
+   * 100–130 MiB lower at the same speed), and so is the encoder's with `q8` or `q4` weights (the arena kept
+   * the largest batch's activations: peak 100–130 MiB lower), docs/bench.md.
+   * `sessionOptions.enableCpuMemArena`, when set, applies to both graphs instead.
    */
   memoryArena?: boolean | { encoder?: boolean; decoder?: boolean };
   /**
@@ -335,6 +336,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
     const feed = (start: number, n: number) => ({
       pixel_values: this.runtime.tensor('float32', pixelValues.data.subarray(start * size, (start + n) * size), [n, ...image]),
     });
+    this.runtime.reclaimOutputs?.();
     const perRun = this.loadOptions.encoderImagesPerRun;
     const shapes = perRun !== undefined && batch > perRun && this.runtime.encoderOutputsInPlace === true ? batchMajorOutputs(session) : undefined;
     if (perRun === undefined || shapes === undefined) return session.run(feed(0, batch));
@@ -531,7 +533,12 @@ function perGraph(option: boolean | { encoder?: boolean; decoder?: boolean } | u
 /** The session options of one graph: weight prepacking (`prepackWeights`) and the memory arena (`memoryArena`). */
 function graphSessionOptions(options: LoadOptions, graph: 'encoder' | 'decoder', runtime: Runtime): InferenceSession.SessionOptions {
   const sessionOptions: InferenceSession.SessionOptions = { ...options.sessionOptions };
-  const arena = perGraph(options.memoryArena, graph) ?? sessionOptions.enableCpuMemArena ?? (graph === 'encoder' || (runtime.decoderMemoryArena ?? true));
+  const byRuntime = graph === 'encoder' ? runtime.encoderMemoryArena : runtime.decoderMemoryArena;
+  const arena =
+    perGraph(options.memoryArena, graph) ??
+    sessionOptions.enableCpuMemArena ??
+    (typeof byRuntime === 'object' ? byRuntime[options.dtype ?? 'fp32'] : byRuntime) ??
+    true;
   sessionOptions.enableCpuMemArena = arena;
   if (perGraph(options.prepackWeights, graph) ?? true) return sessionOptions;
   const extra = (sessionOptions.extra ?? {}) as Record<string, unknown>;
