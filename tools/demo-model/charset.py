@@ -44,13 +44,15 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
     return fast
 
 
-def model_config(vocab_size: int, patch_size: tuple[int, int] = PATCH_SIZE) -> VisionEncoderDecoderConfig:
+def model_config(
+    vocab_size: int, patch_size: tuple[int, int] = PATCH_SIZE, encoder_layers: int = 4, decoder_layers: int = 2
+) -> VisionEncoderDecoderConfig:
     vit = ViTConfig(
         image_size=list(IMAGE_SIZE),
         patch_size=list(patch_size),
         num_channels=3,
         hidden_size=192,
-        num_hidden_layers=4,
+        num_hidden_layers=encoder_layers,
         num_attention_heads=3,
         intermediate_size=768,
         hidden_act="gelu",
@@ -60,7 +62,7 @@ def model_config(vocab_size: int, patch_size: tuple[int, int] = PATCH_SIZE) -> V
         vocab_size=vocab_size,
         n_positions=64,
         n_embd=192,
-        n_layer=2,
+        n_layer=decoder_layers,
         n_head=3,
         n_inner=768,
         activation_function="gelu_new",

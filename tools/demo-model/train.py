@@ -217,6 +217,36 @@ def save_checkpoint(model, tokenizer, out_dir: Path) -> None:
     GenerationConfig(**GENERATION).save_pretrained(out_dir)
 
 
+def deepen(old: VisionEncoderDecoderModel, config) -> VisionEncoderDecoderModel | None:
+    """The same model with more layers on top, when `config` asks for more than `old` has (net2net-style
+    deepening): every weight of `old` is kept, and each new layer's output projections (ViT's attention output
+    and MLP output, `o_proj` and `fc2`; GPT-2's c_proj of self-attention, cross-attention and MLP) start at zero, so that the new
+    layer adds nothing to its residual stream and the deeper model computes exactly what `old` did."""
+    enc_old, dec_old = old.config.encoder.num_hidden_layers, old.config.decoder.n_layer
+    enc_new, dec_new = config.encoder.num_hidden_layers, config.decoder.n_layer
+    if (enc_new, dec_new) == (enc_old, dec_old):
+        return None
+    if enc_new < enc_old or dec_new < dec_old:
+        raise SystemExit(f"--encoder-layers/--decoder-layers ({enc_new}, {dec_new}) below the checkpoint's ({enc_old}, {dec_old})")
+    new = VisionEncoderDecoderModel(config)
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    if unexpected:
+        raise SystemExit(f"unexpected weights when deepening: {unexpected[:4]}")
+    with torch.no_grad():
+        for i in range(enc_old, enc_new):
+            layer = new.encoder.layers[i]  # transformers 5's ViT: layers.N.attention.o_proj, layers.N.mlp.fc2
+            for lin in (layer.attention.o_proj, layer.mlp.fc2):
+                lin.weight.zero_()
+                lin.bias.zero_()
+        for i in range(dec_old, dec_new):
+            block = new.decoder.transformer.h[i]
+            for proj in (block.attn.c_proj, block.crossattention.c_proj, block.mlp.c_proj):
+                proj.weight.zero_()
+                proj.bias.zero_()
+    print(f"deepened: encoder {enc_old} -> {enc_new} layers, decoder {dec_old} -> {dec_new} ({len(missing)} new tensors)", flush=True)
+    return new
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=6500)
@@ -227,6 +257,8 @@ def main() -> int:
         default=None,
         help="start from this checkpoint's weights (same architecture) instead of from scratch: fine-tuning",
     )
+    ap.add_argument("--encoder-layers", type=int, default=4, help="ViT layers (more than --init-from has: see --init-from)")
+    ap.add_argument("--decoder-layers", type=int, default=2, help="GPT-2 blocks (more than --init-from has: see --init-from)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
@@ -246,7 +278,7 @@ def main() -> int:
     torch.manual_seed(0)
     t0 = time.time()
     tokenizer = build_tokenizer()
-    config = model_config(len(tokenizer), args.patch)
+    config = model_config(len(tokenizer), args.patch, args.encoder_layers, args.decoder_layers)
     if args.guide_weight > 0:
         config.decoder._attn_implementation = "eager"  # to return cross-attention weights
     model = VisionEncoderDecoderModel(config)
@@ -254,6 +286,9 @@ def main() -> int:
         # transformers renames the stored ViT keys on load, so load through from_pretrained (float32), then
         # switch the decoder to eager attention, which returns the cross-attention weights the guide loss needs.
         model = VisionEncoderDecoderModel.from_pretrained(args.init_from, dtype=torch.float32)
+        deepened = deepen(model, config)
+        if deepened is not None:
+            model = deepened
         if guide_eager := args.guide_weight > 0:
             model.decoder.set_attn_implementation("eager")
         got = sum(p.numel() for p in model.parameters())
