@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder, OnnxExportModel, VisionEncoderDecoderModel, type InferenceSession, type Runtime } from '@ved/core';
 import { generate, modelGenerationConfig } from '@ved/generation';
 import { DirectoryFiles } from './directory-files.js';
-import { OUTPUT_BUDGET_BYTES, countOutputs, outputBytesSinceCollection, reclaimOutputs } from './output-garbage.js';
+import { OUTPUT_BUDGET_BYTES, countOutputs, outputBytesSinceCollection, reclaimOutputs, setOutputReclaim } from './output-garbage.js';
 import { nodeRuntime } from './runtime.js';
 import { ONNX_FIXTURES } from './exports/onnx-fixtures.js';
 import { fixturePath, loadModelReference } from './test-utils/fixtures.js';
@@ -41,6 +41,13 @@ describe('countOutputs / reclaimOutputs', () => {
     expect(outputBytesSinceCollection()).toBe(0);
     expect(reclaimOutputs(1, collect)).toBe(false);
     expect(OUTPUT_BUDGET_BYTES).toBe(128 * 1024 * 1024);
+    // Turned off for the process (as `ved serve` does), it never collects, and on again it does.
+    await session.run({ x: new ort.Tensor('float32', new Float32Array(8), [8]) as never });
+    setOutputReclaim(false);
+    expect(reclaimOutputs(1, collect)).toBe(false);
+    setOutputReclaim(true);
+    expect(reclaimOutputs(1, collect)).toBe(true);
+    expect(collections).toBe(2);
   });
 
   it("the Node runtime's sessions count their outputs, and its reclaimOutputs collects garbage only when due", async () => {

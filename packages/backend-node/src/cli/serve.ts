@@ -46,7 +46,15 @@ export const serveCommand = defineCommand({
     const modelDir = values.model ?? defaultModelDir;
 
     // The server (fastify, prom-client) loads when the command runs, not with every `ved` command.
-    const [{ CaptionEngine }, { ServeMetrics }, { createServer }] = await Promise.all([import('../serve/engine.js'), import('../serve/metrics.js'), import('../serve/server.js')]);
+    const [{ CaptionEngine }, { ServeMetrics }, { createServer }, { setOutputReclaim }] = await Promise.all([
+      import('../serve/engine.js'),
+      import('../serve/metrics.js'),
+      import('../serve/server.js'),
+      import('../output-garbage.js'),
+    ]);
+    // A server keeps V8's own collection schedule: collecting outputs' garbage before each encoder run cost
+    // it throughput (output-garbage.ts).
+    setOutputReclaim(false);
     let metrics: ServeMetrics | undefined;
     const threads = values.threads;
     const load = { ...formatOptions(values), ...(threads !== undefined ? { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}) };
