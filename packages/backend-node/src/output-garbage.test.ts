@@ -11,7 +11,7 @@ import { DirectoryFiles } from './directory-files.js';
 import { OUTPUT_BUDGET_BYTES, countOutputs, outputBytesSinceCollection, reclaimOutputs, setOutputReclaim } from './output-garbage.js';
 import { nodeRuntime } from './runtime.js';
 import { ONNX_FIXTURES } from './exports/onnx-fixtures.js';
-import { fixturePath, loadModelReference } from './test-utils/fixtures.js';
+import { fixturePath, loadModelReference, maxAbsDiff } from './test-utils/fixtures.js';
 import { join } from 'node:path';
 import './register-builtins.js';
 
@@ -90,6 +90,23 @@ describe('models ask for it before each encoder run', () => {
     expect(events.slice(0, 2)).toEqual(['reclaim', 'encoder']);
     expect(events.filter((e) => e === 'reclaim')).toHaveLength(1);
     expect(events.slice(2).every((e) => e === 'decoder')).toBe(true);
+    await model.dispose();
+  });
+
+  it("with a real collection before every encoder run, Python's teacher-forced logits and greedy ids", async () => {
+    let collections = 0;
+    const runtime: Runtime = Object.assign(Object.create(nodeRuntime) as Runtime, {
+      reclaimOutputs: () => void (reclaimOutputs(0) && collections++),
+    });
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(fixturePath('models', 'vit-gpt2-a')), runtime);
+    const config = modelGenerationConfig(model.config.raw, model.generationConfigJson);
+    for (let round = 0; round < 2; round++) {
+      const logits = await model.logits(pixelValues, ref.json.decoder_input_ids);
+      expect(maxAbsDiff(logits.data, ref.tensors.getFloat32('teacher_forced_logits'))).toBeLessThan(1e-4);
+      const out = await generate(model, { pixelValues, modelGenerationConfig: config }, { maxNewTokens: ref.json.greedy.max_new_tokens, numBeams: 1, doSample: false });
+      expect(out.sequences.map((s) => s.map(Number))).toEqual(ref.json.greedy.sequences);
+    }
+    expect(collections).toBe(4);
     await model.dispose();
   });
 
