@@ -45,10 +45,14 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
 
 
 def model_config(
-    vocab_size: int, patch_size: tuple[int, int] = PATCH_SIZE, encoder_layers: int = 4, decoder_layers: int = 2
+    vocab_size: int,
+    patch_size: tuple[int, int] = PATCH_SIZE,
+    encoder_layers: int = 4,
+    decoder_layers: int = 2,
+    image_size: tuple[int, int] = IMAGE_SIZE,
 ) -> VisionEncoderDecoderConfig:
     vit = ViTConfig(
-        image_size=list(IMAGE_SIZE),
+        image_size=list(image_size),
         patch_size=list(patch_size),
         num_channels=3,
         hidden_size=192,
@@ -89,7 +93,6 @@ def model_config(
 # one-character image eight times wider than a long line's characters.
 PROCESSOR = dict(
     do_resize=True,
-    size={"height": IMAGE_SIZE[0], "width": IMAGE_SIZE[1]},
     resample=2,  # BILINEAR
     do_thumbnail=True,
     do_align_long_axis=False,
@@ -103,15 +106,15 @@ PROCESSOR = dict(
 )
 
 
-def build_processor():
+def build_processor(image_size: tuple[int, int] = IMAGE_SIZE):
     from transformers import DonutImageProcessor
 
-    return DonutImageProcessor(**PROCESSOR)
+    return DonutImageProcessor(size={"height": image_size[0], "width": image_size[1]}, **PROCESSOR)
 
 
-def processed_geometry(width: int, height: int) -> tuple[float, float, float]:
+def processed_geometry(width: int, height: int, image_size: tuple[int, int] = IMAGE_SIZE) -> tuple[float, float, float]:
     """Where DonutImageProcessor puts an image of this size: (x scale, y scale, left pad)."""
-    th, tw = IMAGE_SIZE
+    th, tw = image_size
     short, long = min(width, height), max(width, height)
     new_short, new_long = min(th, tw), int(min(th, tw) * long / short)
     h, w = (new_short, new_long) if height <= width else (new_long, new_short)

@@ -72,17 +72,17 @@ VAL_SEED = 7  # the small validation set watched during training (not the held-o
 COLUMN_BACKGROUND = len(SPECIALS) + len(ALPHABET_IDS)  # auxiliary class "no character here"
 
 
-def render_batch(seed: int, index: int, n: int, processor, patch=PATCH_SIZE, edge: bool = False):
+def render_batch(seed: int, index: int, n: int, processor, patch=PATCH_SIZE, edge: bool = False, image_size=IMAGE_SIZE):
     """n images through the image processor: pixel_values [n, 3, H, W], the
     texts, and for each encoder patch column the token id of the character under
     its centre (or COLUMN_BACKGROUND), for the auxiliary column loss."""
     rng = np.random.default_rng([seed, index])
     texts, images, columns = [], [], []
     char_cols = torch.full((n, synth.MAX_CHARS + 1, 2), -1, dtype=torch.long)
-    n_cols = IMAGE_SIZE[1] // patch[1]
+    n_cols = image_size[1] // patch[1]
     for k in range(n):
         text, img, spans = synth.sample_with_spans(rng, edge)
-        sx, _, left = processed_geometry(img.width, img.height)
+        sx, _, left = processed_geometry(img.width, img.height, image_size)
         row = []
         for c in range(n_cols):
             x = ((c + 0.5) * patch[1] - left) / sx  # the column's centre in the rendered image
@@ -111,15 +111,18 @@ def labels_for(tokenizer, texts: list[str]) -> torch.Tensor:
 
 
 class Batches(torch.utils.data.Dataset):
-    def __init__(self, seed: int, steps: int, batch_size: int, tokenizer, patch):
+    def __init__(self, seed: int, steps: int, batch_size: int, tokenizer, patch, image_size):
         self.seed, self.steps, self.batch_size, self.tokenizer, self.patch = seed, steps, batch_size, tokenizer, patch
-        self.processor = build_processor()
+        self.image_size = image_size
+        self.processor = build_processor(image_size)
 
     def __len__(self) -> int:
         return self.steps
 
     def __getitem__(self, index: int):
-        pixel_values, texts, columns, char_cols = render_batch(self.seed, index, self.batch_size, self.processor, self.patch)
+        pixel_values, texts, columns, char_cols = render_batch(
+            self.seed, index, self.batch_size, self.processor, self.patch, image_size=self.image_size
+        )
         return pixel_values, labels_for(self.tokenizer, texts), columns, char_cols
 
 
@@ -205,7 +208,7 @@ def greedy_texts(model, tokenizer, pixel_values: torch.Tensor, batch: int = 128)
     return out
 
 
-def save_checkpoint(model, tokenizer, out_dir: Path) -> None:
+def save_checkpoint(model, tokenizer, out_dir: Path, image_size=IMAGE_SIZE) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     # Store the weights as float16 (halves the size); config.json keeps float32 as the compute dtype.
@@ -213,25 +216,45 @@ def save_checkpoint(model, tokenizer, out_dir: Path) -> None:
     tensors = {k: v.to(torch.float16).contiguous() for k, v in load_file(st).items()}
     save_file(tensors, st, metadata={"format": "pt"})
     tokenizer.save_pretrained(out_dir)
-    build_processor().save_pretrained(out_dir)
+    build_processor(image_size).save_pretrained(out_dir)
     GenerationConfig(**GENERATION).save_pretrained(out_dir)
 
 
-def deepen(old: VisionEncoderDecoderModel, config) -> VisionEncoderDecoderModel | None:
-    """The same model with more layers on top, when `config` asks for more than `old` has (net2net-style
-    deepening): every weight of `old` is kept, and each new layer's output projections (ViT's attention output
-    and MLP output, `o_proj` and `fc2`; GPT-2's c_proj of self-attention, cross-attention and MLP) start at zero, so that the new
-    layer adds nothing to its residual stream and the deeper model computes exactly what `old` did."""
+def grow(old: VisionEncoderDecoderModel, config) -> VisionEncoderDecoderModel | None:
+    """The same model with more layers on top and/or a larger input, when `config` asks for more than `old`
+    has; None when it asks for the same.
+
+    Deepening (net2net-style): every weight of `old` is kept, and each new layer's output projections (ViT's
+    attention output and MLP output, `o_proj` and `fc2`; GPT-2's c_proj of self-attention, cross-attention
+    and MLP) start at zero, so that the new layer adds nothing to its residual stream and the deeper model
+    computes exactly what `old` did.
+
+    A larger input with as many patches (`--image-size 48,384 --patch 48,6` from 32x256 in 32x4 strips): the
+    position embeddings are kept and the patch embedding's kernel is resampled to the new patch size and
+    scaled by the ratio of the patches' areas, so that an image drawn 1.5 times larger gives each strip
+    about the embedding the smaller image gave it; training then learns what the finer pixels add."""
     enc_old, dec_old = old.config.encoder.num_hidden_layers, old.config.decoder.n_layer
     enc_new, dec_new = config.encoder.num_hidden_layers, config.decoder.n_layer
-    if (enc_new, dec_new) == (enc_old, dec_old):
+    patch_old, patch_new = tuple(old.config.encoder.patch_size), tuple(config.encoder.patch_size)
+    grid_old = [i // p for i, p in zip(old.config.encoder.image_size, patch_old)]
+    grid_new = [i // p for i, p in zip(config.encoder.image_size, patch_new)]
+    if (enc_new, dec_new, patch_new, grid_new) == (enc_old, dec_old, patch_old, grid_old):
         return None
     if enc_new < enc_old or dec_new < dec_old:
         raise SystemExit(f"--encoder-layers/--decoder-layers ({enc_new}, {dec_new}) below the checkpoint's ({enc_old}, {dec_old})")
+    if grid_new != grid_old:
+        raise SystemExit(f"--image-size/--patch give a {grid_new} patch grid, the checkpoint has {grid_old}: keep the grid")
     new = VisionEncoderDecoderModel(config)
-    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    state = old.state_dict()
+    kernel = "encoder.embeddings.patch_embeddings.projection.weight"
+    if patch_new != patch_old:
+        w = state[kernel]  # [hidden, channels, ph, pw]
+        scale = (patch_old[0] * patch_old[1]) / (patch_new[0] * patch_new[1])
+        state[kernel] = torch.nn.functional.interpolate(w, size=patch_new, mode="bilinear", align_corners=False) * scale
+        print(f"patch embedding resampled: {patch_old} -> {patch_new}", flush=True)
+    missing, unexpected = new.load_state_dict(state, strict=False)
     if unexpected:
-        raise SystemExit(f"unexpected weights when deepening: {unexpected[:4]}")
+        raise SystemExit(f"unexpected weights when growing: {unexpected[:4]}")
     with torch.no_grad():
         for i in range(enc_old, enc_new):
             layer = new.encoder.layers[i]  # transformers 5's ViT: layers.N.attention.o_proj, layers.N.mlp.fc2
@@ -243,7 +266,8 @@ def deepen(old: VisionEncoderDecoderModel, config) -> VisionEncoderDecoderModel 
             for proj in (block.attn.c_proj, block.crossattention.c_proj, block.mlp.c_proj):
                 proj.weight.zero_()
                 proj.bias.zero_()
-    print(f"deepened: encoder {enc_old} -> {enc_new} layers, decoder {dec_old} -> {dec_new} ({len(missing)} new tensors)", flush=True)
+    if (enc_new, dec_new) != (enc_old, dec_old):
+        print(f"deepened: encoder {enc_old} -> {enc_new} layers, decoder {dec_old} -> {dec_new} ({len(missing)} new tensors)", flush=True)
     return new
 
 
@@ -268,7 +292,13 @@ def main() -> int:
     ap.add_argument("--ema", type=float, default=0.998, help="decay of the weight average kept alongside (0: off)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("DEMO_THREADS", "2")))
     ap.add_argument("--eval-every", type=int, default=1000)
-    ap.add_argument("--patch", type=lambda v: tuple(int(x) for x in v.split(",")), default=PATCH_SIZE)
+    ap.add_argument("--patch", type=lambda v: tuple(int(x) for x in v.split(",")), default=PATCH_SIZE, help="patch height,width")
+    ap.add_argument(
+        "--image-size",
+        type=lambda v: tuple(int(x) for x in v.split(",")),
+        default=IMAGE_SIZE,
+        help="the image processor's height,width (with --init-from: as many patches as the checkpoint, see grow())",
+    )
     ap.add_argument("--log", type=Path, default=OUT / "train-log.jsonl")
     ap.add_argument("--out", type=Path, default=OUT / "checkpoint")
     args = ap.parse_args()
@@ -278,7 +308,8 @@ def main() -> int:
     torch.manual_seed(0)
     t0 = time.time()
     tokenizer = build_tokenizer()
-    config = model_config(len(tokenizer), args.patch, args.encoder_layers, args.decoder_layers)
+    image_size = args.image_size
+    config = model_config(len(tokenizer), args.patch, args.encoder_layers, args.decoder_layers, image_size)
     if args.guide_weight > 0:
         config.decoder._attn_implementation = "eager"  # to return cross-attention weights
     model = VisionEncoderDecoderModel(config)
@@ -286,9 +317,9 @@ def main() -> int:
         # transformers renames the stored ViT keys on load, so load through from_pretrained (float32), then
         # switch the decoder to eager attention, which returns the cross-attention weights the guide loss needs.
         model = VisionEncoderDecoderModel.from_pretrained(args.init_from, dtype=torch.float32)
-        deepened = deepen(model, config)
-        if deepened is not None:
-            model = deepened
+        grown = grow(model, config)
+        if grown is not None:
+            model = grown
         if guide_eager := args.guide_weight > 0:
             model.decoder.set_attn_implementation("eager")
         got = sum(p.numel() for p in model.parameters())
@@ -297,17 +328,17 @@ def main() -> int:
             raise SystemExit(f"{args.init_from}: {got:,} parameters, the architecture here has {want:,}")
         print(f"initialised from {args.init_from} (decoder eager attention: {guide_eager})", flush=True)
     elif args.sincos:
-        sincos_init(model, (IMAGE_SIZE[0] // args.patch[0], IMAGE_SIZE[1] // args.patch[1]))
+        sincos_init(model, (image_size[0] // args.patch[0], image_size[1] // args.patch[1]))
     for c in (model.config, model.generation_config):
         c.decoder_start_token_id, c.eos_token_id, c.pad_token_id = BOS_ID, EOS_ID, PAD_ID
     n_params = sum(p.numel() for p in model.parameters())
     print(f"parameters: {n_params:,}", flush=True)
 
-    val_pixels, val_texts, _, _ = render_batch(VAL_SEED, 0, 512, build_processor(), args.patch)
+    val_pixels, val_texts, _, _ = render_batch(VAL_SEED, 0, 512, build_processor(image_size), args.patch, image_size=image_size)
 
     column_head = None
     if args.column_weight > 0:
-        grid = (IMAGE_SIZE[0] // args.patch[0], IMAGE_SIZE[1] // args.patch[1])
+        grid = (image_size[0] // args.patch[0], image_size[1] // args.patch[1])
         column_head = ColumnHead(model.config.encoder.hidden_size, grid, COLUMN_BACKGROUND + 1)
 
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embeddings" not in n and "wte" not in n and "wpe" not in n]
@@ -349,7 +380,7 @@ def main() -> int:
         model.train()
         return m
     loader = torch.utils.data.DataLoader(
-        Batches(args.seed, args.steps, args.batch_size, tokenizer, args.patch),
+        Batches(args.seed, args.steps, args.batch_size, tokenizer, args.patch, image_size),
         batch_size=None,
         shuffle=False,
         num_workers=1,
@@ -360,7 +391,7 @@ def main() -> int:
     model.train()
     t_train = time.time()
     running = running_aux = running_ga = 0.0
-    grid = (IMAGE_SIZE[0] // args.patch[0], IMAGE_SIZE[1] // args.patch[1])
+    grid = (image_size[0] // args.patch[0], image_size[1] // args.patch[1])
     guide = args.guide_weight > 0
     for step, (pixel_values, labels, columns, char_cols) in enumerate(loader):
         with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -402,12 +433,12 @@ def main() -> int:
             log.write(json.dumps(rec) + "\n")
             log.flush()
             if step + 1 < args.steps:
-                save_checkpoint(model, tokenizer, args.out)
+                save_checkpoint(model, tokenizer, args.out, image_size)
     use_ema = ema is not None and (m["ema_exact_match"], -m["ema_cer"]) >= (m["exact_match"], -m["cer"])
     if use_ema:
         swap_ema()
     model.eval()
-    save_checkpoint(model, tokenizer, args.out)
+    save_checkpoint(model, tokenizer, args.out, image_size)
     summary = {
         "saved": "ema" if use_ema else "raw",
         "validation": m,
