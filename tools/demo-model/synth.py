@@ -105,11 +105,14 @@ def _clean(text: str) -> str:
     return " ".join(text.split())[:MAX_CHARS].strip()
 
 
-def sample_text(rng: np.random.Generator) -> str:
+RANDOM_SHARE = 0.3  # share of lines made of random characters
+
+
+def sample_text(rng: np.random.Generator, random_share: float = RANDOM_SHARE) -> str:
     while True:
         r = rng.random()
         target = int(rng.integers(1, MAX_CHARS + 1))
-        if r < 0.3:
+        if r < random_share:
             text = _random_chars(rng, target)
         else:
             parts: list[str] = []
@@ -240,8 +243,8 @@ def _sample_pad(rng: np.random.Generator) -> tuple[float, float, float, float]:
     return (l, t, r, b)
 
 
-def sample_style(rng: np.random.Generator, edge: bool = False) -> Style:
-    bold = rng.random() < BOLD_SHARE
+def sample_style(rng: np.random.Generator, edge: bool = False, bold_share: float = BOLD_SHARE) -> Style:
+    bold = rng.random() < bold_share
     font = int(rng.integers(N_REGULAR)) + (N_REGULAR if bold else 0)
     crop = "ink" if rng.random() < 0.5 else "line"
     pad = _sample_pad(rng)
@@ -376,8 +379,12 @@ def sample(rng: np.random.Generator, edge: bool = False) -> tuple[str, Image.Ima
     return text, img
 
 
-def sample_with_spans(rng: np.random.Generator, edge: bool = False) -> tuple[str, Image.Image, list[tuple[float, float]]]:
-    text = sample_text(rng)
-    style = sample_style(rng, edge)
+def sample_with_spans(
+    rng: np.random.Generator, edge: bool = False, random_share: float = RANDOM_SHARE, bold_share: float = BOLD_SHARE
+) -> tuple[str, Image.Image, list[tuple[float, float]]]:
+    """A line, its image and its characters' extents. The shares change what training draws (train.py's
+    --random-share/--bold-share); the evaluation sets keep the defaults, the domain the README states."""
+    text = sample_text(rng, random_share)
+    style = sample_style(rng, edge, bold_share)
     img, spans = render_with_spans(text, style, rng)
     return text, img, spans

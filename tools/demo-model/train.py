@@ -72,7 +72,9 @@ VAL_SEED = 7  # the small validation set watched during training (not the held-o
 COLUMN_BACKGROUND = len(SPECIALS) + len(ALPHABET_IDS)  # auxiliary class "no character here"
 
 
-def render_batch(seed: int, index: int, n: int, processor, patch=PATCH_SIZE, edge: bool = False, image_size=IMAGE_SIZE):
+def render_batch(
+    seed: int, index: int, n: int, processor, patch=PATCH_SIZE, edge: bool = False, image_size=IMAGE_SIZE, shares=None
+):
     """n images through the image processor: pixel_values [n, 3, H, W], the
     texts, and for each encoder patch column the token id of the character under
     its centre (or COLUMN_BACKGROUND), for the auxiliary column loss."""
@@ -81,7 +83,7 @@ def render_batch(seed: int, index: int, n: int, processor, patch=PATCH_SIZE, edg
     char_cols = torch.full((n, synth.MAX_CHARS + 1, 2), -1, dtype=torch.long)
     n_cols = image_size[1] // patch[1]
     for k in range(n):
-        text, img, spans = synth.sample_with_spans(rng, edge)
+        text, img, spans = synth.sample_with_spans(rng, edge, **(shares or {}))
         sx, _, left = processed_geometry(img.width, img.height, image_size)
         row = []
         for c in range(n_cols):
@@ -111,9 +113,9 @@ def labels_for(tokenizer, texts: list[str]) -> torch.Tensor:
 
 
 class Batches(torch.utils.data.Dataset):
-    def __init__(self, seed: int, steps: int, batch_size: int, tokenizer, patch, image_size):
+    def __init__(self, seed: int, steps: int, batch_size: int, tokenizer, patch, image_size, shares):
         self.seed, self.steps, self.batch_size, self.tokenizer, self.patch = seed, steps, batch_size, tokenizer, patch
-        self.image_size = image_size
+        self.image_size, self.shares = image_size, shares
         self.processor = build_processor(image_size)
 
     def __len__(self) -> int:
@@ -121,7 +123,7 @@ class Batches(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int):
         pixel_values, texts, columns, char_cols = render_batch(
-            self.seed, index, self.batch_size, self.processor, self.patch, image_size=self.image_size
+            self.seed, index, self.batch_size, self.processor, self.patch, image_size=self.image_size, shares=self.shares
         )
         return pixel_values, labels_for(self.tokenizer, texts), columns, char_cols
 
@@ -284,6 +286,10 @@ def main() -> int:
     ap.add_argument("--encoder-layers", type=int, default=4, help="ViT layers (more than --init-from has: see --init-from)")
     ap.add_argument("--decoder-layers", type=int, default=2, help="GPT-2 blocks (more than --init-from has: see --init-from)")
     ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument(
+        "--random-share", type=float, default=synth.RANDOM_SHARE, help="share of training lines of random characters (the domain: 0.3)"
+    )
+    ap.add_argument("--bold-share", type=float, default=synth.BOLD_SHARE, help="share of training lines in bold faces (the domain: 0.25)")
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--column-weight", type=float, default=0.5, help="weight of the auxiliary column loss (0: off)")
@@ -380,7 +386,9 @@ def main() -> int:
         model.train()
         return m
     loader = torch.utils.data.DataLoader(
-        Batches(args.seed, args.steps, args.batch_size, tokenizer, args.patch, image_size),
+        Batches(
+            args.seed, args.steps, args.batch_size, tokenizer, args.patch, image_size, {"random_share": args.random_share, "bold_share": args.bold_share}
+        ),
         batch_size=None,
         shuffle=False,
         num_workers=1,
@@ -448,6 +456,8 @@ def main() -> int:
         "init_from": None if args.init_from is None else str(args.init_from),
         "lr": args.lr,
         "batch_size": args.batch_size,
+        "random_share": args.random_share,
+        "bold_share": args.bold_share,
         "threads": args.threads,
         "train_seconds": time.time() - t_train,
         "total_seconds": time.time() - t0,
