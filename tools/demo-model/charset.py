@@ -88,7 +88,7 @@ def model_config(
 
 
 # DonutImageProcessor: keeps the aspect ratio (height to 32, shrinking to fit 256
-# wide when needed) and pads the rest with zeros, so that glyphs have about the
+# wide when needed; 48 and 384 since version 4, train.py --image-size) and pads the rest with zeros, so that glyphs have about the
 # same size in every image; a plain ViTImageProcessor resize would stretch a
 # one-character image eight times wider than a long line's characters.
 PROCESSOR = dict(

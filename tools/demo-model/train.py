@@ -273,6 +273,12 @@ def grow(old: VisionEncoderDecoderModel, config) -> VisionEncoderDecoderModel | 
     return new
 
 
+def int_pair(value: str) -> tuple[int, int]:
+    """`--patch` and `--image-size`: "height,width"."""
+    h, w = (int(x) for x in value.split(","))
+    return h, w
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=6500)
@@ -298,10 +304,10 @@ def main() -> int:
     ap.add_argument("--ema", type=float, default=0.998, help="decay of the weight average kept alongside (0: off)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("DEMO_THREADS", "2")))
     ap.add_argument("--eval-every", type=int, default=1000)
-    ap.add_argument("--patch", type=lambda v: tuple(int(x) for x in v.split(",")), default=PATCH_SIZE, help="patch height,width")
+    ap.add_argument("--patch", type=int_pair, default=PATCH_SIZE, help="patch height,width")
     ap.add_argument(
         "--image-size",
-        type=lambda v: tuple(int(x) for x in v.split(",")),
+        type=int_pair,
         default=IMAGE_SIZE,
         help="the image processor's height,width (with --init-from: as many patches as the checkpoint, see grow())",
     )
