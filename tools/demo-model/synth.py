@@ -175,6 +175,8 @@ MAX_ROTATION = 3.0
 MAX_NOISE = 8.0  # std of the Gaussian pixel noise, in 0-255 levels
 MIN_CONTRAST = 90  # least luminance difference between background and ink
 JPEG_SHARE = 0.3  # share of images re-encoded as JPEG (quality 30-90)
+TIGHT_SHARE = 0.35  # share of lines cropped tight (see _sample_pad)
+GENEROUS_SHARE = 0.2  # share of lines with generous padding (small text in the model's input)
 
 
 def max_blur(size: int) -> float:
@@ -227,14 +229,14 @@ def _font(index: int, size: int) -> ImageFont.FreeTypeFont:
     return f
 
 
-def _sample_pad(rng: np.random.Generator) -> tuple[float, float, float, float]:
+def _sample_pad(rng: np.random.Generator, generous_share: float = GENEROUS_SHARE) -> tuple[float, float, float, float]:
     """Padding per side, in font sizes: tight (0, text touching the edges, or a
-    slight cut above and below), ordinary, or generous; each side jittered on
-    its own (crop jitter)."""
+    slight cut above and below, TIGHT_SHARE of lines), ordinary, or generous
+    (generous_share); each side jittered on its own (crop jitter)."""
     mode = rng.random()
-    if mode < 0.35:  # tight
+    if mode < TIGHT_SHARE:  # tight
         h, v = (0.0, 0.08), (-0.06, 0.08)
-    elif mode < 0.8:  # ordinary
+    elif mode < 1.0 - generous_share:  # ordinary
         h, v = (0.05, 0.5), (0.05, 0.5)
     else:  # generous
         h, v = (0.3, 1.2), (0.3, 1.0)
@@ -243,11 +245,13 @@ def _sample_pad(rng: np.random.Generator) -> tuple[float, float, float, float]:
     return (l, t, r, b)
 
 
-def sample_style(rng: np.random.Generator, edge: bool = False, bold_share: float = BOLD_SHARE) -> Style:
+def sample_style(
+    rng: np.random.Generator, edge: bool = False, bold_share: float = BOLD_SHARE, generous_share: float = GENEROUS_SHARE
+) -> Style:
     bold = rng.random() < bold_share
     font = int(rng.integers(N_REGULAR)) + (N_REGULAR if bold else 0)
     crop = "ink" if rng.random() < 0.5 else "line"
-    pad = _sample_pad(rng)
+    pad = _sample_pad(rng, generous_share)
     stretch = 1.0 if rng.random() < 0.6 else float(np.exp(rng.uniform(np.log(0.7), np.log(1.4))))
     jpeg = int(rng.integers(30, 91)) if rng.random() < JPEG_SHARE else 0
     if edge:
@@ -380,11 +384,15 @@ def sample(rng: np.random.Generator, edge: bool = False) -> tuple[str, Image.Ima
 
 
 def sample_with_spans(
-    rng: np.random.Generator, edge: bool = False, random_share: float = RANDOM_SHARE, bold_share: float = BOLD_SHARE
+    rng: np.random.Generator,
+    edge: bool = False,
+    random_share: float = RANDOM_SHARE,
+    bold_share: float = BOLD_SHARE,
+    generous_share: float = GENEROUS_SHARE,
 ) -> tuple[str, Image.Image, list[tuple[float, float]]]:
     """A line, its image and its characters' extents. The shares change what training draws (train.py's
-    --random-share/--bold-share); the evaluation sets keep the defaults, the domain the README states."""
+    --random-share/--bold-share/--generous-share); the evaluation sets keep the defaults, the domain the README states."""
     text = sample_text(rng, random_share)
-    style = sample_style(rng, edge, bold_share)
+    style = sample_style(rng, edge, bold_share, generous_share)
     img, spans = render_with_spans(text, style, rng)
     return text, img, spans

@@ -296,6 +296,12 @@ def main() -> int:
         "--random-share", type=float, default=synth.RANDOM_SHARE, help="share of training lines of random characters (the domain: 0.3)"
     )
     ap.add_argument("--bold-share", type=float, default=synth.BOLD_SHARE, help="share of training lines in bold faces (the domain: 0.25)")
+    ap.add_argument(
+        "--generous-share",
+        type=float,
+        default=synth.GENEROUS_SHARE,
+        help=f"share of training lines with generous padding, small in the model's input (the domain: 0.2; at most {1 - synth.TIGHT_SHARE:g})",
+    )
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--column-weight", type=float, default=0.5, help="weight of the auxiliary column loss (0: off)")
@@ -314,6 +320,11 @@ def main() -> int:
     ap.add_argument("--log", type=Path, default=OUT / "train-log.jsonl")
     ap.add_argument("--out", type=Path, default=OUT / "checkpoint")
     args = ap.parse_args()
+    for name in ("random_share", "bold_share"):
+        if not 0 <= getattr(args, name) <= 1:
+            ap.error(f"--{name.replace('_', '-')} must be between 0 and 1")
+    if not 0 <= args.generous_share <= 1 - synth.TIGHT_SHARE:
+        ap.error(f"--generous-share must be between 0 and {1 - synth.TIGHT_SHARE:g} (the tight crops keep {synth.TIGHT_SHARE:g})")
 
     synth.check_fonts()
     torch.set_num_threads(args.threads)
@@ -391,9 +402,10 @@ def main() -> int:
             m.update({f"ema_{k}": v for k, v in m_ema.items()})
         model.train()
         return m
+    shares = {"random_share": args.random_share, "bold_share": args.bold_share, "generous_share": args.generous_share}
     loader = torch.utils.data.DataLoader(
         Batches(
-            args.seed, args.steps, args.batch_size, tokenizer, args.patch, image_size, {"random_share": args.random_share, "bold_share": args.bold_share}
+            args.seed, args.steps, args.batch_size, tokenizer, args.patch, image_size, shares
         ),
         batch_size=None,
         shuffle=False,
@@ -464,6 +476,7 @@ def main() -> int:
         "batch_size": args.batch_size,
         "random_share": args.random_share,
         "bold_share": args.bold_share,
+        "generous_share": args.generous_share,
         "threads": args.threads,
         "train_seconds": time.time() - t_train,
         "total_seconds": time.time() - t0,
