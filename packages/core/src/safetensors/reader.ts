@@ -22,7 +22,7 @@ import {
   type SafetensorsDtype,
 } from './dtype.js';
 import { describeJson, isJsonObject, ownField } from './json-value.js';
-import { bfloat16ToFloat32, float16ToFloat32 } from './half-precision.js';
+import { toFloat32 } from './to-float32.js';
 import { missingTensorError, type TensorInfo, type TensorSource } from './tensor-source.js';
 
 /** The reference implementation's limit on the header; a larger one means a corrupt file. */
@@ -309,46 +309,8 @@ class ParsedSafetensorsFile implements SafetensorsFile {
   }
 
   getFloat32(name: string): Float32Array {
-    const { dtype } = this.info(name);
-    const raw = this.getRaw(name);
-    switch (dtype) {
-      case 'F32':
-        return viewAs(raw, Float32Array);
-      case 'F64':
-        return new Float32Array(viewAs(raw, Float64Array));
-      case 'F16':
-        return float16ToFloat32(viewAs(raw, Uint16Array));
-      case 'BF16':
-        return bfloat16ToFloat32(viewAs(raw, Uint16Array));
-      case 'BOOL':
-        return Float32Array.from(raw, (byte) => (byte === 0 ? 0 : 1));
-      case 'U8':
-        return new Float32Array(raw);
-      case 'I8':
-        return new Float32Array(new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength));
-      case 'I16':
-        return new Float32Array(viewAs(raw, Int16Array));
-      case 'I32':
-      case 'I64':
-        throw new VedError(
-          'UNSUPPORTED_DTYPE',
-          `Tensor ${JSON.stringify(name)} in ${JSON.stringify(this.fileName)} has dtype ${dtype}, which getFloat32 ` +
-            `does not convert because float32 cannot hold every ${dtype} value exactly; read it with getRaw() instead.`,
-        );
-    }
+    return toFloat32(this.info(name).dtype, this.getRaw(name), name, this.fileName);
   }
-}
-
-interface TypedArrayConstructor<T> {
-  readonly BYTES_PER_ELEMENT: number;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
-}
-
-/** `bytes` as a typed array: a view when aligned, else a view of an aligned copy. */
-function viewAs<T>(bytes: Uint8Array, Type: TypedArrayConstructor<T>): T {
-  const length = bytes.byteLength / Type.BYTES_PER_ELEMENT;
-  if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, length);
-  return new Type(bytes.slice().buffer, 0, length);
 }
 
 function byOffsets(a: Entry, b: Entry): number {

@@ -14,7 +14,7 @@
 import { VedError } from '../../errors.js';
 import type { SafetensorsDtype } from '../../safetensors/dtype.js';
 import { ConvertedTensors, type ConvertedTensor } from '../converted-tensors.js';
-import { toFloat32 } from '../torch/tensor-data.js';
+import { toFloat32 } from '../../safetensors/to-float32.js';
 
 type Msgpack = typeof import('@msgpack/msgpack');
 let msgpack: Promise<Msgpack> | undefined;

@@ -23,7 +23,8 @@ import { PyDict, pythonTypeName } from '../pickle/values.js';
 import type { RandomAccessFile } from '../random-access.js';
 import { ZipArchive } from '../zip/zip-reader.js';
 import { ITEMSIZE, StorageRef, TensorRef, torchHooks } from './torch-objects.js';
-import { gatherStrided, isContiguous, toFloat32 } from './tensor-data.js';
+import { toFloat32 } from '../../safetensors/to-float32.js';
+import { gatherStrided, isContiguous } from './tensor-data.js';
 
 /** A state dict's pickle is small (~150 bytes a tensor: a few MB for 10^4 tensors); past this it is not one. */
 export const MAX_PICKLE_BYTES = 32 * 1024 * 1024;
