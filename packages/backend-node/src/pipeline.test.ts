@@ -50,6 +50,19 @@ describe("pipeline('image-to-text') on the default model", () => {
     expect(() => captioner.stream(defaultModelExample, { beamStreaming: 'error' })).toThrow('`streamer` cannot be used with beam search');
   });
 
+  it('leaving the stream early cancels generation; a caller\'s abort reaches it too', async () => {
+    const stream = captioner.stream(defaultModelExample);
+    let seen = 0;
+    for await (const _ of stream) if (++seen === 2) break;
+    expect(seen).toBe(2);
+    await expect(stream.result).rejects.toThrow('closed before generation finished');
+    const controller = new AbortController();
+    controller.abort(new Error('stopped by the caller'));
+    const aborted = captioner.stream(defaultModelExample, { signal: controller.signal });
+    await expect(aborted.result).rejects.toThrow('stopped by the caller');
+    expect(await captioner(defaultModelExample)).toEqual([{ generated_text: defaultModelExampleText }]); // still usable
+  });
+
   it('unknown tasks are refused, naming the supported one', async () => {
     await expect(pipeline('text-generation' as 'image-to-text')).rejects.toThrow('unknown task "text-generation"; ved supports "image-to-text"');
     await expect(ImageToText.fromPretrained(42 as never)).rejects.toThrow('expected a directory');

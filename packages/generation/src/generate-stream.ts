@@ -34,52 +34,38 @@ export interface GenerationStream extends AsyncIterable<StreamChunk> {
   readonly result: Promise<GenerateOutput>;
 }
 
-export function generateStream(
-  model: EncoderDecoderLM,
-  inputs: Omit<GenerateInputs, 'streamer'> & StreamOptions,
-  options: GenerationOptions = {},
-): GenerationStream {
-  const queue: StreamChunk[] = [];
+/**
+ * The async iterable behind `generateStream()` and the pipeline's `stream()`:
+ * `work` pushes chunks while it runs; the iterator yields them in order, ends
+ * when `work` settles (rethrowing its error), and, left early, aborts the
+ * signal `work` was given (which also follows `outer`) and waits for `work`.
+ */
+export function chunkStream<R, C = StreamChunk>(
+  outer: AbortSignal | undefined,
+  work: (push: (chunk: C) => void, signal: AbortSignal) => Promise<R>,
+): AsyncIterable<C> & { readonly result: Promise<R> } {
+  const queue: C[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
   let failure: unknown;
   const controller = new AbortController();
-  const signal = inputs.signal ? AbortSignal.any([inputs.signal, controller.signal]) : controller.signal;
-  const push = (chunk: StreamChunk) => {
+  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  const push = (chunk: C) => {
     queue.push(chunk);
     wake?.();
   };
-
-  let texts: TextAccumulator[] | undefined;
-  let step = -1;
-  const streamer: Streamer = {
-    put(value) {
-      const isPrompt = value.length > 0 && Array.isArray(value[0]);
-      if (isPrompt) {
-        const tokenizer = inputs.tokenizer;
-        texts = tokenizer ? value.map(() => new TextAccumulator(tokenizer, inputs.decodeOptions)) : undefined;
-        return;
-      }
-      step += 1;
-      const tokens = [...(value as readonly number[])];
-      push({ step, tokens, ...(texts ? { text: tokens.map((t, r) => texts![r]!.push([t])) } : {}) });
-    },
-    end() {
-      if (texts) push({ step, tokens: [], text: texts.map((t) => t.flush()), done: true });
-    },
+  const settle = () => {
+    finished = true;
+    wake?.();
   };
-
-  const { tokenizer: _t, decodeOptions: _d, ...rest } = inputs;
-  const result = generate(model, { ...rest, signal, streamer }, options).then(
+  const result = work(push, signal).then(
     (out) => {
-      finished = true;
-      wake?.();
+      settle();
       return out;
     },
     (err: unknown) => {
-      finished = true;
       failure = err;
-      wake?.();
+      settle();
       throw err;
     },
   );
@@ -87,9 +73,9 @@ export function generateStream(
 
   return {
     result,
-    [Symbol.asyncIterator](): AsyncIterator<StreamChunk> {
+    [Symbol.asyncIterator](): AsyncIterator<C> {
       return {
-        async next(): Promise<IteratorResult<StreamChunk>> {
+        async next(): Promise<IteratorResult<C>> {
           for (;;) {
             const chunk = queue.shift();
             if (chunk) return { value: chunk, done: false };
@@ -101,7 +87,7 @@ export function generateStream(
             wake = undefined;
           }
         },
-        async return(): Promise<IteratorResult<StreamChunk>> {
+        async return(): Promise<IteratorResult<C>> {
           if (!finished) controller.abort(new DOMException('The stream was closed before generation finished.', 'AbortError'));
           await result.catch(() => {});
           return { value: undefined, done: true };
@@ -109,4 +95,32 @@ export function generateStream(
       };
     },
   };
+}
+
+export function generateStream(
+  model: EncoderDecoderLM,
+  inputs: Omit<GenerateInputs, 'streamer'> & StreamOptions,
+  options: GenerationOptions = {},
+): GenerationStream {
+  const { tokenizer, decodeOptions, ...rest } = inputs;
+  return chunkStream(inputs.signal, (push, signal) => {
+    let texts: TextAccumulator[] | undefined;
+    let step = -1;
+    const streamer: Streamer = {
+      put(value) {
+        const isPrompt = value.length > 0 && Array.isArray(value[0]);
+        if (isPrompt) {
+          texts = tokenizer ? value.map(() => new TextAccumulator(tokenizer, decodeOptions)) : undefined;
+          return;
+        }
+        step += 1;
+        const tokens = [...(value as readonly number[])];
+        push({ step, tokens, ...(texts ? { text: tokens.map((t, r) => texts![r]!.push([t])) } : {}) });
+      },
+      end() {
+        if (texts) push({ step, tokens: [], text: texts.map((t) => t.flush()), done: true });
+      },
+    };
+    return generate(model, { ...rest, signal, streamer }, options);
+  });
 }

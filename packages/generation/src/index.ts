@@ -1,6 +1,6 @@
 /** @ved/generation: search strategies, logits processors, stopping and streaming for encoder-decoder models. */
 export { generate, buildPrompt, type GenerateInputs, type GenerateOutput } from './generate.js';
-export { generateStream, type GenerationStream, type StreamChunk, type StreamOptions } from './generate-stream.js';
+export { chunkStream, generateStream, type GenerationStream, type StreamChunk, type StreamOptions } from './generate-stream.js';
 export { CheckedDecodingSession, checkPromptIds, type ModelLimits } from './token-checks.js';
 export { ContinuousBatcher, type BatcherOptions, type StepInfo, type EncodeInfo } from './continuous/batcher.js';
 export { GroupedRowBatch } from './continuous/grouped-row-batch.js';

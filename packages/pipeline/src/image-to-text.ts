@@ -20,6 +20,7 @@ import {
 import {
   TextAccumulator,
   buildPrompt,
+  chunkStream,
   generate,
   generateStream,
   mergeGeneration,
@@ -236,69 +237,23 @@ export class ImageToText<I, R extends Runtime = Runtime> {
     const { generation, run } = splitCaptionOptions(options);
     if (run.onToken !== undefined) throw new VedError('INVALID_OPTION', 'stream() yields the tokens itself; "onToken" belongs to generate().');
     const plan = planStreaming(this.generationConfig, generation, run.beamStreaming);
-    const controller = new AbortController();
-    const signal = run.signal ? AbortSignal.any([run.signal, controller.signal]) : controller.signal;
-    const queue: StreamChunk[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: unknown;
-    const push = (chunk: StreamChunk) => {
-      queue.push(chunk);
-      wake?.();
-    };
-
-    const work = async (): Promise<CaptionResult> => {
+    const stream = chunkStream(run.signal, async (push: (chunk: StreamChunk) => void, signal): Promise<CaptionResult> => {
       const pixelValues = await this.pixels(images, signal);
       const inputs = this.inputs(pixelValues, run, signal);
       if (plan.delivery === 'tokens') {
-        const stream = generateStream(this.model, { ...inputs, decodeOptions: { skipSpecialTokens: true } }, plan.options);
-        for await (const chunk of stream) push(chunk);
-        return this.withTexts(await stream.result);
+        const steps = generateStream(this.model, { ...inputs, decodeOptions: { skipSpecialTokens: true } }, plan.options);
+        for await (const chunk of steps) push(chunk);
+        return this.withTexts(await steps.result);
       }
       const out = await generate(this.model, inputs, plan.options);
       for (const chunk of replayChunks(out.sequences, this.promptLength(inputs, plan.options), this.tokenizer)) push(chunk);
       return this.withTexts(out);
-    };
-    const result = work().then(
-      (out) => {
-        finished = true;
-        wake?.();
-        return out;
-      },
-      (err: unknown) => {
-        finished = true;
-        failure = err;
-        wake?.();
-        throw err;
-      },
-    );
-    result.catch(() => {}); // the iterator or the caller of `result` sees the error
-
+    });
     return {
-      result,
+      result: stream.result,
       delivery: plan.delivery,
       numBeams: plan.numBeams,
-      [Symbol.asyncIterator](): AsyncIterator<StreamChunk> {
-        return {
-          async next(): Promise<IteratorResult<StreamChunk>> {
-            for (;;) {
-              const chunk = queue.shift();
-              if (chunk) return { value: chunk, done: false };
-              if (finished) {
-                if (failure !== undefined) throw failure;
-                return { value: undefined, done: true };
-              }
-              await new Promise<void>((resolve) => (wake = resolve));
-              wake = undefined;
-            }
-          },
-          async return(): Promise<IteratorResult<StreamChunk>> {
-            if (!finished) controller.abort(new DOMException('The stream was closed before generation finished.', 'AbortError'));
-            await result.catch(() => {});
-            return { value: undefined, done: true };
-          },
-        };
-      },
+      [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
     };
   }
 
