@@ -3,11 +3,10 @@
  * `--dtype`) and by those that generate (Python's `generate(**kwargs)` names
  * in kebab-case), with their conversion to ved's options.
  */
-import { readFile } from 'node:fs/promises';
-import { isRecord } from '@ved/core';
 import { generationOptionsFromJson, type GenerationOptions } from '@ved/generation';
 import { formatOptionsFromFlags } from '../exports/format-flags.js';
 import type { FormatOptions } from '../exports/load.js';
+import { isInlineGenerationConfig, readGenerationConfigFlag } from './generation-config-flag.js';
 import { UsageError, type FlagTable, type FlagValues } from './args.js';
 
 export const MODEL_FLAGS = {
@@ -82,25 +81,10 @@ const OPTION_OF: Record<GenerationFlag, keyof GenerationOptions> = {
   'no-repeat-ngram-size': 'noRepeatNgramSize',
 };
 
-/** `--generation-config`: inline JSON (starts with `{`) or a JSON file. */
+/** `--generation-config`: inline JSON (starts with `{`) or a JSON file, as ved's options. */
 async function readGenerationConfig(value: string): Promise<GenerationOptions> {
-  const inline = value.trimStart().startsWith('{');
-  let text = value;
-  if (!inline) {
-    try {
-      text = await readFile(value, 'utf8');
-    } catch (err) {
-      throw new UsageError(`--generation-config: cannot read ${JSON.stringify(value)} (${(err as Error).message}); give a JSON object or a JSON file`);
-    }
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--generation-config: ${inline ? 'the argument' : value} is not valid JSON (${(err as Error).message})`);
-  }
-  if (!isRecord(json)) throw new UsageError('--generation-config must hold a JSON object of snake_case generation options');
-  return generationOptionsFromJson(json, `--generation-config ${inline ? '(inline)' : value}`, 'call');
+  const json = await readGenerationConfigFlag(value);
+  return generationOptionsFromJson(json, `--generation-config ${isInlineGenerationConfig(value) ? '(inline)' : value}`, 'call');
 }
 
 /** The generation options of the flags: `--generation-config` first, then each flag given. */

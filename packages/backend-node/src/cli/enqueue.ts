@@ -5,33 +5,10 @@
  * queue on Redis, for `ved worker`s to run. Job ids come from the images'
  * absolute paths: enqueueing the same manifest again adds nothing.
  */
-import { readFile } from 'node:fs/promises';
-import { isRecord } from '@ved/core';
 import { DEFAULT_ATTEMPTS } from '../queue/defaults.js';
 import { readJobManifest } from '../queue/manifest.js';
+import { readGenerationConfigFlag } from './generation-config-flag.js';
 import { defineCommand, runCommand, UsageError, type FlagTable } from './args.js';
-
-/** `--generation-config`: inline JSON (starts with `{`) or a JSON file, snake_case keys. */
-export async function readGenerationConfigFlag(value: string | undefined): Promise<Record<string, unknown>> {
-  if (value === undefined) return {};
-  const inline = value.trimStart().startsWith('{');
-  let text = value;
-  if (!inline) {
-    try {
-      text = await readFile(value, 'utf8');
-    } catch (err) {
-      throw new UsageError(`--generation-config: cannot read ${JSON.stringify(value)} (${(err as Error).message}); give a JSON object or a JSON file`);
-    }
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--generation-config: ${inline ? 'the argument' : value} is not valid JSON (${(err as Error).message})`);
-  }
-  if (!isRecord(json)) throw new UsageError('--generation-config must hold a JSON object of snake_case generation options');
-  return json;
-}
 
 /** The flags every queue command takes. */
 export const QUEUE_FLAGS = {
