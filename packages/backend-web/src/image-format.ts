@@ -4,7 +4,7 @@
  * `np.array(PIL.Image.open(f))` has: PNG colour type and tRNS, JPEG component
  * count. Mirrors backend-node's image-decode.ts rules.
  */
-import { VedError, type RawImage } from '@ved/core';
+import { VedError, isJpeg, isPng, readJpegHeader, type RawImage } from '@ved/core';
 
 export type ImageFormat = 'png' | 'jpeg' | 'other';
 
@@ -13,8 +13,6 @@ export interface ImageHeader {
   /** PIL's channel count after decoding; undefined when it depends on the pixels. */
   channels: RawImage['channels'] | undefined;
 }
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function chunkType(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
@@ -59,38 +57,21 @@ function pngHeader(bytes: Uint8Array, name: string): ImageHeader {
   }
 }
 
-/** Components of the first start-of-frame marker: 1 gray, 3 YCbCr/RGB, 4 CMYK. */
+/** Components of the first start-of-frame marker (core's `readJpegHeader`): 1 gray, 3 YCbCr/RGB, 4 CMYK. */
 function jpegHeader(bytes: Uint8Array, name: string): ImageHeader {
-  for (let at = 2; at + 9 < bytes.length; ) {
-    if (bytes[at] !== 0xff) {
-      at++;
-      continue;
-    }
-    const marker = bytes[at + 1]!;
-    if (marker === 0xff || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      at += marker === 0xff ? 1 : 2;
-      continue;
-    }
-    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) {
-      const components = bytes[at + 9]!;
-      if (components === 1) return { format: 'jpeg', channels: 1 };
-      if (components === 3) return { format: 'jpeg', channels: 3 };
-      if (components === 4) {
-        throw new VedError('INVALID_IMAGE', `${name}: CMYK JPEG. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);
-      }
-      throw new VedError('INVALID_IMAGE', `${name}: JPEG with ${components} components; expected 1 (gray) or 3 (colour).`);
-    }
-    if (marker === 0xda) break; // start of scan without a frame header
-    at += 2 + length;
+  const frame = readJpegHeader(bytes);
+  if (frame === undefined) throw new VedError('INVALID_IMAGE', `${name}: not a valid JPEG (no frame header).`);
+  const { components } = frame;
+  if (components === 1 || components === 3) return { format: 'jpeg', channels: components };
+  if (components === 4) {
+    throw new VedError('INVALID_IMAGE', `${name}: CMYK JPEG. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);
   }
-  throw new VedError('INVALID_IMAGE', `${name}: not a valid JPEG (no frame header).`);
+  throw new VedError('INVALID_IMAGE', `${name}: JPEG with ${components} components; expected 1 (gray) or 3 (colour).`);
 }
 
 /** Reads the format and PIL channel count from a file's first bytes. */
 export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return pngHeader(bytes, name);
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return jpegHeader(bytes, name);
+  if (isPng(bytes)) return pngHeader(bytes, name);
+  if (isJpeg(bytes)) return jpegHeader(bytes, name);
   return { format: 'other', channels: undefined };
 }

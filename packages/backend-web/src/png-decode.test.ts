@@ -176,16 +176,16 @@ describe('image headers', () => {
     expect(readImageHeader(jpeg, 'l.jpg')).toEqual({ format: 'jpeg', channels: 1 });
     expect(readImageHeader(new Uint8Array(readFileSync(FIXTURES + 'images/jpeg_rgb_64x48.jpg')), 'rgb.jpg')).toEqual({ format: 'jpeg', channels: 3 });
     expect(readImageHeader(new Uint8Array(readFileSync(FIXTURES + 'images/p_trns_20x20.png')), 'p.png')).toEqual({ format: 'png', channels: 4 });
+    let components = 2;
+    while (!(jpeg[components + 1]! >= 0xc0 && jpeg[components + 1]! <= 0xc2)) components += 2 + ((jpeg[components + 2]! << 8) | jpeg[components + 3]!);
+    components += 9; // the frame header's component count
     const cmyk = jpeg.slice();
-    for (let at = 2; at < cmyk.length; ) {
-      const marker = cmyk[at + 1]!;
-      if (marker >= 0xc0 && marker <= 0xc2) {
-        cmyk[at + 9] = 4;
-        break;
-      }
-      at += 2 + ((cmyk[at + 2]! << 8) | cmyk[at + 3]!);
-    }
+    cmyk[components] = 4;
     expect(() => readImageHeader(cmyk, 'cmyk.jpg')).toThrow(/CMYK/);
+    const twoComponents = jpeg.slice();
+    twoComponents[components] = 2;
+    expect(() => readImageHeader(twoComponents, 'two.jpg')).toThrow('two.jpg: JPEG with 2 components; expected 1 (gray) or 3 (colour).');
+    expect(() => readImageHeader(jpeg.slice(0, 20), 'cut.jpg')).toThrow('cut.jpg: not a valid JPEG (no frame header).');
     expect(readImageHeader(new TextEncoder().encode('GIF89a....'), 'x.gif')).toEqual({ format: 'other', channels: undefined });
   });
 
