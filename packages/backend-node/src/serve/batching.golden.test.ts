@@ -13,69 +13,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer, VisionEncoderDecoderModel, parseSafetensors, type PixelBatch, type SafetensorsFile } from '@ved/core';
-import {
-  ContinuousBatcher,
-  EosTokenCriteria,
-  MaxLengthCriteria,
-  NoRepeatNGramLogitsProcessor,
-  RepetitionPenaltyLogitsProcessor,
-  SuppressTokensLogitsProcessor,
-  generate,
-  generationOptionsFromJson,
-  modelGenerationConfig,
-  type GenerateInputs,
-  type GenerationOptions,
-  type LogitsProcessor,
-  type StepInfo,
-  type StoppingCriteria,
-} from '@ved/generation';
-import '../register-builtins.js';
+import { VisionEncoderDecoderModel, type PixelBatch } from '@ved/core';
+import { ContinuousBatcher, generate, modelGenerationConfig, type GenerateInputs, type GenerationOptions, type StepInfo } from '@ved/generation';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { ImageToText } from '../pipeline.js';
 import { REPO_ROOT, fixturePath } from '../test-utils/fixtures.js';
+import {
+  GENERATION_MODEL_DIRS as MODEL_DIRS,
+  caseCall,
+  loadCaseModels,
+  readGenerationCases,
+  readSafetensorsFile as readSafetensors,
+  type CaseModel,
+  type GenerationCase as Case,
+} from '../test-utils/generation-cases.js';
 
-interface Case {
-  name: string;
-  model: string;
-  kwargs: Record<string, unknown>;
-  model_config?: Record<string, unknown>;
-  custom_processors?: Array<[string, Record<string, unknown>]>;
-  custom_criteria?: Array<[string, Record<string, unknown>]>;
-  sequences?: number[][];
-  sequences_scores?: number[];
-  beam_indices?: number[][];
-  error?: unknown;
-}
-
-const DIR = fixturePath('generation');
-const cases = (JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: Case[] }).cases.filter(
-  // max_time is wall-clock; errors are raised before any batching (tested in batcher.test.ts).
-  (c) => c.error === undefined && c.kwargs.max_time === undefined,
-);
-const readSafetensors = (path: string): SafetensorsFile => {
-  const bytes = readFileSync(path);
-  return parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
-};
-const MODEL_DIRS: Record<string, string> = {
-  v16: join(DIR, 'model-v16'),
-  'vit-gpt2-a': fixturePath('models', 'vit-gpt2-a'),
-  'vit-gpt2-b': fixturePath('models', 'vit-gpt2-b'),
-};
-
-function customProcessor([cls, a]: [string, Record<string, unknown>]): LogitsProcessor {
-  if (cls === 'RepetitionPenalty') return new RepetitionPenaltyLogitsProcessor(a.penalty as number);
-  if (cls === 'NoRepeatNGram') return new NoRepeatNGramLogitsProcessor(a.ngram_size as number);
-  if (cls === 'SuppressTokens') return new SuppressTokensLogitsProcessor(a.suppress_tokens as number[]);
-  throw new Error(`no custom processor ${cls}`);
-}
-
-function customCriteria([cls, a]: [string, Record<string, unknown>]): StoppingCriteria {
-  if (cls === 'MaxLength') return new MaxLengthCriteria(a.max_length as number);
-  if (cls === 'EosToken') return new EosTokenCriteria(a.eos_token_id as number);
-  throw new Error(`no custom criteria ${cls}`);
-}
+// max_time is wall-clock; errors are raised before any batching (tested in batcher.test.ts).
+const cases = readGenerationCases().filter((c) => c.error === undefined && c.kwargs.max_time === undefined);
 
 /** Submits `jobs` in waves: wave w once the batcher has run 2·w steps, so later waves join a running batch. */
 async function inWaves<T>(steps: () => number, jobs: Array<() => Promise<T>>, waveSize: number): Promise<T[]> {
@@ -89,38 +44,16 @@ async function inWaves<T>(steps: () => number, jobs: Array<() => Promise<T>>, wa
 }
 
 describe('continuous batching replays Python\'s generate() calls', () => {
-  const models = new Map<string, { model: VisionEncoderDecoderModel; pixelValues: PixelBatch; config: GenerationOptions; tokenizer: Tokenizer | undefined }>();
+  let models: Map<string, CaseModel>;
 
   beforeAll(async () => {
-    const v16Inputs = readSafetensors(join(DIR, 'inputs.safetensors'));
-    for (const [name, dir] of Object.entries(MODEL_DIRS)) {
-      const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(dir), nodeRuntime);
-      const tensors = name === 'v16' ? v16Inputs : readSafetensors(join(dir, 'reference', 'reference.safetensors'));
-      const pixelValues = { data: tensors.getFloat32('pixel_values'), dims: tensors.info('pixel_values').shape as PixelBatch['dims'] };
-      models.set(name, { model, pixelValues, config: modelGenerationConfig(model.config.raw, model.generationConfigJson), tokenizer: await Tokenizer.fromFiles(new DirectoryFiles(dir)) });
-    }
+    models = await loadCaseModels();
   });
   afterAll(async () => {
     for (const m of models.values()) await m.model.dispose();
   });
 
-  function call(c: Case): { inputs: GenerateInputs; options: GenerationOptions } {
-    const m = models.get(c.model)!;
-    const { decoder_input_ids: prompt, ...kwargs } = c.kwargs;
-    const options = generationOptionsFromJson(kwargs, c.name, 'call');
-    return {
-      inputs: {
-        pixelValues: m.pixelValues,
-        modelGenerationConfig: { ...m.config, ...(c.model_config ? generationOptionsFromJson(c.model_config, c.name) : {}) },
-        ...(prompt ? { decoderInputIds: prompt as number[][] } : {}),
-        ...(m.tokenizer ? { tokenizer: m.tokenizer } : {}),
-        ...(c.custom_processors ? { logitsProcessor: c.custom_processors.map(customProcessor) } : {}),
-        ...(c.custom_criteria ? { stoppingCriteria: c.custom_criteria.map(customCriteria) } : {}),
-        onWarning: () => {},
-      },
-      options: { ...options, ...(options.doSample ? { seed: 1234 } : {}) },
-    };
-  }
+  const call = (c: Case): { inputs: GenerateInputs; options: GenerationOptions } => caseCall(c, models.get(c.model)!);
 
   for (const name of Object.keys(MODEL_DIRS)) {
     it(`every ${name} case, all in one continuous batch`, async () => {
