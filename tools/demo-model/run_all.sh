@@ -3,7 +3,7 @@
 # Run from anywhere; needs .venv-ref (tools/reference/setup.sh), `pnpm install` and the Debian fonts
 # (apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-freefont-ttf).
 #
-#   tools/demo-model/run_all.sh                  # fine-tune version 1 (how versions 2 to 5 were made)
+#   tools/demo-model/run_all.sh                  # fine-tune version 1 (how versions 2 to 6 were made)
 #   tools/demo-model/run_all.sh --from-scratch   # train from scratch (how version 1 was made), then fine-tune
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,14 +36,18 @@ $PY tools/demo-model/train.py --ema 0.998 --threads 1 --init-from $OUT/checkpoin
 $PY tools/demo-model/train.py --ema 0 --threads 2 --init-from $OUT/checkpoint-v2-stage4 --encoder-layers 6 --decoder-layers 3 \
   --image-size 48,384 --patch 48,6 --seed 20261210 --steps 3000 --lr 3e-4 --warmup 30 --eval-every 750 \
   --out $OUT/checkpoint-v4 --log $OUT/train-log-v4.jsonl
-# Version 5 (shipped): version 4 trained on half random-character lines and 40% bold faces.
+# Version 5: version 4 trained on half random-character lines and 40% bold faces.
 $PY tools/demo-model/train.py --ema 0 --threads 2 --init-from $OUT/checkpoint-v4 --encoder-layers 6 --decoder-layers 3 \
   --image-size 48,384 --patch 48,6 --random-share 0.5 --bold-share 0.4 --seed 20261211 --steps 2000 --lr 2e-4 --warmup 20 \
   --eval-every 500 --out $OUT/checkpoint-v5 --log $OUT/train-log-v5.jsonl
+# Version 6 (shipped): version 5 trained longer, on 40% generously padded lines as well.
+$PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/checkpoint-v5 --encoder-layers 6 --decoder-layers 3 \
+  --image-size 48,384 --patch 48,6 --random-share 0.5 --bold-share 0.4 --generous-share 0.4 --seed 20261212 --steps 3500 \
+  --lr 2e-4 --warmup 20 --eval-every 875 --out $OUT/checkpoint-v6 --log $OUT/train-log-v6.jsonl
 $PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, packages/default-model/examples
 node tools/demo-model/independent-lines.mjs # -> out/independent (the first 200: packages/default-model/examples/independent)
 $PY tools/demo-model/probe.py               # -> out/probe
-$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v5   # -> packages/default-model/model, *-reference.json
+$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v6   # -> packages/default-model/model, *-reference.json
 pnpm build
 for set in heldout edge independent probe; do
   for search in "" "--num-beams 1"; do
