@@ -153,6 +153,17 @@ def main():
     bad[30] ^= 0xFF
     show("PIL open PNG with a bad IHDR CRC", lambda: Image.open(io.BytesIO(bytes(bad))).size)
 
+    # Ids past the tokenizer's vocabulary (a model's vocab_size padded beyond it): the Rust library's
+    # TokenizerImpl::decode drops ids that id_to_token does not know.
+    from transformers import AutoTokenizer
+
+    for kind in ("bert-uncased", "gpt2", "xlm-roberta"):
+        tok = AutoTokenizer.from_pretrained(FIX / "tokenizers" / kind)
+        past = len(tok) + 3
+        show(f"{kind} decode([5, {past}, 6])", lambda: tok.decode([5, past, 6]))
+        show(f"{kind} decode([{past}])", lambda: tok.decode([past]))
+        show(f"{kind} decode([5, {past}, 6], skip_special_tokens=True)", lambda: tok.decode([5, past, 6], skip_special_tokens=True))
+
 
 if __name__ == "__main__":
     sys.exit(main())

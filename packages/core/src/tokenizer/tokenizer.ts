@@ -42,6 +42,8 @@ export class Tokenizer {
     private readonly cleanUpDefault: boolean,
     /** Clean-up is never applied (a BPE model, as in Python 5.18). */
     private readonly cleanUpDisabled: boolean,
+    /** The file (or the converted files) in messages. */
+    private readonly where: string,
   ) {}
 
   static fromJson(tokenizerJson: unknown, tokenizerConfig: unknown = {}, where = 'tokenizer.json', source: TokenizerSource = { kind: 'tokenizer.json' }): Tokenizer {
@@ -60,7 +62,7 @@ export class Tokenizer {
       throw new VedError('INVALID_CONFIG', `${where} cannot be loaded: ${(cause as Error).message}`, { cause });
     }
     matchRustTokenizers(inner, where);
-    return new Tokenizer(inner, tokenizerJson, source, config.clean_up_tokenization_spaces === true, isBpe && !forceBpe);
+    return new Tokenizer(inner, tokenizerJson, source, config.clean_up_tokenization_spaces === true, isBpe && !forceBpe, where);
   }
 
   /**
@@ -83,14 +85,33 @@ export class Tokenizer {
   }
 
   encode(text: string, { addSpecialTokens = true } = {}): number[] {
-    return this.inner.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+    return this.guarded('encode text', () => this.inner.encode(text, { add_special_tokens: addSpecialTokens }).ids);
   }
 
   decode(ids: readonly number[], { skipSpecialTokens = false, cleanUpTokenizationSpaces }: DecodeOptions = {}): string {
+    // Ids the tokenizer has no token for (a model's vocab_size padded past its tokenizer's) are left out, as
+    // the Rust library's `TokenizerImpl::decode` does (`id_to_token` gives None and `filter_map` drops it);
+    // the JS library would write the unknown token in their place, or fail on a vocabulary without one.
+    const known = ids.filter((id) => this.inner.id_to_token(id) !== undefined);
     // Python returns "" for an empty sequence; the JS tokenizer throws.
-    if (ids.length === 0) return '';
+    if (known.length === 0) return '';
     const cleanUp = !this.cleanUpDisabled && (cleanUpTokenizationSpaces ?? this.cleanUpDefault);
-    return this.inner.decode([...ids], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: cleanUp });
+    return this.guarded('decode ids', () => this.inner.decode(known, { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: cleanUp }));
+  }
+
+  /**
+   * Runs the JS library. It builds a pipeline from whatever `tokenizer.json` holds and finds a part that
+   * does not match its type (a post-processor without its template, a decoder's missing field) only when
+   * running it, where the Rust library refuses the file when loading it: such a failure is the file's,
+   * and is reported as such.
+   */
+  private guarded<T>(what: string, run: () => T): T {
+    try {
+      return run();
+    } catch (cause) {
+      if (cause instanceof VedError) throw cause;
+      throw new VedError('INVALID_CONFIG', `${this.where} cannot ${what}: ${(cause as Error).message} (the file does not describe a tokenizer the tokenizers library can run).`, { cause });
+    }
   }
 
   batchDecode(batch: readonly (readonly number[])[], options: DecodeOptions = {}): string[] {

@@ -1,5 +1,5 @@
 /** Slow tokenizer conversion: which files mean "a tokenizer", and typed errors for files Python cannot load either. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VedError } from '../../errors.js';
@@ -91,6 +91,45 @@ describe('convertSlowTokenizer', () => {
       memory({ 'sentencepiece.bpe.model': fixture('mbart50', 'sentencepiece.bpe.model'), 'tokenizer_config.json': { tokenizer_class: 'MBart50Tokenizer', src_lang: 'xx_XX' } }),
     );
     expect(lang.message).toContain('"src_lang" is "xx_XX"');
+  });
+});
+
+describe('ids the tokenizer has no token for, and files the tokenizers library cannot run', () => {
+  const load = async (kind: string) => {
+    const dir = `${FIXTURES}${kind}/`;
+    const files = Object.fromEntries(readdirSync(dir).filter((f) => f !== 'reference.json').map((f) => [f, fixture(kind, f)]));
+    return (await Tokenizer.fromFiles(memory(files)))!;
+  };
+
+  it('leaves out ids past the vocabulary, as Python does (tools/reference/probe_hardening.py)', async () => {
+    // Python: the Rust library's TokenizerImpl::decode drops the ids id_to_token does not know. The JS library
+    // would write "[UNK]" or "<unk>" in their place, and its ByteLevel decoder failed on them.
+    const cases: [string, number, string, string][] = [
+      // kind, an id past the vocabulary, decode([5, id, 6]), the same skipping special tokens
+      ['bert-uncased', 213, '[MASK]!', '!'],
+      ['gpt2', 303, "&'", "&'"],
+      ['xlm-roberta', 185, '. the', '. the'],
+    ];
+    for (const [kind, past, decoded, skipped] of cases) {
+      const tokenizer = await load(kind);
+      expect(tokenizer.decode([5, past, 6])).toBe(decoded);
+      expect(tokenizer.decode([5, past, 6], { skipSpecialTokens: true })).toBe(skipped);
+      expect(tokenizer.decode([past])).toBe('');
+      expect(tokenizer.decode([-1, 2 ** 31])).toBe('');
+    }
+  });
+
+  it('names tokenizer.json when the tokenizers library fails running it', async () => {
+    const json = JSON.parse(new TextDecoder().decode(readFileSync(fileURLToPath(new URL('../../../../../fixtures/onnx/deit-bert/tokenizer.json', import.meta.url)))));
+    const broken = Tokenizer.fromJson({ ...json, post_processor: { ...json.post_processor, single: null } }, {}, 'mem/tokenizer.json');
+    expect(() => broken.encode('a b')).toThrow(VedError);
+    expect(() => broken.encode('a b')).toThrow(/^mem\/tokenizer\.json cannot encode text: /);
+  });
+
+  it('refuses T5\'s extra_ids past a vocabulary of 2^24 tokens', async () => {
+    const err = await failure(memory({ 'spiece.model': fixture('t5', 'spiece.model'), 'tokenizer_config.json': { tokenizer_class: 'T5Tokenizer', extra_ids: 2 ** 40 } }));
+    expect(err.code).toBe('INVALID_CONFIG');
+    expect(err.message).toContain('"extra_ids" is 1099511627776');
   });
 });
 

@@ -18,6 +18,9 @@ import type { ConvertContext } from './context.js';
 import { PieceType, parseSentencePieceModel } from './sentencepiece-model.js';
 import type { InitKwargs } from './special-tokens.js';
 
+/** The most tokens a converted vocabulary may hold (2^24; the largest real ones hold about 2^18). */
+const MAX_VOCABULARY = 1 << 24;
+
 /** `FAIRSEQ_LANGUAGE_CODES` of tokenization_mbart.py (= `MBART_LANGUAGES`). */
 export const MBART_LANGUAGE_CODES = [
   'ar_AR', 'cs_CZ', 'de_DE', 'en_XX', 'es_XX', 'et_EE', 'fi_FI', 'fr_XX', 'gu_IN', 'hi_IN', 'it_IT', 'ja_XX', 'kk_KZ', 'ko_KR',
@@ -203,6 +206,10 @@ export async function t5Tokenizer(ctx: ConvertContext): Promise<Json> {
   const extraIds = k.has('extra_ids') ? k.get('extra_ids') : 100;
   if (typeof extraIds !== 'number' || !Number.isInteger(extraIds) || extraIds < 0) {
     throw new VedError('INVALID_CONFIG', `${ctx.where}/tokenizer_config.json: "extra_ids" is ${JSON.stringify(extraIds)}, expected a non-negative integer.`);
+  }
+  // Python would build every sentinel's string and run out of memory; no vocabulary comes near 2^24 tokens.
+  if (ex.vocab.length + extraIds > MAX_VOCABULARY) {
+    throw new VedError('INVALID_CONFIG', `${ctx.where}/tokenizer_config.json: "extra_ids" is ${extraIds}, which would make a vocabulary of ${ex.vocab.length + extraIds} tokens; expected at most ${MAX_VOCABULARY} in all.`);
   }
   const sentinels = Array.from({ length: extraIds }, (_, i) => `<extra_id_${extraIds - 1 - i}>`);
   const vocab: Vocab = [...ex.vocab, ...sentinels.map((t): [string, number] => [t, 0])];
