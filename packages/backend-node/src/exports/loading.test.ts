@@ -249,6 +249,31 @@ describe('graphs that do not fit the layout', () => {
     expect(err.message).toMatch(/encoder_model\.onnx keeps weights in onnx\/encoder_model\.onnx_data, which is missing/);
   });
 
+  it('a graph that onnxruntime fails to run is reported with the file (found by fuzz/onnx-export.test.ts)', async () => {
+    // A decoder whose every run fails, as a damaged Reshape or Gather does at run time.
+    let sessions = 0;
+    const failingDecoder: Runtime = {
+      ...nodeRuntime,
+      createSession: async (...args: Parameters<Runtime['createSession']>) => {
+        const session = await nodeRuntime.createSession(...args);
+        if (++sessions === 1) return session;
+        return new Proxy(session, {
+          get: (target, key) => (key === 'run' ? () => Promise.reject(new Error('Reshape node: the dimension with value zero exceeds the dimension size')) : (Reflect.get(target, key, target) as unknown)),
+        });
+      },
+    };
+    const model = await OnnxExportModel.fromPretrained(new DirectoryFiles(EXPORT), failingDecoder);
+    const ref = onnxReferences().find((r) => r.name === 'vit-gpt2-a')!;
+    try {
+      const modelGeneration = modelGenerationConfig(model.config.raw, model.generationConfigJson, model.config.fileName);
+      const run = generate(model, { pixelValues: referencePixels(ref), modelGenerationConfig: modelGeneration }, { maxNewTokens: 2 });
+      await expect(run).rejects.toThrow(VedError);
+      await expect(run).rejects.toThrow(/vit-gpt2-a\/onnx\/decoder_model_merged\.onnx failed on a step of 4 row\(s\) after 0 position\(s\): Reshape node/);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('a session that onnxruntime refuses is reported with the file', async () => {
     const dir = exportDir('garbage', { 'encoder_model.onnx': new Uint8Array([8, 10, 0x12, 1, 0x41]), 'decoder_model_merged.onnx': join(EXPORT, 'onnx', 'decoder_model_merged.onnx') });
     const failing: Runtime = { ...nodeRuntime, createSession: () => Promise.reject(new Error('protobuf parsing failed')) };

@@ -122,7 +122,7 @@ export class ExportDecodingSession implements DecodingSession {
       out = await graph.session.run(feeds);
     } catch (cause) {
       if (this.guard?.isDisposed()) throw disposedError('step()'); // the model was disposed while this step ran
-      throw cause;
+      throw new VedError('RUNTIME', `${sig.where} failed on a step of ${rows} row(s) after ${past} position(s): ${(cause as Error).message}`, { cause });
     }
     this.checkOpen('step()');
 
