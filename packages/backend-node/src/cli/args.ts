@@ -8,6 +8,7 @@
  * so help cannot drift from what is parsed.
  */
 import { parseArgs } from 'node:util';
+import { didYouMean } from './did-you-mean.js';
 
 /** A bad command line (exit code 2); the message names the flag, the value found and what is expected. */
 export class UsageError extends Error {}
@@ -227,8 +228,10 @@ export function parseCommandArgs<T extends FlagTable>(command: Pick<Command, 'na
     parsed = parseArgs({ args: joinNegativeNumbers(argv, flags), options, allowPositionals: true, strict: true });
   } catch (err) {
     const message = (err as Error).message;
-    // Node's "Unknown option '--x'" gains the way to list the right ones.
-    throw new UsageError(message.startsWith('Unknown option') ? `${message.replace(/\. To specify a positional.*$/s, '')}; see \`ved ${command.name} --help\`` : message);
+    // Node's "Unknown option '--x'" gains the closest flag and the way to list the right ones.
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const hint = unknown === undefined ? '' : didYouMean(unknown, Object.keys(flags), (n) => `--${n}`);
+    throw new UsageError(message.startsWith('Unknown option') ? `${message.replace(/\. To specify a positional.*$/s, '')}${hint}; see \`ved ${command.name} --help\`` : message);
   }
   const raw = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const values: Record<string, unknown> = {};

@@ -15,7 +15,8 @@ const INTRO = `<!-- Generated from the command tables in packages/backend-node/s
 \`ved help <command>\`); \`ved --version\` prints the version.
 
 - Exit codes: 0 done; 1 a ved error (a model, file or input that cannot be used: the message starts with
-  \`error [CODE]\`); 2 a bad command line (the message names the flag, the value and what is expected).
+  \`error [CODE]\`); 2 a bad command line (the message names the flag, the value and what is expected;
+  a mistyped command or flag gets the closest one: \`Unknown option '--num-beam' (did you mean --num-beams?)\`).
 - Flags take their value as \`--flag VALUE\` or \`--flag=VALUE\`; negative numbers are values
   (\`--length-penalty -0.5\`).
 - Progress bars (\`eval\`, \`caption\` of more than one batch, \`export\`, \`compose\`) are drawn on stderr only

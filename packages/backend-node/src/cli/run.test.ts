@@ -45,9 +45,12 @@ describe('ved', () => {
     const cmd = await ved(['captoin']);
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain('see `ved help`');
+    expect(cmd.stderr).toContain('unknown command "captoin" (did you mean caption?)');
     const flag = await ved(['eval', '--manifest', 'm', '--bogus']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('see `ved eval --help`');
+    const typo = await ved(['caption', 'x.png', '--num-beam', '2']);
+    expect(typo.stderr).toBe("ved caption: Unknown option '--num-beam' (did you mean --num-beams?); see `ved caption --help`\n");
   });
 });
 

@@ -9,6 +9,7 @@ import { VedError } from '@ved/core';
 import { parseCommandArgs, UsageError, type Command } from './args.js';
 import { commandHelp, mainHelp } from './help.js';
 import { loadPlugins, pluginList } from './plugins.js';
+import { didYouMean } from './did-you-mean.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -71,7 +72,7 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     }
     const command = byName.get(topic);
     if (command === undefined) {
-      io.stderr(`ved help: unknown command ${JSON.stringify(topic)}; commands: ${[...byName.keys()].join(', ')}\n`);
+      io.stderr(`ved help: unknown command ${JSON.stringify(topic)}${didYouMean(topic, byName.keys())}; commands: ${[...byName.keys()].join(', ')}\n`);
       return 2;
     }
     io.stdout(commandHelp(command));
@@ -79,7 +80,7 @@ export async function runCli(argv: readonly string[], commands: readonly Command
   }
   const command = byName.get(name);
   if (command === undefined) {
-    io.stderr(`ved: unknown command ${JSON.stringify(name)}; commands: ${[...byName.keys()].join(', ')} (see \`ved help\`)\n`);
+    io.stderr(`ved: unknown command ${JSON.stringify(name)}${didYouMean(name, byName.keys())}; commands: ${[...byName.keys()].join(', ')} (see \`ved help\`)\n`);
     return 2;
   }
   const commandArgs = [...globals, ...args];
