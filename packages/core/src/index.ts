@@ -4,6 +4,7 @@
  * onnxruntime-common's types and never imports a runtime implementation.
  */
 export { VedError, listChoices, shortenLongRuns, MAX_MESSAGE_RUN, type VedErrorCode } from './errors.js';
+export { closestName, didYouMean } from './did-you-mean.js';
 export * from './config/index.js';
 export * from './nn/index.js';
 export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation, type WeightSpill } from './onnx/graph-builder.js';

@@ -57,7 +57,7 @@ describe('fromJson / toJson', () => {
 
   it('in call options null is an explicit None, and unknown keys are errors', () => {
     expect(fromJson({ eos_token_id: null, top_k: null }, 'call', 'call')).toEqual({ eosTokenId: null, topK: null });
-    expect(() => fromJson({ num_beamz: 2 }, '--generation-config', 'call')).toThrow('--generation-config: unknown generation option "num_beamz"');
+    expect(() => fromJson({ num_beamz: 2 }, '--generation-config', 'call')).toThrow('--generation-config: unknown generation option "num_beamz" (did you mean "num_beams"?); known:');
     expect(() => fromJson({ num_beams: null }, 'x', 'call')).toThrow('"numBeams" (num_beams) cannot be null');
     expect(fromJson({ transformers_version: '5.18.0', cache_implementation: 'static' }, 'x', 'call')).toEqual({});
   });
@@ -70,7 +70,7 @@ describe('fromJson / toJson', () => {
 
   it('checkCallOptions rejects unknown camelCase names', () => {
     expect(() => checkCallOptions({ numBeam: 2 } as never)).toThrow(VedError);
-    expect(() => checkCallOptions({ numBeam: 2 } as never)).toThrow('unknown generation option "numBeam"');
+    expect(() => checkCallOptions({ numBeam: 2 } as never)).toThrow('unknown generation option "numBeam" (did you mean "numBeams"?)');
   });
 });
 

@@ -11,7 +11,7 @@
  * `null` is Python's explicit `None` (it overrides the model's value); in a
  * JSON file `null` means unset.
  */
-import { VedError, isRecord, type RawConfig } from '@ved/core';
+import { VedError, didYouMean, isRecord, type RawConfig } from '@ved/core';
 
 export type EarlyStopping = boolean | 'never';
 /** `[[token ids], bias]` pairs, as Python's `sequence_bias` list form. */
@@ -302,7 +302,7 @@ export function fromJson(json: RawConfig, where: string, as: 'file' | 'call' = '
     const name = BY_KEY.get(key);
     if (name === undefined) {
       if (as === 'call' && !IGNORED_KEYS.has(key)) {
-        throw new VedError('INVALID_OPTION', `${where}: unknown generation option "${key}"; known: ${[...BY_KEY.keys()].sort().join(', ')}.`);
+        throw new VedError('INVALID_OPTION', `${where}: unknown generation option "${key}"${didYouMean(key, BY_KEY.keys(), (k) => `"${k}"`)}; known: ${[...BY_KEY.keys()].sort().join(', ')}.`);
       }
       continue;
     }
@@ -327,7 +327,7 @@ export function checkCallOptions(options: GenerationOptions, where = 'generate()
   for (const [name, v] of Object.entries(options)) {
     if (v === undefined) continue;
     if (!(name in OPTIONS)) {
-      throw new VedError('INVALID_OPTION', `${where}: unknown generation option "${name}"; known: ${OPTION_NAMES.join(', ')}.`);
+      throw new VedError('INVALID_OPTION', `${where}: unknown generation option "${name}"${didYouMean(name, OPTION_NAMES, (k) => `"${k}"`)}; known: ${OPTION_NAMES.join(', ')}.`);
     }
     checkOption(name as OptionName, v, where, true);
   }

@@ -8,7 +8,7 @@
  * camelCase names or Python's snake_case ones (`max_new_tokens`). The
  * `ImageToText` behind it is `captioner.pipe`, for ved's richer results.
  */
-import { VedError, listChoices, type PixelBatch, type Runtime } from '@ved/core';
+import { VedError, didYouMean, listChoices, type PixelBatch, type Runtime } from '@ved/core';
 import type { CaptionStream, ImageToText } from './image-to-text.js';
 import { fromPipelineKwargs, type CaptionOptions } from './options.js';
 
@@ -46,7 +46,7 @@ export interface ImageToTextPipeline<I, R extends Runtime = Runtime> {
 /** Refuses tasks other than image-to-text, naming the ones there are. */
 export function checkTask(task: string): asserts task is PipelineTask {
   if (!(PIPELINE_TASKS as readonly string[]).includes(task)) {
-    throw new VedError('INVALID_OPTION', `pipeline(): unknown task ${JSON.stringify(task)}; ved supports ${listChoices(PIPELINE_TASKS)}.`);
+    throw new VedError('INVALID_OPTION', `pipeline(): unknown task ${JSON.stringify(task)}${didYouMean(task, PIPELINE_TASKS, (t) => `"${t}"`)}; ved supports ${listChoices(PIPELINE_TASKS)}.`);
   }
 }
 

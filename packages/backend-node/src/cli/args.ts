@@ -8,7 +8,7 @@
  * so help cannot drift from what is parsed.
  */
 import { parseArgs } from 'node:util';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '@ved/core';
 
 /** A bad command line (exit code 2); the message names the flag, the value found and what is expected. */
 export class UsageError extends Error {}

@@ -5,11 +5,11 @@
  * `VedError` (bad model, file or input), 2 a bad command line.
  */
 import { readFileSync } from 'node:fs';
-import { VedError } from '@ved/core';
+import { VedError, didYouMean } from '@ved/core';
 import { parseCommandArgs, UsageError, type Command } from './args.js';
 import { commandHelp, mainHelp } from './help.js';
 import { loadPlugins, pluginList } from './plugins.js';
-import { didYouMean } from './did-you-mean.js';
+
 
 export interface CliIo {
   stdout: (text: string) => void;

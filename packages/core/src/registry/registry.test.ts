@@ -144,6 +144,10 @@ describe('lazy loading', () => {
   it('lists the known model types for an unknown one', async () => {
     await expectCode(() => getEncoder('no-such-encoder'), 'UNKNOWN_MODEL_TYPE', '"no-such-encoder"', '"lazy-ok"');
   });
+
+  it('names the closest model type for a misspelt one', async () => {
+    await expectCode(() => getEncoder('lazy_ok'), 'UNKNOWN_MODEL_TYPE', 'Unknown encoder model_type "lazy_ok" (did you mean "lazy-ok"?)');
+  });
 });
 
 describe('one table per process', () => {

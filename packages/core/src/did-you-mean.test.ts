@@ -20,6 +20,9 @@ describe('closestName', () => {
     expect(closestName('tokens', FLAGS)).toBeUndefined(); // in max-new-tokens and min-new-tokens
     expect(closestName('', FLAGS)).toBeUndefined();
     expect(closestName('x', [])).toBeUndefined();
+    expect(closestName('ab', FLAGS)).toBeUndefined(); // 2 edits from "lr": too many for 2 letters
+    expect(closestName('NougatImageProcessor', ['DonutImageProcessor', 'ViTImageProcessor'])).toBeUndefined();
+    expect(closestName('VitImageProcessor', ['DonutImageProcessor', 'ViTImageProcessor'])).toBe('ViTImageProcessor');
   });
 
   it('words the hint', () => {

@@ -2,15 +2,16 @@
 import { distance } from 'fastest-levenshtein';
 
 /**
- * The known name `typed` most likely meant: the closest by edit distance when at most a quarter of its
- * letters (and at least 2) are wrong (`--num-beam`, `captoin`); else the one name it begins (`--max-new`);
+ * The known name `typed` most likely meant: the closest by edit distance when at most a third of its
+ * letters, 1 to 3, are wrong (`--num-beam`, `captoin`; not `NougatImageProcessor` for
+ * `DonutImageProcessor`, 4 edits); else the one name it begins (`--max-new`);
  * else the one name that contains it or that it contains, 4 letters or more (`--lr-schedule`).
  */
 export function closestName(typed: string, known: Iterable<string>): string | undefined {
   const names = [...known];
   if (typed === '' || names.length === 0) return undefined;
   const scored = names.map((name) => ({ name, d: distance(typed, name) })).sort((a, b) => a.d - b.d);
-  if (scored[0]!.d <= Math.max(2, Math.floor(typed.length / 4))) return scored[0]!.name;
+  if (scored[0]!.d <= Math.max(1, Math.min(3, Math.floor(typed.length / 3)))) return scored[0]!.name;
   const only = (found: string[]) => (found.length === 1 ? found[0] : undefined);
   return (
     (typed.length >= 3 ? only(names.filter((name) => name.startsWith(typed))) : undefined) ??
