@@ -106,6 +106,8 @@ def v16_cases():
         "no-repeat-2": dict(no_repeat_ngram_size=2),
         "no-repeat-3": dict(no_repeat_ngram_size=3),
         "bad-words": dict(bad_words_ids=[[11], [13, 2], [15], [0, 0]]),
+        # only the eos token: dropped, leaving NoBadWordsLogitsProcessor an empty sequence_bias (a no-op)
+        "bad-words-only-eos": dict(bad_words_ids=[[15]]),
         "min-length": dict(min_length=6),
         "min-new-tokens": dict(min_new_tokens=5),
         "min-new-and-length": dict(min_new_tokens=3, min_length=9),

@@ -113,7 +113,6 @@ describe('processor options are validated as in Python', () => {
     [() => new NoRepeatNGramLogitsProcessor(0), '`ngram_size` has to be a strictly positive integer'],
     [() => new NoBadWordsLogitsProcessor([]), '`bad_words_ids` has to be a non-empty list'],
     [() => new NoBadWordsLogitsProcessor([[1, -2]]), 'Each list in `bad_words_ids` has to be a list of positive integers'],
-    [() => new NoBadWordsLogitsProcessor([[5]], 5), '`sequence_bias` has to be a non-empty dictionary'],
     [() => new SequenceBiasLogitsProcessor([[[], 1]]), 'Each element in `sequence_bias`'],
     [() => new MinLengthLogitsProcessor(-1, 2), '`min_length` has to be a non-negative integer'],
     [() => new ForcedEOSTokenLogitsProcessor(5, [-1]), '`eos_token_id` has to be a list of positive integers'],
@@ -125,6 +124,14 @@ describe('processor options are validated as in Python', () => {
       expect(make).toThrow(message);
     });
   }
+
+  it('bad words that are only the eos token ban nothing, as in Python (an empty sequence_bias, no error)', () => {
+    // Python 5.18: NoBadWordsLogitsProcessor([[15]], 15).sequence_bias == {} and the scores come back unchanged.
+    const p = new NoBadWordsLogitsProcessor([[5]], 5);
+    const scores = makeScores(2, 6, Float32Array.from({ length: 12 }, (_, i) => i - 3));
+    expect(Array.from(p.process([[1], [2]], scores).data)).toEqual(Array.from(scores.data));
+    expect(() => new SequenceBiasLogitsProcessor([])).toThrow('`sequence_bias` has to be a non-empty dictionary');
+  });
 
   it('sequence bias rejects ids outside the vocabulary, naming them', () => {
     const p = new SequenceBiasLogitsProcessor([[[40], 1]]);

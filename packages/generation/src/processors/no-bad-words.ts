@@ -15,8 +15,11 @@ export class NoBadWordsLogitsProcessor extends SequenceBiasLogitsProcessor {
     }
     const eos = eosTokenId === undefined ? [] : typeof eosTokenId === 'number' ? [eosTokenId] : [...eosTokenId];
     const kept = badWordsIds.filter((w) => !eos.some((e) => w.length === 1 && w[0] === e));
-    // Python builds this dict from the filtered list, then requires it non-empty.
-    if (kept.length === 0) invalid(`\`sequence_bias\` has to be a non-empty dictionary, or non-empty list of lists but is {}.`);
-    super(kept.map((w) => [[...w], -Infinity] as [number[], number]));
+    // Python builds this dict from the filtered list and checks only `bad_words_ids` (its own
+    // `_validate_arguments`): banning nothing but the eos tokens leaves an empty dict, a no-op.
+    super(
+      kept.map((w) => [[...w], -Infinity] as [number[], number]),
+      true,
+    );
   }
 }

@@ -12,8 +12,12 @@ export class SequenceBiasLogitsProcessor implements LogitsProcessor {
   /** Unique sequences (a later duplicate overrides, like Python's dict), in first-seen order. */
   protected readonly entries: Array<[number[], number]>;
 
-  constructor(sequenceBias: SequenceBias) {
-    if (!Array.isArray(sequenceBias) || sequenceBias.length === 0) {
+  /**
+   * `allowEmpty`: for `NoBadWordsLogitsProcessor`, which in Python overrides `_validate_arguments` with its
+   * own check of `bad_words_ids`, so the dict it builds after dropping the eos tokens may be empty (a no-op).
+   */
+  constructor(sequenceBias: SequenceBias, allowEmpty = false) {
+    if (!Array.isArray(sequenceBias) || (sequenceBias.length === 0 && !allowEmpty)) {
       invalid(`\`sequence_bias\` has to be a non-empty dictionary, or non-empty list of lists but is ${JSON.stringify(sequenceBias)}.`);
     }
     const valid = (e: unknown) =>
