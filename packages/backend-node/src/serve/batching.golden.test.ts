@@ -7,7 +7,8 @@
  * Python's; sampling runs must equal the same seeded call alone. Every decoder
  * family (fixtures/decoders) then runs its Python greedy and beam cases joined
  * mid-flight by other requests, which checks the per-row positions of each
- * decoder's step graph. An ONNX export (transformers.js layout), whose graph
+ * decoder's step graph. The calls on random option combinations (random-cases.json)
+ * are replayed the same way. An ONNX export (transformers.js layout), whose graph
  * has no per-row positions, batches rows by length and gives the same ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,9 @@ import {
   caseCall,
   loadCaseModels,
   readGenerationCases,
+  readRandomGenerationCases,
   readSafetensorsFile as readSafetensors,
+  scoreMatches,
   type CaseModel,
   type GenerationCase as Case,
 } from '../test-utils/generation-cases.js';
@@ -85,6 +88,31 @@ describe('continuous batching replays Python\'s generate() calls', () => {
       // The batch really mixed requests that joined at different steps.
       expect(Math.max(...steps.map((s) => s.requests))).toBeGreaterThanOrEqual(Math.min(5, mine.length));
       expect(steps.filter((s) => s.joined > 0 && s.joined < s.rows).length).toBeGreaterThanOrEqual(1);
+      await batcher.close();
+    });
+  }
+
+  // The calls on random option combinations (make_random_generation_fixtures.py): what users mix, in one batch.
+  const random = readRandomGenerationCases().filter((c) => c.error === undefined);
+  for (const name of [...new Set(random.map((c) => c.model))]) {
+    it(`every ${name} call on random options, all in one continuous batch`, async () => {
+      const mine = random.filter((c) => c.model === name);
+      const { model } = models.get(name)!;
+      const steps: StepInfo[] = [];
+      const batcher = new ContinuousBatcher(model, { maxBatch: 48, onStep: (s) => steps.push(s) });
+      const outs = await inWaves(
+        () => steps.length,
+        mine.map((c) => () => {
+          const { inputs, options } = call(c);
+          return batcher.generate(inputs, options);
+        }),
+        8,
+      );
+      for (const [i, c] of mine.entries()) {
+        expect(outs[i]!.sequences, `${c.name} ${JSON.stringify(c.kwargs)}`).toEqual(c.sequences);
+        c.sequences_scores?.forEach((s, k) => expect(scoreMatches(outs[i]!.sequencesScores![k]!, s), `${c.name} score ${k}`).toBe(true));
+      }
+      expect(Math.max(...steps.map((s) => s.requests))).toBeGreaterThanOrEqual(5);
       await batcher.close();
     });
   }

@@ -53,6 +53,21 @@ export function readGenerationCases(): GenerationCase[] {
   return (JSON.parse(readFileSync(join(GENERATION_DIR, 'cases.json'), 'utf8')) as { cases: GenerationCase[] }).cases;
 }
 
+/**
+ * The calls on randomly drawn option combinations (tools/reference/make_random_generation_fixtures.py),
+ * their non-finite beam scores ("NaN", "-Infinity" in the JSON) as numbers.
+ */
+export function readRandomGenerationCases(): GenerationCase[] {
+  const file = JSON.parse(readFileSync(join(GENERATION_DIR, 'random-cases.json'), 'utf8')) as { cases: Array<Omit<GenerationCase, 'sequences_scores'> & { sequences_scores?: (number | string)[] }> };
+  return file.cases.map(({ sequences_scores: scores, ...c }) => ({ ...c, ...(scores ? { sequences_scores: scores.map(Number) } : {}) }));
+}
+
+/** A beam score within float32 rounding of Python's (scores with length penalties reach the thousands); NaN and infinities equal. */
+export function scoreMatches(got: number, expected: number): boolean {
+  if (!Number.isFinite(expected)) return Object.is(got, expected);
+  return Math.abs(got - expected) < 1e-4 + 2e-6 * Math.abs(expected);
+}
+
 export function readSafetensorsFile(path: string): SafetensorsFile {
   const bytes = readFileSync(path);
   return parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
