@@ -10,8 +10,10 @@ make_generation_fixtures.py and make_fixtures.py (it uses their models):
 
     .venv-ref/bin/python tools/reference/make_random_generation_fixtures.py [--count 400] [--seed 20261207]
 
-Writes fixtures/generation/random-cases.json in cases.json's format: the model, snake_case kwargs
-and Python's sequences / sequences_scores, or the error it raised. Each call also runs with the
+Writes fixtures/generation/random-cases.json (the two GPT-2 models of cases.json) and
+random-decoder-cases.json (every decoder family of fixtures/decoders, on its reference images) in
+cases.json's format: the model, snake_case kwargs and Python's sequences / sequences_scores, or the
+error it raised. Each call also runs with the
 model in float64, and a call whose ids change there (a near-tie) is drawn again, so that every case
 is decided by the options and not by float noise.
 """
@@ -36,6 +38,10 @@ from transformers import VisionEncoderDecoderModel  # noqa: E402
 warnings.filterwarnings("ignore")
 
 OUT = g.OUT / "random-cases.json"
+DECODER_OUT = g.OUT / "random-decoder-cases.json"
+DECODER_DIR = g.mf.ROOT / "fixtures" / "decoders"
+# deit-trocr rather than vit-trocr: 5.18 cannot load the sinusoidal TrOCR checkpoint (see docs/hardening.md)
+DECODERS = ["vit-bart", "vit-bert", "vit-mbart", "vit-roberta", "vit-xlmr", "deit-trocr", "deit-bart"]
 
 
 def load():
@@ -50,7 +56,7 @@ def load():
 def draw(rng: random.Random, model, batch: int) -> dict:
     """One call's kwargs (as JSON: sequence_bias as a list of [ids, bias] pairs)."""
     V = model.config.decoder.vocab_size
-    start = model.config.decoder_start_token_id
+    start = getattr(model.config, "decoder_start_token_id", None) or model.generation_config.decoder_start_token_id
     kw: dict = {}
     beams = rng.choice([1, 1, 2, 3, 4, 5])
     if beams > 1:
@@ -139,20 +145,14 @@ def finite(x):
     return x
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--count", type=int, default=400)
-    ap.add_argument("--seed", type=int, default=20261207)
-    args = ap.parse_args()
-    torch.manual_seed(0)
-    models, pixels = load()
-    rng = random.Random(args.seed)
+def record(rng: random.Random, models: dict, pixels: dict, names: list[str], count: int, prefix: str) -> tuple[list[dict], int]:
+    """`count` calls, each on a model drawn from `names`; near-ties (ids that change in float64) drawn again."""
     cases, redrawn = [], 0
-    while len(cases) < args.count:
-        name = rng.choice(["v16", "v16", "vit-gpt2-a"])
+    while len(cases) < count:
+        name = rng.choice(names)
         model = models[name]
         kw = draw(rng, model, pixels[name].shape[0])
-        rec = dict(name=f"random-{len(cases)}", model=name, kwargs=json.loads(json.dumps(kw)))
+        rec = dict(name=f"{prefix}-{len(cases)}", model=name, kwargs=json.loads(json.dumps(kw)))
         call = dict(kw)
         if "sequence_bias" in call:
             call["sequence_bias"] = {tuple(ids): bias for ids, bias in call["sequence_bias"]}
@@ -172,9 +172,35 @@ def main() -> int:
             redrawn += 1
             continue
         cases.append(rec)
-    OUT.write_text(g.mf.dump_json(dict(generator="tools/reference/make_random_generation_fixtures.py", seed=args.seed, cases=finite(cases))))
+    return cases, redrawn
+
+
+def write(path: Path, seed: int, cases: list[dict], redrawn: int) -> None:
+    path.write_text(g.mf.dump_json(dict(generator="tools/reference/make_random_generation_fixtures.py", seed=seed, cases=finite(cases))))
     errors = sum("error" in c for c in cases)
-    print(f"{len(cases)} calls ({errors} refused by Python), {redrawn} near-ties drawn again -> {OUT.relative_to(g.mf.ROOT)}")
+    print(f"{len(cases)} calls ({errors} refused by Python), {redrawn} near-ties drawn again -> {path.relative_to(g.mf.ROOT)}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--count", type=int, default=400, help="calls on the two GPT-2 models")
+    ap.add_argument("--per-decoder", type=int, default=30, help="calls on each decoder family of fixtures/decoders")
+    ap.add_argument("--seed", type=int, default=20261207)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    models, pixels = load()
+    rng = random.Random(args.seed)
+    write(OUT, args.seed, *record(rng, models, pixels, ["v16", "v16", "vit-gpt2-a"], args.count, "random"))
+    # Every decoder family (its own config defaults: BART's forced eos, BERT's pad and start ids, ...).
+    cases, redrawn = [], 0
+    for name in DECODERS:
+        d = DECODER_DIR / name
+        models = {name: VisionEncoderDecoderModel.from_pretrained(d).eval()}
+        pixels = {name: load_file(str(d / "reference" / "reference.safetensors"))["pixel_values"]}
+        more, again = record(rng, models, pixels, [name], args.per_decoder, name)
+        cases += more
+        redrawn += again
+    write(DECODER_OUT, args.seed, cases, redrawn)
     return 0
 
 

@@ -57,9 +57,9 @@ export function readGenerationCases(): GenerationCase[] {
  * The calls on randomly drawn option combinations (tools/reference/make_random_generation_fixtures.py),
  * their non-finite beam scores ("NaN", "-Infinity" in the JSON) as numbers.
  */
-export function readRandomGenerationCases(): GenerationCase[] {
-  const file = JSON.parse(readFileSync(join(GENERATION_DIR, 'random-cases.json'), 'utf8')) as { cases: Array<Omit<GenerationCase, 'sequences_scores'> & { sequences_scores?: (number | string)[] }> };
-  return file.cases.map(({ sequences_scores: scores, ...c }) => ({ ...c, ...(scores ? { sequences_scores: scores.map(Number) } : {}) }));
+export function readRandomGenerationCases(file = 'random-cases.json'): GenerationCase[] {
+  const json = JSON.parse(readFileSync(join(GENERATION_DIR, file), 'utf8')) as { cases: Array<Omit<GenerationCase, 'sequences_scores'> & { sequences_scores?: (number | string)[] }> };
+  return json.cases.map(({ sequences_scores: scores, ...c }) => ({ ...c, ...(scores ? { sequences_scores: scores.map(Number) } : {}) }));
 }
 
 /** A beam score within float32 rounding of Python's (scores with length penalties reach the thousands); NaN and infinities equal. */
@@ -88,6 +88,20 @@ export async function loadCaseModels(): Promise<Map<string, CaseModel>> {
   for (const [name, dir] of Object.entries(GENERATION_MODEL_DIRS)) {
     const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(dir), nodeRuntime);
     const tensors = name === 'v16' ? v16Inputs : readSafetensorsFile(join(dir, 'reference', 'reference.safetensors'));
+    const pixelValues = { data: tensors.getFloat32('pixel_values'), dims: tensors.info('pixel_values').shape as PixelBatch['dims'] };
+    const generationConfig = modelGenerationConfig(model.config.raw, model.generationConfigJson);
+    models.set(name, { model, pixelValues, generationConfig, tokenizer: await Tokenizer.fromFiles(new DirectoryFiles(dir)) });
+  }
+  return models;
+}
+
+/** The decoder-family fixtures (fixtures/decoders/<name>) with their reference images, for random-decoder-cases.json. */
+export async function loadDecoderCaseModels(names: Iterable<string>): Promise<Map<string, CaseModel>> {
+  const models = new Map<string, CaseModel>();
+  for (const name of names) {
+    const dir = fixturePath('decoders', name);
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(dir), nodeRuntime);
+    const tensors = readSafetensorsFile(join(dir, 'reference', 'reference.safetensors'));
     const pixelValues = { data: tensors.getFloat32('pixel_values'), dims: tensors.info('pixel_values').shape as PixelBatch['dims'] };
     const generationConfig = modelGenerationConfig(model.config.raw, model.generationConfigJson);
     models.set(name, { model, pixelValues, generationConfig, tokenizer: await Tokenizer.fromFiles(new DirectoryFiles(dir)) });
