@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VisionEncoderDecoderModel, type PixelBatch } from '@ved/core';
-import { ContinuousBatcher, generate, modelGenerationConfig, type GenerateInputs, type GenerationOptions, type StepInfo } from '@ved/generation';
+import { ContinuousBatcher, generate, modelGenerationConfig, type GenerateInputs, type GenerateOutput, type GenerationOptions, type StepInfo } from '@ved/generation';
 import { DirectoryFiles } from '../directory-files.js';
 import { nodeRuntime } from '../runtime.js';
 import { ImageToText } from '../pipeline.js';
@@ -58,21 +58,27 @@ describe('continuous batching replays Python\'s generate() calls', () => {
 
   const call = (c: Case): { inputs: GenerateInputs; options: GenerationOptions } => caseCall(c, models.get(c.model)!);
 
+  /** Every call of `mine` through one batcher of their model, in waves of 8; then the batcher is closed. */
+  async function inOneBatch(mine: Case[]): Promise<{ outs: GenerateOutput[]; steps: StepInfo[] }> {
+    const steps: StepInfo[] = [];
+    const batcher = new ContinuousBatcher(models.get(mine[0]!.model)!.model, { maxBatch: 48, onStep: (s) => steps.push(s) });
+    expect(batcher.mixedLengths).toBe(true);
+    try {
+      const jobs = mine.map((c) => () => {
+        const { inputs, options } = call(c);
+        return batcher.generate(inputs, options);
+      });
+      return { outs: await inWaves(() => steps.length, jobs, 8), steps };
+    } finally {
+      await batcher.close();
+    }
+  }
+
   for (const name of Object.keys(MODEL_DIRS)) {
     it(`every ${name} case, all in one continuous batch`, async () => {
       const mine = cases.filter((c) => c.model === name);
       const { model } = models.get(name)!;
-      const steps: StepInfo[] = [];
-      const batcher = new ContinuousBatcher(model, { maxBatch: 48, onStep: (s) => steps.push(s) });
-      expect(batcher.mixedLengths).toBe(true);
-      const outs = await inWaves(
-        () => steps.length,
-        mine.map((c) => () => {
-          const { inputs, options } = call(c);
-          return batcher.generate(inputs, options);
-        }),
-        8,
-      );
+      const { outs, steps } = await inOneBatch(mine);
       for (const [i, c] of mine.entries()) {
         const out = outs[i]!;
         const sampling = c.kwargs.do_sample === true && c.kwargs.top_k !== 1;
@@ -88,7 +94,6 @@ describe('continuous batching replays Python\'s generate() calls', () => {
       // The batch really mixed requests that joined at different steps.
       expect(Math.max(...steps.map((s) => s.requests))).toBeGreaterThanOrEqual(Math.min(5, mine.length));
       expect(steps.filter((s) => s.joined > 0 && s.joined < s.rows).length).toBeGreaterThanOrEqual(1);
-      await batcher.close();
     });
   }
 
@@ -97,23 +102,12 @@ describe('continuous batching replays Python\'s generate() calls', () => {
   for (const name of [...new Set(random.map((c) => c.model))]) {
     it(`every ${name} call on random options, all in one continuous batch`, async () => {
       const mine = random.filter((c) => c.model === name);
-      const { model } = models.get(name)!;
-      const steps: StepInfo[] = [];
-      const batcher = new ContinuousBatcher(model, { maxBatch: 48, onStep: (s) => steps.push(s) });
-      const outs = await inWaves(
-        () => steps.length,
-        mine.map((c) => () => {
-          const { inputs, options } = call(c);
-          return batcher.generate(inputs, options);
-        }),
-        8,
-      );
+      const { outs, steps } = await inOneBatch(mine);
       for (const [i, c] of mine.entries()) {
         expect(outs[i]!.sequences, `${c.name} ${JSON.stringify(c.kwargs)}`).toEqual(c.sequences);
         c.sequences_scores?.forEach((s, k) => expect(scoreMatches(outs[i]!.sequencesScores![k]!, s), `${c.name} score ${k}`).toBe(true));
       }
       expect(Math.max(...steps.map((s) => s.requests))).toBeGreaterThanOrEqual(5);
-      await batcher.close();
     });
   }
 });
