@@ -57,7 +57,7 @@ async function rss(base: string): Promise<number> {
 }
 
 describe('ved serve process', () => {
-  it('answers 1000 requests with flat memory', { timeout: 180_000 }, async () => {
+  it('answers 1000 requests with flat memory, once warm', { timeout: 180_000 }, async () => {
     const server = await serve(['--max-batch', '8']);
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     try {
@@ -77,12 +77,16 @@ describe('ved serve process', () => {
           }),
         );
       };
-      await run(200);
+      // Warm-up: RSS climbs over the first ~2000 requests of this mix, then stays (measured, RSS over the
+      // 200th request's: +22–31 MiB at 1000, +40–60 at 2000, +39–53 at 3000, +39–53 at 4000), as onnxruntime's
+      // and glibc's pools settle and the runs' output buffers wait for V8's collector. Measured after 200,
+      // this test failed about one run in ten by a few MiB.
+      await run(2000);
       const warm = await rss(server.base);
-      await run(1000);
+      await run(3000);
       const end = await rss(server.base);
-      expect(Object.fromEntries(statuses)).toEqual({ 200: 1000 });
-      // Flat: what the first 200 requests left behind does not keep growing over the next 800.
+      expect(Object.fromEntries(statuses)).toEqual({ 200: 3000 });
+      // Flat: 1000 more requests leave RSS where the warm server had it.
       expect(end - warm, `RSS ${warm} -> ${end}`).toBeLessThan(Math.max(32 * 1024 * 1024, warm * 0.15));
     } finally {
       agent.destroy();
