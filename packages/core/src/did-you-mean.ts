@@ -1,4 +1,8 @@
-/** "Did you mean …?" for a mistyped command or flag. */
+/**
+ * "Did you mean …?" for names a person types: commands, flags, generation options, pipeline tasks. Not
+ * for names a file written by a program holds (`model_type`, processor classes): there an unknown name is
+ * another architecture ("swinv2", "DetrImageProcessor"), and the nearest known one would mislead.
+ */
 import { distance } from 'fastest-levenshtein';
 
 /**

@@ -21,7 +21,6 @@
  * longer reads (`reduce_labels`, `max_size`, `keep_ratio`, ...) ignored.
  */
 import { VedError, listChoices } from '../errors.js';
-import { didYouMean } from '../did-you-mean.js';
 import {
   findEncoder,
   getImageProcessorDefinition,
@@ -139,7 +138,7 @@ function resolveType(json: Record<string, unknown>, where: string, options: Pars
     }
     throw new VedError(
       'INVALID_CONFIG',
-      `${where}: unknown image processor "${name}"${didYouMean(name, knownImageProcessorNames(), (n) => `"${n}"`)}. Known image processors: ${listChoices(knownImageProcessorNames())}. ` +
+      `${where}: unknown image processor "${name}". Known image processors: ${listChoices(knownImageProcessorNames())}. ` +
         'An encoder package registers its classes when loaded; register another with registerImageProcessors (e.g. from @ved/encoder-vit/image-processors).',
     );
   }

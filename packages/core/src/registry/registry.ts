@@ -16,7 +16,6 @@
  * image-processor class) lives; a registered one wins over the lazy entry.
  */
 import { VedError, listChoices } from '../errors.js';
-import { didYouMean } from '../did-you-mean.js';
 import type { DecoderPlugin, EncoderPlugin, ImageProcessorDefinition, PromptBehaviour } from '../contracts.js';
 
 type Kind = 'encoder' | 'decoder';
@@ -240,7 +239,7 @@ async function lookup<P>(kind: Kind, modelType: string): Promise<P> {
   if (lazy === undefined) {
     throw new VedError(
       'UNKNOWN_MODEL_TYPE',
-      `Unknown ${kind} model_type "${modelType}"${didYouMean(modelType, known(kind), (t) => `"${t}"`)}. Known ${kind}s: ${listChoices(known(kind))}.`,
+      `Unknown ${kind} model_type "${modelType}". Known ${kind}s: ${listChoices(known(kind))}.`,
     );
   }
   await loadLazy(lazy, `The ${kind} for model_type "${modelType}"`);
