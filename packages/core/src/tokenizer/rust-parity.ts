@@ -12,6 +12,7 @@
  *   `decode_chain`) maps every token's characters back to bytes when all of
  *   them are in the byte alphabet (else takes its UTF-8 bytes) and decodes the
  *   whole sequence once, lossily.
+ * - Added tokens marked `normalized` decode as their normalized text (`id_to_token`).
  * - `WhitespaceSplit` pre-tokenizers: Rust splits on Unicode White_Space
  *   (`char::is_whitespace`: U+0085 yes, U+FEFF no), JavaScript on `\s`.
  *
@@ -37,7 +38,8 @@ interface HfInternals {
   normalizer: unknown;
   pre_tokenizer: unknown;
   decoder: unknown;
-  added_tokens: { content: string; normalized: boolean }[];
+  added_tokens: { id: number; content: string; normalized: boolean }[];
+  model: { vocab: string[] };
   added_tokens_map: Map<string, unknown>;
   splitter_normalized: { constructor: new (words: string[]) => unknown };
 }
@@ -73,6 +75,19 @@ function applyPrecompiled(internals: HfInternals, where: string): void {
     internals.added_tokens_map.set(normalized, entry);
   }
   internals.splitter_normalized = new internals.splitter_normalized.constructor(contents) as HfInternals['splitter_normalized'];
+}
+
+/**
+ * Rust's `id_to_token` gives an added token marked `normalized` as the normalizer makes it (tokenizers
+ * 0.23: an added "[NEW]" under BERT's lower-casing decodes as "[new]"); the JS library keeps its content.
+ * Only the id → token side changes. Special tokens are still skipped by their content, as in Rust, whose
+ * `is_special_token` looks the content up too: a special token that normalizes to other text is not
+ * skipped there either.
+ */
+function applyNormalizedAddedTokens(internals: HfInternals): void {
+  const normalizer = internals.normalizer as ((text: string) => string) | null;
+  if (normalizer === null) return;
+  for (const token of internals.added_tokens) if (token.normalized) internals.model.vocab[token.id] = normalizer(token.content);
 }
 
 const utf8 = new TextEncoder();
@@ -117,6 +132,7 @@ function applyWhitespaceSplit(internals: HfInternals): void {
 export function matchRustTokenizers(inner: hf.Tokenizer, where: string): void {
   const internals = inner as unknown as HfInternals;
   applyPrecompiled(internals, where);
+  applyNormalizedAddedTokens(internals);
   applyByteLevelDecoding(internals);
   applyWhitespaceSplit(internals);
 }
