@@ -4,7 +4,7 @@
  * `classifier_dropout` fields belong to the classification heads, not to
  * `ElectraForCausalLM`, and are not read.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface ElectraConfig {
   vocabSize: number;
@@ -38,7 +38,7 @@ export function parseElectraConfig(raw: RawConfig, where: string): ElectraConfig
     numHiddenLayers: r.int('num_hidden_layers', 12, 0),
     numAttentionHeads: r.int('num_attention_heads', 4, 1),
     intermediateSize: r.int('intermediate_size', 1024, 1),
-    hiddenAct: r.string('hidden_act', 'gelu'),
+    hiddenAct: r.oneOf('hidden_act', 'gelu', ACTIVATIONS),
     maxPositionEmbeddings: r.int('max_position_embeddings', 512, 1),
     typeVocabSize: r.int('type_vocab_size', 2, 1),
     initializerRange: r.float('initializer_range', 0.02),

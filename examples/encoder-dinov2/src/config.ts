@@ -4,7 +4,7 @@
  * (`out_features`, `apply_layernorm`, `reshape_hidden_states`) concern
  * `Dinov2Backbone` only and are not read.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface Dinov2Config {
   hiddenSize: number;
@@ -37,7 +37,7 @@ export function parseDinov2Config(raw: RawConfig, where: string): Dinov2Config {
     numHiddenLayers: r.int('num_hidden_layers', 12, 0),
     numAttentionHeads: r.int('num_attention_heads', 12, 1),
     mlpRatio: r.float('mlp_ratio', 4),
-    hiddenAct: r.string('hidden_act', 'gelu'),
+    hiddenAct: r.oneOf('hidden_act', 'gelu', ACTIVATIONS),
     layerNormEps: r.float('layer_norm_eps', 1e-6),
     imageSize: r.intPair('image_size', [224, 224]),
     patchSize: r.intPair('patch_size', [14, 14]),

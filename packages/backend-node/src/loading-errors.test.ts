@@ -6,7 +6,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VedError, getEncoder } from '@ved/core';
+import { ACTIVATIONS, VedError, getDecoder, getEncoder } from '@ved/core';
 import './register-builtins.js';
 import { ImageToText } from './pipeline.js';
 import { fixturePath } from './test-utils/fixtures.js';
@@ -109,6 +109,27 @@ describe('loading errors', () => {
     const err = await loadError(dir);
     expect(err.code).toBe('INVALID_JSON');
     expect(err.message).toContain('config.json');
+  });
+
+  it('an activation with weights of its own (prelu) is refused when the config is read, naming the file and the field', async () => {
+    const dir = copyModel('prelu');
+    editConfig(dir, (c) => (c.decoder.activation_function = 'prelu'));
+    const err = await loadError(dir);
+    expect(err.code).toBe('INVALID_CONFIG');
+    expect(err.message).toMatch(/config\.json "decoder": field "activation_function" is "prelu"; supported: gelu, gelu_10, /);
+  });
+
+  it("every built-in architecture reads each of ACTIVATIONS and refuses any other name in its activation field", async () => {
+    const fields: Array<[kind: 'encoder' | 'decoder', modelType: string, field: string]> = [
+      ...['vit', 'deit', 'beit', 'swin', 'donut-swin'].map((t) => ['encoder', t, 'hidden_act'] as ['encoder', string, string]),
+      ...['bert', 'roberta', 'xlm-roberta'].map((t) => ['decoder', t, 'hidden_act'] as ['decoder', string, string]),
+      ...['gpt2', 'bart', 'mbart', 'trocr'].map((t) => ['decoder', t, 'activation_function'] as ['decoder', string, string]),
+    ];
+    for (const [kind, modelType, field] of fields) {
+      const plugin = kind === 'encoder' ? await getEncoder(modelType) : await getDecoder(modelType);
+      for (const name of ACTIVATIONS) expect(() => plugin.parseConfig({ [field]: name }, 'x/config.json'), `${modelType} ${name}`).not.toThrow();
+      expect(() => plugin.parseConfig({ [field]: 'xielu' }, 'x/config.json'), modelType).toThrow(new RegExp(`^x/config\\.json: field "${field}" is "xielu"; supported: `));
+    }
   });
 
   it('corrupt image names the file', async () => {

@@ -45,11 +45,14 @@ describe('addGradients', () => {
   it('an op without a rule on the path is a typed error naming it; registerGradient adds one', async () => {
     const g = new GraphBuilder('t');
     const x = g.input('x', 'float32', [3]);
-    const y = g.op('Softplus', [x]);
-    expect(() => addGradients(g, y, ['x'], { seed: g.input('dy', 'float32', [3]) })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('No gradient rule for the ONNX op Softplus') }));
-    // softplus' = sigmoid.
-    registerGradient('Softplus', (ctx, [dy]) => [ctx.g.op('Mul', [dy!, ctx.g.op('Sigmoid', [ctx.node.inputs[0]!])])]);
-    const { worst } = await checkGradients([{ name: 'x', dims: [3] }], (gb, v) => gb.op('Softplus', [v.x!]), { type: 'float32' });
+    const y = g.op('Elu', [x]);
+    expect(() => addGradients(g, y, ['x'], { seed: g.input('dy', 'float32', [3]) })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('No gradient rule for the ONNX op Elu') }));
+    // elu' = 1 for x > 0, else exp(x) (alpha 1).
+    registerGradient('Elu', (ctx, [dy]) => {
+      const x = ctx.node.inputs[0]!;
+      return [ctx.g.op('Mul', [dy!, ctx.g.op('Where', [ctx.g.op('Greater', [x, ctx.scalar(0, x)]), ctx.scalar(1, x), ctx.g.op('Exp', [x])])])];
+    });
+    const { worst } = await checkGradients([{ name: 'x', dims: [3], values: [-1.3, 0.4, 2.2] }], (gb, v) => gb.op('Elu', [v.x!]), { type: 'float32' });
     expect(worst).toBeLessThanOrEqual(1);
   });
 

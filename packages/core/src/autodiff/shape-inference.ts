@@ -349,7 +349,7 @@ RULES.Where = (n, get) => {
   const dims = broadcast(infos);
   return [{ type: infos[1]!.type, ...(dims ? { dims } : {}) }];
 };
-for (const op of ['Relu', 'Sigmoid', 'Tanh', 'Sin', 'Cos', 'Erf', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Gelu', 'FastGelu', 'Softmax', 'LogSoftmax', 'Floor', 'Softplus', 'Elu', 'LeakyRelu', 'HardSigmoid']) {
+for (const op of ['Relu', 'Sigmoid', 'Tanh', 'Sin', 'Cos', 'Erf', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Gelu', 'FastGelu', 'Softmax', 'LogSoftmax', 'Floor', 'Softplus', 'Elu', 'LeakyRelu', 'HardSigmoid', 'HardSwish']) {
   RULES[op] = same;
 }
 

@@ -95,6 +95,15 @@ export class ConfigReader {
     this.fail(key, 'a positive integer or a [height, width] pair');
   }
 
+  /** A string that must be one of `supported` (an activation of `ACTIVATIONS`, …). */
+  oneOf<T extends string>(key: string, fallback: T, supported: readonly T[]): T {
+    const v = this.string(key, fallback);
+    if (!(supported as readonly string[]).includes(v)) {
+      throw new VedError('INVALID_CONFIG', `${this.where}: field "${key}" is ${JSON.stringify(v)}; supported: ${supported.join(', ')}.`);
+    }
+    return v as T;
+  }
+
   /** Fails when a field holds a value ved cannot honour. */
   requireEqual(key: string, supported: unknown, fallback: unknown, reason: string): void {
     const v = this.value(key) ?? fallback;

@@ -19,7 +19,7 @@ import { bertCrossKeyValues, bertDecoderLayer } from './bert-layer.js';
 import type { BuildContext } from './context.js';
 import { dropout, dropoutRate } from './dropout.js';
 import { embeddingInit, paddingAwarePositionIds, sequentialPositionIds } from './embeddings.js';
-import { activation, layerNorm, linear, lmHead } from './layers.js';
+import { ACTIVATIONS, activation, layerNorm, linear, lmHead } from './layers.js';
 import { dryStepIO, weightsFromGraph } from './weights-from-graph.js';
 
 /** The config fields the BERT-family decoders read (`BertConfig`, `RobertaConfig`, `XLMRobertaConfig`). */
@@ -56,7 +56,7 @@ export function readBertFamilyConfig(r: ConfigReader, vocabSize: number): Omit<B
     numHiddenLayers: r.int('num_hidden_layers', 12, 0),
     numAttentionHeads: r.int('num_attention_heads', 12, 1),
     intermediateSize: r.int('intermediate_size', 3072, 1),
-    hiddenAct: r.string('hidden_act', 'gelu'),
+    hiddenAct: r.oneOf('hidden_act', 'gelu', ACTIVATIONS),
     maxPositionEmbeddings: r.int('max_position_embeddings', 512, 1),
     typeVocabSize: r.int('type_vocab_size', 2, 1),
     initializerRange: r.float('initializer_range', 0.02),

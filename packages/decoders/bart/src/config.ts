@@ -5,7 +5,7 @@
  * such as `normalize_before` or `add_final_layer_norm` are ignored, as in 5.18:
  * the architecture follows `model_type`.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface BartConfig {
   vocabSize: number;
@@ -36,7 +36,7 @@ export function parseBartConfig(raw: RawConfig, where: string): BartConfig {
     decoderLayers: r.int('decoder_layers', 12, 0),
     decoderAttentionHeads: r.int('decoder_attention_heads', 16, 1),
     decoderFfnDim: r.int('decoder_ffn_dim', 4096, 1),
-    activationFunction: r.string('activation_function', 'gelu'),
+    activationFunction: r.oneOf('activation_function', 'gelu', ACTIVATIONS),
     maxPositionEmbeddings: r.int('max_position_embeddings', 1024, 1),
     initStd: r.float('init_std', 0.02),
     scaleEmbedding: r.bool('scale_embedding', false),

@@ -2,7 +2,7 @@
  * `GPT2Config` fields the decoder uses, with the defaults of transformers'
  * `configuration_gpt2.py`.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface GPT2Config {
   vocabSize: number;
@@ -34,7 +34,7 @@ export function parseGPT2Config(raw: RawConfig, where: string): GPT2Config {
     nLayer: r.int('n_layer', 12, 0),
     nHead: r.int('n_head', 12, 1),
     nInner: r.int('n_inner', 4 * nEmbd, 1),
-    activationFunction: r.string('activation_function', 'gelu_new'),
+    activationFunction: r.oneOf('activation_function', 'gelu_new', ACTIVATIONS),
     layerNormEpsilon: r.float('layer_norm_epsilon', 1e-5),
     initializerRange: r.float('initializer_range', 0.02),
     scaleAttnWeights: r.bool('scale_attn_weights', true),

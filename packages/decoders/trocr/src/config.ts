@@ -2,7 +2,7 @@
  * `TrOCRConfig` fields the decoder uses, with the defaults of transformers'
  * `configuration_trocr.py` (5.18).
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface TrOCRConfig {
   vocabSize: number;
@@ -38,7 +38,7 @@ export function parseTrOCRConfig(raw: RawConfig, where: string): TrOCRConfig {
     decoderLayers: r.int('decoder_layers', 12, 0),
     decoderAttentionHeads: r.int('decoder_attention_heads', 16, 1),
     decoderFfnDim: r.int('decoder_ffn_dim', 4096, 1),
-    activationFunction: r.string('activation_function', 'gelu'),
+    activationFunction: r.oneOf('activation_function', 'gelu', ACTIVATIONS),
     maxPositionEmbeddings: r.int('max_position_embeddings', 512, 1),
     initStd: r.float('init_std', 0.02),
     scaleEmbedding: r.bool('scale_embedding', false),

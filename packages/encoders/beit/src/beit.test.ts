@@ -20,7 +20,7 @@ describe('beit config', () => {
   });
 
   it('fails on fields it cannot honour, naming them', () => {
-    expect(() => beitEncoder.parseConfig({ ...tiny, hidden_act: 'mish' }, 'cfg')).toThrow(/cfg: field "hidden_act" is "mish"/);
+    expect(() => beitEncoder.parseConfig({ ...tiny, hidden_act: 'prelu' }, 'cfg')).toThrow(/cfg: field "hidden_act" is "prelu"/);
     // transformers views the position embeddings of a non-square image as a square grid and fails on 4x6 = 24.
     expect(() => beitEncoder.parseConfig({ ...tiny, image_size: [20, 30], use_absolute_position_embeddings: true }, 'cfg')).toThrow(
       /field "use_absolute_position_embeddings" is true with the non-square "image_size" \[20, 30\]/,

@@ -22,7 +22,7 @@ describe('swin config and layout', () => {
   });
 
   it('fails on fields it cannot honour, naming them', () => {
-    expect(() => swinEncoder.parseConfig({ ...tiny, hidden_act: 'mish' }, 'cfg')).toThrow(/cfg: field "hidden_act" is "mish"/);
+    expect(() => swinEncoder.parseConfig({ ...tiny, hidden_act: 'prelu' }, 'cfg')).toThrow(/cfg: field "hidden_act" is "prelu"/);
     expect(() => swinEncoder.parseConfig({ ...tiny, num_heads: [2, 2] }, 'cfg')).toThrow(/field "num_heads" is \[2,2\]; expected one positive head count per stage/);
     expect(() => swinEncoder.parseConfig({ ...tiny, num_heads: [3, 2, 4] }, 'cfg')).toThrow(/stage 0 has width 4 .* "num_heads"\[0\] = 3 does not divide/);
     // transformers 5.18 keeps the full window's bias table when the window shrinks, and fails.

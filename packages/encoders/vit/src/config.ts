@@ -2,7 +2,7 @@
  * `ViTConfig` fields the encoder uses, with the defaults of transformers'
  * `configuration_vit.py`.
  */
-import { ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
+import { ACTIVATIONS, ConfigReader, VedError, dropoutRate, type RawConfig } from '@ved/core';
 
 export interface ViTConfig {
   hiddenSize: number;
@@ -29,7 +29,7 @@ export function parseViTConfig(raw: RawConfig, where: string): ViTConfig {
     numHiddenLayers: r.int('num_hidden_layers', 12, 0),
     numAttentionHeads: r.int('num_attention_heads', 12, 1),
     intermediateSize: r.int('intermediate_size', 3072, 1),
-    hiddenAct: r.string('hidden_act', 'gelu'),
+    hiddenAct: r.oneOf('hidden_act', 'gelu', ACTIVATIONS),
     layerNormEps: r.float('layer_norm_eps', 1e-12),
     imageSize: r.intPair('image_size', [224, 224]),
     patchSize: r.intPair('patch_size', [16, 16]),

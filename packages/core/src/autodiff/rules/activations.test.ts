@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../testing/gradient-check.js';
+import { ACTIVATIONS, activation } from '../../nn/layers.js';
 
 describe('activation gradients', () => {
   for (const op of ['Relu', 'Sigmoid', 'Tanh']) {
@@ -29,5 +30,29 @@ describe('activation gradients', () => {
       { type: 'float32' },
     );
     expect(worst).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('gradients of the other activations', () => {
+  // Values away from the kinks (0 for LeakyRelu, ±3 for HardSwish).
+  const values = [-4.1, -2.6, -1.2, -0.3, 0.4, 1.1, 2.7, 3.8];
+  it('LeakyRelu (alpha 0.01 and another), HardSwish and Softplus match finite differences', async () => {
+    for (const build of [
+      (g: Parameters<Parameters<typeof checkGradients>[1]>[0], x: string) => g.op('LeakyRelu', [x], { alpha: { float: 0.01 } }),
+      (g: Parameters<Parameters<typeof checkGradients>[1]>[0], x: string) => g.op('LeakyRelu', [x], { alpha: { float: 0.3 } }),
+      (g: Parameters<Parameters<typeof checkGradients>[1]>[0], x: string) => g.op('HardSwish', [x]),
+      (g: Parameters<Parameters<typeof checkGradients>[1]>[0], x: string) => g.op('Softplus', [x]),
+    ]) {
+      const { worst } = await checkGradients([{ name: 'x', dims: [2, 4], values }], (g, x) => build(g, x.x!), { type: 'float32' });
+      expect(worst).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("every activation of ACTIVATIONS has a gradient, checked by finite differences", async () => {
+    for (const name of ACTIVATIONS) {
+      // Away from every activation's kinks and clip bounds (0, ±3, 6, ±10 after GELU).
+      const { worst } = await checkGradients([{ name: 'x', dims: [2, 4], values }], (g, x) => activation(g, x.x!, name), { type: 'float32' });
+      expect(worst, name).toBeLessThanOrEqual(1);
+    }
   });
 });

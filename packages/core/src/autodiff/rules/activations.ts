@@ -3,7 +3,10 @@
  * `activation()`): Relu, Sigmoid, Tanh, and onnxruntime's `com.microsoft`
  * Gelu (erf form) and FastGelu (tanh form), whose forward kernels exist in
  * onnxruntime-node and -web; their gradients are written in standard ops.
- * quick_gelu and SiLU are built from Mul and Sigmoid and need no rule.
+ * LeakyRelu, HardSwish and Softplus follow torch's backward kernels
+ * (`leaky_relu_backward`, `hardswish_backward`, `softplus_backward`).
+ * quick_gelu and SiLU are built from Mul and Sigmoid, the other activations
+ * of `activation()` from ops with rules of their own, and need no rule.
  */
 import type { GradientRule } from '../gradient-rule.js';
 
@@ -57,11 +60,43 @@ const fastGeluGradient: GradientRule = (ctx, [dy]) => {
     return [g.op('Mul', [dy!, g.op('Add', [left, right])]), undefined];
   };
 
+// torch's leaky_relu_backward: x > 0 ? dy : dy * negative_slope.
+const leakyReluGradient: GradientRule = (ctx, [dy]) => {
+  const { g } = ctx;
+  const x = ctx.node.inputs[0]!;
+  const alpha = ctx.node.attrs.alpha;
+  const slope = typeof alpha === 'object' && 'float' in alpha ? alpha.float : 0.01; // ONNX's default alpha is also 0.01
+  return [g.op('Mul', [dy!, g.op('Where', [g.op('Greater', [x, ctx.scalar(0, x)]), ctx.scalar(1, x), ctx.scalar(slope, x)])])];
+};
+
+// torch's hardswish_backward: 0 up to -3 (inclusive), x/3 + 1/2 below 3, 1 from 3 on.
+const hardSwishGradient: GradientRule = (ctx, [dy]) => {
+  const { g } = ctx;
+  const x = ctx.node.inputs[0]!;
+  const middle = g.op('Add', [g.op('Div', [x, ctx.scalar(3, x)]), ctx.scalar(0.5, x)]);
+  const upper = g.op('Where', [g.op('Less', [x, ctx.scalar(3, x)]), middle, ctx.scalar(1, x)]);
+  return [g.op('Mul', [dy!, g.op('Where', [g.op('LessOrEqual', [x, ctx.scalar(-3, x)]), ctx.scalar(0, x), upper])])];
+};
+
+// torch's softplus_backward (beta 1, threshold 20): x > 20 ? dy : dy e^x / (e^x + 1). Not onnxruntime's
+// Sigmoid, whose float32 kernel loses the relative precision of tiny values (x < -15), which
+// sqrt(softplus(x)) divides by its own tiny output.
+const softplusGradient: GradientRule = (ctx, [dy]) => {
+  const { g } = ctx;
+  const x = ctx.node.inputs[0]!;
+  const e = g.op('Exp', [x]);
+  const slope = g.op('Div', [e, g.op('Add', [e, ctx.scalar(1, x)])]);
+  return [g.op('Mul', [dy!, g.op('Where', [g.op('Greater', [x, ctx.scalar(20, x)]), ctx.scalar(1, x), slope])])];
+};
+
 /** The gradient rules of this file, by op (`domain:op` outside ONNX's default domain). */
 export const activationsGradients: Record<string, GradientRule> = {
   Relu: reluGradient,
   Sigmoid: sigmoidGradient,
   Tanh: tanhGradient,
+  LeakyRelu: leakyReluGradient,
+  HardSwish: hardSwishGradient,
+  Softplus: softplusGradient,
   'com.microsoft:Gelu': geluGradient,
   'com.microsoft:FastGelu': fastGeluGradient,
 };

@@ -1,0 +1,91 @@
+// Compares ved with the models of probe_random_configs.py (same folder): logits in one pass, logits
+// fed one token at a time through the cache, and the loss, each within 1e-4 of Python's; and for the
+// models Python cannot run, that ved refuses them with a VedError code when it loads or runs them.
+//
+//   .venv-ref/bin/python tools/reference/probe_random_configs.py /tmp/rc 300 1
+//   pnpm build && node tools/reference/compare_random_configs.mjs /tmp/rc
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DirectoryFiles, VisionEncoderDecoderModel, nodeRuntime, parseSafetensors } from '../../packages/backend-node/dist/index.js';
+
+const TOLERANCE = 1e-4;
+const dir = process.argv[2];
+if (dir === undefined) throw new Error('usage: node compare_random_configs.mjs OUT_DIR');
+const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+
+/** Largest |a - b|; a NaN on one side only counts as infinite. */
+function maxDiff(a, b) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Number.isNaN(a[i]) !== Number.isNaN(b[i]) ? Infinity : Math.abs(a[i] - b[i]) || 0);
+  return m;
+}
+
+/** Logits [rows, T, V] of `ids` fed one token per step through the cache. */
+async function stepByStep(model, pixelValues, ids) {
+  const session = model.startDecoding(await model.encode(pixelValues), ids.map((_, i) => i));
+  const V = model.vocabSize;
+  const T = ids[0].length;
+  const out = new Float32Array(ids.length * T * V);
+  try {
+    for (let t = 0; t < T; t++) {
+      const step = await session.step(ids.map((row) => [row[t]]));
+      for (let r = 0; r < ids.length; r++) out.set(step.data.subarray(r * V, (r + 1) * V), (r * T + t) * V);
+    }
+  } finally {
+    session.dispose();
+  }
+  return out;
+}
+
+async function compare(d) {
+  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime);
+  try {
+    const ref = JSON.parse(readFileSync(join(d, 'reference.json'), 'utf8'));
+    const tensors = parseSafetensors(readFileSync(join(d, 'reference.safetensors')), join(d, 'reference.safetensors'));
+    const pixelValues = { data: tensors.getFloat32('pixel_values'), dims: tensors.info('pixel_values').shape };
+    const ids = ref.decoder_input_ids;
+    return {
+      logits: maxDiff((await model.logits(pixelValues, ids)).data, tensors.getFloat32('logits')),
+      cached: maxDiff(await stepByStep(model, pixelValues, ids), tensors.getFloat32('cached_logits')),
+      loss: Math.abs((await model.forward({ pixelValues, labels: ref.labels })).loss - ref.loss),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Loads a model Python could not run and runs one step on blank images of its config's size. */
+async function runAnyway(d) {
+  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime);
+  try {
+    const config = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')).encoder;
+    const size = Array.isArray(config.image_size) ? config.image_size : [config.image_size, config.image_size];
+    const c = config.num_channels ?? 3;
+    await model.logits({ data: new Float32Array(2 * c * size[0] * size[1]), dims: [2, c, ...size] }, [[2], [2]]);
+  } finally {
+    model.dispose();
+  }
+}
+
+const results = { match: 0, mismatch: [], refused: [], crashed: [], pythonRefusedVedRefused: [], pythonRefusedVedRan: [] };
+for (const e of index) {
+  if (!e.ok && !e.saved) continue;
+  const d = join(dir, String(e.index));
+  const tag = `${e.index} ${e.encoder}+${e.decoder}`;
+  try {
+    if (!e.ok) {
+      await runAnyway(d);
+      results.pythonRefusedVedRan.push(`${tag}; Python: ${e.error.slice(0, 160)}`);
+      continue;
+    }
+    const diff = await compare(d);
+    if (Object.values(diff).every((v) => v <= TOLERANCE)) results.match++;
+    else results.mismatch.push(`${tag}: ${Object.entries(diff).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+  } catch (err) {
+    const line = `${tag}: ${err?.code ?? 'no code'}: ${String(err?.message ?? err).slice(0, 200)}`;
+    if (err?.code === undefined) results.crashed.push(line);
+    else if (e.ok) results.refused.push(line);
+    else results.pythonRefusedVedRefused.push(`${line}; Python: ${e.error.slice(0, 100)}`);
+  }
+}
+console.log(JSON.stringify({ ...results, pythonRefusedVedRefused: results.pythonRefusedVedRefused.length, refusals: results.pythonRefusedVedRefused.slice(0, 20) }, null, 1));
