@@ -1,12 +1,14 @@
 // Compares ved with the models of probe_random_configs.py (same folder): logits in one pass, logits
-// fed one token at a time through the cache, and the loss, each within 1e-4 of Python's; and for the
+// fed one token at a time through the cache, and the loss, each within 1e-4 of Python's; the gradient
+// of every parameter (TrainingSession, dropout off) against torch's float64 one, within 1e-6 + 1e-4 |g|
+// or, where torch's own float32 gradient is further off than that, within 4x torch's error; and for the
 // models Python cannot run, that ved refuses them with a VedError code when it loads or runs them.
 //
 //   .venv-ref/bin/python tools/reference/probe_random_configs.py /tmp/rc 300 1
 //   pnpm build && node tools/reference/compare_random_configs.mjs /tmp/rc
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirectoryFiles, VisionEncoderDecoderModel, nodeRuntime, parseSafetensors } from '../../packages/backend-node/dist/index.js';
+import { DirectoryFiles, TrainingSession, VisionEncoderDecoderModel, nodeRuntime, parseSafetensors } from '../../packages/backend-node/dist/index.js';
 
 const TOLERANCE = 1e-4;
 const dir = process.argv[2];
@@ -37,6 +39,38 @@ async function stepByStep(model, pixelValues, ids) {
   return out;
 }
 
+/** Largest |got - exact| / (1e-6 + 1e-4 |exact|). */
+function gradientError(got, exact) {
+  let worst = 0;
+  for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(got[i] - exact[i]) / (1e-6 + 1e-4 * Math.abs(exact[i])) || 0);
+  return worst;
+}
+
+/** The parameters whose gradient is off (beyond the tolerance and 4x torch's own float32 error), and the set differences. */
+async function gradients(model, tensors, pixelValues, labels) {
+  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
+  try {
+    const { grads } = await session.step({ pixelValues, labels });
+    const python = tensors.names().filter((n) => n.startsWith('grad.')).map((n) => n.slice(5));
+    const off = [];
+    for (const name of python) {
+      const got = grads.get(name);
+      if (got === undefined) {
+        off.push(`${name}: no gradient in ved`);
+        continue;
+      }
+      const exact = tensors.getFloat32(`grad64.${name}`);
+      const ved = gradientError(got, exact);
+      const torch = gradientError(tensors.getFloat32(`grad.${name}`), exact);
+      if (ved > 1 && ved > 4 * torch) off.push(`${name}: ${ved.toFixed(2)} of the tolerance (torch float32 ${torch.toFixed(2)})`);
+    }
+    for (const name of grads.keys()) if (!python.includes(name)) off.push(`${name}: a gradient in ved only`);
+    return off;
+  } finally {
+    session.dispose();
+  }
+}
+
 async function compare(d) {
   const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime);
   try {
@@ -44,11 +78,12 @@ async function compare(d) {
     const tensors = parseSafetensors(readFileSync(join(d, 'reference.safetensors')), join(d, 'reference.safetensors'));
     const pixelValues = { data: tensors.getFloat32('pixel_values'), dims: tensors.info('pixel_values').shape };
     const ids = ref.decoder_input_ids;
-    return {
+    const diff = {
       logits: maxDiff((await model.logits(pixelValues, ids)).data, tensors.getFloat32('logits')),
       cached: maxDiff(await stepByStep(model, pixelValues, ids), tensors.getFloat32('cached_logits')),
       loss: Math.abs((await model.forward({ pixelValues, labels: ref.labels })).loss - ref.loss),
     };
+    return { diff, gradients: await gradients(model, tensors, pixelValues, ref.labels) };
   } finally {
     model.dispose();
   }
@@ -78,9 +113,9 @@ for (const e of index) {
       results.pythonRefusedVedRan.push(`${tag}; Python: ${e.error.slice(0, 160)}`);
       continue;
     }
-    const diff = await compare(d);
-    if (Object.values(diff).every((v) => v <= TOLERANCE)) results.match++;
-    else results.mismatch.push(`${tag}: ${Object.entries(diff).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+    const { diff, gradients: off } = await compare(d);
+    if (Object.values(diff).every((v) => v <= TOLERANCE) && off.length === 0) results.match++;
+    else results.mismatch.push(`${tag}: ${Object.entries(diff).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}; gradients: ${off.slice(0, 4).join('; ') || 'ok'}`);
   } catch (err) {
     const line = `${tag}: ${err?.code ?? 'no code'}: ${String(err?.message ?? err).slice(0, 200)}`;
     if (err?.code === undefined) results.crashed.push(line);

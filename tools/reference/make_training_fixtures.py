@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Fixtures for ved's gradients: tiny composed VisionEncoderDecoder models (every encoder family and
 every decoder family at least once, one with `enc_to_dec_proj`, tied and untied LM heads), a small
-batch whose labels are padded with -100, and what torch autograd gives in eval mode: the loss of
+batch whose labels are padded with -100 (at the end of one row, inside the other), and what torch autograd gives in eval mode: the loss of
 `VisionEncoderDecoderModel(pixel_values=..., labels=...)` and the gradient of every parameter after
 `loss.backward()`.
 
@@ -138,6 +138,10 @@ def batch(spec_seed: int, encoder_config, pad: int, start: int):
     pixel_values = torch.randn((BATCH, 3, size, size), generator=g)
     labels = torch.randint(3, VOCAB, (BATCH, LENGTH), generator=g)
     labels[1, 3:] = -100  # the second row is shorter
+    # A masked token inside the first row (as fine-tuning masks a task prompt): the shifted decoder input
+    # holds the pad id there, with scored tokens after it, so torch's nn.Embedding(padding_idx) backward
+    # (no gradient from the pad lookups) shows in the word and RoBERTa's position tables.
+    labels[0, 1] = -100
     labels[0, LENGTH - 1] = 2  # an eos at the end of the first row
     return pixel_values, labels
 

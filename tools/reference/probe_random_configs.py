@@ -148,6 +148,36 @@ def encoder_width(cfg) -> int:
     return cfg.hidden_size
 
 
+def gradients(model, d: Path, pixel_values, labels) -> dict:
+    """`grad.<saved name>` and `grad64.<saved name>` of every parameter with a gradient (saved names are
+    matched to parameters by value, as make_training_fixtures.py does: every weight is a distinct draw)."""
+    from safetensors import safe_open
+
+    def grads_of(m, pv):
+        m.zero_grad(set_to_none=True)
+        m(pixel_values=pv, labels=labels).loss.backward()
+        return {n: p.grad.detach().clone() for n, p in m.named_parameters() if p.grad is not None}
+
+    params = dict(model.named_parameters())
+    by_saved = {}
+    with safe_open(d / "model.safetensors", "pt") as f:
+        for key in f.keys():
+            t = f.get_tensor(key)
+            if t.is_floating_point():
+                matches = [n for n, p in params.items() if p.shape == t.shape and torch.equal(p.detach(), t)]
+                if len(matches) == 1:
+                    by_saved[key] = matches[0]
+    g32 = grads_of(model, pixel_values)
+    g64 = grads_of(model.double(), pixel_values.double())
+    model.float()
+    out = {}
+    for key, name in by_saved.items():
+        if name in g32:
+            out[f"grad.{key}"] = g32[name].contiguous()
+            out[f"grad64.{key}"] = g64[name].float().contiguous()
+    return out
+
+
 def draw(i: int, seed: int, out: Path) -> dict:
     r = random.Random(seed * 100003 + i)
     vocab = r.choice([7, 13, 40])
@@ -187,7 +217,9 @@ def draw(i: int, seed: int, out: Path) -> dict:
                 cached.append(step.logits)
             cached = torch.cat(cached, dim=1)
             loss = model(pixel_values=pixel_values, labels=labels).loss
-        save_file({"pixel_values": pixel_values.contiguous(), "logits": logits.contiguous(), "cached_logits": cached.contiguous()}, str(d / "reference.safetensors"))
+        tensors = {"pixel_values": pixel_values.contiguous(), "logits": logits.contiguous(), "cached_logits": cached.contiguous()}
+        tensors.update(gradients(model, d, pixel_values, labels))
+        save_file(tensors, str(d / "reference.safetensors"))
         json.dump({"decoder_input_ids": ids.tolist(), "labels": labels.tolist(), "loss": float(loss)},
                   open(d / "reference.json", "w"))
         entry["ok"] = True

@@ -30,6 +30,7 @@ import {
   layerNorm,
   linear,
   lmHead,
+  embeddingLookup,
   sequentialPositionIds,
   type DecoderPlugin,
   type DecoderStepIO,
@@ -64,7 +65,7 @@ function embeddings(ctx: BuildContext, c: ElectraConfig, io: DecoderStepIO): str
   // token_type_ids default to the all-zero buffer: every position adds row 0.
   const tokenType = g.op('Gather', [emb.weight('token_type_embeddings.weight', [c.typeVocabSize, E]), g.constInt(0, [])]);
   let x = g.op('Add', [
-    g.op('Add', [g.op('Gather', [emb.weight('word_embeddings.weight', [c.vocabSize, E]), io.inputIds]), tokenType]),
+    g.op('Add', [embeddingLookup(g, emb.weight('word_embeddings.weight', [c.vocabSize, E]), io.inputIds, c.padTokenId), tokenType]),
     g.op('Gather', [emb.weight('position_embeddings.weight', [c.maxPositionEmbeddings, E]), positions]),
   ]);
   x = dropout(emb, layerNorm(emb, x, 'LayerNorm', E, c.layerNormEps), c.hiddenDropoutProb);

@@ -350,6 +350,11 @@ describe('train-mode dropout', () => {
       const rng = new SeededRandom(10);
       const params = new Map(graph.parameters.map(({ name }) => [name, Float32Array.from(model.weights.getFloat32(name))]));
       const direction = new Map(graph.parameters.map(({ name, shape }) => [name, Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => rng.normal())]));
+      // The pad row of embed_tokens (nn.Embedding's padding_idx) is left out: the decoder inputs look it up
+      // before scored tokens, and torch's gradient, which ved's follows, deliberately skips those lookups.
+      const pad = ref.json.decoder_input_ids[1]!.at(-1)!;
+      const tokens = graph.parameters.find(({ name }) => name.endsWith('embed_tokens.weight'))!;
+      direction.get(tokens.name)!.fill(0, pad * tokens.shape[1]!, (pad + 1) * tokens.shape[1]!);
       const t = (data: BigInt64Array | Float32Array, dims: number[]) => nodeRuntime.tensor(data instanceof Float32Array ? 'float32' : 'int64', data, dims);
       const ids = (rows: number[][]) => BigInt64Array.from(rows.flat(), BigInt);
       const run = async (scale: number) => {

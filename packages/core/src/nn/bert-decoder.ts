@@ -18,7 +18,7 @@ import { causalMask } from './attention.js';
 import { bertCrossKeyValues, bertDecoderLayer } from './bert-layer.js';
 import type { BuildContext } from './context.js';
 import { dropout, dropoutRate } from './dropout.js';
-import { embeddingInit, paddingAwarePositionIds, sequentialPositionIds } from './embeddings.js';
+import { embeddingInit, embeddingLookup, paddingAwarePositionIds, sequentialPositionIds } from './embeddings.js';
 import { ACTIVATIONS, activation, layerNorm, linear, lmHead } from './layers.js';
 import { dryStepIO, weightsFromGraph } from './weights-from-graph.js';
 
@@ -122,11 +122,13 @@ export function bertFamilyDecoder<C extends BertFamilyConfig>(o: BertFamilyOptio
     const positions = o.paddingAwarePositions
       ? paddingAwarePositionIds(g, io.inputIds, padTokenId(c), io.pastLength)
       : sequentialPositionIds(g, io.pastLength, io.queryLength);
+    // RoBERTa's position table is an nn.Embedding(padding_idx=pad_token_id) too; BERT's is not.
+    const positionPadding = o.paddingAwarePositions ? c.padTokenId : undefined;
     // token_type_ids default to the all-zero buffer: every position adds row 0.
     const tokenType = g.op('Gather', [emb.weight('token_type_embeddings.weight', [c.typeVocabSize, H]), g.constInt(0, [])]);
     let x = g.op('Add', [
-      g.op('Add', [g.op('Gather', [emb.weight('word_embeddings.weight', [c.vocabSize, H]), io.inputIds]), tokenType]),
-      g.op('Gather', [emb.weight('position_embeddings.weight', [c.maxPositionEmbeddings, H]), positions]),
+      g.op('Add', [embeddingLookup(g, emb.weight('word_embeddings.weight', [c.vocabSize, H]), io.inputIds, c.padTokenId), tokenType]),
+      embeddingLookup(g, emb.weight('position_embeddings.weight', [c.maxPositionEmbeddings, H]), positions, positionPadding),
     ]);
     x = dropout(emb, layerNorm(emb, x, 'LayerNorm', H, c.layerNormEps), c.hiddenDropoutProb);
 

@@ -2,7 +2,7 @@
  * Token and position embeddings shared by the text decoders: the two position
  * schemes of transformers (sequential `past + arange(T)`, and fairseq's
  * padding-aware `make_positions` used by RoBERTa and TrOCR's sinusoidal
- * table), and the initialisation of `nn.Embedding(padding_idx=…)`.
+ * table), and `nn.Embedding(padding_idx=…)`: its lookup and its initialisation.
  */
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 import type { InitRule } from '../weights/weight-binder.js';
@@ -52,6 +52,15 @@ export function paddingAwarePositionIds(g: GraphBuilder, inputIds: string, paddi
   const notPad = g.op('Cast', [g.op('Not', [g.op('Equal', [inputIds, g.constInt(paddingIdx, [])])])], { to: 7 }); // int64
   const counted = g.op('Add', [g.op('CumSum', [notPad, g.constInt(1, [])]), pastOf(g, pastLength).value]);
   return g.op('Add', [g.op('Mul', [counted, notPad]), g.constInt(paddingIdx, [])]);
+}
+
+/**
+ * `nn.Embedding(rows, dim, padding_idx)(ids)`: a Gather of the table. The lookups of `paddingIdx` give
+ * the table no gradient in a training graph, as torch's `embedding_backward` skips them (the row
+ * still gets what other uses give it, e.g. a tied LM head's).
+ */
+export function embeddingLookup(g: GraphBuilder, table: string, ids: string, paddingIdx: number | undefined): string {
+  return g.op('Gather', [table, ids], {}, paddingIdx === undefined ? {} : { paddingIdx });
 }
 
 /**

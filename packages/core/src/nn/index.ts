@@ -4,7 +4,7 @@ export { quantizedMatMul, quantizeQ8, quantizeQ4, Q4_BLOCK_SIZE, MIN_QUANTIZED_E
 export { linear, conv1d, lmHead, layerNorm, activation, ACTIVATIONS } from './layers.js';
 export { splitHeads, mergeHeads, scaledDotProductAttention, crossAttention, fusedAttention, causalMask, appendToCache, MASK_VALUE } from './attention.js';
 export type { AttentionOptions, CrossAttentionOptions, CrossGroups, FusedAttentionOptions } from './attention.js';
-export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit } from './embeddings.js';
+export { sequentialPositionIds, paddingAwarePositionIds, embeddingInit, embeddingLookup } from './embeddings.js';
 export { bertDecoderLayer, bertCrossKeyValues, type BertLayerDims } from './bert-layer.js';
 export { vitEmbeddings, vitLayer, patchGrid, type ViTEmbeddingDims, type ViTLayerDims } from './vit-blocks.js';
 export { bartDecoderLayer, type BartLayerDims } from './bart-layer.js';

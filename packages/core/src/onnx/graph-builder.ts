@@ -55,6 +55,11 @@ export interface OpOptions {
   domain?: string;
   /** Explicit output names (otherwise generated). */
   names?: string[];
+  /**
+   * Gather only: the index whose lookups give the table no gradient (`nn.Embedding`'s
+   * `padding_idx`, whose backward skips them). Read by the autodiff; not written to the ONNX file.
+   */
+  paddingIdx?: number;
 }
 
 type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
@@ -66,6 +71,8 @@ export interface NodeRecord {
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, AttributeValue>>;
   readonly domain: string;
+  /** `OpOptions.paddingIdx`, where given. */
+  readonly paddingIdx?: number;
 }
 
 /** A graph input or an initializer: its element type and dimensions. */
@@ -264,7 +271,7 @@ export class GraphBuilder {
     const domain = opts.domain ?? '';
     if (domain !== '' && !this.domains.has(domain)) this.domains.set(domain, 1);
     this.nodes.push(node(type, inputs, outs, attrs, domain, this.fresh(`${type}_node`)));
-    this.records.push({ type, inputs: [...inputs], outputs: [...outs], attrs, domain });
+    this.records.push({ type, inputs: [...inputs], outputs: [...outs], attrs, domain, ...(opts.paddingIdx === undefined ? {} : { paddingIdx: opts.paddingIdx }) });
     return outs;
   }
 

@@ -21,6 +21,7 @@ import {
   linear,
   lmHead,
   sequentialPositionIds,
+  embeddingLookup,
   splitHeads,
   weightsFromGraph,
   type DecoderPlugin,
@@ -52,7 +53,7 @@ function buildStep(variant: Variant, ctx: BuildContext, c: BartConfig, io: Decod
   const D = c.dModel;
   const dec = ctx.at('model.decoder');
   const tokens = dec.weight('embed_tokens.weight', [c.vocabSize, D]);
-  let embedded = g.op('Gather', [tokens, io.inputIds]);
+  let embedded = embeddingLookup(g, tokens, io.inputIds, c.padTokenId);
   if (c.scaleEmbedding) embedded = g.op('Mul', [embedded, g.constFloat(Math.sqrt(D))]);
   const positions = sequentialPositionIds(g, io.pastLength, io.queryLength, POSITION_OFFSET);
   const table = dec.weight('embed_positions.weight', [c.maxPositionEmbeddings + POSITION_OFFSET, D]);

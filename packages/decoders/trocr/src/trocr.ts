@@ -22,6 +22,7 @@ import {
   lmHead,
   paddingAwarePositionIds,
   sequentialPositionIds,
+  embeddingLookup,
   splitHeads,
   weightsFromGraph,
   type DecoderPlugin,
@@ -62,7 +63,7 @@ function buildStep(ctx: BuildContext, c: TrOCRConfig, io: DecoderStepIO): Decode
   const D = c.dModel;
   const dec = ctx.at('model.decoder');
   const tokens = dec.weight('embed_tokens.weight', [c.vocabSize, D]);
-  let embedded = g.op('Gather', [tokens, io.inputIds]);
+  let embedded = embeddingLookup(g, tokens, io.inputIds, c.padTokenId);
   if (c.scaleEmbedding) embedded = g.op('Mul', [embedded, g.constFloat(Math.sqrt(D))]);
   let x = g.op('Add', [embedded, positionEmbeddings(dec, c, io)]);
   if (c.layernormEmbedding) x = layerNorm(dec, x, 'layernorm_embedding', D, LN_EPS);

@@ -2,7 +2,9 @@
  * Gradient of Gather with respect to its data (embedding tables, bias
  * tables): the output gradient scattered back into zeros at the gathered
  * indices, summing repeats (ScatterND with reduction "add", opset 16), as
- * torch's embedding backward does (dense). Indices get no gradient.
+ * torch's embedding backward does (dense), skipping the lookups of a
+ * `paddingIdx` the node was built with (`embeddingLookup`), as torch's does
+ * for `nn.Embedding(padding_idx=…)`. Indices get no gradient.
  */
 import { VedError } from '../../errors.js';
 import type { GradientRule } from '../gradient-rule.js';
@@ -20,6 +22,13 @@ const gatherGradient: GradientRule = (ctx, [dy]) => {
   const axis0 = intAttr(node, 'axis', 0);
   const axis = axis0 < 0 ? axis0 + rank : axis0;
   const index = g.op('Unsqueeze', [indices, g.constInt([-1])]);
+  if (node.paddingIdx !== undefined) {
+    if (axis !== 0) throw new VedError('INVALID_INPUT', `Gather "${node.outputs[0]}": a padding index applies to axis 0 only (an embedding table's rows).`);
+    // dY is [indices…, dim]: zero the rows looked up at the padding index.
+    const isPad = g.op('Unsqueeze', [g.op('Equal', [indices, g.constInt(node.paddingIdx, [])]), g.constInt([-1])]);
+    const kept = g.op('Where', [isPad, ctx.scalar(0, dy!), dy!]);
+    return [g.op('ScatterND', [ctx.zerosLike(data), index, kept], { reduction: 'add' }), undefined];
+  }
   if (axis === 0) return [g.op('ScatterND', [ctx.zerosLike(data), index, dy!], { reduction: 'add' }), undefined];
   // Gathering along another axis: scatter into the table with that axis moved to the front.
   const perm = [axis, ...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis)];
