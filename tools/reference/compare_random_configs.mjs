@@ -5,13 +5,27 @@
 // models Python cannot run, that ved refuses them with a VedError code when it loads or runs them.
 //
 //   .venv-ref/bin/python tools/reference/probe_random_configs.py /tmp/rc 300 1
-//   pnpm build && node tools/reference/compare_random_configs.mjs /tmp/rc
+//   pnpm build && node tools/reference/compare_random_configs.mjs /tmp/rc [--save]
+//
+// --save also writes, for each model Python runs, <i>.ved-saved (the loaded model saved again; ved refuses
+// to save inside the folder a model is read from) and
+// <i>.ved-init (a model initialised from the same two configs, composed as Python composes them), which
+// `probe_random_configs.py --check-saved /tmp/rc` loads in Python.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirectoryFiles, TrainingSession, VisionEncoderDecoderModel, nodeRuntime, parseSafetensors } from '../../packages/backend-node/dist/index.js';
+import {
+  DirectoryFiles,
+  TrainingSession,
+  VisionEncoderDecoderConfig,
+  VisionEncoderDecoderModel,
+  nodeRuntime,
+  parseSafetensors,
+  savePretrained,
+} from '../../packages/backend-node/dist/index.js';
 
 const TOLERANCE = 1e-4;
 const dir = process.argv[2];
+const save = process.argv.includes('--save');
 if (dir === undefined) throw new Error('usage: node compare_random_configs.mjs OUT_DIR');
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
 
@@ -83,9 +97,27 @@ async function compare(d) {
       cached: maxDiff(await stepByStep(model, pixelValues, ids), tensors.getFloat32('cached_logits')),
       loss: Math.abs((await model.forward({ pixelValues, labels: ref.labels })).loss - ref.loss),
     };
-    return { diff, gradients: await gradients(model, tensors, pixelValues, ref.labels) };
+    const off = await gradients(model, tensors, pixelValues, ref.labels);
+    if (save) await saveBoth(model, d);
+    return { diff, gradients: off };
   } finally {
     model.dispose();
+  }
+}
+
+/** `<d>.ved-saved`: the model as loaded, saved again; `<d>.ved-init`: a fresh model of the same configs. */
+async function saveBoth(model, d) {
+  await savePretrained(model, `${d}.ved-saved`);
+  const raw = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+  const config = VisionEncoderDecoderConfig.fromEncoderDecoderConfigs(raw.encoder, raw.decoder, {
+    pad_token_id: raw.pad_token_id,
+    decoder_start_token_id: raw.decoder_start_token_id,
+  });
+  const fresh = await VisionEncoderDecoderModel.fromConfig(config, nodeRuntime, { seed: 0 });
+  try {
+    await savePretrained(fresh, `${d}.ved-init`);
+  } finally {
+    fresh.dispose();
   }
 }
 

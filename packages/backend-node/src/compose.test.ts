@@ -215,6 +215,9 @@ describe('savePretrained', () => {
       const committed = join(COMPOSE, 'ved-saved', name);
       const out = UPDATE ? committed : join(work, name);
       try {
+        // Rewriting: the earlier save's files go first (a save into a folder holding weights of the same
+        // names writes its shards under other ones); Python's python.json stays.
+        if (UPDATE && existsSync(committed)) for (const f of readdirSync(committed)) if (f !== 'python.json') rmSync(join(committed, f));
         await savePretrained(model, out, maxShardSize === undefined ? {} : { maxShardSize });
         if (UPDATE) mkdirSync(committed, { recursive: true });
         const weightFiles = readdirSync(committed).filter((f) => f.endsWith('.safetensors') || f.endsWith('.index.json'));

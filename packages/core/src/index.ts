@@ -55,7 +55,7 @@ export { VisionEncoderDecoderModel, type LoadOptions, type ForwardInputs, type F
 export type { LoadTiming, TimingListener } from './model/load-timing.js';
 export { composeFromPretrained, type ComposeOptions, type ComposedWeights } from './model/compose-pretrained.js';
 export { shiftTokensRight, crossEntropyLoss, IGNORE_INDEX } from './model/loss.js';
-export { serializePretrained, configJson, generationConfigFromModelConfig, savedTensorNames, partsFile, savedFileSize, type SaveOptions, type SavedFile } from './model/serialize.js';
+export { serializePretrained, configJson, generationConfigJson, generationConfigFromModelConfig, savedTensorNames, partsFile, savedFileSize, type SaveOptions, type SavedFile } from './model/serialize.js';
 export { modelWeightSpecs, decoderInitializerRange } from './model/weight-specs.js';
 export {
   checkLabels,

@@ -7,7 +7,7 @@
  */
 import { isRecord, type RawConfig } from '../config/config-reader.js';
 import type { Composition } from '../model/composition.js';
-import { configJson, generationConfigFromModelConfig } from '../model/serialize.js';
+import { configJson, generationConfigFromModelConfig, generationConfigJson } from '../model/serialize.js';
 import type { TensorSource } from '../safetensors/index.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { VedError } from '../errors.js';
@@ -102,7 +102,7 @@ export function writeOnnxExport(source: ExportSource, options: OnnxExportOptions
   }
   const text = new TextEncoder();
   files.push({ name: 'config.json', bytes: text.encode(configJson(config)) });
-  files.push({ name: 'generation_config.json', bytes: text.encode(configJson(source.generationConfigJson ?? generationConfigFromModelConfig(config))) });
+  files.push({ name: 'generation_config.json', bytes: text.encode(generationConfigJson(source.generationConfigJson ?? generationConfigFromModelConfig(config))) });
   return files;
 }
 

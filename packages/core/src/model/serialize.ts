@@ -5,7 +5,8 @@
  * them out. Writing them to disk atomically is the backend's job.
  */
 import { isRecord, type RawConfig } from '../config/config-reader.js';
-import { joinBytes, planShards, safetensorsParts, serializeShardIndex, type TensorSource } from '../safetensors/index.js';
+import { PYTHON_FLOAT_FALLBACK, PYTHON_FLOAT_FIELDS, PYTHON_GENERATION_FLOATS } from '../config/python-floats.js';
+import { dumpsPythonJson, joinBytes, planShards, safetensorsParts, serializeShardIndex, type TensorSource } from '../safetensors/index.js';
 import type { Composition } from './composition.js';
 import { modelWeightSpecs } from './weight-specs.js';
 
@@ -42,19 +43,28 @@ export function savedFileSize(file: SavedFile): number {
   return file.parts === undefined ? file.bytes.byteLength : file.parts.reduce((n, p) => n + p.byteLength, 0);
 }
 
-/** JSON as transformers writes configs: keys sorted, 2-space indent, trailing newline. */
+/**
+ * A config as transformers writes it (`PreTrainedConfig.to_json_string`: `json.dumps(indent=2,
+ * sort_keys=True)` and a newline), each field Python holds as a float written as one (`"mlp_ratio": 4.0`,
+ * `"decoder_layerdrop": 0.0`): transformers 5.18's strict config classes refuse an int there, and JSON
+ * read into JavaScript has lost the difference. The fields are looked up by each object's `model_type`.
+ */
 export function configJson(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+  return `${dumpsPythonJson(value, 2, { floatKeys: configFloatKeys })}\n`;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (isRecord(value)) {
-    const out: RawConfig = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
-    return out;
-  }
-  return value;
+/** `generation_config.json` as `GenerationConfig.to_json_string` writes it (its float options as floats). */
+export function generationConfigJson(value: unknown): string {
+  return `${dumpsPythonJson(value, 2, { floatKeys: (o) => (o === value ? GENERATION_FLOATS : undefined) })}\n`;
+}
+
+const GENERATION_FLOATS: ReadonlySet<string> = new Set(PYTHON_GENERATION_FLOATS);
+const FALLBACK_FLOATS: ReadonlySet<string> = new Set(PYTHON_FLOAT_FALLBACK);
+const floatsByType = new Map(Object.entries(PYTHON_FLOAT_FIELDS).map(([type, names]) => [type, new Set(names) as ReadonlySet<string>]));
+
+function configFloatKeys(object: Readonly<Record<string, unknown>>): ReadonlySet<string> | undefined {
+  const type = object.model_type;
+  return typeof type === 'string' ? (floatsByType.get(type) ?? FALLBACK_FLOATS) : undefined;
 }
 
 /** Generation keys that `GenerationConfig.from_model_config` carries over from a config. */
@@ -110,15 +120,15 @@ export function savedTensorNames(parts: Composition, weights: TensorSource): str
 export function serializePretrained(
   parts: Composition,
   weights: TensorSource,
-  generationConfigJson: RawConfig | undefined,
+  generationConfig: RawConfig | undefined,
   options: SaveOptions = {},
 ): SavedFile[] {
   const encoder = new TextEncoder();
   const config: RawConfig = { ...parts.config.raw, architectures: ['VisionEncoderDecoderModel'] };
-  const generation = generationConfigJson ?? generationConfigFromModelConfig(config);
+  const generation = generationConfig ?? generationConfigFromModelConfig(config);
   const files: SavedFile[] = [
     { name: 'config.json', bytes: encoder.encode(configJson(config)) },
-    { name: 'generation_config.json', bytes: encoder.encode(configJson(generation)) },
+    { name: 'generation_config.json', bytes: encoder.encode(generationConfigJson(generation)) },
   ];
   const tensors = savedTensorNames(parts, weights).map((name) => ({
     name,

@@ -10,7 +10,7 @@ export {
   float32ToBfloat16,
   float32ToFloat16,
 } from './half-precision.js';
-export { dumpsPythonJson } from './python-json.js';
+export { dumpsPythonJson, pythonFloat, type PythonJsonOptions } from './python-json.js';
 export {
   MAX_HEADER_BYTES,
   parseSafetensors,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VedError } from '../errors.js';
-import { dumpsPythonJson } from './python-json.js';
+import { dumpsPythonJson, pythonFloat } from './python-json.js';
 import { parseSizeToInt, planShards, serializeShardIndex } from './shard-plan.js';
 
 /** U8 tensors, so that each shape is the tensor's size in bytes. */
@@ -91,8 +91,19 @@ describe('dumpsPythonJson', () => {
     );
   });
 
-  it('refuses floats, whose Python spelling differs', () => {
-    expect(() => dumpsPythonJson({ x: 0.5 })).toThrow(/\$\.x = 0\.5/);
+  it("writes floats as Python's repr, and integers as floats where floatKeys says Python holds a float", () => {
+    // repr() of these floats in CPython 3.11.
+    const numbers = [0.0, -0.0, 4.0, 0.1, 1e-5, 1e-12, 0.0001, 0.00012345, 1e-4 * 0.99, 1e16, 1e15, 123456789012345.6, 1.5e16, 2.5e-7,
+      1 / 3, -2.0, 1e22, 1e100, 5e-324, 1.7976931348623157e308, 0.02, 6.103515625e-5, 1234567890123456.0, 12345678901234567.0];
+    const python = ['0.0', '-0.0', '4.0', '0.1', '1e-05', '1e-12', '0.0001', '0.00012345', '9.900000000000001e-05', '1e+16',
+      '1000000000000000.0', '123456789012345.6', '1.5e+16', '2.5e-07', '0.3333333333333333', '-2.0', '1e+22', '1e+100', '5e-324',
+      '1.7976931348623157e+308', '0.02', '6.103515625e-05', '1234567890123456.0', '1.2345678901234568e+16'];
+    expect(numbers.map(pythonFloat)).toEqual(python);
+    // json.dumps({'b': 1.0, 'a': [0.5, 2], 'c': {'x': 1e-05}}, indent=2, sort_keys=True)
+    const floatKeys = (o: Readonly<Record<string, unknown>>) => new Set('b' in o ? ['b'] : []);
+    expect(dumpsPythonJson({ b: 1, a: [0.5, 2], c: { x: 1e-5 }, gone: undefined }, 2, { floatKeys })).toBe(
+      '{\n  "a": [\n    0.5,\n    2\n  ],\n  "b": 1.0,\n  "c": {\n    "x": 1e-05\n  }\n}',
+    );
   });
 });
 
