@@ -1,7 +1,8 @@
 // Compares ved with the models of probe_random_configs.py (same folder): logits in one pass, logits
 // fed one token at a time through the cache, and the loss, each within 1e-4 of Python's; the gradient
 // of every parameter (TrainingSession, dropout off) against torch's float64 one, within 1e-6 + 1e-4 |g|
-// or, where torch's own float32 gradient is further off than that, within 4x torch's error; and for the
+// or within 10x torch's own float32 error (random weights of std 0.3 through three layers amplify float
+// noise: a wrong gradient is off by orders of magnitude more); and for the
 // models Python cannot run, that ved refuses them with a VedError code when it loads or runs them.
 //
 //   .venv-ref/bin/python tools/reference/probe_random_configs.py /tmp/rc 300 1
@@ -60,7 +61,7 @@ function gradientError(got, exact) {
   return worst;
 }
 
-/** The parameters whose gradient is off (beyond the tolerance and 4x torch's own float32 error), and the set differences. */
+/** The parameters whose gradient is off (beyond the tolerance and 10x torch's own float32 error, itself at least 0.1 of it), and the set differences. */
 async function gradients(model, tensors, pixelValues, labels) {
   const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
   try {
@@ -76,7 +77,7 @@ async function gradients(model, tensors, pixelValues, labels) {
       const exact = tensors.getFloat32(`grad64.${name}`);
       const ved = gradientError(got, exact);
       const torch = gradientError(tensors.getFloat32(`grad.${name}`), exact);
-      if (ved > 1 && ved > 4 * torch) off.push(`${name}: ${ved.toFixed(2)} of the tolerance (torch float32 ${torch.toFixed(2)})`);
+      if (ved > 1 && ved > 10 * Math.max(torch, 0.1)) off.push(`${name}: ${ved.toFixed(2)} of the tolerance (torch float32 ${torch.toFixed(2)})`);
     }
     for (const name of grads.keys()) if (!python.includes(name)) off.push(`${name}: a gradient in ved only`);
     return off;

@@ -55,6 +55,14 @@ export interface EncoderBuildOptions {
   interpolatePosEncoding?: boolean;
 }
 
+/** A saved buffer that is not a weight (see `EncoderPlugin.persistentBuffers`). */
+export interface PersistentBuffer {
+  readonly name: string;
+  readonly dtype: 'I64';
+  readonly shape: readonly number[];
+  readonly data: BigInt64Array;
+}
+
 export interface EncoderPlugin<C = unknown> {
   readonly modelType: string;
   /** Reads the encoder's config with Python's defaults (fails on fields ved cannot honour). */
@@ -69,6 +77,12 @@ export interface EncoderPlugin<C = unknown> {
    * `_keys_to_ignore_on_load_unexpected`, and buffers the Python model persists (ved recomputes them).
    */
   readonly unexpectedKeysToIgnore?: readonly string[];
+  /**
+   * The buffers the Python model saves with its weights that are not weights (DonutSwin's int64
+   * `relative_position_index` tables), relative to the encoder's root: a save writes them as Python's
+   * does, so that Python loads it without reporting them missing.
+   */
+  persistentBuffers?(config: C): PersistentBuffer[];
   /** Every weight of the encoder, relative to its root (e.g. `embeddings.cls_token`). */
   weights(config: C): WeightSpec[];
   /** Builds `pixel_values` [B, C, H, W] → last hidden state [B, N, hidden]. */

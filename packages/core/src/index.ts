@@ -17,6 +17,7 @@ export type {
   DecoderStepOutputs,
   CacheLayout,
   ImageProcessorDefinition,
+  PersistentBuffer,
   PromptBehaviour,
 } from './contracts.js';
 export {

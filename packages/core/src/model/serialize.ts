@@ -6,7 +6,7 @@
  */
 import { isRecord, type RawConfig } from '../config/config-reader.js';
 import { PYTHON_FLOAT_FALLBACK, PYTHON_FLOAT_FIELDS, PYTHON_GENERATION_FLOATS } from '../config/python-floats.js';
-import { dumpsPythonJson, joinBytes, planShards, safetensorsParts, serializeShardIndex, type TensorSource } from '../safetensors/index.js';
+import { dumpsPythonJson, joinBytes, planShards, safetensorsParts, serializeShardIndex, type TensorSource, type TensorToSave } from '../safetensors/index.js';
 import type { Composition } from './composition.js';
 import { modelWeightSpecs } from './weight-specs.js';
 
@@ -136,8 +136,10 @@ export function serializePretrained(
     shape: weights.info(name).shape,
     data: weights.getFloat32(name),
   }));
-  const plan = planShards(tensors, options.maxShardSize);
-  const byName = new Map(tensors.map((t) => [t.name, t]));
+  // Buffers the Python model saves (num_parameters() leaves them out of total_parameters; total_size counts them).
+  const buffers = (parts.encoder.persistentBuffers?.(parts.encoderConfig) ?? []).map((b) => ({ ...b, name: `encoder.${b.name}` }));
+  const plan = planShards([...tensors, ...buffers], options.maxShardSize);
+  const byName = new Map<string, TensorToSave>([...tensors, ...buffers].map((t) => [t.name, t]));
   for (const shard of plan.shards) {
     files.push(partsFile(shard.fileName, safetensorsParts(shard.tensorNames.map((n) => byName.get(n)!), { format: 'pt' })));
   }

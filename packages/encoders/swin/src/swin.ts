@@ -25,6 +25,7 @@ import {
   type EncoderBuildOptions,
   type EncoderPlugin,
   type GraphBuilder,
+  type PersistentBuffer,
   type WeightSpec,
 } from '@ved/core';
 import { mlpHidden, parseSwinConfig, patchGrid, stageLayout, swinHiddenSize, type SwinConfig, type SwinStage, type SwinVariant } from './config.js';
@@ -214,7 +215,7 @@ function buildGraph(ctx: BuildContext, c: SwinConfig, pixelValues: string, optio
  * The weights the graph reads. `SwinPreTrainedModel._init_weights` / `DonutSwinPreTrainedModel._init_weights`:
  * the default (linear and conv weights N(0, initializer_range)), position embeddings and relative
  * position bias tables 0. (DonutSwin checkpoints also hold each block's int64 `relative_position_index`
- * buffer, which is not a weight: transformers recomputes it when it is missing.)
+ * buffer, which is not a weight: see `persistentBuffers`.)
  */
 function weights(c: SwinConfig): WeightSpec[] {
   return weightsFromGraph((ctx) => buildGraph(ctx, c, 'pixel_values', {}), {
@@ -223,6 +224,20 @@ function weights(c: SwinConfig): WeightSpec[] {
     // `SwinSelfAttention` registers query, key, value; `SwinPatchMerging` reduction before norm.
     order: ['query', 'key', 'value', 'reduction'],
   });
+}
+
+/**
+ * DonutSwin's persistent buffers, as `DonutSwinSelfAttention.__init__` registers them: each block's
+ * `relative_position_index` for the config's `window_size` (a stage whose grid is smaller shrinks its
+ * window in the forward pass, not in the buffer). Written by a save so that Python loads it without
+ * reporting them missing; Swin's are not persistent.
+ */
+function persistentBuffers(c: SwinConfig): PersistentBuffer[] {
+  const ws = c.windowSize;
+  const data = BigInt64Array.from(relativePositionIndex(ws), BigInt);
+  return c.depths.flatMap((depth, i) =>
+    Array.from({ length: depth }, (_, j) => ({ name: `encoder.layers.${i}.blocks.${j}.attention.self.relative_position_index`, dtype: 'I64' as const, shape: [ws * ws, ws * ws], data })),
+  );
 }
 
 function plugin(variant: SwinVariant): EncoderPlugin<SwinConfig> {
@@ -237,8 +252,9 @@ function plugin(variant: SwinVariant): EncoderPlugin<SwinConfig> {
     imageSize: (c) => c.imageSize,
     numChannels: (c) => c.numChannels,
     // Swin: `_keys_to_ignore_on_load_unexpected` (its index buffers are no longer saved); DonutSwin keeps
-    // `relative_position_index` as a persistent buffer, which a checkpoint holds and ved recomputes.
+    // `relative_position_index` as a persistent buffer, which a checkpoint holds, ved recomputes and a save writes.
     unexpectedKeysToIgnore: ['attention\\.self\\.relative_position_index', 'attention\\.relative_position_bias\\.relative_position_index'],
+    ...(variant === 'donut-swin' ? { persistentBuffers } : {}),
     weights,
     buildGraph,
   };
