@@ -6,16 +6,19 @@
 // models Python cannot run, that ved refuses them with a VedError code when it loads or runs them.
 //
 //   .venv-ref/bin/python tools/reference/probe_random_configs.py /tmp/rc 300 1
-//   pnpm build && node tools/reference/compare_random_configs.mjs /tmp/rc [--save]
+//   pnpm build && node tools/reference/compare_random_configs.mjs /tmp/rc [--save] [--export]
 //
 // --save also writes, for each model Python runs, <i>.ved-saved (the loaded model saved again; ved refuses
 // to save inside the folder a model is read from) and
 // <i>.ved-init (a model initialised from the same two configs, composed as Python composes them), which
 // `probe_random_configs.py --check-saved /tmp/rc` loads in Python.
+// --export also writes each model as an ONNX export (<i>.onnx) and compares the export's logits, cached
+// logits and loss with Python's, as for the model itself.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DirectoryFiles,
+  OnnxExportModel,
   TrainingSession,
   VisionEncoderDecoderConfig,
   VisionEncoderDecoderModel,
@@ -27,6 +30,7 @@ import {
 const TOLERANCE = 1e-4;
 const dir = process.argv[2];
 const save = process.argv.includes('--save');
+const exportToo = process.argv.includes('--export');
 if (dir === undefined) throw new Error('usage: node compare_random_configs.mjs OUT_DIR');
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
 
@@ -100,6 +104,7 @@ async function compare(d) {
     };
     const off = await gradients(model, tensors, pixelValues, ref.labels);
     if (save) await saveBoth(model, d);
+    if (exportToo) Object.assign(diff, await exportDiff(model, d, tensors, pixelValues, ref));
     return { diff, gradients: off };
   } finally {
     model.dispose();
@@ -119,6 +124,22 @@ async function saveBoth(model, d) {
     await savePretrained(fresh, `${d}.ved-init`);
   } finally {
     fresh.dispose();
+  }
+}
+
+/** The model as an ONNX export (`<d>.onnx`), run by `OnnxExportModel`: its differences from Python's. */
+async function exportDiff(model, d, tensors, pixelValues, ref) {
+  await savePretrained(model, `${d}.onnx`, { format: 'onnx' });
+  const exported = await OnnxExportModel.fromPretrained(new DirectoryFiles(`${d}.onnx`), nodeRuntime);
+  try {
+    const ids = ref.decoder_input_ids;
+    return {
+      exportLogits: maxDiff((await exported.logits(pixelValues, ids)).data, tensors.getFloat32('logits')),
+      exportCached: maxDiff(await stepByStep(exported, pixelValues, ids), tensors.getFloat32('cached_logits')),
+      exportLoss: Math.abs((await exported.forward({ pixelValues, labels: ref.labels })).loss - ref.loss),
+    };
+  } finally {
+    await exported.dispose();
   }
 }
 
