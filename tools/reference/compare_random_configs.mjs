@@ -102,12 +102,22 @@ async function compare(d) {
       cached: maxDiff(await stepByStep(model, pixelValues, ids), tensors.getFloat32('cached_logits')),
       loss: Math.abs((await model.forward({ pixelValues, labels: ref.labels })).loss - ref.loss),
     };
+    for (const [k, c] of (ref.interpolate ?? []).entries()) {
+      // Python's interpolate_pos_encoding at another image size: the same hidden states, or a refusal where Python fails.
+      const run = model.encode({ data: c.error ? new Float32Array(pixelValues.dims[1] * c.height * c.width) : tensors.getFloat32(`interp${k}.pixel_values`), dims: [1, pixelValues.dims[1], c.height, c.width] }, { interpolatePosEncoding: true });
+      if (c.error) {
+        const err = await run.then(() => undefined, (e) => e);
+        diff[`interp${k}Refused`] = err?.code ? 0 : Infinity;
+      } else {
+        diff[`interp${k}`] = maxDiff((await run).lastHiddenState.data, tensors.getFloat32(`interp${k}.hidden`));
+      }
+    }
     const off = await gradients(model, tensors, pixelValues, ref.labels);
     if (save) await saveBoth(model, d);
     if (exportToo) Object.assign(diff, await exportDiff(model, d, tensors, pixelValues, ref));
     return { diff, gradients: off };
   } finally {
-    model.dispose();
+    await model.dispose();
   }
 }
 
@@ -123,7 +133,7 @@ async function saveBoth(model, d) {
   try {
     await savePretrained(fresh, `${d}.ved-init`);
   } finally {
-    fresh.dispose();
+    await fresh.dispose();
   }
 }
 
@@ -152,7 +162,7 @@ async function runAnyway(d) {
     const c = config.num_channels ?? 3;
     await model.logits({ data: new Float32Array(2 * c * size[0] * size[1]), dims: [2, c, ...size] }, [[2], [2]]);
   } finally {
-    model.dispose();
+    await model.dispose();
   }
 }
 

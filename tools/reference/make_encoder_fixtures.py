@@ -196,6 +196,19 @@ SPECS: dict[str, dict] = {
         seeds=range(800, 880),
         interpolate=[(16, 24), (28, 20), (12, 12), (9, 17)],
     ),
+    # ViT on a 4x1 patch grid: 4 positions, a square number, so interpolate_pos_encoding views them as a
+    # 2x2 grid (ViTEmbeddings.interpolate_pos_encoding reshapes to sqrt(N) x sqrt(N) whatever the grid),
+    # also at the config's own non-square size, where Python resizes 2x2 to 4x1.
+    "vit-gpt2-grid4x1": dict(
+        encoder=("vit", dict(image_size=[16, 4], patch_size=4, hidden_size=8, num_attention_heads=2, num_hidden_layers=1,
+                             intermediate_size=12, initializer_range=0.1)),
+        gpt2=gpt2(8, 2),
+        processor=("ViTImageProcessorPil", dict(size={"height": 16, "width": 4}, resample=2)),
+        images=["rgb_40x30.png", "rgb_17x53.png"],
+        max_new_tokens=6,
+        seeds=range(900, 980),
+        interpolate=[(16, 4), (8, 8), (12, 20), (21, 6)],
+    ),
 }
 
 

@@ -180,6 +180,28 @@ def gradients(model, d: Path, pixel_values, labels) -> dict:
     return out
 
 
+def interpolations(r: random.Random, model, kind: str, enc, tensors: dict) -> list[dict]:
+    """ViT, DeiT and BEiT encoders at two other image sizes with `interpolate_pos_encoding=True`:
+    `interp<k>.pixel_values` and `interp<k>.hidden` (the encoder's last_hidden_state), or Python's error."""
+    if kind not in ("vit", "deit", "beit"):
+        return []
+    patch = enc.patch_size if isinstance(enc.patch_size, int) else enc.patch_size[0]
+    cases = []
+    for k in range(2):
+        h, w = patch * r.randint(1, 7) + r.randint(0, patch - 1), patch * r.randint(1, 7) + r.randint(0, patch - 1)
+        pv = torch.randn(1, enc.num_channels, h, w)
+        case = {"height": h, "width": w}
+        try:
+            with torch.no_grad():
+                hidden = model.encoder(pixel_values=pv, interpolate_pos_encoding=True).last_hidden_state
+            tensors[f"interp{k}.pixel_values"] = pv.contiguous()
+            tensors[f"interp{k}.hidden"] = hidden.contiguous()
+        except Exception as e:  # noqa: BLE001
+            case["error"] = f"{type(e).__name__}: {e}"[:200]
+        cases.append(case)
+    return cases
+
+
 def draw(i: int, seed: int, out: Path) -> dict:
     r = random.Random(seed * 100003 + i)
     vocab = r.choice([7, 13, 40])
@@ -221,8 +243,9 @@ def draw(i: int, seed: int, out: Path) -> dict:
             loss = model(pixel_values=pixel_values, labels=labels).loss
         tensors = {"pixel_values": pixel_values.contiguous(), "logits": logits.contiguous(), "cached_logits": cached.contiguous()}
         tensors.update(gradients(model, d, pixel_values, labels))
+        interpolate = interpolations(r, model, enc_kind, enc, tensors)
         save_file(tensors, str(d / "reference.safetensors"))
-        json.dump({"decoder_input_ids": ids.tolist(), "labels": labels.tolist(), "loss": float(loss)},
+        json.dump({"decoder_input_ids": ids.tolist(), "labels": labels.tolist(), "loss": float(loss), "interpolate": interpolate},
                   open(d / "reference.json", "w"))
         entry["ok"] = True
     except Exception as e:  # noqa: BLE001  (Python refusing a config is a result too)

@@ -32,4 +32,15 @@ describe('generate() with interpolatePosEncoding', () => {
       await model.dispose();
     }
   });
+
+  it('a config that cannot interpolate refuses each call, and the model still disposes cleanly', async () => {
+    // deit-gpt2-a: a 16x24 image of 4-pixel patches, a 4x6 grid (transformers interpolates square grids only).
+    const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(fixturePath('encoders', 'deit-gpt2-a')), nodeRuntime);
+    const other: PixelBatch = { data: new Float32Array(3 * 20 * 20), dims: [1, 3, 20, 20] };
+    for (let i = 0; i < 2; i++) {
+      await expect(model.encode(other, { interpolatePosEncoding: true })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('square grid') });
+    }
+    // dispose() used to reject with the failed build's error.
+    await expect(model.dispose()).resolves.toBeUndefined();
+  });
 });

@@ -358,10 +358,18 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   }
 
   private encoderForAnySize(): Promise<InferenceSession> {
-    this.dynamicEncoder ??= (async () => {
-      const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32', undefined, runtimeLayout(this.runtime));
-      return openSession(this.runtime, built, 'encoder (any size)', 'encoder', this.loadOptions);
-    })();
+    if (this.dynamicEncoder === undefined) {
+      const building = (async () => {
+        const built = buildEncoderGraph(this.parts, new WeightBinder(this.weights), { interpolatePosEncoding: true }, this.loadOptions.dtype ?? 'fp32', undefined, runtimeLayout(this.runtime));
+        return openSession(this.runtime, built, 'encoder (any size)', 'encoder', this.loadOptions);
+      })();
+      this.dynamicEncoder = building;
+      // A build that fails (a config that cannot interpolate) is not kept: the caller gets its error, the
+      // next call tries again, and dispose() has nothing to release.
+      building.catch(() => {
+        if (this.dynamicEncoder === building) this.dynamicEncoder = undefined;
+      });
+    }
     return this.dynamicEncoder;
   }
 
@@ -487,7 +495,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       const dynamic = this.dynamicEncoder;
-      await Promise.all([this.encoderSession.release(), this.decoderSession.release(), dynamic?.then((s) => s.release())]);
+      await Promise.all([this.encoderSession.release(), this.decoderSession.release(), dynamic?.then((s) => s.release(), () => undefined)]);
     })();
     return this.disposing;
   }

@@ -53,27 +53,29 @@ export function vitEmbeddings(ctx: BuildContext, c: ViTEmbeddingDims, pixelValue
 }
 
 /**
- * `interpolate_pos_encoding`: the patch position embeddings, seen as a square
- * grid, resized to the patch grid of this image like torch's
- * `F.interpolate(mode="bicubic", align_corners=False)` (a = -0.75, clamped
- * edges: ONNX Resize cubic with half_pixel); the special tokens' entries are
- * kept. (Python skips the resize when the grid is unchanged; resizing to the
- * same size is the identity.)
+ * `interpolate_pos_encoding` (`ViTEmbeddings.interpolate_pos_encoding`, DeiT's alike): the patch position
+ * embeddings viewed as a square grid of sqrt(N) x sqrt(N) — as Python views them, whatever the config's
+ * grid (a 4x1 grid is read as 2x2) — resized to the patch grid of this image like torch's
+ * `F.interpolate(mode="bicubic", align_corners=False)` (a = -0.75, clamped edges: ONNX Resize cubic with
+ * half_pixel); the special tokens' entries are kept. (Python skips the resize for a square image of the
+ * config's patch count, a square grid resized to itself: the identity.)
  */
 function interpolatePositions(ctx: BuildContext, c: ViTEmbeddingDims, table: string, special: number, conv: string): string {
   const { g } = ctx;
   const H = c.hiddenSize;
   const [gh, gw] = patchGrid(c);
-  if (gh !== gw) {
+  const n = gh * gw;
+  const side = Math.floor(Math.sqrt(n));
+  if (side * side !== n) {
     throw new VedError(
       'INVALID_OPTION',
-      `interpolatePosEncoding needs a square grid of position embeddings, but the ${c.modelType} config's "image_size" ` +
-        `[${c.imageSize.join(', ')}] and "patch_size" [${c.patchSize.join(', ')}] give ${gh}x${gw} (transformers fails on this too).`,
+      `interpolatePosEncoding views the position embeddings as a square grid, but the ${c.modelType} config's "image_size" ` +
+        `[${c.imageSize.join(', ')}] and "patch_size" [${c.patchSize.join(', ')}] give ${gh}x${gw} = ${n} positions, not a square number (transformers fails on this too).`,
     );
   }
   const head = g.op('Slice', [table, g.constInt([0]), g.constInt([special]), g.constInt([1])]);
-  const patches = g.op('Slice', [table, g.constInt([special]), g.constInt([special + gh * gw]), g.constInt([1])]);
-  const square = g.op('Transpose', [g.op('Reshape', [patches, g.constInt([1, gh, gw, H])])], { perm: [0, 3, 1, 2] });
+  const patches = g.op('Slice', [table, g.constInt([special]), g.constInt([special + n]), g.constInt([1])]);
+  const square = g.op('Transpose', [g.op('Reshape', [patches, g.constInt([1, side, side, H])])], { perm: [0, 3, 1, 2] });
   const size = g.op('Concat', [g.constInt([1, H]), g.op('Slice', [g.op('Shape', [conv]), g.constInt([2]), g.constInt([4])])], { axis: 0 });
   const resized = g.op('Resize', [square, '', '', size], {
     mode: 'cubic',

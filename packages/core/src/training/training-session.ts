@@ -144,14 +144,21 @@ export class TrainingSession {
 
   /** The loss of one batch, forward only, in eval mode (no dropout). */
   async loss(batch: TrainingBatch): Promise<{ loss: number; tokens: number }> {
-    this.evalSession ??= (async () => {
-      const graph = buildTrainingGraph(this.model.parts, new WeightBinder(this.model.weights), {
-        trainable: (name) => this.parameters.has(name),
-        dropout: false,
-        backward: false,
+    if (this.evalSession === undefined) {
+      const building = (async () => {
+        const graph = buildTrainingGraph(this.model.parts, new WeightBinder(this.model.weights), {
+          trainable: (name) => this.parameters.has(name),
+          dropout: false,
+          backward: false,
+        });
+        return { session: await createSession(this.runtime, graph.built, trainingSessionOptions(this.options.sessionOptions)), graph };
+      })();
+      this.evalSession = building;
+      // A failed build is not kept (the next call tries again; dispose() has nothing to release).
+      building.catch(() => {
+        if (this.evalSession === building) this.evalSession = undefined;
       });
-      return { session: await createSession(this.runtime, graph.built, trainingSessionOptions(this.options.sessionOptions)), graph };
-    })();
+    }
     const { session, graph } = await this.evalSession;
     const { feeds, tokens } = this.feeds(batch, graph);
     const out = await session.run(feeds, [LOSS]);
@@ -177,7 +184,7 @@ export class TrainingSession {
     if (this.disposed) return;
     this.disposed = true;
     const evalSession = this.evalSession;
-    await Promise.all([this.session.release(), evalSession?.then((e) => e.session.release())]);
+    await Promise.all([this.session.release(), evalSession?.then((e) => e.session.release(), () => undefined)]);
   }
 }
 

@@ -34,13 +34,13 @@ describe('deit config', () => {
     expect(names.get('pooler.dense.weight')?.shape).toEqual([8, 8]);
   });
 
-  it('refuses interpolate_pos_encoding for a non-square grid of position embeddings, as Python fails', () => {
+  it('refuses interpolate_pos_encoding when the position embeddings are not a square number, as Python fails', () => {
     const c = deitEncoder.parseConfig(tiny, 'cfg');
     const weights = new WeightBinder(initializeWeights(deitEncoder.weights(c), 'encoder.', new SeededRandom(0)));
     const g = new GraphBuilder('t');
     const pixels = g.input('pixel_values', 'float32', ['batch', 3, 'h', 'w']);
     const build = (interpolatePosEncoding: boolean) => deitEncoder.buildGraph(new BuildContext(g, weights, '').at('encoder'), c, pixels, { interpolatePosEncoding });
-    expect(() => build(true)).toThrow(/interpolatePosEncoding needs a square grid of position embeddings.*give 4x6/);
+    expect(() => build(true)).toThrow(/interpolatePosEncoding views the position embeddings as a square grid.*give 4x6 = 24 positions, not a square number/);
     expect(codeOf(() => build(true))).toBe('INVALID_OPTION');
     expect(typeof build(false)).toBe('string');
   });
