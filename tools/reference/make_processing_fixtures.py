@@ -108,6 +108,22 @@ def make_images() -> list[dict]:
     # 4:4:4 chroma (no subsampling) for a second decoder path.
     save_jpg("jpeg_444_24x20.jpg", Image.fromarray(textured(20, 24, 3, 14), "RGB"), subsampling=0)
 
+    # WebP (libwebp in Pillow and in sharp): lossy and lossless RGB, lossless RGBA with a transparent
+    # pixel, and lossy with semi-transparent alpha (the two with alpha are exact on Node; the browser's
+    # canvas premultiplies alpha, so the conformance check skips them there).
+    def save_webp(name: str, im: Image.Image, **kw) -> None:
+        im.save(IMG_DIR / name, format="WEBP", **kw)
+        images.append({"name": name})
+
+    save_webp("webp_lossy_40x30.webp", Image.fromarray(textured(30, 40, 3, 18), "RGB"), quality=80)
+    save_webp("webp_lossless_24x20.webp", Image.fromarray(textured(20, 24, 3, 19), "RGB"), lossless=True)
+    rgba_w = textured(12, 16, 4, 20)
+    rgba_w[..., 3] = 255
+    rgba_w[0, 0, 3] = 0
+    save_webp("webp_rgba_16x12.webp", Image.fromarray(rgba_w, "RGBA"), lossless=True)
+    semi = textured(16, 20, 4, 21)
+    save_webp("webp_semi_alpha_20x16.webp", Image.fromarray(semi, "RGBA"), quality=90)
+
     # Decoder-only PNGs: tRNS on non-palette images (PIL keeps L / RGB), low and high bit depths.
     save_png("l_trns_8x6.png", Image.fromarray(textured(6, 8, 1, 15)[..., 0], "L"), transparency=int(textured(6, 8, 1, 15)[0, 0, 0]))
     save_png("rgb_trns_8x6.png", Image.fromarray(textured(6, 8, 3, 16), "RGB"), transparency=tuple(int(v) for v in textured(6, 8, 3, 16)[0, 0]))
@@ -121,8 +137,10 @@ def make_images() -> list[dict]:
     write_raw_png("g16_7x5.png", rng.randint(0, 65536, size=(5, 7)), color_type=0, depth=16)
     images.extend({"name": n, "decode_only": True} for n in ["g1_9x3.png", "g4_5x3.png", "rgb16_7x5.png", "rgba16_7x5.png", "la16_6x4.png", "g16_7x5.png"])
     for e in images:
-        if e["name"] in ("l_trns_8x6.png", "rgb_trns_8x6.png"):
+        if e["name"] in ("l_trns_8x6.png", "rgb_trns_8x6.png", "webp_lossless_24x20.webp", "webp_rgba_16x12.webp"):
             e["decode_only"] = True
+        if e["name"] in ("webp_rgba_16x12.webp", "webp_semi_alpha_20x16.webp"):
+            e.update(decode_only=True, premultiplied_in_browser=True)
     return images
 
 
@@ -291,6 +309,7 @@ def processor_cases() -> list[tuple[str, list[str], dict]]:
     add("rgb_convert_true", ["rgb_64x48.png"], vit(do_convert_rgb=True))
     add("jpeg_rgb", ["jpeg_rgb_64x48.jpg"], vit())
     add("jpeg_exif", ["jpeg_exif6_32x16.jpg"], vit())
+    add("webp_rgb", ["webp_lossy_40x30.webp"], vit())
 
     # Rescale / normalise options.
     add("imagenet_default", ["rgb_64x48.png"], vit(image_mean=IMAGENET_DEFAULT_MEAN, image_std=IMAGENET_DEFAULT_STD))

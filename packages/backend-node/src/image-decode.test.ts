@@ -90,10 +90,17 @@ describe('decodeImage errors name the file', () => {
     expect(err.message).toMatch(/g16_7x5\.png: 16-bit grayscale PNG/);
   });
 
-  it('rejects formats other than PNG and JPEG', async () => {
-    const webp = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#102030' } }).webp().toBuffer();
-    const err = await errorOf(decodeImage(webp, 'a.webp'));
-    expect(err.message).toMatch(/a\.webp: webp images are not supported; ved decodes PNG and JPEG files/);
+  it('rejects formats other than PNG, JPEG and WebP', async () => {
+    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#102030' } }).gif().toBuffer();
+    const err = await errorOf(decodeImage(gif, 'a.gif'));
+    expect(err.message).toMatch(/a\.gif: gif images are not supported; ved decodes PNG, JPEG and WebP files/);
+  });
+
+  it("checks a WebP's declared size against the decompression-bomb limit before decoding", async () => {
+    const webp = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#102030' } }).webp().toBuffer();
+    const err = await errorOf(decodeImage(webp, 'big.webp', { maxImagePixels: 100 }));
+    expect(err.code).toBe('IMAGE_TOO_LARGE');
+    expect(err.message).toContain('big.webp');
   });
 
   it('reports a missing file', async () => {

@@ -1,5 +1,5 @@
 /**
- * PNG and JPEG files → RawImage with sharp (libvips), holding what
+ * PNG, JPEG and WebP files → RawImage with sharp (libvips), holding what
  * `np.array(PIL.Image.open(f))` holds in Python, so that ved's image
  * processors see the pixels transformers sees:
  *
@@ -7,6 +7,9 @@
  *   (sharp widens gray to RGB and adds alpha for a tRNS chunk; PIL does not);
  * - palette PNGs → RGB, or RGBA when the palette has transparency (the RGB part
  *   equals PIL's `convert('RGB')`);
+ * - WebP → RGB, or RGBA when the file says it has alpha (libwebp's `has_alpha`, as
+ *   Pillow's decoder reads it); lossy and lossless decode to PIL's bytes (both are
+ *   libwebp, with its default fancy upsampling);
  * - no EXIF rotation and no ICC colour conversion (PIL applies neither on open);
  * - corrupt or truncated data is an error, as PIL raises "image file is truncated".
  *
@@ -26,6 +29,7 @@ import {
   checkMaxImagePixels,
   readJpegHeader,
   readPngHeader,
+  readWebpHeader,
   withPngDataCrcsFixed,
   type ImageLimitOptions,
   type RawImage,
@@ -90,7 +94,7 @@ function selectChannels(src: Uint8Array, pixels: number, from: number, target: R
 export type DecodeImageOptions = ImageLimitOptions;
 
 /**
- * Decodes PNG or JPEG bytes. `name` (usually the path) names the file in errors;
+ * Decodes PNG, JPEG or WebP bytes. `name` (usually the path) names the file in errors;
  * a corrupt, truncated or unsupported file is a `VedError` with code `INVALID_IMAGE`,
  * one whose header declares more than `options.maxImagePixels` pixels `IMAGE_TOO_LARGE`.
  */
@@ -100,7 +104,8 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
   checkMaxImagePixels(options.maxImagePixels);
   // The header's size, checked before sharp allocates anything (PNG: IHDR and the CRCs Pillow checks).
   const png = readPngHeader(bytes, name);
-  const declared = png ?? readJpegHeader(bytes);
+  const webp = png === undefined ? readWebpHeader(bytes) : undefined;
+  const declared = png ?? webp ?? readJpegHeader(bytes);
   if (declared !== undefined) checkImagePixels(declared.width, declared.height, name, options);
   const input = png !== undefined ? withPngDataCrcsFixed(bytes) : bytes;
   let decoded: { data: Buffer; info: OutputInfo };
@@ -113,8 +118,8 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
     let height: number | undefined;
     ({ format, space, width, height } = await image.metadata());
     if (declared === undefined && width !== undefined && height !== undefined) checkImagePixels(width, height, name, options);
-    if (format !== 'png' && format !== 'jpeg') {
-      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG and JPEG files.`);
+    if (format !== 'png' && format !== 'jpeg' && format !== 'webp') {
+      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG and WebP files.`);
     }
     if (space === 'cmyk') {
       throw new VedError('INVALID_IMAGE', `${name}: CMYK JPEG. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);
@@ -129,7 +134,8 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
   if (data.byteLength !== info.width * info.height * info.channels) {
     throw new VedError('INVALID_IMAGE', `${name}: the decoder returned ${data.byteLength} bytes for ${info.width}x${info.height}x${info.channels}; expected 8-bit samples.`);
   }
-  const target: RawImage['channels'] = format === 'png' ? pngChannels(bytes, name, info.channels) : space === 'b-w' ? 1 : 3;
+  const target: RawImage['channels'] =
+    format === 'png' ? pngChannels(bytes, name, info.channels) : format === 'webp' ? (webp?.hasAlpha === true ? 4 : 3) : space === 'b-w' ? 1 : 3;
   const pixels = info.width * info.height;
   const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { width: info.width, height: info.height, channels: target, data: selectChannels(src, pixels, info.channels, target, name) };

@@ -2,11 +2,11 @@
  * What PIL would call an image file's mode, read from its header, so that a
  * browser decode (always RGBA) can be narrowed to the channels
  * `np.array(PIL.Image.open(f))` has: PNG colour type and tRNS, JPEG component
- * count. Mirrors backend-node's image-decode.ts rules.
+ * count, WebP alpha flag. Mirrors backend-node's image-decode.ts rules.
  */
-import { VedError, isJpeg, isPng, readJpegHeader, type RawImage } from '@ved/core';
+import { VedError, isJpeg, isPng, readJpegHeader, readWebpHeader, type RawImage } from '@ved/core';
 
-export type ImageFormat = 'png' | 'jpeg' | 'other';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'other';
 
 export interface ImageHeader {
   format: ImageFormat;
@@ -73,5 +73,8 @@ function jpegHeader(bytes: Uint8Array, name: string): ImageHeader {
 export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
   if (isPng(bytes)) return pngHeader(bytes, name);
   if (isJpeg(bytes)) return jpegHeader(bytes, name);
+  const webp = readWebpHeader(bytes);
+  // PIL opens a WebP as RGBA when libwebp says it has alpha, else RGB.
+  if (webp !== undefined) return { format: 'webp', channels: webp.hasAlpha ? 4 : 3 };
   return { format: 'other', channels: undefined };
 }

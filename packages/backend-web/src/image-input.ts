@@ -6,13 +6,14 @@
  * - PNG files (URL, Blob/File, an <img>'s source) are decoded by ved's own
  *   PNG decoder (png-decode.ts), exact for every PNG mode: a canvas would
  *   premultiply alpha and lose the colour under transparent pixels;
- * - JPEG and other files are decoded by the browser with
+ * - JPEG, WebP and other files are decoded by the browser with
  *   `createImageBitmap(blob, {premultiplyAlpha: 'none', colorSpaceConversion: 'none'})`:
  *   no ICC/gamma conversion (PIL applies none), read back through a canvas;
  * - EXIF orientation is not applied (PIL does not apply it on open): the JPEG's
  *   orientation tag is reset to 1 before decoding;
- * - the channels follow the file (PNG colour type, JPEG components): L, LA, RGB
- *   or RGBA, as PIL opens them;
+ * - the channels follow the file (PNG colour type, JPEG components, WebP alpha
+ *   flag): L, LA, RGB or RGBA, as PIL opens them (a WebP with semi-transparent
+ *   pixels goes through the canvas's premultiplied colour: exact on Node only);
  * - pixels already in the page (ImageBitmap, canvas, ImageData) have no file
  *   mode: they become RGB, or RGBA when some pixel is not opaque. A canvas
  *   stores premultiplied colour, so under semi-transparent pixels it may
@@ -20,7 +21,7 @@
  *
  * Resizing is not done here: core's image processor resamples as PIL does.
  */
-import { VedError, assertRawImage, checkImagePixels, readJpegHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
+import { VedError, assertRawImage, checkImagePixels, readJpegHeader, readWebpHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
 import { readImageHeader } from './image-format.js';
 import { decodePng } from './png-decode.js';
 
@@ -125,15 +126,15 @@ export function withoutExifOrientation(bytes: Uint8Array): Uint8Array {
 
 /**
  * Decodes PNG, JPEG (or any format the browser reads) bytes; `name` names the image in errors.
- * The size a PNG or JPEG header declares is checked against `options.maxImagePixels` before decoding.
+ * The size a PNG, JPEG or WebP header declares is checked against `options.maxImagePixels` before decoding.
  */
 export async function decodeImageBytes(bytes: Uint8Array, name = 'image', options: ImageLimitOptions = {}): Promise<RawImage> {
   if (bytes.length === 0) throw new VedError('INVALID_IMAGE', `${name}: the file is empty.`);
   const header = readImageHeader(bytes, name);
   // PNG is decoded here, exactly as PIL does; the browser's canvas would premultiply alpha.
   if (header.format === 'png') return decodePng(bytes, name, options);
-  const jpeg = header.format === 'jpeg' ? readJpegHeader(bytes) : undefined;
-  if (jpeg !== undefined) checkImagePixels(jpeg.width, jpeg.height, name, options);
+  const declared = header.format === 'jpeg' ? readJpegHeader(bytes) : header.format === 'webp' ? readWebpHeader(bytes) : undefined;
+  if (declared !== undefined) checkImagePixels(declared.width, declared.height, name, options);
   const blob = new Blob([withoutExifOrientation(bytes) as Uint8Array<ArrayBuffer>]);
   let bitmap: ImageBitmap;
   try {
@@ -143,7 +144,7 @@ export async function decodeImageBytes(bytes: Uint8Array, name = 'image', option
   }
   try {
     // Other formats: the size is known once the browser has read the file, before the pixels are copied out.
-    if (jpeg === undefined) checkImagePixels(bitmap.width, bitmap.height, name, options);
+    if (declared === undefined) checkImagePixels(bitmap.width, bitmap.height, name, options);
     const rgba = bitmapPixels(bitmap, name);
     return narrow(rgba, bitmap.width, bitmap.height, header.channels ?? (opaque(rgba) ? 3 : 4));
   } finally {

@@ -12,6 +12,7 @@ import {
   readJpegHeader,
   readPngHeader,
   withPngDataCrcsFixed,
+  readWebpHeader,
 } from './image-header.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../../fixtures/images');
@@ -108,5 +109,26 @@ describe('checkImagePixels (Pillow\'s _decompression_bomb_check)', () => {
     for (const bad of [0, -5, 1.5, '100', Number.NaN]) {
       expect(error(() => checkMaxImagePixels(bad)).code).toBe('INVALID_OPTION');
     }
+  });
+});
+
+describe('readWebpHeader', () => {
+  const PROCESSING = join(import.meta.dirname, '../../../../fixtures/processing/images');
+  it("reads the size and libwebp's alpha flag of lossy (VP8), lossless (VP8L) and extended (VP8X) files, as PIL opens them", () => {
+    // fixtures/processing/cases.json: PIL's modes (RGB, RGB, RGBA, RGBA) and sizes of these files.
+    const read = (name: string) => readWebpHeader(new Uint8Array(readFileSync(join(PROCESSING, name))));
+    expect(read('webp_lossy_40x30.webp')).toEqual({ width: 40, height: 30, hasAlpha: false });
+    expect(read('webp_lossless_24x20.webp')).toEqual({ width: 24, height: 20, hasAlpha: false });
+    expect(read('webp_rgba_16x12.webp')).toEqual({ width: 16, height: 12, hasAlpha: true });
+    expect(read('webp_semi_alpha_20x16.webp')).toEqual({ width: 20, height: 16, hasAlpha: true });
+  });
+
+  it('is undefined for other files and truncated headers', () => {
+    expect(readWebpHeader(png())).toBeUndefined();
+    const webp = new Uint8Array(readFileSync(join(PROCESSING, 'webp_lossy_40x30.webp')));
+    expect(readWebpHeader(webp.subarray(0, 20))).toBeUndefined();
+    const damaged = webp.slice();
+    damaged[23] = 0; // not the VP8 start code
+    expect(readWebpHeader(damaged)).toBeUndefined();
   });
 });

@@ -196,3 +196,43 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
   }
   return undefined;
 }
+
+/** `RIFF....WEBP`. */
+export function isWebp(bytes: Uint8Array): boolean {
+  return bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP';
+}
+
+export interface WebpHeader {
+  width: number;
+  height: number;
+  /** libwebp's `WebPGetFeatures` `has_alpha`: PIL opens the file as RGBA when set, else RGB. */
+  hasAlpha: boolean;
+}
+
+/**
+ * The canvas size and alpha flag of a WebP file (libwebp's `WebPGetFeatures`, read from the first chunk
+ * as its container spec lays it out): `VP8 ` (lossy, no alpha), `VP8L` (lossless: 14-bit sizes minus one
+ * and the alpha-is-used bit) or `VP8X` (extended: the alpha flag and 24-bit canvas sizes minus one).
+ * Undefined when the bytes are not such a file.
+ */
+export function readWebpHeader(bytes: Uint8Array): WebpHeader | undefined {
+  if (!isWebp(bytes) || bytes.length < 30) return undefined;
+  const chunk = ascii(bytes, 12, 16);
+  const u24 = (at: number) => bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);
+  if (chunk === 'VP8 ') {
+    // 3-byte frame tag, start code 9d 01 2a, then 14-bit width and height (2 scale bits above each).
+    if (bytes[23] !== 0x9d || bytes[24] !== 0x01 || bytes[25] !== 0x2a) return undefined;
+    return { width: (bytes[26]! | (bytes[27]! << 8)) & 0x3fff, height: (bytes[28]! | (bytes[29]! << 8)) & 0x3fff, hasAlpha: false };
+  }
+  if (chunk === 'VP8L') {
+    if (bytes[20] !== 0x2f) return undefined;
+    const bits = (bytes[21]! | (bytes[22]! << 8) | (bytes[23]! << 16) | (bytes[24]! << 24)) >>> 0;
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, hasAlpha: ((bits >>> 28) & 1) === 1 };
+  }
+  if (chunk === 'VP8X') return { width: u24(24) + 1, height: u24(27) + 1, hasAlpha: (bytes[20]! & 0x10) !== 0 };
+  return undefined;
+}
+
+function ascii(bytes: Uint8Array, start: number, end: number): string {
+  return String.fromCharCode(...bytes.subarray(start, end));
+}

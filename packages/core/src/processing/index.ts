@@ -23,10 +23,13 @@ export {
   crc32,
   isJpeg,
   isPng,
+  isWebp,
   readJpegHeader,
   readPngHeader,
+  readWebpHeader,
   withPngDataCrcsFixed,
   type ImageLimitOptions,
   type JpegHeader,
   type PngHeader,
+  type WebpHeader,
 } from './image-header.js';
