@@ -110,7 +110,7 @@ def make_images() -> list[dict]:
 
     # WebP (libwebp in Pillow and in sharp): lossy and lossless RGB, lossless RGBA with a transparent
     # pixel, and lossy with semi-transparent alpha (the two with alpha are exact on Node; the browser's
-    # canvas premultiplies alpha, so the conformance check skips them there).
+    # canvas premultiplies alpha, so the conformance check skips them there: browser_exact false).
     def save_webp(name: str, im: Image.Image, **kw) -> None:
         im.save(IMG_DIR / name, format="WEBP", **kw)
         images.append({"name": name})
@@ -123,6 +123,24 @@ def make_images() -> list[dict]:
     save_webp("webp_rgba_16x12.webp", Image.fromarray(rgba_w, "RGBA"), lossless=True)
     semi = textured(16, 20, 4, 21)
     save_webp("webp_semi_alpha_20x16.webp", Image.fromarray(semi, "RGBA"), quality=90)
+
+    # TIFF (libtiff in Pillow and in sharp), as scanned documents come: bilevel CCITT group 4 (PIL mode
+    # "1", which ved reads as L as for 1-bit PNGs), L with LZW, LA, RGB in JPEG compression, RGBA deflated,
+    # a palette (P -> RGB); CMYK and 16-bit gray are refused, as for PNG and JPEG. Node only: browsers do
+    # not decode TIFF.
+    def save_tiff(name: str, im: Image.Image, compression: str) -> None:
+        im.save(IMG_DIR / name, format="TIFF", compression=compression)
+        images.append({"name": name, "decode_only": True, "browser_exact": False})
+
+    page = textured(24, 32, 3, 22)
+    save_tiff("tiff_bilevel_g4_32x24.tif", Image.fromarray(page, "RGB").convert("1"), "group4")
+    save_tiff("tiff_l_lzw_32x24.tif", Image.fromarray(page, "RGB").convert("L"), "tiff_lzw")
+    save_tiff("tiff_la_20x14.tif", Image.fromarray(textured(14, 20, 4, 23), "RGBA").convert("LA"), "tiff_deflate")
+    save_tiff("tiff_rgb_jpeg_32x24.tif", Image.fromarray(page, "RGB"), "jpeg")
+    save_tiff("tiff_rgba_18x10.tif", Image.fromarray(textured(10, 18, 4, 24), "RGBA"), "tiff_adobe_deflate")
+    save_tiff("tiff_p_20x20.tif", Image.fromarray(textured(20, 20, 3, 25), "RGB").quantize(colors=16, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE), "packbits")
+    save_tiff("tiff_cmyk_8x6.tif", Image.fromarray(textured(6, 8, 4, 26), "CMYK"), "raw")
+    save_tiff("tiff_g16_7x5.tif", Image.fromarray(np.random.RandomState(27).randint(0, 65536, size=(5, 7)).astype(np.uint16)), "raw")
 
     # Decoder-only PNGs: tRNS on non-palette images (PIL keeps L / RGB), low and high bit depths.
     save_png("l_trns_8x6.png", Image.fromarray(textured(6, 8, 1, 15)[..., 0], "L"), transparency=int(textured(6, 8, 1, 15)[0, 0, 0]))
@@ -140,7 +158,7 @@ def make_images() -> list[dict]:
         if e["name"] in ("l_trns_8x6.png", "rgb_trns_8x6.png", "webp_lossless_24x20.webp", "webp_rgba_16x12.webp"):
             e["decode_only"] = True
         if e["name"] in ("webp_rgba_16x12.webp", "webp_semi_alpha_20x16.webp"):
-            e.update(decode_only=True, premultiplied_in_browser=True)
+            e.update(decode_only=True, browser_exact=False)
     return images
 
 
@@ -387,8 +405,11 @@ def main() -> None:
         im = Image.open(IMG_DIR / entry["name"])
         im.load()
         pil_images[entry["name"]] = im
-        if im.mode == "I;16":
+        if im.mode in ("I;16", "I;16B", "I;16L"):
             entry.update(mode=im.mode, width=im.width, height=im.height, decode_error="16-bit grayscale")
+            continue
+        if im.mode == "CMYK":
+            entry.update(mode=im.mode, width=im.width, height=im.height, decode_error="CMYK")
             continue
         arr = pil_decoded(im)
         entry.update(mode=im.mode, width=im.width, height=im.height, channels=int(arr.shape[2]), key=entry["name"])

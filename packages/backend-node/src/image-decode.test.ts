@@ -90,10 +90,19 @@ describe('decodeImage errors name the file', () => {
     expect(err.message).toMatch(/g16_7x5\.png: 16-bit grayscale PNG/);
   });
 
-  it('rejects formats other than PNG, JPEG and WebP', async () => {
+  it('rejects formats other than PNG, JPEG, WebP and TIFF', async () => {
     const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#102030' } }).gif().toBuffer();
     const err = await errorOf(decodeImage(gif, 'a.gif'));
-    expect(err.message).toMatch(/a\.gif: gif images are not supported; ved decodes PNG, JPEG and WebP files/);
+    expect(err.message).toMatch(/a\.gif: gif images are not supported; ved decodes PNG, JPEG, WebP and TIFF files/);
+  });
+
+  it('rejects CMYK and 16-bit TIFFs, which PIL opens as CMYK and I;16, naming the file', async () => {
+    const cmyk = await errorOf(readImageFile(DIR + 'images/tiff_cmyk_8x6.tif'));
+    expect(cmyk.code).toBe('INVALID_IMAGE');
+    expect(cmyk.message).toMatch(/tiff_cmyk_8x6\.tif: CMYK TIFF\. PIL opens it as mode "CMYK"/);
+    const g16 = await errorOf(readImageFile(DIR + 'images/tiff_g16_7x5.tif'));
+    expect(g16.code).toBe('INVALID_IMAGE');
+    expect(g16.message).toMatch(/tiff_g16_7x5\.tif: a TIFF of ushort samples; PIL opens 16-bit grayscale as "I;16"/);
   });
 
   it("checks a WebP's declared size against the decompression-bomb limit before decoding", async () => {

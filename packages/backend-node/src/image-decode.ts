@@ -1,5 +1,5 @@
 /**
- * PNG, JPEG and WebP files → RawImage with sharp (libvips), holding what
+ * PNG, JPEG, WebP and TIFF files → RawImage with sharp (libvips), holding what
  * `np.array(PIL.Image.open(f))` holds in Python, so that ved's image
  * processors see the pixels transformers sees:
  *
@@ -10,11 +10,16 @@
  * - WebP → RGB, or RGBA when the file says it has alpha (libwebp's `has_alpha`, as
  *   Pillow's decoder reads it); lossy and lossless decode to PIL's bytes (both are
  *   libwebp, with its default fancy upsampling);
+ * - TIFF (libtiff in both; the first page, as PIL opens it): L, LA, RGB, RGBA as
+ *   stored, bilevel (PIL mode "1") as L with 0 and 255, as for 1-bit PNGs, a
+ *   palette as RGB; every compression libtiff reads (LZW, deflate, PackBits,
+ *   JPEG, CCITT group 3 and 4);
  * - no EXIF rotation and no ICC colour conversion (PIL applies neither on open);
  * - corrupt or truncated data is an error, as PIL raises "image file is truncated".
  *
- * PIL reads 16-bit grayscale PNGs as 16-bit integers ("I;16") and CMYK JPEGs as
- * CMYK; neither fits a uint8 RGB pipeline, so both are refused with an explanation.
+ * PIL reads 16-bit grayscale PNGs and TIFFs as 16-bit integers ("I;16") and CMYK
+ * JPEGs and TIFFs as CMYK; neither fits a uint8 RGB pipeline, so both are refused
+ * with an explanation.
  *
  * Before any pixel is decoded, as `PIL.Image.open` does: the size the header
  * declares is checked against the decompression-bomb limit (`maxImagePixels`,
@@ -90,11 +95,17 @@ function selectChannels(src: Uint8Array, pixels: number, from: number, target: R
   return out;
 }
 
+/** PIL's channels for a TIFF: as stored (L, LA, RGB, RGBA; a palette is expanded to RGB by libvips). */
+function tiffTarget(channels: number, name: string): RawImage['channels'] {
+  if (channels === 1 || channels === 2 || channels === 3 || channels === 4) return channels;
+  throw new VedError('INVALID_IMAGE', `${name}: a TIFF with ${channels} samples per pixel; ved reads L, LA, RGB and RGBA TIFFs.`);
+}
+
 /** Options of `decodeImage` / `readImageFile`: the decompression-bomb limit and where its warning goes. */
 export type DecodeImageOptions = ImageLimitOptions;
 
 /**
- * Decodes PNG, JPEG or WebP bytes. `name` (usually the path) names the file in errors;
+ * Decodes PNG, JPEG, WebP or TIFF bytes. `name` (usually the path) names the file in errors;
  * a corrupt, truncated or unsupported file is a `VedError` with code `INVALID_IMAGE`,
  * one whose header declares more than `options.maxImagePixels` pixels `IMAGE_TOO_LARGE`.
  */
@@ -111,19 +122,26 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
   let decoded: { data: Buffer; info: OutputInfo };
   let format: string | undefined;
   let space: string | undefined;
+  let depth: string | undefined;
+  let channels: number | undefined;
+  let tiffChannels: number | undefined;
   try {
     // ved checks the pixel count itself (above), with Pillow's limit rather than sharp's.
     const image = sharp(input, { ignoreIcc: true, failOn: 'error', limitInputPixels: false });
     let width: number | undefined;
     let height: number | undefined;
-    ({ format, space, width, height } = await image.metadata());
+    ({ format, space, width, height, depth, channels } = await image.metadata());
     if (declared === undefined && width !== undefined && height !== undefined) checkImagePixels(width, height, name, options);
-    if (format !== 'png' && format !== 'jpeg' && format !== 'webp') {
-      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG and WebP files.`);
+    if (format !== 'png' && format !== 'jpeg' && format !== 'webp' && format !== 'tiff') {
+      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG, WebP and TIFF files.`);
     }
     if (space === 'cmyk') {
-      throw new VedError('INVALID_IMAGE', `${name}: CMYK JPEG. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);
+      throw new VedError('INVALID_IMAGE', `${name}: CMYK ${format === 'tiff' ? 'TIFF' : 'JPEG'}. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);
     }
+    if (format === 'tiff' && depth !== 'uchar') {
+      throw new VedError('INVALID_IMAGE', `${name}: a TIFF of ${depth ?? 'unknown'} samples; PIL opens 16-bit grayscale as "I;16" (16-bit integers), which ved does not reproduce: convert the file to 8 bits.`);
+    }
+    tiffChannels = channels;
     decoded = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (cause) {
     if (cause instanceof VedError) throw cause;
@@ -135,7 +153,15 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
     throw new VedError('INVALID_IMAGE', `${name}: the decoder returned ${data.byteLength} bytes for ${info.width}x${info.height}x${info.channels}; expected 8-bit samples.`);
   }
   const target: RawImage['channels'] =
-    format === 'png' ? pngChannels(bytes, name, info.channels) : format === 'webp' ? (webp?.hasAlpha === true ? 4 : 3) : space === 'b-w' ? 1 : 3;
+    format === 'png'
+      ? pngChannels(bytes, name, info.channels)
+      : format === 'webp'
+        ? (webp?.hasAlpha === true ? 4 : 3)
+        : format === 'tiff'
+          ? tiffTarget(tiffChannels ?? info.channels, name)
+          : space === 'b-w'
+            ? 1
+            : 3;
   const pixels = info.width * info.height;
   const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { width: info.width, height: info.height, channels: target, data: selectChannels(src, pixels, info.channels, target, name) };

@@ -1,6 +1,6 @@
 /**
  * @ved/backend-node: runs ved models on Node with onnxruntime-node; loads
- * checkpoints from disk and decodes PNG/JPEG/WebP files.
+ * checkpoints from disk and decodes PNG/JPEG/WebP/TIFF files.
  */
 import './register-builtins.js';
 

@@ -73,6 +73,8 @@ function jpegHeader(bytes: Uint8Array, name: string): ImageHeader {
 export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
   if (isPng(bytes)) return pngHeader(bytes, name);
   if (isJpeg(bytes)) return jpegHeader(bytes, name);
+  const tiff = bytes.length >= 4 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a && bytes[3] === 0) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 0x2a));
+  if (tiff) throw new VedError('INVALID_IMAGE', `${name}: a TIFF file; browsers do not decode TIFF (ved reads it on Node): convert it to PNG for the browser.`);
   const webp = readWebpHeader(bytes);
   // PIL opens a WebP as RGBA when libwebp says it has alpha, else RGB.
   if (webp !== undefined) return { format: 'webp', channels: webp.hasAlpha ? 4 : 3 };

@@ -171,6 +171,14 @@ describe('decodePng', () => {
 });
 
 describe('image headers', () => {
+  it("read a WebP's alpha flag as PIL's channels, and refuse TIFF (browsers do not decode it) naming the file", () => {
+    const read = (name: string) => readImageHeader(new Uint8Array(readFileSync(FIXTURES + 'images/' + name)), name);
+    expect(read('webp_lossy_40x30.webp')).toEqual({ format: 'webp', channels: 3 });
+    expect(read('webp_semi_alpha_20x16.webp')).toEqual({ format: 'webp', channels: 4 });
+    expect(() => read('tiff_l_lzw_32x24.tif')).toThrow(/tiff_l_lzw_32x24\.tif: a TIFF file; browsers do not decode TIFF/);
+  });
+
+
   it('read PIL\'s channel count from PNG and JPEG headers, and refuse CMYK JPEG', () => {
     const jpeg = new Uint8Array(readFileSync(FIXTURES + 'images/jpeg_l_40x30.jpg'));
     expect(readImageHeader(jpeg, 'l.jpg')).toEqual({ format: 'jpeg', channels: 1 });

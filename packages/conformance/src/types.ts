@@ -18,8 +18,8 @@ export interface ConformanceEnv {
   fixture(path: string): Promise<Uint8Array>;
   /** The backend's image decoder: file bytes → what PIL's `Image.open` gives. */
   decodeImage(bytes: Uint8Array, name: string): Promise<RawImage>;
-  /** The decoder reads non-PNG files through a canvas, whose premultiplied colour loses transparent pixels (the browser). */
-  readonly premultipliesAlpha?: boolean;
+  /** A browser: non-PNG files are decoded through a canvas (premultiplied colour) and TIFF not at all. */
+  readonly browser?: boolean;
   /** The backend's `ImageToText` and `pipeline()`, for the pipeline checks. */
   readonly pipelines?: PipelineEnv;
 }

@@ -86,7 +86,7 @@ const harness = {
       modelFiles: async (name) => new HttpFiles(`ved-test/${name}`, { endpoint: origin }),
       fixture,
       decodeImage: (bytes, name) => decodeImageBytes(bytes, name),
-      premultipliesAlpha: true,
+      browser: true,
       pipelines: {
         fromPretrained: (files) => ImageToText.fromPretrained(files, { runtime: rt }) as Promise<never>,
         pipeline: (files) => pipeline('image-to-text', files, { runtime: rt }) as Promise<never>,

@@ -3,8 +3,9 @@
  * (fixtures/processing, tools/reference/make_processing_fixtures.py): PNG of
  * every mode exact, JPEG within one level (libjpeg-turbo builds may round the
  * IDCT differently), WebP exact (libwebp everywhere), EXIF orientation not
- * applied. WebPs with transparent pixels are checked on Node only: a browser
- * decodes through a canvas, whose premultiplied colour loses them.
+ * applied. WebPs with transparent pixels and TIFFs are checked on Node only: a
+ * browser decodes through a canvas, whose premultiplied colour loses the
+ * former, and does not read TIFF.
  */
 import { parseSafetensors, type SafetensorsFile } from '@ved/core';
 import { assertEqualJson, fail } from '../assert.js';
@@ -18,8 +19,8 @@ interface ImageEntry {
   channels?: number;
   key?: string;
   decode_error?: string;
-  /** Exact on Node only (see above). */
-  premultiplied_in_browser?: boolean;
+  /** false: checked on Node only (see above). */
+  browser_exact?: boolean;
 }
 
 async function processingFixtures(env: ConformanceEnv): Promise<{ images: ImageEntry[]; decoded: SafetensorsFile }> {
@@ -29,13 +30,13 @@ async function processingFixtures(env: ConformanceEnv): Promise<{ images: ImageE
 
 export const imageDecodeChecks: Check[] = [
   {
-    name: 'decode: PNG (L, LA, RGB, RGBA, palette, tRNS, 1/4/16-bit), JPEG and WebP files equal PIL\'s arrays',
+    name: 'decode: PNG (L, LA, RGB, RGBA, palette, tRNS, 1/4/16-bit), JPEG, WebP and TIFF files equal PIL\'s arrays',
     async run(env) {
       const { images, decoded } = await processingFixtures(env);
       const problems: string[] = [];
       let worstJpeg = 0;
       let count = 0;
-      const skip = (e: ImageEntry) => env.premultipliesAlpha === true && e.premultiplied_in_browser === true;
+      const skip = (e: ImageEntry) => env.browser === true && e.browser_exact === false;
       for (const entry of images.filter((e) => e.key !== undefined && !skip(e))) {
         const img = await env.decodeImage(await env.fixture(`processing/images/${entry.name}`), entry.name);
         const want = decoded.getRaw(entry.key!);
@@ -52,7 +53,7 @@ export const imageDecodeChecks: Check[] = [
         count++;
       }
       if (problems.length > 0) fail(problems.join('; '));
-      return `${count} images; JPEG max |diff| ${worstJpeg} level(s), PNG and WebP exact`;
+      return `${count} images; JPEG max |diff| ${worstJpeg} level(s), PNG, WebP and TIFF exact`;
     },
   },
   {
