@@ -31,6 +31,8 @@ const TOLERANCE = 1e-4;
 const dir = process.argv[2];
 const save = process.argv.includes('--save');
 const exportToo = process.argv.includes('--export');
+// --dtypes: also load each model with fp16, q8 and q4 weights; their logits must be finite and near fp32's.
+const dtypes = process.argv.includes('--dtypes');
 if (dir === undefined) throw new Error('usage: node compare_random_configs.mjs OUT_DIR');
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
 
@@ -115,6 +117,7 @@ async function compare(d) {
     const off = await gradients(model, tensors, pixelValues, ref.labels);
     if (save) await saveBoth(model, d);
     if (exportToo) Object.assign(diff, await exportDiff(model, d, tensors, pixelValues, ref));
+    if (dtypes) Object.assign(diff, await dtypeDiff(d, pixelValues, ids, tensors.getFloat32('logits')));
     return { diff, gradients: off };
   } finally {
     await model.dispose();
@@ -151,6 +154,24 @@ async function exportDiff(model, d, tensors, pixelValues, ref) {
   } finally {
     await exported.dispose();
   }
+}
+
+/** fp16, q8 and q4 weights: NaN or infinite logits count as a mismatch; otherwise the error relative to the logits' range, 0 when below a loose bound. */
+async function dtypeDiff(d, pixelValues, ids, expected) {
+  let range = 0;
+  for (const v of expected) range = Math.max(range, Math.abs(v));
+  const out = {};
+  for (const [dtype, bound] of [['fp16', 0.01], ['q8', 0.25], ['q4', 1]]) {
+    const m = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime, { dtype });
+    try {
+      const got = (await m.logits(pixelValues, ids)).data;
+      const rel = maxDiff(got, expected) / Math.max(range, 1e-6);
+      out[dtype] = got.every(Number.isFinite) && rel <= bound ? 0 : rel;
+    } finally {
+      await m.dispose();
+    }
+  }
+  return out;
 }
 
 /** Loads a model Python could not run and runs one step on blank images of its config's size. */
