@@ -122,6 +122,12 @@ describe('fromEncoderDecoderPretrained', () => {
     expect(err2.code).toBe('UNKNOWN_MODEL_TYPE');
     expect(err2.message).toMatch(/encoder model_type "gpt2"/);
   });
+
+  it("a side's bad config field names that checkpoint's config.json", async () => {
+    const err = await VisionEncoderDecoderModel.fromEncoderDecoderPretrained(side('vit'), side('gpt2-lm'), nodeRuntime, { ...quiet, encoder: { hidden_act: 'prelu' } }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'INVALID_CONFIG' });
+    expect(err.message).toContain(`${join(SIDES, 'vit')}/config.json (the encoder checkpoint): field "hidden_act" is "prelu"`);
+  });
 });
 
 describe('fromEncoderDecoderPretrained: sizes checked before anything is read', () => {

@@ -10,6 +10,8 @@ import { ConfigReader, isRecord, type RawConfig } from './config-reader.js';
 export class VisionEncoderDecoderConfig {
   /** The whole `config.json` object, unknown fields included. */
   readonly raw: RawConfig;
+  /** Where each side's config was read from, when not from this file (composing two checkpoints). */
+  private sources: { encoder?: string; decoder?: string } = {};
 
   constructor(raw: RawConfig, readonly fileName = 'config.json') {
     if (raw.model_type !== 'vision-encoder-decoder') {
@@ -35,7 +37,12 @@ export class VisionEncoderDecoderConfig {
    * `is_decoder` and `add_cross_attention` set to true (also on configs that do
    * not declare them, such as GPT-2's); `extra` fields go to the top level.
    */
-  static fromEncoderDecoderConfigs(encoder: RawConfig, decoder: RawConfig, extra: RawConfig = {}): VisionEncoderDecoderConfig {
+  static fromEncoderDecoderConfigs(
+    encoder: RawConfig,
+    decoder: RawConfig,
+    extra: RawConfig = {},
+    sources: { encoder?: string; decoder?: string } = {},
+  ): VisionEncoderDecoderConfig {
     for (const [side, sub] of [['encoder', encoder], ['decoder', decoder]] as const) {
       if (!isRecord(sub) || typeof sub.model_type !== 'string') {
         throw new VedError('INVALID_CONFIG', `The ${side} config must be an object with a "model_type".`);
@@ -44,7 +51,7 @@ export class VisionEncoderDecoderConfig {
     if (encoder.model_type === 'vision-encoder-decoder' || decoder.model_type === 'vision-encoder-decoder') {
       throw new VedError('INVALID_CONFIG', 'fromEncoderDecoderConfigs takes an encoder config and a decoder config, not a composed "vision-encoder-decoder" config.');
     }
-    return new VisionEncoderDecoderConfig({
+    const config = new VisionEncoderDecoderConfig({
       ...extra,
       model_type: 'vision-encoder-decoder',
       is_encoder_decoder: true,
@@ -52,6 +59,13 @@ export class VisionEncoderDecoderConfig {
       encoder: { ...encoder },
       decoder: { ...decoder, is_decoder: true, add_cross_attention: true },
     });
+    config.sources = { ...sources };
+    return config;
+  }
+
+  /** How errors name a side's config: the file it came from (`enc/config.json`), else `config.json "encoder"`. */
+  sideWhere(side: 'encoder' | 'decoder'): string {
+    return this.sources[side] ?? `${this.fileName} "${side}"`;
   }
 
   get encoder(): RawConfig {

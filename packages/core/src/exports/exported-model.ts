@@ -26,7 +26,7 @@ import { getDecoder } from '../registry/registry.js';
 async function pluginMaxPositions(config: VisionEncoderDecoderConfig): Promise<number | undefined> {
   try {
     const plugin = await getDecoder(config.decoderType);
-    return plugin.maxPositions?.(plugin.parseConfig(config.decoder, `${config.fileName} "decoder"`));
+    return plugin.maxPositions?.(plugin.parseConfig(config.decoder, config.sideWhere('decoder')));
   } catch {
     return undefined; // no plugin (or a config it cannot read): the graph itself is the only limit
   }

@@ -98,7 +98,10 @@ export async function composeFromPretrained(encoderFiles: ModelFiles, decoderFil
     encoderRaw.add_cross_attention = false;
   }
   const decoderRaw = { ...(await readSideConfig(decoderFiles, 'decoder')), ...options.decoder };
-  const config = VisionEncoderDecoderConfig.fromEncoderDecoderConfigs(encoderRaw, decoderRaw, options.config ?? {});
+  const config = VisionEncoderDecoderConfig.fromEncoderDecoderConfigs(encoderRaw, decoderRaw, options.config ?? {}, {
+    encoder: `${encoderFiles.location}/config.json (the encoder checkpoint)`,
+    decoder: `${decoderFiles.location}/config.json (the decoder checkpoint)`,
+  });
   const parts = await compose(config);
   // Before any weight is read or initialised: sizes the overrides imply may not fit (issue 19 §4).
   checkModelSize(parts, options.memoryBytes);

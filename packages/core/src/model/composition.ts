@@ -26,8 +26,8 @@ export interface Composition {
 export async function compose(config: VisionEncoderDecoderConfig): Promise<Composition> {
   const encoder = await getEncoder(config.encoderType);
   const decoder = await getDecoder(config.decoderType);
-  const encoderConfig = encoder.parseConfig(config.encoder, `${config.fileName} "encoder"`);
-  const decoderConfig = decoder.parseConfig(config.decoder, `${config.fileName} "decoder"`);
+  const encoderConfig = encoder.parseConfig(config.encoder, config.sideWhere('encoder'));
+  const decoderConfig = decoder.parseConfig(config.decoder, config.sideWhere('decoder'));
   const encoderHidden = encoder.hiddenSize(encoderConfig);
   const decoderHidden = decoder.hiddenSize(decoderConfig);
   const crossSize = decoder.crossAttentionInputSize?.(decoderConfig);
