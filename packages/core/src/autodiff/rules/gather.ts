@@ -22,14 +22,14 @@ const gatherGradient: GradientRule = (ctx, [dy]) => {
   const axis0 = intAttr(node, 'axis', 0);
   const axis = axis0 < 0 ? axis0 + rank : axis0;
   const index = g.op('Unsqueeze', [indices, g.constInt([-1])]);
+  let dyKept = dy!;
   if (node.paddingIdx !== undefined) {
     if (axis !== 0) throw new VedError('INVALID_INPUT', `Gather "${node.outputs[0]}": a padding index applies to axis 0 only (an embedding table's rows).`);
     // dY is [indices…, dim]: zero the rows looked up at the padding index.
     const isPad = g.op('Unsqueeze', [g.op('Equal', [indices, g.constInt(node.paddingIdx, [])]), g.constInt([-1])]);
-    const kept = g.op('Where', [isPad, ctx.scalar(0, dy!), dy!]);
-    return [g.op('ScatterND', [ctx.zerosLike(data), index, kept], { reduction: 'add' }), undefined];
+    dyKept = g.op('Where', [isPad, ctx.scalar(0, dy!), dy!]);
   }
-  if (axis === 0) return [g.op('ScatterND', [ctx.zerosLike(data), index, dy!], { reduction: 'add' }), undefined];
+  if (axis === 0) return [g.op('ScatterND', [ctx.zerosLike(data), index, dyKept], { reduction: 'add' }), undefined];
   // Gathering along another axis: scatter into the table with that axis moved to the front.
   const perm = [axis, ...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis)];
   const inverse = new Array<number>(rank);
