@@ -33,6 +33,8 @@ const save = process.argv.includes('--save');
 const exportToo = process.argv.includes('--export');
 // --dtypes: also load each model with fp16, q8 and q4 weights; their logits must be finite and near fp32's.
 const dtypes = process.argv.includes('--dtypes');
+// --web: run every model on onnxruntime-web's WebAssembly build (backend-web's runtime, in Node) instead of onnxruntime-node.
+const runtime = process.argv.includes('--web') ? await (await import('../../packages/backend-web/dist/index.js')).createWebRuntime({}) : nodeRuntime;
 if (dir === undefined) throw new Error('usage: node compare_random_configs.mjs OUT_DIR');
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
 
@@ -69,7 +71,7 @@ function gradientError(got, exact) {
 
 /** The parameters whose gradient is off (beyond the tolerance and 10x torch's own float32 error, itself at least 0.1 of it), and the set differences. */
 async function gradients(model, tensors, pixelValues, labels) {
-  const session = await TrainingSession.create(model, nodeRuntime, { dropout: false });
+  const session = await TrainingSession.create(model, runtime, { dropout: false });
   try {
     const { grads } = await session.step({ pixelValues, labels });
     const python = tensors.names().filter((n) => n.startsWith('grad.')).map((n) => n.slice(5));
@@ -93,7 +95,7 @@ async function gradients(model, tensors, pixelValues, labels) {
 }
 
 async function compare(d) {
-  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime);
+  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), runtime);
   try {
     const ref = JSON.parse(readFileSync(join(d, 'reference.json'), 'utf8'));
     const tensors = parseSafetensors(readFileSync(join(d, 'reference.safetensors')), join(d, 'reference.safetensors'));
@@ -132,7 +134,7 @@ async function saveBoth(model, d) {
     pad_token_id: raw.pad_token_id,
     decoder_start_token_id: raw.decoder_start_token_id,
   });
-  const fresh = await VisionEncoderDecoderModel.fromConfig(config, nodeRuntime, { seed: 0 });
+  const fresh = await VisionEncoderDecoderModel.fromConfig(config, runtime, { seed: 0 });
   try {
     await savePretrained(fresh, `${d}.ved-init`);
   } finally {
@@ -143,7 +145,7 @@ async function saveBoth(model, d) {
 /** The model as an ONNX export (`<d>.onnx`), run by `OnnxExportModel`: its differences from Python's. */
 async function exportDiff(model, d, tensors, pixelValues, ref) {
   await savePretrained(model, `${d}.onnx`, { format: 'onnx' });
-  const exported = await OnnxExportModel.fromPretrained(new DirectoryFiles(`${d}.onnx`), nodeRuntime);
+  const exported = await OnnxExportModel.fromPretrained(new DirectoryFiles(`${d}.onnx`), runtime);
   try {
     const ids = ref.decoder_input_ids;
     return {
@@ -162,7 +164,7 @@ async function dtypeDiff(d, pixelValues, ids, expected) {
   for (const v of expected) range = Math.max(range, Math.abs(v));
   const out = {};
   for (const [dtype, bound] of [['fp16', 0.01], ['q8', 0.25], ['q4', 1]]) {
-    const m = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime, { dtype });
+    const m = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), runtime, { dtype });
     try {
       const got = (await m.logits(pixelValues, ids)).data;
       const rel = maxDiff(got, expected) / Math.max(range, 1e-6);
@@ -176,7 +178,7 @@ async function dtypeDiff(d, pixelValues, ids, expected) {
 
 /** Loads a model Python could not run and runs one step on blank images of its config's size. */
 async function runAnyway(d) {
-  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), nodeRuntime);
+  const model = await VisionEncoderDecoderModel.fromPretrained(new DirectoryFiles(d), runtime);
   try {
     const config = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')).encoder;
     const size = Array.isArray(config.image_size) ? config.image_size : [config.image_size, config.image_size];

@@ -171,6 +171,8 @@ export async function createWebRuntime(options: WebRuntimeOptions = {}): Promise
       return oneAtATime(() => createOne(model, sessionOptions)).then(queued);
     },
     tensor: (type, data, dims) => new ort.Tensor(type, data as never, dims),
+    // Its WebAssembly module opens no file paths, in Node either: checkpoints on disk are read into memory.
+    readsFilePaths: false,
     // onnxruntime-web's WebAssembly kernels run MatMul over a transposed weight faster than Gemm with transB
     // (DeiT-small's encoder about 14%, docs/bench.md); WebGPU keeps Gemm (not measured: no GPU here).
     get linearAsMatMul() {

@@ -38,6 +38,14 @@ export interface Runtime {
   /** Opens a session; `hints` are optional and a backend may ignore them (see `SessionHints`). */
   createSession(model: Uint8Array, options?: InferenceSession.SessionOptions, hints?: SessionHints): Promise<InferenceSession>;
   tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor;
+  /**
+   * Whether the runtime's sessions read weights from a local file by its path (onnxruntime's external data
+   * with a file location); default true. Where it does, float32 tensors of a checkpoint on local disk
+   * (`model.safetensors`, `pytorch_model.bin`) go to onnxruntime as a file, an offset and a length, and
+   * never pass through JavaScript. onnxruntime-web's runtime says false: a browser has no paths, and in
+   * Node its WebAssembly module cannot open them, so the weights are read and handed over as bytes.
+   */
+  readonly readsFilePaths?: boolean;
   /** Memory the model's weights can take at most (e.g. the machine's RAM); configs implying more are refused before loading. */
   readonly memoryBytes?: number;
   /**

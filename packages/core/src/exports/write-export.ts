@@ -9,6 +9,7 @@ import { isRecord, type RawConfig } from '../config/config-reader.js';
 import type { Composition } from '../model/composition.js';
 import { configJson, generationConfigFromModelConfig, generationConfigJson } from '../model/serialize.js';
 import type { TensorSource } from '../safetensors/index.js';
+import { withoutFilePaths } from '../safetensors/tensor-source.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { VedError } from '../errors.js';
 import { buildExportDecoder, buildExportEncoder, cacheNamingFor, type BuiltGraph, type CacheNaming } from './export-graphs.js';
@@ -63,7 +64,7 @@ export function exportOnnx(source: ExportSource, options: OnnxExportOptions = {}
     throw new VedError('INVALID_OPTION', `option "cacheNaming" must be "decoder-only" or "seq2seq"; got ${JSON.stringify(naming)}.`);
   }
   // Weights as data, never as locations in the checkpoint's files: the export carries its own.
-  const weights = new WeightBinder(inMemory(source.weights));
+  const weights = new WeightBinder(withoutFilePaths(source.weights));
   const externalFiles: string[] = [];
   const assemble = (stem: string, graph: BuiltGraph): AssembledModel => {
     const fileName = `${stem}.onnx`;
@@ -104,15 +105,4 @@ export function writeOnnxExport(source: ExportSource, options: OnnxExportOptions
   files.push({ name: 'config.json', bytes: text.encode(configJson(config)) });
   files.push({ name: 'generation_config.json', bytes: text.encode(generationConfigJson(source.generationConfigJson ?? generationConfigFromModelConfig(config))) });
   return files;
-}
-
-/** The same tensors without `external()`, so graphs get the data itself. */
-function inMemory(source: TensorSource): TensorSource {
-  return {
-    names: () => source.names(),
-    has: (name) => source.has(name),
-    info: (name) => source.info(name),
-    getFloat32: (name) => source.getFloat32(name),
-    sourceOf: (name) => source.sourceOf(name),
-  };
 }

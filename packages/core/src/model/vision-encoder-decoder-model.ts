@@ -10,6 +10,7 @@ import { VisionEncoderDecoderConfig } from '../config/vision-encoder-decoder-con
 import { readJson, readOptionalJson, type ModelFiles } from '../io/model-files.js';
 import type { InferenceSession, Runtime, Tensor, TensorData, TensorType } from '../runtime.js';
 import type { TensorSource } from '../safetensors/index.js';
+import { withoutFilePaths } from '../safetensors/tensor-source.js';
 import { WeightBinder } from '../weights/weight-binder.js';
 import { WEIGHT_DTYPES, type BuildLayout, type WeightDtype } from '../nn/context.js';
 import { compose, type Composition } from './composition.js';
@@ -201,6 +202,7 @@ export class VisionEncoderDecoderModel implements EncoderDecoderLM {
   ): Promise<VisionEncoderDecoderModel> {
     const parts = await compose(config);
     checkModelSize(parts, runtime.memoryBytes);
+    if (runtime.readsFilePaths === false) weights = withoutFilePaths(weights);
     const dtype = options.dtype ?? 'fp32';
     if (!WEIGHT_DTYPES.includes(dtype)) {
       throw new VedError('INVALID_OPTION', `dtype is ${JSON.stringify(dtype)}; expected one of ${WEIGHT_DTYPES.map((d) => JSON.stringify(d)).join(', ')}.`);

@@ -31,5 +31,5 @@ export {
   type ShardPlanOptions,
 } from './shard-plan.js';
 export { loadShardedSafetensors, parseShardIndex, type ShardIndex, type ShardedSafetensors } from './sharded.js';
-export type { TensorInfo, TensorSource } from './tensor-source.js';
+export { withoutFilePaths, type TensorInfo, type TensorSource } from './tensor-source.js';
 export { joinBytes, safetensorsParts, serializeSafetensors, type TensorToSave } from './writer.js';

@@ -31,6 +31,18 @@ export interface TensorSource {
   external?(name: string): { file: string; offset: number; length: number } | undefined;
 }
 
+/** The same tensors without `external()`: every consumer gets the data itself, never a file's path. */
+export function withoutFilePaths(source: TensorSource): TensorSource {
+  if (source.external === undefined) return source;
+  return {
+    names: () => source.names(),
+    has: (name) => source.has(name),
+    info: (name) => source.info(name),
+    getFloat32: (name) => source.getFloat32(name),
+    sourceOf: (name) => source.sourceOf(name),
+  };
+}
+
 /**
  * The `MISSING_WEIGHT` error for `name`, naming where it was looked up and suggesting tensors that
  * share its last dotted component (e.g. `...attention.output.dense.weight` for a misspelt prefix).
