@@ -142,6 +142,55 @@ def make_images() -> list[dict]:
     save_tiff("tiff_cmyk_8x6.tif", Image.fromarray(textured(6, 8, 4, 26), "CMYK"), "raw")
     save_tiff("tiff_g16_7x5.tif", Image.fromarray(np.random.RandomState(27).randint(0, 65536, size=(5, 7)).astype(np.uint16)), "raw")
 
+    # GIF (core's own decoder, on Node and in the browser): the first frame as Pillow opens it. Pillow's own
+    # files (a quantized RGB image, a palette with a transparent index whose pixels keep their colour, a
+    # grey image, an animation), and two written chunk by chunk (probe_random_gifs.py's LZW writer): a
+    # first image smaller than the screen, offset, interlaced, with a local table and a transparent index
+    # that fills the rest; and a grey-ramp table, which Pillow opens as mode L.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from probe_random_gifs import lzw_encode, sub_blocks, table_bytes  # noqa: E402
+    import random as _random  # noqa: E402
+
+    def save_gif(name: str, data: bytes) -> None:
+        (IMG_DIR / name).write_bytes(data)
+        images.append({"name": name, "decode_only": True})
+
+    def pillow_gif(im: Image.Image, **kw) -> bytes:
+        b = __import__("io").BytesIO()
+        im.save(b, format="GIF", **kw)
+        return b.getvalue()
+
+    gif_rgb = Image.fromarray(textured(20, 24, 3, 28), "RGB")
+    save_gif("gif_rgb_24x20.gif", pillow_gif(gif_rgb))
+    gif_p = gif_rgb.quantize(colors=16, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    save_gif("gif_p_trns_24x20.gif", pillow_gif(gif_p, transparency=int(np.array(gif_p)[0, 0]), optimize=False))
+    save_gif("gif_l_16x12.gif", pillow_gif(Image.fromarray(textured(12, 16, 1, 29)[..., 0], "L"), optimize=False))
+    later = [Image.fromarray(textured(20, 24, 3, 30 + k), "RGB") for k in range(2)]
+    anim = __import__("io").BytesIO()
+    gif_rgb.save(anim, format="GIF", save_all=True, append_images=later, duration=100, loop=0)
+    save_gif("gif_animated_24x20.gif", anim.getvalue())
+
+    def handmade_gif(sw: int, sh: int, x0: int, y0: int, fw: int, fh: int, table: bytes, size_bits: int, local: bool, transparency: int | None, interlace: bool, bits: int, indices: list[int]) -> bytes:
+        out = bytearray(b"GIF89a") + struct.pack("<HHBBB", sw, sh, 0 if local else 0x80 | size_bits, 0, 0)
+        if not local:
+            out += table
+        if transparency is not None:
+            out += bytes([0x21, 0xF9, 4, 1, 0, 0, transparency, 0])
+        out += b"," + struct.pack("<HHHHB", x0, y0, fw, fh, (0x80 | size_bits if local else 0) | (0x40 if interlace else 0))
+        if local:
+            out += table
+        rows = list(range(0, fh, 8)) + list(range(4, fh, 8)) + list(range(2, fh, 4)) + list(range(1, fh, 2)) if interlace else list(range(fh))
+        stream = [indices[y * fw + x] for y in rows for x in range(fw)]
+        return bytes(out + bytes([bits]) + sub_blocks(lzw_encode(stream, bits, _random.Random(0)), _random.Random(0)) + b";")
+
+    rng_g = np.random.RandomState(31)
+    save_gif("gif_partial_interlaced_30x22.gif", handmade_gif(
+        30, 22, 5, 3, 19, 13, table_bytes(list(rng_g.randint(0, 256, 48)), 4), 3, True, 6, True, 4,
+        [int(v) for v in rng_g.randint(0, 16, 19 * 13)]))
+    save_gif("gif_grey_ramp_12x9.gif", handmade_gif(
+        12, 9, 0, 0, 12, 9, table_bytes([v for i in range(256) for v in (i, i, i)], 8), 7, False, None, False, 8,
+        [int(v) for v in rng_g.randint(0, 256, 12 * 9)]))
+
     # Decoder-only PNGs: tRNS on non-palette images (PIL keeps L / RGB), low and high bit depths.
     save_png("l_trns_8x6.png", Image.fromarray(textured(6, 8, 1, 15)[..., 0], "L"), transparency=int(textured(6, 8, 1, 15)[0, 0, 0]))
     save_png("rgb_trns_8x6.png", Image.fromarray(textured(6, 8, 3, 16), "RGB"), transparency=tuple(int(v) for v in textured(6, 8, 3, 16)[0, 0]))

@@ -90,10 +90,18 @@ describe('decodeImage errors name the file', () => {
     expect(err.message).toMatch(/g16_7x5\.png: 16-bit grayscale PNG/);
   });
 
-  it('rejects formats other than PNG, JPEG, WebP and TIFF', async () => {
+  it('rejects formats other than PNG, JPEG, WebP, TIFF and GIF', async () => {
+    const avif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#102030' } }).avif().toBuffer();
+    const err = await errorOf(decodeImage(avif, 'a.avif'));
+    expect(err.message).toMatch(/a\.avif: heif images are not supported; ved decodes PNG, JPEG, WebP, TIFF and GIF files/);
+  });
+
+  it('decodes a GIF with core\'s decoder (the first frame, through its palette)', async () => {
     const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#102030' } }).gif().toBuffer();
-    const err = await errorOf(decodeImage(gif, 'a.gif'));
-    expect(err.message).toMatch(/a\.gif: gif images are not supported; ved decodes PNG, JPEG, WebP and TIFF files/);
+    const image = await decodeImage(gif, 'a.gif');
+    // sharp's writer declares a transparent index (unused here): RGBA, as PIL's convert("RGBA") gives.
+    expect([image.width, image.height, image.channels]).toEqual([2, 2, 4]);
+    expect([...image.data.subarray(0, 4)]).toEqual([0x10, 0x20, 0x30, 255]);
   });
 
   it('rejects CMYK and 16-bit TIFFs, which PIL opens as CMYK and I;16, naming the file', async () => {

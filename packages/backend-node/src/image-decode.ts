@@ -1,5 +1,5 @@
 /**
- * PNG, JPEG, WebP and TIFF files → RawImage with sharp (libvips), holding what
+ * PNG, JPEG, WebP, TIFF and GIF files → RawImage with sharp (libvips), holding what
  * `np.array(PIL.Image.open(f))` holds in Python, so that ved's image
  * processors see the pixels transformers sees:
  *
@@ -10,6 +10,9 @@
  * - WebP → RGB, or RGBA when the file says it has alpha (libwebp's `has_alpha`, as
  *   Pillow's decoder reads it); lossy and lossless decode to PIL's bytes (both are
  *   libwebp, with its default fancy upsampling);
+ * - GIF → core's decoder (`decodeGif`), which follows Pillow to the byte: the
+ *   first frame, RGB, or RGBA when a transparent index is declared, L without a
+ *   colour table;
  * - TIFF (libtiff in both; the first page, as PIL opens it): L, LA, RGB, RGBA as
  *   stored, bilevel (PIL mode "1") as L with 0 and 255, as for 1-bit PNGs, a
  *   palette as RGB; every compression libtiff reads (LZW, deflate, PackBits,
@@ -32,6 +35,8 @@ import {
   VedError,
   checkImagePixels,
   checkMaxImagePixels,
+  decodeGif,
+  isGif,
   readJpegHeader,
   readPngHeader,
   readWebpHeader,
@@ -105,7 +110,7 @@ function tiffTarget(channels: number, name: string): RawImage['channels'] {
 export type DecodeImageOptions = ImageLimitOptions;
 
 /**
- * Decodes PNG, JPEG, WebP or TIFF bytes. `name` (usually the path) names the file in errors;
+ * Decodes PNG, JPEG, WebP, TIFF or GIF bytes. `name` (usually the path) names the file in errors;
  * a corrupt, truncated or unsupported file is a `VedError` with code `INVALID_IMAGE`,
  * one whose header declares more than `options.maxImagePixels` pixels `IMAGE_TOO_LARGE`.
  */
@@ -113,6 +118,8 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
   if (!(bytes instanceof Uint8Array)) throw new VedError('INVALID_IMAGE', `${name}: expected the file's bytes as a Uint8Array.`);
   if (bytes.length === 0) throw new VedError('INVALID_IMAGE', `${name}: the file is empty.`);
   checkMaxImagePixels(options.maxImagePixels);
+  // GIF: core's decoder, Pillow's to the byte (sharp loses the colour under a transparent index).
+  if (isGif(bytes)) return decodeGif(bytes, name, options);
   // The header's size, checked before sharp allocates anything (PNG: IHDR and the CRCs Pillow checks).
   const png = readPngHeader(bytes, name);
   const webp = png === undefined ? readWebpHeader(bytes) : undefined;
@@ -133,7 +140,7 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
     ({ format, space, width, height, depth, channels } = await image.metadata());
     if (declared === undefined && width !== undefined && height !== undefined) checkImagePixels(width, height, name, options);
     if (format !== 'png' && format !== 'jpeg' && format !== 'webp' && format !== 'tiff') {
-      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG, WebP and TIFF files.`);
+      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG, WebP, TIFF and GIF files.`);
     }
     if (space === 'cmyk') {
       throw new VedError('INVALID_IMAGE', `${name}: CMYK ${format === 'tiff' ? 'TIFF' : 'JPEG'}. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);

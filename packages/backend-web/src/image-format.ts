@@ -4,9 +4,9 @@
  * `np.array(PIL.Image.open(f))` has: PNG colour type and tRNS, JPEG component
  * count, WebP alpha flag. Mirrors backend-node's image-decode.ts rules.
  */
-import { VedError, isJpeg, isPng, readJpegHeader, readWebpHeader, type RawImage } from '@ved/core';
+import { VedError, isGif, isJpeg, isPng, readJpegHeader, readWebpHeader, type RawImage } from '@ved/core';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'other';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'other';
 
 export interface ImageHeader {
   format: ImageFormat;
@@ -73,6 +73,8 @@ function jpegHeader(bytes: Uint8Array, name: string): ImageHeader {
 export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
   if (isPng(bytes)) return pngHeader(bytes, name);
   if (isJpeg(bytes)) return jpegHeader(bytes, name);
+  // L or P (RGB, RGBA with a transparent index): known once core's decoder has read the colour tables.
+  if (isGif(bytes)) return { format: 'gif', channels: undefined };
   const tiff = bytes.length >= 4 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a && bytes[3] === 0) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 0x2a));
   if (tiff) throw new VedError('INVALID_IMAGE', `${name}: a TIFF file; browsers do not decode TIFF (ved reads it on Node): convert it to PNG for the browser.`);
   const webp = readWebpHeader(bytes);

@@ -5,7 +5,8 @@
  *
  * - PNG files (URL, Blob/File, an <img>'s source) are decoded by ved's own
  *   PNG decoder (png-decode.ts), exact for every PNG mode: a canvas would
- *   premultiply alpha and lose the colour under transparent pixels;
+ *   premultiply alpha and lose the colour under transparent pixels; GIF files
+ *   by core's GIF decoder, for the same reason (the first frame, as PIL opens it);
  * - JPEG, WebP and other files are decoded by the browser with
  *   `createImageBitmap(blob, {premultiplyAlpha: 'none', colorSpaceConversion: 'none'})`:
  *   no ICC/gamma conversion (PIL applies none), read back through a canvas;
@@ -21,7 +22,7 @@
  *
  * Resizing is not done here: core's image processor resamples as PIL does.
  */
-import { VedError, assertRawImage, checkImagePixels, readJpegHeader, readWebpHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
+import { VedError, assertRawImage, checkImagePixels, decodeGif, readJpegHeader, readWebpHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
 import { readImageHeader } from './image-format.js';
 import { decodePng } from './png-decode.js';
 
@@ -125,7 +126,7 @@ export function withoutExifOrientation(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Decodes PNG, JPEG (or any format the browser reads) bytes; `name` names the image in errors.
+ * Decodes PNG, GIF, JPEG (or any format the browser reads) bytes; `name` names the image in errors.
  * The size a PNG, JPEG or WebP header declares is checked against `options.maxImagePixels` before decoding.
  */
 export async function decodeImageBytes(bytes: Uint8Array, name = 'image', options: ImageLimitOptions = {}): Promise<RawImage> {
@@ -133,6 +134,8 @@ export async function decodeImageBytes(bytes: Uint8Array, name = 'image', option
   const header = readImageHeader(bytes, name);
   // PNG is decoded here, exactly as PIL does; the browser's canvas would premultiply alpha.
   if (header.format === 'png') return decodePng(bytes, name, options);
+  // GIF too (core's decoder, as on Node): the canvas would lose the colour under the transparent index.
+  if (header.format === 'gif') return decodeGif(bytes, name, options);
   const declared = header.format === 'jpeg' ? readJpegHeader(bytes) : header.format === 'webp' ? readWebpHeader(bytes) : undefined;
   if (declared !== undefined) checkImagePixels(declared.width, declared.height, name, options);
   const blob = new Blob([withoutExifOrientation(bytes) as Uint8Array<ArrayBuffer>]);

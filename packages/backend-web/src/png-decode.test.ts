@@ -194,7 +194,7 @@ describe('image headers', () => {
     twoComponents[components] = 2;
     expect(() => readImageHeader(twoComponents, 'two.jpg')).toThrow('two.jpg: JPEG with 2 components; expected 1 (gray) or 3 (colour).');
     expect(() => readImageHeader(jpeg.slice(0, 20), 'cut.jpg')).toThrow('cut.jpg: not a valid JPEG (no frame header).');
-    expect(readImageHeader(new TextEncoder().encode('GIF89a....'), 'x.gif')).toEqual({ format: 'other', channels: undefined });
+    expect(readImageHeader(new TextEncoder().encode('GIF89a....'), 'x.gif')).toEqual({ format: 'gif', channels: undefined });
   });
 
   it('reset a JPEG\'s EXIF orientation to 1 in a copy', () => {

@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing (fast-check, fixed seeds, bounded runs) of the image
  * decoding path on Node: file bytes → `decodeImage` (header checks, CRCs,
- * sharp) → the image processor. On damaged PNGs and JPEGs, headers declaring
+ * sharp, core's GIF decoder) → the image processor. On damaged PNGs, JPEGs and GIFs, headers declaring
  * any size, and arbitrary bytes, the result is a well-formed RawImage or a
  * `VedError`, never another exception, and nothing is allocated for sizes
  * past the decompression-bomb limit.
@@ -17,6 +17,9 @@ import { fixturePath } from '../test-utils/fixtures.js';
 const RUNS = { seed: 4242, numRuns: 300 };
 const FILES = ['rgb_64x20.png', 'rgba_33x20.png', 'gray_25x25.png', 'rgb_17x53.png', 'rgb_48x36.jpg'].map(
   (name) => new Uint8Array(readFileSync(fixturePath('images', name))),
+);
+const GIFS = ['gif_rgb_24x20.gif', 'gif_p_trns_24x20.gif', 'gif_l_16x12.gif', 'gif_animated_24x20.gif', 'gif_partial_interlaced_30x22.gif'].map(
+  (name) => new Uint8Array(readFileSync(fixturePath('processing', 'images', name))),
 );
 const processor = ImageProcessor.fromJson(JSON.parse(readFileSync(fixturePath('models', 'vit-gpt2-a', 'preprocessor_config.json'), 'utf8')));
 
@@ -43,6 +46,8 @@ function fixCrcs<T extends Uint8Array>(bytes: T): T {
   return bytes;
 }
 
+const big = fc.integer({ min: 20_000, max: 0xffff });
+const screen = fc.oneof(fc.tuple(fc.nat({ max: 512 }), fc.nat({ max: 512 })), fc.tuple(big, big));
 const damage = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 });
 
 describe('image decoding under fuzzing', () => {
@@ -91,9 +96,34 @@ describe('image decoding under fuzzing', () => {
     );
   });
 
-  it('arbitrary bytes, and arbitrary bytes after a PNG or JPEG signature', async () => {
+  it('real GIF files with flipped bytes, truncated, and with a screen and first image of any size', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom([], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff]), fc.uint8Array({ maxLength: 200 }), async (prefix, rest) => {
+      fc.asyncProperty(
+        fc.nat({ max: GIFS.length - 1 }),
+        damage,
+        fc.option(fc.nat(), { freq: 3 }),
+        fc.option(screen, { freq: 2 }),
+        async (which, flips, cut, size) => {
+          const source = GIFS[which]!;
+          const bytes = source.slice(0, cut === null ? source.length : Math.max(1, cut % source.length));
+          for (const [at, xor] of flips) {
+            const i = at % bytes.length;
+            bytes[i] = bytes[i]! ^ xor;
+          }
+          if (size !== null && bytes.length >= 10) {
+            // The screen's size: small, or past the decompression-bomb limit (refused before anything is allocated).
+            bytes.set([size[0] & 255, size[0] >> 8, size[1] & 255, size[1] >> 8], 6);
+          }
+          await onlyVedErrors(bytes);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('arbitrary bytes, and arbitrary bytes after a PNG, JPEG or GIF signature', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom([], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], [0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), fc.uint8Array({ maxLength: 200 }), async (prefix, rest) => {
         await onlyVedErrors(Uint8Array.from([...prefix, ...rest]));
       }),
       RUNS,

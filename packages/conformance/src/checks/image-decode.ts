@@ -3,7 +3,7 @@
  * (fixtures/processing, tools/reference/make_processing_fixtures.py): PNG of
  * every mode exact, JPEG within one level (libjpeg-turbo builds may round the
  * IDCT differently), WebP exact (libwebp everywhere), EXIF orientation not
- * applied. WebPs with transparent pixels and TIFFs are checked on Node only: a
+ * applied, GIF exact (core's decoder everywhere). WebPs with transparent pixels and TIFFs are checked on Node only: a
  * browser decodes through a canvas, whose premultiplied colour loses the
  * former, and does not read TIFF.
  */
@@ -30,7 +30,7 @@ async function processingFixtures(env: ConformanceEnv): Promise<{ images: ImageE
 
 export const imageDecodeChecks: Check[] = [
   {
-    name: 'decode: PNG (L, LA, RGB, RGBA, palette, tRNS, 1/4/16-bit), JPEG, WebP and TIFF files equal PIL\'s arrays',
+    name: 'decode: PNG (L, LA, RGB, RGBA, palette, tRNS, 1/4/16-bit), JPEG, WebP, TIFF and GIF files equal PIL\'s arrays',
     async run(env) {
       const { images, decoded } = await processingFixtures(env);
       const problems: string[] = [];
@@ -53,7 +53,7 @@ export const imageDecodeChecks: Check[] = [
         count++;
       }
       if (problems.length > 0) fail(problems.join('; '));
-      return `${count} images; JPEG max |diff| ${worstJpeg} level(s), PNG, WebP and TIFF exact`;
+      return `${count} images; JPEG max |diff| ${worstJpeg} level(s), PNG, WebP, TIFF and GIF exact`;
     },
   },
   {
