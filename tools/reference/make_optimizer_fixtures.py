@@ -15,7 +15,9 @@ Writes fixtures/optim/:
       torch.nn.utils.clip_grad_norm_ on fixed gradients: total norm and clipped gradients per max_norm.
   schedules.json
       transformers.get_scheduler (optimization.py) rates for every update of a 10-step run, as HF Trainer
-      reads them (get_last_lr() after optimizer.step(), before lr_scheduler.step()), 12 updates.
+      reads them (get_last_lr() after optimizer.step(), before lr_scheduler.step()), 12 updates: every
+      LambdaLR schedule, with lr_scheduler_kwargs; and the kwargs get_scheduler refuses, with its message.
+      (`make_optimizer_fixtures.py --schedules` writes this file alone.)
   targets.json
       Target texts as the Trainer tokenizes them: tokenizer(text).input_ids and
       tokenizer(text, max_length=N, truncation=True).input_ids, for tokenizers with and without special tokens.
@@ -40,6 +42,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -144,18 +147,50 @@ def make_clipping():
     (OUT / "clipping.json").write_text(json.dumps({"shapes": {n: list(s) for n, s in shapes.items()}, "cases": cases}, indent=1) + "\n")
 
 
+SCHEDULE_CASES = [
+    # (lr_scheduler_type, lr_scheduler_kwargs): every LambdaLR schedule of get_scheduler, with and without its kwargs
+    ("constant", {}), ("constant_with_warmup", {}), ("linear", {}), ("cosine", {}), ("cosine", {"num_cycles": 1.5}),
+    ("cosine_with_restarts", {}), ("cosine_with_restarts", {"num_cycles": 3}),
+    ("polynomial", {}), ("polynomial", {"lr_end": 1e-6, "power": 2.0}), ("polynomial", {"power": 0.5}),
+    ("inverse_sqrt", {}), ("inverse_sqrt", {"timescale": 4}),
+    ("cosine_with_min_lr", {"min_lr": 1e-6}), ("cosine_with_min_lr", {"min_lr_rate": 0.1, "num_cycles": 0.75}),
+    ("cosine_warmup_with_min_lr", {"min_lr_rate": 0.05}), ("cosine_warmup_with_min_lr", {"min_lr": 2e-6, "warmup_lr_rate": 0.2}),
+    ("warmup_stable_decay", {"num_decay_steps": 4}),
+    ("warmup_stable_decay", {"num_decay_steps": 3, "num_stable_steps": 2, "warmup_type": "cosine", "decay_type": "linear", "min_lr_ratio": 0.1}),
+    ("warmup_stable_decay", {"num_decay_steps": 5, "warmup_type": "1-sqrt", "decay_type": "1-sqrt", "min_lr_ratio": 0.2}),
+    ("warmup_stable_decay", {"num_decay_steps": 4, "decay_type": "cosine", "num_cycles": 1.0}),
+]
+# Refused by get_scheduler (the message is recorded; ved must refuse too).
+SCHEDULE_ERRORS = [
+    ("polynomial", {"lr_end": 1e-4}), ("cosine_with_min_lr", {}), ("cosine_with_min_lr", {"min_lr": 1e-6, "min_lr_rate": 0.1}),
+    ("cosine_warmup_with_min_lr", {}), ("warmup_stable_decay", {}), ("warmup_stable_decay", {"num_decay_steps": 2, "warmup_type": "exp"}),
+    ("warmup_stable_decay", {"num_decay_steps": 2, "decay_type": "step"}), ("cosine", {"power": 2.0}), ("linear", {"num_cycles": 2}),
+]
+
+
 def make_schedules():
     out = []
-    for name in ("constant", "constant_with_warmup", "linear", "cosine"):
+    for name, kwargs in SCHEDULE_CASES:
         for warmup in (0, 3):
             opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5e-5)
-            sched = get_scheduler(name, opt, num_warmup_steps=warmup, num_training_steps=10)
+            sched = get_scheduler(name, opt, num_warmup_steps=warmup, num_training_steps=10, scheduler_specific_kwargs=dict(kwargs))
             rates = []
             for _ in range(12):
                 opt.step()
                 rates.append(sched.get_last_lr()[0])
                 sched.step()
-            out.append({"type": name, "learning_rate": 5e-5, "warmup_steps": warmup, "total_steps": 10, "rates": rates})
+            case = {"type": name, "learning_rate": 5e-5, "warmup_steps": warmup, "total_steps": 10, "rates": rates}
+            if kwargs:
+                case["kwargs"] = kwargs
+            out.append(case)
+    for name, kwargs in SCHEDULE_ERRORS:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5e-5)
+        try:
+            get_scheduler(name, opt, num_warmup_steps=2, num_training_steps=10, scheduler_specific_kwargs=dict(kwargs))
+        except (TypeError, ValueError) as e:
+            out.append({"type": name, "learning_rate": 5e-5, "warmup_steps": 2, "total_steps": 10, "kwargs": kwargs, "error": f"{type(e).__name__}: {e}"})
+        else:
+            raise AssertionError(f"{name} {kwargs} was expected to fail")
     (OUT / "schedules.json").write_text(json.dumps(out, indent=1) + "\n")
 
 
@@ -291,6 +326,9 @@ def make_training():
 
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["--schedules"]:  # only schedules.json
+        make_schedules()
+        sys.exit(0)
     make_optimizers()
     make_clipping()
     make_schedules()

@@ -208,7 +208,13 @@ export class Trainer<Image> {
         ? new SGD({ momentum: args.momentum, dampening: args.dampening, nesterov: args.nesterov, weightDecay: args.weightDecay, noDecay })
         : new AdamW({ beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon, weightDecay: args.weightDecay, noDecay });
     const plan = planTraining(args, train.length);
-    const schedule = new LearningRateSchedule({ type: args.lrSchedulerType, learningRate: args.learningRate, warmupSteps: plan.warmupSteps, totalSteps: plan.totalSteps });
+    const schedule = new LearningRateSchedule({
+      type: args.lrSchedulerType,
+      learningRate: args.learningRate,
+      warmupSteps: plan.warmupSteps,
+      totalSteps: plan.totalSteps,
+      kwargs: args.lrSchedulerKwargs,
+    });
     return {
       train,
       eval: evalSet,

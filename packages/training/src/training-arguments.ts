@@ -6,7 +6,7 @@
  * `Trainer.set_initial_training_values` computes it.
  */
 import { VedError } from '@ved/core';
-import { SCHEDULER_TYPES, type SchedulerType } from './schedule/lr-schedule.js';
+import { LearningRateSchedule, SCHEDULER_TYPES, type SchedulerType } from './schedule/lr-schedule.js';
 
 export const OPTIMIZERS = ['adamw', 'adamw_torch', 'sgd'] as const;
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
@@ -30,8 +30,10 @@ export interface TrainingArguments {
   numTrainEpochs?: number;
   /** `max_steps` (-1: use `numTrainEpochs`): the number of optimizer updates. */
   maxSteps?: number;
-  /** `lr_scheduler_type` (`linear`). */
+  /** `lr_scheduler_type` (`linear`): every `LambdaLR` schedule of transformers' `get_scheduler` (see `LearningRateSchedule`). */
   lrSchedulerType?: SchedulerType;
+  /** `lr_scheduler_kwargs` ({}): the schedule's own arguments, snake_case as in Python (`{ num_cycles: 2 }`, `{ min_lr: 1e-6 }`, `{ num_decay_steps: 100 }`). */
+  lrSchedulerKwargs?: Readonly<Record<string, unknown>>;
   /** `warmup_steps` (0): a number of updates, or a ratio of the total when below 1. */
   warmupSteps?: number;
   /** `seed` (42): the data order and the dropout masks. */
@@ -84,7 +86,7 @@ export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | '
 
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
-  'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
+  'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
   'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams',
 ]);
@@ -114,6 +116,8 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
   if (!OPTIMIZERS.includes(optim)) bad('optim', optim, OPTIMIZERS.map((o) => JSON.stringify(o)).join(', '));
   const type = args.lrSchedulerType ?? 'linear';
   if (!SCHEDULER_TYPES.includes(type)) bad('lrSchedulerType', type, SCHEDULER_TYPES.map((o) => JSON.stringify(o)).join(', '));
+  const kwargs = args.lrSchedulerKwargs ?? {};
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) bad('lrSchedulerKwargs', kwargs, 'an object of the schedule\'s arguments');
   const optimArgs = args.optimArgs ?? {};
   for (const key of Object.keys(optimArgs)) {
     if (!['momentum', 'dampening', 'nesterov'].includes(key)) bad('optimArgs', optimArgs, 'only momentum, dampening and nesterov (SGD)');
@@ -129,7 +133,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     if (value !== undefined && typeof value !== 'boolean') bad(option, value, 'true or false');
     return value ?? fallback;
   };
-  return {
+  const resolved: ResolvedArguments = {
     learningRate: num('learningRate', args.learningRate, 5e-5, (v) => v >= 0, 'a non-negative number'),
     weightDecay: num('weightDecay', args.weightDecay, 0, (v) => v >= 0, 'a non-negative number'),
     adamBeta1: num('adamBeta1', args.adamBeta1, 0.9, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
@@ -140,6 +144,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     numTrainEpochs: num('numTrainEpochs', args.numTrainEpochs, 3, (v) => v > 0, 'a positive number'),
     maxSteps,
     lrSchedulerType: type,
+    lrSchedulerKwargs: { ...kwargs },
     warmupSteps: num('warmupSteps', args.warmupSteps, 0, (v) => v >= 0 && (v < 1 || Number.isInteger(v)), 'a whole number of steps, or a ratio in [0, 1)'),
     seed,
     batchSize: posInt('batchSize', args.batchSize, 8)!,
@@ -159,6 +164,9 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     generationMaxLength: posInt('generationMaxLength', args.generationMaxLength, undefined),
     generationNumBeams: posInt('generationNumBeams', args.generationNumBeams, undefined),
   };
+  // The schedule's kwargs are checked now, not after the model has loaded (the step counts come later).
+  new LearningRateSchedule({ type, learningRate: resolved.learningRate, totalSteps: 1, kwargs: resolved.lrSchedulerKwargs });
+  return resolved;
 }
 
 export interface TrainingPlan {

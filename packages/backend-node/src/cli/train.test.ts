@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { VedError, parseSafetensors } from '@ved/core';
 import { defaultModelDir } from '@ved/default-model';
-import { TrainingDivergedError } from '@ved/training';
+import { LearningRateSchedule, SCHEDULER_TYPES, TrainingDivergedError } from '@ved/training';
 import { REPO_ROOT, fixturePath } from '../test-utils/fixtures.js';
 import { UsageError } from './args.js';
-import { lowMemoryHint, runTrain } from './train.js';
+import { lowMemoryHint, runTrain, trainCommand } from './train.js';
 
 const MODEL = fixturePath('optim', 'train');
 const MANIFEST = join(MODEL, 'manifest.jsonl');
@@ -166,6 +166,18 @@ describe('ved train', () => {
     expect(new Set(saved.names().map((n) => saved.info(n).dtype))).toEqual(new Set(['F32']));
   });
 
+  it('--schedule takes every schedule of @ved/training; --schedule-kwargs gives its arguments (the logged lr follows them)', async () => {
+    expect((trainCommand.flags.schedule as { choices: readonly string[] }).choices).toEqual([...SCHEDULER_TYPES]);
+    const kwargs = { num_decay_steps: 2, decay_type: 'linear', min_lr_ratio: 0.25 };
+    const args = ['--lr', '5e-3', '--schedule', 'warmup_stable_decay', '--schedule-kwargs', JSON.stringify(kwargs), '--warmup-steps', '2', '--batch-size', '2', '--steps', '5', '--no-dropout', '--no-shuffle'];
+    const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'wsd'), '--json', ...args]);
+    expect(error).toBeUndefined();
+    // get_wsd_schedule over 5 updates: warmup 0, 0.5 (from min_lr_ratio), stable 1, decay 1 then 0.625.
+    const schedule = new LearningRateSchedule({ type: 'warmup_stable_decay', learningRate: 5e-3, warmupSteps: 2, totalSteps: 5, kwargs });
+    expect(lines.map((l) => JSON.parse(l).lr)).toEqual([0, 1, 2, 3, 4].map((s) => schedule.rateAt(s)));
+    expect([0, 1, 2, 3, 4].map((s) => schedule.factor(s))).toEqual([0.25, 0.625, 1, 1, 0.625]);
+  });
+
   it('refuses bad input before training, with typed errors', async () => {
     const err = async (args: string[]) => (await train(args)).error as Error;
     const base = ['--model', MODEL, '--manifest', MANIFEST];
@@ -174,6 +186,13 @@ describe('ved train', () => {
     expect(await err([...base, '--out', join(tmp, 'x'), '--eval-every', '2'])).toBeInstanceOf(UsageError);
     expect(await err([...base, '--out', join(tmp, 'x'), '--steps', '2', '--epochs', '1'])).toBeInstanceOf(UsageError);
     expect(await err([...base, '--out', join(tmp, 'x'), '--momentum', '0.9'])).toBeInstanceOf(UsageError);
+    expect(await err([...base, '--out', join(tmp, 'x'), '--schedule-kwargs', '{num_cycles: 2}'])).toBeInstanceOf(UsageError);
+    expect(await err([...base, '--out', join(tmp, 'x'), '--schedule-kwargs', '[2]'])).toBeInstanceOf(UsageError);
+    expect(await err([...base, '--out', join(tmp, 'x'), '--schedule', 'cosine', '--schedule-kwargs', '{"power": 2}'])).toMatchObject({
+      code: 'INVALID_OPTION',
+      message: 'lrSchedulerKwargs: the cosine schedule has no "power" (it takes "num_cycles").',
+    });
+    expect(await err([...base, '--out', join(tmp, 'x'), '--schedule', 'cosine_with_min_lr'])).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/needs "min_lr" or "min_lr_rate"/) });
 
     const bad = join(tmp, 'bad.jsonl');
     writeFileSync(bad, `${readFileSync(MANIFEST, 'utf8').split('\n')[0]}\n{"image": "a.png"}\n`);

@@ -73,9 +73,26 @@ export const trainCommand = defineCommand({
     'max-grad-norm': { type: 'number', metavar: 'X', min: 0, default: 1, help: '[max_grad_norm]; 0 turns clipping off' },
     schedule: {
       type: 'choice',
-      choices: ['constant', 'linear', 'cosine'],
+      // @ved/training's SCHEDULER_TYPES (the CLI does not import it before a command runs; train.test.ts checks they agree).
+      choices: [
+        'constant',
+        'constant_with_warmup',
+        'linear',
+        'cosine',
+        'cosine_with_restarts',
+        'polynomial',
+        'inverse_sqrt',
+        'cosine_with_min_lr',
+        'cosine_warmup_with_min_lr',
+        'warmup_stable_decay',
+      ],
       default: 'linear',
       help: '[lr_scheduler_type]; constant with --warmup-steps is constant_with_warmup',
+    },
+    'schedule-kwargs': {
+      type: 'string',
+      metavar: 'JSON',
+      help: 'the schedule\'s own arguments [lr_scheduler_kwargs], e.g. \'{"num_cycles": 2}\', \'{"min_lr": 1e-6}\', \'{"num_decay_steps": 100}\'',
     },
     'warmup-steps': { type: 'integer', min: 0, default: 0, help: '[warmup_steps]' },
     'freeze-encoder': { type: 'boolean', help: "no gradient for the encoder's weights (encoder.)" },
@@ -110,7 +127,18 @@ export const trainCommand = defineCommand({
   async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
     const optimizer = values.optimizer as 'adamw' | 'sgd';
-    const schedule = values.schedule as 'constant' | 'linear' | 'cosine';
+    const schedule = values.schedule as NonNullable<TrainingArguments['lrSchedulerType']>;
+    let scheduleKwargs: Record<string, unknown> | undefined;
+    if (values['schedule-kwargs'] !== undefined) {
+      try {
+        scheduleKwargs = JSON.parse(values['schedule-kwargs']) as Record<string, unknown>;
+      } catch (e) {
+        throw new UsageError(`--schedule-kwargs is not valid JSON (${(e as Error).message}); expected an object such as '{"num_cycles": 2}'`);
+      }
+      if (typeof scheduleKwargs !== 'object' || scheduleKwargs === null || Array.isArray(scheduleKwargs)) {
+        throw new UsageError(`--schedule-kwargs must be a JSON object such as '{"num_cycles": 2}', got ${values['schedule-kwargs']}`);
+      }
+    }
     const momentum = values.momentum;
     if (momentum !== undefined && momentum !== 0 && optimizer !== 'sgd') throw new UsageError('--momentum is an SGD option; add --optimizer sgd');
     if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
@@ -130,6 +158,7 @@ export const trainCommand = defineCommand({
       weightDecay: values['weight-decay'],
       maxGradNorm: values['max-grad-norm'],
       lrSchedulerType: schedule === 'constant' && warmupSteps > 0 ? 'constant_with_warmup' : schedule,
+      ...(scheduleKwargs !== undefined ? { lrSchedulerKwargs: scheduleKwargs } : {}),
       warmupSteps,
       freeze: values['freeze-encoder'] ? ['encoder.'] : [],
       dropout: !values['no-dropout'],

@@ -3,20 +3,42 @@ import { describe, expect, it } from 'vitest';
 import { LearningRateSchedule, type SchedulerType } from './lr-schedule.js';
 import { readFixtureJson } from '../test-utils/fixtures.js';
 
-const cases = readFixtureJson<{ type: SchedulerType; learning_rate: number; warmup_steps: number; total_steps: number; rates: number[] }[]>('schedules.json');
+interface Case {
+  type: SchedulerType;
+  learning_rate: number;
+  warmup_steps: number;
+  total_steps: number;
+  kwargs?: Record<string, unknown>;
+  rates?: number[];
+  error?: string;
+}
+const cases = readFixtureJson<Case[]>('schedules.json');
+const build = (c: Case) =>
+  new LearningRateSchedule({ type: c.type, learningRate: c.learning_rate, warmupSteps: c.warmup_steps, totalSteps: c.total_steps, ...(c.kwargs ? { kwargs: c.kwargs } : {}) });
 
 describe('LearningRateSchedule vs get_scheduler', () => {
-  for (const c of cases) {
-    it(`${c.type}, warmup ${c.warmup_steps}`, () => {
-      const schedule = new LearningRateSchedule({ type: c.type, learningRate: c.learning_rate, warmupSteps: c.warmup_steps, totalSteps: c.total_steps });
-      const rates = c.rates.map((_, step) => schedule.rateAt(step));
-      rates.forEach((rate, step) => expect(Math.abs(rate - c.rates[step]!), `step ${step}`).toBeLessThanOrEqual(1e-12 * c.learning_rate));
+  for (const c of cases.filter((c) => c.error === undefined)) {
+    it(`${c.type}${c.kwargs ? ` ${JSON.stringify(c.kwargs)}` : ''}, warmup ${c.warmup_steps}`, () => {
+      const schedule = build(c);
+      c.rates!.forEach((want, step) => expect(Math.abs(schedule.rateAt(step) - want), `step ${step}`).toBeLessThanOrEqual(1e-12 * c.learning_rate));
     });
   }
 
-  it('rejects unknown types and missing totals', () => {
-    expect(() => new LearningRateSchedule({ type: 'polynomial' as SchedulerType, learningRate: 1 })).toThrow(/expected one of "constant", "constant_with_warmup", "linear", "cosine"/);
+  for (const c of cases.filter((c) => c.error !== undefined)) {
+    it(`${c.type} ${JSON.stringify(c.kwargs)} is refused, as Python raises ${c.error!.split(':')[0]}`, () => {
+      expect(() => build(c)).toThrow(/lrSchedulerKwargs/);
+    });
+  }
+
+  it('rejects unknown types, missing totals and bad kwargs, naming them', () => {
+    expect(() => new LearningRateSchedule({ type: 'reduce_lr_on_plateau' as SchedulerType, learningRate: 1 })).toThrow(/expected one of "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts"/);
     expect(() => new LearningRateSchedule({ type: 'linear', learningRate: 1 })).toThrow(/needs the number of training steps/);
+    expect(() => new LearningRateSchedule({ type: 'polynomial', learningRate: 1 })).toThrow(/needs the number of training steps/);
     expect(() => new LearningRateSchedule({ learningRate: -1, totalSteps: 1 })).toThrow(/learningRate must be a non-negative number/);
+    expect(() => new LearningRateSchedule({ type: 'cosine', learningRate: 1, totalSteps: 5, kwargs: { num_cycles: 'two' } })).toThrow('lrSchedulerKwargs.num_cycles is "two"; expected a number.');
+    expect(() => new LearningRateSchedule({ type: 'inverse_sqrt', learningRate: 1, kwargs: { timescale: 0 } })).toThrow(/lrSchedulerKwargs.timescale is 0; expected a positive number/);
+    expect(() => new LearningRateSchedule({ type: 'warmup_stable_decay', learningRate: 1, totalSteps: 9, kwargs: { num_decay_steps: 2.5 } })).toThrow(/num_decay_steps is 2.5; expected a whole number of steps/);
+    // Python ignores kwargs for the constant schedules (get_scheduler passes them none).
+    expect(new LearningRateSchedule({ type: 'constant_with_warmup', learningRate: 1, warmupSteps: 2, kwargs: { num_cycles: 3 } }).rateAt(1)).toBe(0.5);
   });
 });

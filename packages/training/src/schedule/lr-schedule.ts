@@ -2,27 +2,52 @@
  * Learning-rate schedules as transformers' `get_scheduler` builds them
  * (transformers/optimization.py): a `torch.optim.lr_scheduler.LambdaLR` whose
  * rate for update `step` (0-based: the first update uses step 0) is
- * `learning_rate * lambda(step)`, with
+ * `learning_rate * lambda(step)`. Every `LambdaLR` schedule of `SchedulerType`,
+ * each with the `lr_scheduler_kwargs` its function takes (`ScheduleOptions.kwargs`,
+ * snake_case as in Python). "Warmup" is `step / max(1, warmup)` before `warmup` steps,
+ * and `progress = (step - warmup) / max(1, total - warmup)`:
  *
- * - `constant`: 1;
- * - `constant_with_warmup`: `step / max(1, warmup)` during warmup, then 1
- *   (`_get_constant_schedule_with_warmup_lr_lambda`);
- * - `linear`: warmup, then `max(0, (total - step) / max(1, total - warmup))`
- *   (`_get_linear_schedule_with_warmup_lr_lambda`);
- * - `cosine`: warmup, then `max(0, 0.5 · (1 + cos(π · 2 · cycles · progress)))` with
- *   `progress = (step - warmup) / max(1, total - warmup)` and `cycles = 0.5`
- *   (`_get_cosine_schedule_with_warmup_lr_lambda`).
+ * - `constant`: 1 (`get_constant_schedule`; Python ignores warmup and kwargs);
+ * - `constant_with_warmup`: warmup, then 1 (kwargs ignored, as in Python);
+ * - `linear`: warmup, then `max(0, (total - step) / max(1, total - warmup))`;
+ * - `cosine` (`num_cycles` 0.5): warmup, then `max(0, 0.5 (1 + cos(π · 2 · num_cycles · progress)))`;
+ * - `cosine_with_restarts` (`num_cycles` 1): warmup, then 0 once `progress >= 1`, else
+ *   `max(0, 0.5 (1 + cos(π · ((num_cycles · progress) % 1))))`;
+ * - `polynomial` (`lr_end` 1e-7, below the base rate; `power` 1): warmup, then
+ *   `((lr - lr_end) · (1 - progress)^power + lr_end) / lr`, and `lr_end / lr` after `total`;
+ * - `inverse_sqrt` (`timescale`: the warmup, or 10 000 without one): warmup, then
+ *   `1 / sqrt((step + timescale - warmup) / timescale)`;
+ * - `cosine_with_min_lr` (`num_cycles` 0.5; one of `min_lr`, `min_lr_rate`): `cosine`'s factor `f` as
+ *   `max(0, f (1 - rate) + rate)`;
+ * - `cosine_warmup_with_min_lr` (the same, and `warmup_lr_rate`): warmup `(step + 1) / max(1, warmup)`, or
+ *   `r + (1 - r) step / max(1, warmup - 1)` with `warmup_lr_rate` r, then the cosine with progress one
+ *   step further, `(step - warmup + 1) / max(1, total - warmup)`;
+ * - `warmup_stable_decay` (`num_decay_steps` required; `num_stable_steps` (total - warmup - decay),
+ *   `warmup_type` and `decay_type` `linear` | `cosine` | `1-sqrt` (linear, cosine), `min_lr_ratio` 0,
+ *   `num_cycles` 0.5): warmup, stable at 1, decay, then `min_lr_ratio` (`get_wsd_schedule`).
+ *
+ * `reduce_lr_on_plateau` and `greedy` follow an evaluation metric rather than a `LambdaLR` and are not
+ * provided. Kwargs a schedule does not take are refused, as Python's functions raise `TypeError`.
  *
  * HF Trainer logs the rate an update used (`_get_learning_rate` after
  * `optimizer.step()`, before `lr_scheduler.step()`): `rateAt(step)` is that value.
  *
- * Like HF's `constant` (`get_constant_schedule`, which takes no warmup),
- * `constant` ignores `warmupSteps`; ved's CLI maps `--schedule constant` with
- * `--warmup-steps N > 0` to `constant_with_warmup`.
+ * ved's CLI maps `--schedule constant` with `--warmup-steps N > 0` to `constant_with_warmup`.
  */
 import { VedError } from '@ved/core';
 
-export const SCHEDULER_TYPES = ['constant', 'constant_with_warmup', 'linear', 'cosine'] as const;
+export const SCHEDULER_TYPES = [
+  'constant',
+  'constant_with_warmup',
+  'linear',
+  'cosine',
+  'cosine_with_restarts',
+  'polynomial',
+  'inverse_sqrt',
+  'cosine_with_min_lr',
+  'cosine_warmup_with_min_lr',
+  'warmup_stable_decay',
+] as const;
 export type SchedulerType = (typeof SCHEDULER_TYPES)[number];
 
 export interface ScheduleOptions {
@@ -34,9 +59,26 @@ export interface ScheduleOptions {
   warmupSteps?: number;
   /** `num_training_steps` (needed by `linear` and `cosine`). */
   totalSteps?: number;
-  /** `num_cycles` of `cosine` (default 0.5: one half-cosine from the base rate to 0). */
-  numCycles?: number;
+  /** `lr_scheduler_kwargs`: the schedule function's own arguments, snake_case as in Python (see above). */
+  kwargs?: Readonly<Record<string, unknown>>;
 }
+
+/** Each schedule's kwargs: the arguments of its function in optimization.py besides the optimizer and step counts. */
+const KWARGS: Record<SchedulerType, readonly string[]> = {
+  constant: [],
+  constant_with_warmup: [],
+  linear: [],
+  cosine: ['num_cycles'],
+  cosine_with_restarts: ['num_cycles'],
+  polynomial: ['lr_end', 'power'],
+  inverse_sqrt: ['timescale'],
+  cosine_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate'],
+  cosine_warmup_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate', 'warmup_lr_rate'],
+  warmup_stable_decay: ['num_decay_steps', 'num_stable_steps', 'warmup_type', 'decay_type', 'min_lr_ratio', 'num_cycles'],
+};
+const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
+type WsdShape = (typeof WSD_SHAPES)[number];
+
 
 export class LearningRateSchedule {
   readonly type: SchedulerType;
@@ -44,6 +86,16 @@ export class LearningRateSchedule {
   readonly warmupSteps: number;
   readonly totalSteps: number;
   readonly numCycles: number;
+  private readonly lrEnd: number;
+  private readonly power: number;
+  private readonly timescale: number;
+  private readonly minLrRate: number;
+  private readonly warmupLrRate: number | undefined;
+  private readonly decaySteps: number;
+  private readonly stableSteps: number;
+  private readonly warmupShape: WsdShape;
+  private readonly decayShape: WsdShape;
+  private readonly minLrRatio: number;
 
   constructor(options: ScheduleOptions) {
     this.type = options.type ?? 'linear';
@@ -58,7 +110,7 @@ export class LearningRateSchedule {
     if (!Number.isInteger(this.warmupSteps) || this.warmupSteps < 0) {
       throw new VedError('INVALID_OPTION', `warmupSteps must be a non-negative integer, got ${options.warmupSteps}.`);
     }
-    const needsTotal = this.type === 'linear' || this.type === 'cosine';
+    const needsTotal = !['constant', 'constant_with_warmup', 'inverse_sqrt'].includes(this.type);
     if (needsTotal && options.totalSteps === undefined) {
       throw new VedError('INVALID_OPTION', `The ${this.type} schedule needs the number of training steps (totalSteps).`);
     }
@@ -66,24 +118,114 @@ export class LearningRateSchedule {
     if (!Number.isInteger(this.totalSteps) || this.totalSteps < 0) {
       throw new VedError('INVALID_OPTION', `totalSteps must be a non-negative integer, got ${options.totalSteps}.`);
     }
-    this.numCycles = options.numCycles ?? 0.5;
+    const kwargs = options.kwargs ?? {};
+    const given = (name: string) => kwargs[name] !== undefined && kwargs[name] !== null;
+    // get_scheduler passes no kwargs to constant and constant_with_warmup: Python ignores them there.
+    if (this.type !== 'constant' && this.type !== 'constant_with_warmup') {
+      const unknown = Object.keys(kwargs).filter((k) => !KWARGS[this.type].includes(k));
+      if (unknown.length > 0) {
+        const takes = KWARGS[this.type].length > 0 ? `it takes ${KWARGS[this.type].map((k) => JSON.stringify(k)).join(', ')}` : 'it takes none';
+        throw new VedError('INVALID_OPTION', `lrSchedulerKwargs: the ${this.type} schedule has no ${unknown.map((k) => JSON.stringify(k)).join(', ')} (${takes}).`);
+      }
+    }
+    const number = (name: string, fallback: number, check: (v: number) => boolean = Number.isFinite, expected = 'a number'): number => {
+      const v = given(name) ? kwargs[name] : fallback;
+      if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) {
+        throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.${name} is ${JSON.stringify(kwargs[name])}; expected ${expected}.`);
+      }
+      return v;
+    };
+    const shape = (name: string, fallback: WsdShape): WsdShape => {
+      const v = given(name) ? kwargs[name] : fallback;
+      if (!WSD_SHAPES.includes(v as WsdShape)) {
+        throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.${name} is ${JSON.stringify(v)}; expected "linear", "cosine" or "1-sqrt".`);
+      }
+      return v as WsdShape;
+    };
+    this.numCycles = number('num_cycles', this.type === 'cosine_with_restarts' ? 1 : 0.5);
+    this.lrEnd = number('lr_end', 1e-7);
+    this.power = number('power', 1);
+    if (this.type === 'polynomial' && !(this.learningRate > this.lrEnd)) {
+      throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.lr_end (${this.lrEnd}) must be smaller than the learning rate (${this.learningRate}), as get_polynomial_decay_schedule_with_warmup requires.`);
+    }
+    this.timescale = number('timescale', this.warmupSteps || 10_000, (v) => v > 0, 'a positive number');
+    this.minLrRate = 0;
+    if (this.type === 'cosine_with_min_lr' || this.type === 'cosine_warmup_with_min_lr') {
+      if (given('min_lr') && given('min_lr_rate')) throw new VedError('INVALID_OPTION', `lrSchedulerKwargs: give "min_lr" or "min_lr_rate" for ${this.type}, not both.`);
+      if (!given('min_lr') && !given('min_lr_rate')) throw new VedError('INVALID_OPTION', `lrSchedulerKwargs: ${this.type} needs "min_lr" or "min_lr_rate".`);
+      if (given('min_lr') && this.learningRate === 0) throw new VedError('INVALID_OPTION', 'lrSchedulerKwargs.min_lr needs a learning rate above 0 (Python divides by it); give "min_lr_rate".');
+      this.minLrRate = given('min_lr') ? number('min_lr', 0) / this.learningRate : number('min_lr_rate', 0);
+    }
+    this.warmupLrRate = given('warmup_lr_rate') ? number('warmup_lr_rate', 0) : undefined;
+    if (this.type === 'warmup_stable_decay' && !given('num_decay_steps')) {
+      throw new VedError('INVALID_OPTION', 'lrSchedulerKwargs: the warmup_stable_decay schedule needs "num_decay_steps".');
+    }
+    this.decaySteps = number('num_decay_steps', 0, Number.isInteger, 'a whole number of steps');
+    this.stableSteps = number('num_stable_steps', this.totalSteps - this.warmupSteps - this.decaySteps, Number.isInteger, 'a whole number of steps');
+    this.warmupShape = shape('warmup_type', 'linear');
+    this.decayShape = shape('decay_type', 'cosine');
+    this.minLrRatio = number('min_lr_ratio', 0);
   }
 
   /** The factor `lambda(step)` of `LambdaLR`. */
   factor(step: number): number {
     const warmup = this.warmupSteps;
+    const total = this.totalSteps;
+    const warming = step / Math.max(1, warmup);
+    const progress = (step - warmup) / Math.max(1, total - warmup);
     switch (this.type) {
       case 'constant':
         return 1;
       case 'constant_with_warmup':
-        return step < warmup ? step / Math.max(1, warmup) : 1;
+        return step < warmup ? warming : 1;
       case 'linear':
-        if (step < warmup) return step / Math.max(1, warmup);
-        return Math.max(0, (this.totalSteps - step) / Math.max(1, this.totalSteps - warmup));
-      case 'cosine': {
-        if (step < warmup) return step / Math.max(1, warmup);
-        const progress = (step - warmup) / Math.max(1, this.totalSteps - warmup);
+        if (step < warmup) return warming;
+        return Math.max(0, (total - step) / Math.max(1, total - warmup));
+      case 'cosine':
+        if (step < warmup) return warming;
         return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * this.numCycles * 2 * progress)));
+      case 'cosine_with_restarts':
+        if (step < warmup) return warming;
+        if (progress >= 1) return 0;
+        return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * pyMod(this.numCycles * progress, 1))));
+      case 'polynomial': {
+        if (step < warmup) return warming;
+        const lr = this.learningRate;
+        if (step > total) return this.lrEnd / lr;
+        const remaining = 1 - (step - warmup) / (total - warmup);
+        return ((lr - this.lrEnd) * remaining ** this.power + this.lrEnd) / lr;
+      }
+      case 'inverse_sqrt':
+        if (step < warmup) return warming;
+        return 1 / Math.sqrt((step + (this.timescale - warmup)) / this.timescale);
+      case 'cosine_with_min_lr': {
+        if (step < warmup) return warming;
+        const f = 0.5 * (1 + Math.cos(Math.PI * this.numCycles * 2 * progress));
+        return Math.max(0, f * (1 - this.minLrRate) + this.minLrRate);
+      }
+      case 'cosine_warmup_with_min_lr': {
+        if (step < warmup) {
+          const r = this.warmupLrRate;
+          return r === undefined ? (step + 1) / Math.max(1, warmup) : r + ((1 - r) * step) / Math.max(1, warmup - 1);
+        }
+        const p = (step - warmup + 1) / Math.max(1, total - warmup);
+        const f = 0.5 * (1 + Math.cos(Math.PI * this.numCycles * 2 * p));
+        return Math.max(0, f * (1 - this.minLrRate) + this.minLrRate);
+      }
+      case 'warmup_stable_decay': {
+        const floor = this.minLrRatio;
+        if (step < warmup) {
+          const p = step / Math.max(1, warmup);
+          const f = this.warmupShape === 'linear' ? p : this.warmupShape === 'cosine' ? 0.5 * (1 - Math.cos(Math.PI * p)) : 1 - Math.sqrt(1 - p);
+          return Math.max(0, f * (1 - floor) + floor);
+        }
+        if (step < warmup + this.stableSteps) return 1;
+        if (step < warmup + this.stableSteps + this.decaySteps) {
+          const p = (step - warmup - this.stableSteps) / Math.max(1, this.decaySteps);
+          const f = this.decayShape === 'linear' ? 1 - p : this.decayShape === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * this.numCycles * 2 * p)) : 1 - Math.sqrt(p);
+          return Math.max(0, f * (1 - floor) + floor);
+        }
+        return floor;
       }
     }
   }
@@ -92,4 +234,9 @@ export class LearningRateSchedule {
   rateAt(step: number): number {
     return this.learningRate * this.factor(step);
   }
+}
+
+/** Python's `%` (the sign of the divisor). */
+function pyMod(a: number, b: number): number {
+  return ((a % b) + b) % b;
 }
