@@ -256,6 +256,12 @@ TRAIN_CASES = {
                 lr_scheduler_type="constant", warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2),
     "adamw": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
                   warmup_steps=2, gradient_accumulation_steps=2, per_device_train_batch_size=2),
+    # HF Trainer's LabelSmoother instead of the model's loss (labels popped from the inputs, so the collator also
+    # gives decoder_input_ids, as DataCollatorForSeq2Seq does with prepare_decoder_input_ids_from_labels), with a
+    # cosine schedule that restarts and its kwargs.
+    "adamw_smooth": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="cosine_with_restarts",
+                         lr_scheduler_kwargs={"num_cycles": 2}, warmup_steps=1, gradient_accumulation_steps=2, per_device_train_batch_size=2,
+                         label_smoothing_factor=0.1),
 }
 
 
@@ -300,6 +306,11 @@ def make_training():
         labels = torch.tensor([e["labels"] + [-100] * (width - len(e["labels"])) for e in batch])
         return {"pixel_values": torch.stack([e["pixel_values"] for e in batch]), "labels": labels}
 
+    def collate_with_inputs(batch):
+        out = collate(batch)
+        out["decoder_input_ids"] = VisionEncoderDecoderModel.prepare_decoder_input_ids_from_labels(model, out["labels"])
+        return out
+
     reference = {"texts": TRAIN_TEXTS, "images": TRAIN_IMAGES, "max_steps": STEPS, "cases": {}}
     changes: dict[str, torch.Tensor] = {}
     for name, kwargs in TRAIN_CASES.items():
@@ -309,7 +320,8 @@ def make_training():
         args = TrainingArguments(output_dir=str(out / f".run-{name}"), max_steps=STEPS, logging_steps=1, save_strategy="no",
                                  report_to=[], use_cpu=True, seed=0, dataloader_num_workers=0, train_sampling_strategy="sequential",
                                  **kwargs)
-        trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate)
+        smoothing = kwargs.get("label_smoothing_factor", 0) != 0
+        trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate)
         trainer.model_accepts_loss_kwargs = False
         trainer.train()
         logs = [e for e in trainer.state.log_history if "loss" in e]

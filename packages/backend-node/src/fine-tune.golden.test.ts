@@ -53,7 +53,9 @@ function argsOf(c: CaseRef): TrainingArguments {
     learningRate: a.learning_rate as number,
     weightDecay: a.weight_decay as number,
     maxGradNorm: a.max_grad_norm as number,
-    lrSchedulerType: a.lr_scheduler_type as 'constant' | 'linear',
+    lrSchedulerType: a.lr_scheduler_type as NonNullable<TrainingArguments['lrSchedulerType']>,
+    ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs as unknown as Record<string, unknown> } : {}),
+    ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor as number } : {}),
     warmupSteps: a.warmup_steps as number,
     gradientAccumulationSteps: a.gradient_accumulation_steps as number,
     batchSize: a.per_device_train_batch_size as number,
@@ -116,7 +118,8 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
         const before = initial.get(tensor)!;
         let scale = 0;
         let diff = 0;
-        const skip = name === 'adamw' ? keyBias(tensor, pt.length) : undefined;
+        // AdamW turns the key biases' float noise (their exact gradient is zero) into whole steps: not compared.
+        const skip = reference.cases[name]!.args.optim === 'adamw_torch' ? keyBias(tensor, pt.length) : undefined;
         for (let i = 0; i < pt.length; i++) {
           if (skip !== undefined && i >= skip[0] && i < skip[1]) continue;
           scale = Math.max(scale, Math.abs(pt[i]!));

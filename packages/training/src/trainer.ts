@@ -201,7 +201,12 @@ export class Trainer<Image> {
     const trainable = (name: string) => !args.freeze.some((prefix) => name.startsWith(prefix));
     if (!names.some(trainable)) throw new VedError('INVALID_OPTION', `freeze ${JSON.stringify(args.freeze)} freezes every weight: nothing would train.`);
 
-    const session = await (this.init.createSession ?? defaultSessionFactory)(model, this.init.runtime, { trainable, dropout: args.dropout, seed: args.seed });
+    const session = await (this.init.createSession ?? defaultSessionFactory)(model, this.init.runtime, {
+      trainable,
+      dropout: args.dropout,
+      seed: args.seed,
+      ...(args.labelSmoothingFactor !== 0 ? { labelSmoothing: args.labelSmoothingFactor } : {}),
+    });
     const noDecay = (name: string) => isNoDecayParameter(name, this.shapeOf(name, session));
     const optimizer: Optimizer =
       args.optim === 'sgd'

@@ -28,6 +28,11 @@ describe('resolveArguments', () => {
     expect(() => resolveArguments({ batchSize: 0 })).toThrow(/batchSize is 0; expected a positive integer/);
     expect(() => resolveArguments({ optim: 'adam' as never })).toThrow(/optim is "adam"; expected "adamw", "adamw_torch", "sgd"/);
     expect(() => resolveArguments({ warmupSteps: 2.5 })).toThrow(/warmupSteps is 2.5/);
+    expect(() => resolveArguments({ labelSmoothingFactor: 1.5 })).toThrow(/labelSmoothingFactor is 1.5; expected a number in \[0, 1\]/);
+    expect(() => resolveArguments({ lrSchedulerKwargs: [] as never })).toThrow(/lrSchedulerKwargs is \[\]/);
+    // A schedule's kwargs are checked here, before any model loads.
+    expect(() => resolveArguments({ lrSchedulerType: 'polynomial', learningRate: 1e-8 })).toThrow(/lr_end \(1e-7\) must be smaller than the learning rate/);
+    expect(() => resolveArguments({ lrSchedulerType: 'linear', lrSchedulerKwargs: { num_cycles: 2 } })).toThrow(/the linear schedule has no "num_cycles" \(it takes none\)/);
     expect(() => resolveArguments({ optimArgs: { momentum: 0.9 } })).toThrow(/they are SGD options/);
     expect(() => resolveArguments({ maxSteps: 0 })).toThrow(/maxSteps is 0/);
     expect(resolveArguments({ optim: 'adamw_torch' }).optim).toBe('adamw');

@@ -22,6 +22,11 @@ export interface TrainingArguments {
   adamBeta2?: number;
   /** `adam_epsilon` (1e-8). */
   adamEpsilon?: number;
+  /**
+   * `label_smoothing_factor` (0): the loss trained and reported (training and evaluation) is HF Trainer's
+   * `LabelSmoother`'s, `(1 - ε) · nll + ε · mean over tokens of Σ_v -log p_v / V`, instead of the model's.
+   */
+  labelSmoothingFactor?: number;
   /** `max_grad_norm` (1.0); 0 turns clipping off (the norm is still measured and reported). */
   maxGradNorm?: number;
   /** `gradient_accumulation_steps` (1). */
@@ -85,7 +90,7 @@ export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | '
 };
 
 const KNOWN = new Set<string>([
-  'learningRate', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
+  'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
   'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams',
@@ -136,6 +141,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
   const resolved: ResolvedArguments = {
     learningRate: num('learningRate', args.learningRate, 5e-5, (v) => v >= 0, 'a non-negative number'),
     weightDecay: num('weightDecay', args.weightDecay, 0, (v) => v >= 0, 'a non-negative number'),
+    labelSmoothingFactor: num('labelSmoothingFactor', args.labelSmoothingFactor, 0, (v) => v >= 0 && v <= 1, 'a number in [0, 1]'),
     adamBeta1: num('adamBeta1', args.adamBeta1, 0.9, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
     adamBeta2: num('adamBeta2', args.adamBeta2, 0.999, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
     adamEpsilon: num('adamEpsilon', args.adamEpsilon, 1e-8, (v) => v >= 0, 'a non-negative number'),

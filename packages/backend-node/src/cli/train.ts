@@ -71,6 +71,7 @@ export const trainCommand = defineCommand({
     momentum: { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'SGD momentum [optim_args] (needs --optimizer sgd)' },
     'weight-decay': { type: 'number', metavar: 'X', min: 0, default: 0, help: '[weight_decay] (never on biases and LayerNorm weights)' },
     'max-grad-norm': { type: 'number', metavar: 'X', min: 0, default: 1, help: '[max_grad_norm]; 0 turns clipping off' },
+    'label-smoothing': { type: 'number', metavar: 'X', min: 0, max: 1, default: 0, help: "[label_smoothing_factor]: train on HF Trainer's label-smoothed loss" },
     schedule: {
       type: 'choice',
       // @ved/training's SCHEDULER_TYPES (the CLI does not import it before a command runs; train.test.ts checks they agree).
@@ -157,6 +158,7 @@ export const trainCommand = defineCommand({
       ...(optimizer === 'sgd' ? { optimArgs: { momentum: momentum ?? 0 } } : {}),
       weightDecay: values['weight-decay'],
       maxGradNorm: values['max-grad-norm'],
+      labelSmoothingFactor: values['label-smoothing'],
       lrSchedulerType: schedule === 'constant' && warmupSteps > 0 ? 'constant_with_warmup' : schedule,
       ...(scheduleKwargs !== undefined ? { lrSchedulerKwargs: scheduleKwargs } : {}),
       warmupSteps,

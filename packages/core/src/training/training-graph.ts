@@ -42,6 +42,12 @@ export interface TrainingGraphSpec {
    * autodiff/recompute.ts): the same gradients, less memory, a little more arithmetic.
    */
   recomputeAttention?: boolean;
+  /**
+   * HF Trainer's `label_smoothing_factor` ε (default 0): the loss becomes `LabelSmoother`'s
+   * (transformers/trainer_pt_utils.py), `(1 - ε) · nll + ε · Σ_tokens Σ_v -log p_v / (tokens · V)` over the
+   * labels that are not -100, instead of the model's own cross-entropy.
+   */
+  labelSmoothing?: number;
 }
 
 export interface TrainingGraph {
@@ -97,17 +103,15 @@ export function buildTrainingGraph(parts: Composition, binder: WeightBinder, spe
   );
   const vocab = parts.decoder.vocabSize(parts.decoderConfig);
   // CrossEntropyLoss()(logits.reshape(-1, vocab), labels.reshape(-1)): mean over labels != -100.
-  const [loss] = g.opMulti(
-    'SoftmaxCrossEntropyLoss',
-    [g.op('Reshape', [out.logits, g.constInt([-1, vocab])]), g.op('Reshape', [labels, g.constInt([-1])])],
-    { ignore_index: IGNORE_INDEX, reduction: 'mean' },
-    { outputs: 2 },
-  );
-  g.output(LOSS, loss!, 'float32', []);
+  const scores = g.op('Reshape', [out.logits, g.constInt([-1, vocab])]);
+  const targets = g.op('Reshape', [labels, g.constInt([-1])]);
+  const [nll] = g.opMulti('SoftmaxCrossEntropyLoss', [scores, targets], { ignore_index: IGNORE_INDEX, reduction: 'mean' }, { outputs: 2 });
+  const loss = smoothedLoss(g, nll!, scores, targets, vocab, spec.labelSmoothing ?? 0);
+  g.output(LOSS, loss, 'float32', []);
   const forwardNodes = g.nodeRecords.length;
   if (spec.backward) {
     if (parameters.length === 0) throw new VedError('INVALID_OPTION', 'No weight is trainable: the "trainable" option rejected every weight the model uses.');
-    const grads = addGradients(g, loss!, parameters.map((p) => p.name), { recomputeAttention: spec.recomputeAttention ?? true });
+    const grads = addGradients(g, loss, parameters.map((p) => p.name), { recomputeAttention: spec.recomputeAttention ?? true });
     for (const p of parameters) {
       // A weight the loss does not depend on (none in ved's architectures) gets zeros.
       const grad = grads.get(p.name) ?? g.op('ConstantOfShape', [g.constInt(p.shape)]);
@@ -120,4 +124,21 @@ export function buildTrainingGraph(parts: Composition, binder: WeightBinder, spe
     dropout: masks !== undefined && masks.sites > 0 ? masks : undefined,
     nodeCount: { forward: forwardNodes, backward: g.nodeRecords.length - forwardNodes },
   };
+}
+
+/**
+ * transformers' `LabelSmoother.__call__` (trainer_pt_utils.py) with `shift_labels=False`, as HF Trainer applies
+ * it to a VisionEncoderDecoderModel when `label_smoothing_factor` is set: the mean negative log-likelihood of
+ * the labels (`nll`, the model's own loss) mixed with the mean over the same tokens of the negative
+ * log-probabilities summed over the vocabulary, divided by the vocabulary size. ε = 0 is the plain loss.
+ */
+function smoothedLoss(g: GraphBuilder, nll: string, scores: string, targets: string, vocab: number, epsilon: number): string {
+  if (epsilon === 0) return nll;
+  const logProbs = g.op('LogSoftmax', [scores], { axis: 1 });
+  const active = g.op('Cast', [g.op('Not', [g.op('Equal', [targets, g.constInt(IGNORE_INDEX, [])])])], { to: 1 });
+  const perToken = g.op('ReduceSum', [logProbs, g.constInt([1])], { keepdims: 0 });
+  const total = g.op('ReduceSum', [g.op('Mul', [perToken, active])], { keepdims: 0 });
+  const count = g.op('Mul', [g.op('ReduceSum', [active], { keepdims: 0 }), g.constFloat(vocab)]);
+  const smoothed = g.op('Neg', [g.op('Div', [total, count])]);
+  return g.op('Add', [g.op('Mul', [nll, g.constFloat(1 - epsilon)]), g.op('Mul', [smoothed, g.constFloat(epsilon)])]);
 }

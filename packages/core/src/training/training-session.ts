@@ -33,6 +33,11 @@ export interface TrainingGraphOptions {
   seed?: number;
   /** Options of the onnxruntime sessions. */
   sessionOptions?: InferenceSession.SessionOptions;
+  /**
+   * HF Trainer's `label_smoothing_factor` in [0, 1] (default 0): `step()` and `loss()` return (and
+   * differentiate) `LabelSmoother`'s loss instead of the model's cross-entropy (see `TrainingGraphSpec`).
+   */
+  labelSmoothing?: number;
 }
 
 export interface TrainingStepOptions {
@@ -79,7 +84,11 @@ export class TrainingSession {
   static async create(model: VisionEncoderDecoderModel, runtime: Runtime, options: TrainingGraphOptions = {}): Promise<TrainingSession> {
     const binder = new WeightBinder(model.weights);
     const trainable = options.trainable ?? (() => true);
-    const graph = buildTrainingGraph(model.parts, binder, { trainable, dropout: options.dropout ?? true, backward: true });
+    const labelSmoothing = options.labelSmoothing ?? 0;
+    if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+      throw new VedError('INVALID_OPTION', `labelSmoothing is ${JSON.stringify(options.labelSmoothing)}; expected a number in [0, 1] (label_smoothing_factor).`);
+    }
+    const graph = buildTrainingGraph(model.parts, binder, { trainable, dropout: options.dropout ?? true, backward: true, labelSmoothing });
     const parameters = new Map<string, Float32Array>();
     const shapes = new Map<string, number[]>();
     for (const { name, shape } of graph.parameters) {
@@ -150,6 +159,7 @@ export class TrainingSession {
           trainable: (name) => this.parameters.has(name),
           dropout: false,
           backward: false,
+          labelSmoothing: this.options.labelSmoothing ?? 0,
         });
         return { session: await createSession(this.runtime, graph.built, trainingSessionOptions(this.options.sessionOptions)), graph };
       })();
