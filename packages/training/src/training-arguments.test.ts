@@ -26,7 +26,7 @@ describe('resolveArguments', () => {
   it('rejects unknown and bad options, naming them', () => {
     expect(() => resolveArguments({ learningrate: 1 } as never)).toThrow(/Unknown training argument "learningrate"/);
     expect(() => resolveArguments({ batchSize: 0 })).toThrow(/batchSize is 0; expected a positive integer/);
-    expect(() => resolveArguments({ optim: 'adam' as never })).toThrow(/optim is "adam"; expected "adamw", "adamw_torch", "sgd"/);
+    expect(() => resolveArguments({ optim: 'adam' as never })).toThrow(/optim is "adam"; expected "adamw", "adamw_torch", "adamw_torch_fused", "sgd"/);
     expect(() => resolveArguments({ warmupSteps: 2.5 })).toThrow(/warmupSteps is 2.5/);
     expect(() => resolveArguments({ labelSmoothingFactor: 1.5 })).toThrow(/labelSmoothingFactor is 1.5; expected a number in \[0, 1\]/);
     expect(() => resolveArguments({ lrSchedulerKwargs: [] as never })).toThrow(/lrSchedulerKwargs is \[\]/);
@@ -36,6 +36,7 @@ describe('resolveArguments', () => {
     expect(() => resolveArguments({ optimArgs: { momentum: 0.9 } })).toThrow(/they are SGD options/);
     expect(() => resolveArguments({ maxSteps: 0 })).toThrow(/maxSteps is 0/);
     expect(resolveArguments({ optim: 'adamw_torch' }).optim).toBe('adamw');
+    expect(resolveArguments({ optim: 'adamw_torch_fused' }).optim).toBe('adamw');
   });
 });
 
