@@ -1,0 +1,125 @@
+// Compares ved's Trainer with the HF Trainer runs of probe_random_training.py (same folder): per update the
+// loss (within 1e-4), the learning rate (1e-12 of the base rate) and the gradient norm (1e-4 relative), the
+// evaluation loss after training (1e-4), and every parameter's change over the run (1e-3 of that tensor's
+// largest change; AdamW's attention key biases aside: their exact gradient is zero and Adam scales float
+// noise to whole steps); and that ved refuses the arguments Python refuses.
+//
+//   .venv-ref/bin/python tools/reference/probe_random_training.py /tmp/rt 100 1
+//   pnpm build && node tools/reference/compare_random_training.mjs /tmp/rt
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageToText, nodeRuntime, parseSafetensors, readTrainingManifest } from '../../packages/backend-node/dist/index.js';
+import { Trainer } from '../../packages/training/dist/index.js';
+
+const dir = process.argv[2];
+if (dir === undefined) throw new Error('usage: node compare_random_training.mjs OUT_DIR');
+const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+const changes = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'changes.safetensors'))), 'changes.safetensors');
+const manifest = await readTrainingManifest(join(index.model, 'manifest.jsonl'));
+const pipe = await ImageToText.fromPretrained(index.model);
+
+/** HF TrainingArguments → ved's. */
+function argsOf(a) {
+  const optimArgs = {};
+  for (const part of (a.optim_args ?? '').split(',').filter(Boolean)) {
+    const [k, v] = part.split('=');
+    optimArgs[k] = v === 'True' ? true : v === 'False' ? false : Number(v);
+  }
+  return {
+    optim: a.optim === 'sgd' ? 'sgd' : 'adamw',
+    ...(a.optim === 'sgd' ? { optimArgs } : {}),
+    learningRate: a.learning_rate,
+    weightDecay: a.weight_decay,
+    ...(a.adam_beta1 !== undefined ? { adamBeta1: a.adam_beta1, adamBeta2: a.adam_beta2, adamEpsilon: a.adam_epsilon } : {}),
+    maxGradNorm: a.max_grad_norm,
+    gradientAccumulationSteps: a.gradient_accumulation_steps,
+    batchSize: a.per_device_train_batch_size,
+    evalBatchSize: a.per_device_eval_batch_size,
+    ...(a.max_steps !== undefined ? { maxSteps: a.max_steps } : { numTrainEpochs: a.num_train_epochs }),
+    warmupSteps: a.warmup_steps,
+    lrSchedulerType: a.lr_scheduler_type,
+    ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs } : {}),
+    ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor } : {}),
+    shuffle: false,
+    dropout: false,
+    predictWithGenerate: false,
+  };
+}
+
+function keyBias(name, length) {
+  if (/crossattention\.c_attn\.bias$/.test(name)) return [0, length / 2];
+  if (/\.attn\.c_attn\.bias$/.test(name)) return [length / 3, (2 * length) / 3];
+  return undefined;
+}
+
+const results = { match: 0, refusedByBoth: 0, differ: [] };
+let noisy = 0;
+for (const run of index.runs) {
+  const tag = `${run.id} ${JSON.stringify(run.args)} train ${JSON.stringify(run.train)} eval ${JSON.stringify(run.eval)}`;
+  const model = pipe.model;
+  let trainer;
+  try {
+    trainer = new Trainer({
+      model,
+      runtime: nodeRuntime,
+      args: argsOf(run.args),
+      trainDataset: run.train.map((k) => manifest[k]),
+      evalDataset: run.eval.map((k) => manifest[k]),
+      prepareImages: (images) => pipe.preprocess(images),
+      tokenizer: pipe.tokenizer,
+    });
+    const initial = new Map(model.weights.names().map((n) => [n, Float32Array.from(model.weights.getFloat32(n))]));
+    const out = await trainer.train();
+    const evaluation = await trainer.evaluate();
+    if (run.error !== undefined) {
+      results.differ.push(`${tag}: Python refused (${run.error}); ved trained`);
+      continue;
+    }
+    const problems = [];
+    if (out.steps.length !== run.steps.length) problems.push(`${out.steps.length} updates against Python's ${run.steps.length}`);
+    out.steps.forEach((s, i) => {
+      const e = run.steps[i];
+      if (e === undefined) return;
+      if (!(Math.abs(s.loss - e.loss) <= 1e-4)) problems.push(`update ${s.step}: loss ${s.loss} against ${e.loss}`);
+      if (!(Math.abs(s.learningRate - e.learning_rate) <= 1e-12 * run.args.learning_rate)) problems.push(`update ${s.step}: lr ${s.learningRate} against ${e.learning_rate}`);
+      if (e.grad_norm !== null && !(Math.abs(s.gradNorm - e.grad_norm) <= 1e-4 * Math.max(e.grad_norm, 1e-3))) problems.push(`update ${s.step}: grad norm ${s.gradNorm} against ${e.grad_norm}`);
+    });
+    if (!(Math.abs(evaluation.evalLoss - run.eval_loss) <= 1e-4)) problems.push(`eval loss ${evaluation.evalLoss} against ${run.eval_loss}`);
+    const files = await trainer.checkpointFiles();
+    const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors').bytes, 'model.safetensors');
+    for (const tensor of saved.names()) {
+      const key = `${run.id}.${tensor}`;
+      if (!changes.has(key)) continue;
+      const pt = changes.getFloat32(key);
+      const after = saved.getFloat32(tensor);
+      const before = initial.get(tensor);
+      const skip = run.args.optim === 'adamw_torch' ? keyBias(tensor, pt.length) : undefined;
+      let scale = 0;
+      for (let i = 0; i < pt.length; i++) if (skip === undefined || i < skip[0] || i >= skip[1]) scale = Math.max(scale, Math.abs(pt[i]));
+      // Elements off by more than 1e-3 of the tensor's largest change. Adam divides a gradient by its own size:
+      // an element whose gradient is near epsilon (or float noise) moves by a noisy fraction of the rate, so one
+      // element in a large tensor may be off (counted, not failed); a wrong rule moves many.
+      let off = 0;
+      let worst = 0;
+      for (let i = 0; i < pt.length; i++) {
+        if (skip !== undefined && i >= skip[0] && i < skip[1]) continue;
+        const d = Math.abs(after[i] - before[i] - pt[i]);
+        worst = Math.max(worst, d);
+        if (d > Math.max(1e-3 * scale, 1e-7)) off++;
+      }
+      if (off > Math.max(pt.length >= 256 ? 1 : 0, 0.002 * pt.length)) problems.push(`${tensor}: ${off} of ${pt.length} elements' change off by up to ${(worst / scale).toExponential(2)} of its scale`);
+      else if (off > 0) noisy++;
+    }
+    if (problems.length === 0) results.match++;
+    else results.differ.push(`${tag}: ${problems.slice(0, 5).join('; ')}`);
+  } catch (err) {
+    if (run.error !== undefined && err?.code !== undefined) results.refusedByBoth++;
+    else results.differ.push(`${tag}: ved ${err?.code ?? 'crashed'}: ${String(err?.stack ?? err).slice(0, 300)}${run.error ? `; Python: ${run.error}` : ''}`);
+  } finally {
+    await trainer?.dispose();
+  }
+}
+await pipe.dispose();
+for (const d of results.differ) console.log(d);
+console.log(`${index.runs.length} runs: ${results.match} match, ${results.refusedByBoth} refused by both, ${results.differ.length} differ (${noisy} tensor(s) with one element at Adam's noise)`);
+process.exitCode = results.differ.length === 0 ? 0 : 1;

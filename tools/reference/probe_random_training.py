@@ -1,0 +1,160 @@
+#!/usr/bin/env python
+"""Random training runs of HF Trainer, for a differential run of ved's Trainer against Python (not fixtures).
+
+Draws N runs of `Trainer.train()` on the tiny composed model of fixtures/optim/train (ViT 16 px + GPT-2 with
+`enc_to_dec_proj` and a tied head), each with random TrainingArguments: AdamW (`adamw_torch`, random betas and
+epsilon sometimes) or SGD (momentum, dampening, nesterov), rate, weight decay, clipping (0 turns it off), batch
+size, gradient accumulation, `max_steps` or fractional `num_train_epochs`, warm-up steps or ratio, every LambdaLR
+schedule with random `lr_scheduler_kwargs`, label smoothing; on a random selection and order of the fixture's
+six examples (sequential sampling, dropout off), then `Trainer.evaluate()` on another random selection with a
+random evaluation batch size. Records every update's loss, learning rate and gradient norm, the evaluation
+loss, and every parameter's change over the run.
+
+Run:  .venv-ref/bin/python tools/reference/probe_random_training.py OUT_DIR [N] [SEED]
+Writes OUT_DIR/index.json (the runs: arguments, examples, Python's log) and OUT_DIR/changes.safetensors.
+Compared by compare_random_training.mjs (node, after pnpm build).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+warnings.filterwarnings("ignore")
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
+from transformers import AutoImageProcessor, PreTrainedTokenizerFast, Trainer, TrainingArguments, VisionEncoderDecoderModel  # noqa: E402
+from transformers.utils import logging as hf_logging  # noqa: E402
+
+hf_logging.set_verbosity_error()
+torch.set_num_threads(1)
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "fixtures" / "optim" / "train"
+
+SCHEDULES = [
+    ("linear", lambda r: {}),
+    ("constant", lambda r: {}),
+    ("constant_with_warmup", lambda r: {}),
+    ("cosine", lambda r: {} if r.random() < 0.5 else {"num_cycles": r.choice([0.25, 0.5, 1.0, 1.5])}),
+    ("cosine_with_restarts", lambda r: {} if r.random() < 0.5 else {"num_cycles": r.randint(1, 4)}),
+    ("polynomial", lambda r: {} if r.random() < 0.4 else {"lr_end": r.choice([1e-7, 1e-6, 1e-5]), "power": r.choice([0.5, 1.0, 2.0, 3.0])}),
+    ("inverse_sqrt", lambda r: {} if r.random() < 0.5 else {"timescale": r.randint(1, 6)}),
+    ("cosine_with_min_lr", lambda r: {"min_lr_rate": r.choice([0.0, 0.1, 0.5])} if r.random() < 0.5 else {"min_lr": 1e-6}),
+    ("cosine_warmup_with_min_lr", lambda r: {"min_lr_rate": r.choice([0.0, 0.1])} | ({"warmup_lr_rate": r.choice([0.0, 0.2])} if r.random() < 0.5 else {})),
+    ("warmup_stable_decay", lambda r: {"num_decay_steps": r.randint(0, 4), "decay_type": r.choice(["linear", "cosine", "1-sqrt"]),
+                                       "warmup_type": r.choice(["linear", "cosine", "1-sqrt"]), "min_lr_ratio": r.choice([0.0, 0.1])}),
+]
+
+
+def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
+    sgd = r.random() < 0.3
+    args: dict = {}
+    if sgd:
+        parts = [f"momentum={r.choice([0.0, 0.5, 0.9])}"]
+        if r.random() < 0.3:
+            parts.append(f"dampening={r.choice([0.0, 0.1])}")
+        if r.random() < 0.3 and "momentum=0.0" not in parts[0]:
+            parts.append("nesterov=True")
+            parts = [p for p in parts if not p.startswith("dampening")]
+        args.update(optim="sgd", optim_args=",".join(parts), learning_rate=r.choice([0.01, 0.05, 0.1, 0.3]))
+    else:
+        args.update(optim="adamw_torch", learning_rate=r.choice([1e-4, 1e-3, 5e-3, 2e-2]))
+        if r.random() < 0.3:
+            args.update(adam_beta1=r.choice([0.0, 0.8, 0.95]), adam_beta2=r.choice([0.9, 0.98, 0.9999]), adam_epsilon=r.choice([1e-6, 1e-8]))
+    args["weight_decay"] = r.choice([0.0, 0.0, 0.01, 0.1])
+    args["max_grad_norm"] = r.choice([0.0, 0.1, 0.5, 1.0, 10.0])
+    args["per_device_train_batch_size"] = r.randint(1, 4)
+    args["gradient_accumulation_steps"] = r.randint(1, 3)
+    if r.random() < 0.5:
+        args["max_steps"] = r.randint(1, 7)
+    else:
+        args["num_train_epochs"] = r.choice([0.5, 1.0, 1.5, 2.0, 2.7])
+    args["warmup_steps"] = r.choice([0, 0, 1, 2, 3, 0.1, 0.3, 0.5])
+    name, kwargs = r.choice(SCHEDULES)
+    args["lr_scheduler_type"] = name
+    kw = kwargs(r)
+    if kw:
+        args["lr_scheduler_kwargs"] = kw
+    if r.random() < 0.4:
+        args["label_smoothing_factor"] = r.choice([0.05, 0.1, 0.3])
+    args["per_device_eval_batch_size"] = r.randint(1, 4)
+    train = r.sample(range(6), r.randint(1, 6))
+    evaluate = r.sample(range(6), r.randint(1, 6))
+    return args, train, evaluate
+
+
+def main() -> None:
+    out_dir = Path(sys.argv[1])
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    r = random.Random(seed)
+    processor = AutoImageProcessor.from_pretrained(MODEL)
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(MODEL)
+    lines = [json.loads(line) for line in (MODEL / "manifest.jsonl").read_text().splitlines()]
+    examples = [
+        {"pixel_values": processor(Image.open((MODEL / line["image"]).resolve()), return_tensors="pt").pixel_values[0],
+         "labels": tokenizer(line["text"]).input_ids}
+        for line in lines
+    ]
+    template = VisionEncoderDecoderModel.from_pretrained(MODEL)
+
+    def collate(batch):
+        width = max(len(e["labels"]) for e in batch)
+        labels = torch.tensor([e["labels"] + [-100] * (width - len(e["labels"])) for e in batch])
+        out = {"pixel_values": torch.stack([e["pixel_values"] for e in batch]), "labels": labels}
+        # With label smoothing HF Trainer pops the labels: the decoder inputs come from the collator, as
+        # DataCollatorForSeq2Seq gives them (prepare_decoder_input_ids_from_labels).
+        out["decoder_input_ids"] = template.prepare_decoder_input_ids_from_labels(labels)
+        return out
+
+    runs, changes = [], {}
+    for i in range(n):
+        args, train, evaluate = draw(r)
+        model = VisionEncoderDecoderModel.from_pretrained(MODEL)
+        model.train = lambda mode=True, m=model: m  # dropout off while HF Trainer trains
+        initial = {k: p.detach().clone() for k, p in model.named_parameters()}
+        run_dir = out_dir / f".run-{i}"
+        entry = {"id": i, "args": args, "train": train, "eval": evaluate}
+        try:
+            targs = TrainingArguments(output_dir=str(run_dir), logging_steps=1, save_strategy="no", report_to=[], use_cpu=True, seed=0,
+                                      dataloader_num_workers=0, train_sampling_strategy="sequential", **args)
+            trainer = Trainer(model=model, args=targs, train_dataset=[examples[k] for k in train], eval_dataset=[examples[k] for k in evaluate],
+                              data_collator=collate)
+            trainer.model_accepts_loss_kwargs = False
+            trainer.train()
+            metrics = trainer.evaluate()
+        except Exception as e:  # Python's refusal: ved must refuse too
+            entry["error"] = f"{type(e).__name__}: {str(e)[:300]}"
+            runs.append(entry)
+            shutil.rmtree(run_dir, ignore_errors=True)
+            continue
+        shutil.rmtree(run_dir, ignore_errors=True)
+        logs = [e for e in trainer.state.log_history if "loss" in e]
+        entry["steps"] = [{"step": e["step"], "loss": e["loss"], "grad_norm": None if e.get("grad_norm") is None else float(e["grad_norm"]),
+                           "learning_rate": e["learning_rate"]} for e in logs]
+        entry["eval_loss"] = metrics["eval_loss"]
+        entry["max_steps"] = trainer.state.max_steps
+        for k, p in model.named_parameters():
+            changes[f"{i}.{k}"] = (p.detach() - initial[k]).contiguous()
+        runs.append(entry)
+        if not all(math.isfinite(s["loss"]) for s in entry["steps"]):
+            entry["non_finite"] = True
+    (out_dir / "index.json").write_text(json.dumps({"seed": seed, "model": str(MODEL), "runs": runs}, indent=1) + "\n")
+    save_file(changes, str(out_dir / "changes.safetensors"))
+    errs = sum("error" in e for e in runs)
+    print(f"{n} runs, {n - errs} trained, {errs} refused by Python")
+
+
+if __name__ == "__main__":
+    main()
