@@ -26,7 +26,8 @@ function argsOf(a) {
     optimArgs[k] = v === 'True' ? true : v === 'False' ? false : Number(v);
   }
   return {
-    optim: a.optim === 'sgd' ? 'sgd' : 'adamw',
+    optim: a.optim === 'sgd' || a.optim === 'adafactor' ? a.optim : 'adamw',
+    ...(a.optim === 'adafactor' ? { freeze: ['decoder.transformer.h.0.attn.c_attn.bias', 'decoder.transformer.h.0.crossattention.c_attn.bias'] } : {}),
     ...(a.optim === 'sgd' ? { optimArgs } : {}),
     learningRate: a.learning_rate,
     weightDecay: a.weight_decay,
@@ -49,6 +50,7 @@ function argsOf(a) {
 function keyBias(name, length) {
   if (/crossattention\.c_attn\.bias$/.test(name)) return [0, length / 2];
   if (/\.attn\.c_attn\.bias$/.test(name)) return [length / 3, (2 * length) / 3];
+  if (/\.key\.bias$/.test(name)) return [0, length];
   return undefined;
 }
 
@@ -93,7 +95,7 @@ for (const run of index.runs) {
       const pt = changes.getFloat32(key);
       const after = saved.getFloat32(tensor);
       const before = initial.get(tensor);
-      const skip = run.args.optim === 'adamw_torch' ? keyBias(tensor, pt.length) : undefined;
+      const skip = run.args.optim !== 'sgd' ? keyBias(tensor, pt.length) : undefined;
       let scale = 0;
       for (let i = 0; i < pt.length; i++) if (skip === undefined || i < skip[0] || i >= skip[1]) scale = Math.max(scale, Math.abs(pt[i]));
       // Elements off by more than 1e-3 of the tensor's largest change. Adam divides a gradient by its own size:

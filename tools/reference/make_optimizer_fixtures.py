@@ -11,6 +11,10 @@ Writes fixtures/optim/:
       `<case>.<param>.init`, `<case>.<param>.grad.<k>` (gradient of step k, 1-based), and after each step
       `<case>.<param>.step.<k>` plus the optimizer state (`.exp_avg.<k>`, `.exp_avg_sq.<k>`,
       `.momentum_buffer.<k>`).
+  adafactor.json / adafactor.safetensors
+      transformers.optimization.Adafactor as HF Trainer builds it for optim="adafactor" (scale_parameter and
+      relative_step off, the rate from the schedule), 7 steps over a 4-D, a 2-D and a 1-D parameter, with and
+      without weight decay: parameters and the second-moment buffers after each step.
   clipping.json / clipping.safetensors
       torch.nn.utils.clip_grad_norm_ on fixed gradients: total norm and clipped gradients per max_norm.
   schedules.json
@@ -127,6 +131,45 @@ def make_optimizers():
         cases.append({"name": name, "optimizer": kind, "weight_decay": decay, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}})
     save_file(tensors, OUT / "optimizers.safetensors")
     (OUT / "optimizers.json").write_text(json.dumps({"steps": STEPS, "lrs": LRS, "params": {n: list(s) for n, s in SHAPES.items()}, "decayed": ["w"], "cases": cases}, indent=1) + "\n")
+
+
+ADAFACTOR_SHAPES = {"conv": (3, 2, 4, 5), "w": (6, 5), "b": (5,)}  # "b" (a bias) is not decayed
+ADAFACTOR_LRS = [0.0, 1e-2, 2e-2, 1.5e-2, 5e-3, 1e-2, 3e-3]
+ADAFACTOR_CASES = [("adafactor", 0.0), ("adafactor_decay", 0.01)]
+
+
+def make_adafactor():
+    """transformers.optimization.Adafactor as HF Trainer builds it for optim="adafactor" (trainer_optimizer.py,
+    _get_adafactor: scale_parameter=False, relative_step=False, lr from the schedule, the two decay groups), over a
+    4-D (conv), a 2-D and a 1-D parameter: factored second moments for the first two, a full one for the bias."""
+    from transformers.optimization import Adafactor
+
+    tensors: dict[str, torch.Tensor] = {}
+    cases = []
+    for i, (name, decay) in enumerate(ADAFACTOR_CASES):
+        g = torch.Generator().manual_seed(300 + i)
+        init = {n: torch.randn(s, generator=g) for n, s in ADAFACTOR_SHAPES.items()}
+        grads = [{n: torch.randn(s, generator=g) * (0.1 ** (k % 3)) for n, s in ADAFACTOR_SHAPES.items()} for k in range(len(ADAFACTOR_LRS))]
+        params = {n: torch.nn.Parameter(t.clone()) for n, t in init.items()}
+        groups = [{"params": [params["conv"], params["w"]], "weight_decay": decay}, {"params": [params["b"]], "weight_decay": 0.0}]
+        opt = Adafactor(groups, lr=ADAFACTOR_LRS[0], scale_parameter=False, relative_step=False)
+        for n, t in init.items():
+            tensors[f"{name}.{n}.init"] = t.clone()
+        for k, lr in enumerate(ADAFACTOR_LRS):
+            for group in opt.param_groups:
+                group["lr"] = lr
+            for n, p in params.items():
+                p.grad = grads[k][n].clone()
+                tensors[f"{name}.{n}.grad.{k + 1}"] = grads[k][n].clone()
+            opt.step()
+            for n, p in params.items():
+                tensors[f"{name}.{n}.step.{k + 1}"] = p.detach().clone()
+                for key, value in opt.state[p].items():
+                    if key.startswith("exp_avg"):
+                        tensors[f"{name}.{n}.{key}.{k + 1}"] = value.detach().clone()
+        cases.append({"name": name, "weight_decay": decay})
+    save_file(tensors, OUT / "adafactor.safetensors")
+    (OUT / "adafactor.json").write_text(json.dumps({"lrs": ADAFACTOR_LRS, "params": {n: list(s) for n, s in ADAFACTOR_SHAPES.items()}, "decayed": ["conv", "w"], "cases": cases}, indent=1) + "\n")
 
 
 def make_clipping():
@@ -262,6 +305,14 @@ TRAIN_CASES = {
     "adamw_smooth": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="cosine_with_restarts",
                          lr_scheduler_kwargs={"num_cycles": 2}, warmup_steps=1, gradient_accumulation_steps=2, per_device_train_batch_size=2,
                          label_smoothing_factor=0.1),
+    # transformers' Adafactor as the Trainer builds it (scale_parameter and relative_step off), with decay and clipping.
+    # GPT-2's fused query/key/value biases are frozen: their key part has a zero gradient in exact arithmetic, which
+    # each side holds as float noise, and Adafactor's update clipping (the root mean square of a tensor's update)
+    # would carry that noise into the query and value parts (`freeze` is not a TrainingArguments field: the
+    # parameters get requires_grad=False, as ved's `freeze` option does).
+    "adafactor": dict(optim="adafactor", learning_rate=1e-2, weight_decay=0.01, max_grad_norm=1.0, lr_scheduler_type="linear",
+                      warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=3,
+                      freeze=["decoder.transformer.h.0.attn.c_attn.bias", "decoder.transformer.h.0.crossattention.c_attn.bias"]),
 }
 
 
@@ -314,7 +365,12 @@ def make_training():
     reference = {"texts": TRAIN_TEXTS, "images": TRAIN_IMAGES, "max_steps": STEPS, "cases": {}}
     changes: dict[str, torch.Tensor] = {}
     for name, kwargs in TRAIN_CASES.items():
+        kwargs = dict(kwargs)
+        freeze = kwargs.pop("freeze", [])
         model = VisionEncoderDecoderModel.from_pretrained(out)
+        for n, p in model.named_parameters():
+            if n in freeze:
+                p.requires_grad_(False)
         model.train = lambda mode=True, m=model: m  # keep eval mode (dropout off) while HF Trainer trains
         initial = {n: p.detach().clone() for n, p in model.named_parameters()}
         args = TrainingArguments(output_dir=str(out / f".run-{name}"), max_steps=STEPS, logging_steps=1, save_strategy="no",
@@ -326,7 +382,7 @@ def make_training():
         trainer.train()
         logs = [e for e in trainer.state.log_history if "loss" in e]
         reference["cases"][name] = {
-            "args": kwargs,
+            "args": kwargs | ({"freeze": freeze} if freeze else {}),
             "steps": [{"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"]} for e in logs],
         }
         for n, p in model.named_parameters():
@@ -341,7 +397,11 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--schedules"]:  # only schedules.json
         make_schedules()
         sys.exit(0)
+    if sys.argv[1:] == ["--adafactor"]:  # only adafactor.*
+        make_adafactor()
+        sys.exit(0)
     make_optimizers()
+    make_adafactor()
     make_clipping()
     make_schedules()
     make_decay()

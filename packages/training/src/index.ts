@@ -20,6 +20,7 @@ export {
 export { TrainingDivergedError } from './errors.js';
 export { AdamW, runAdamWJob, type AdamWJob, type AdamWOptions, type AdamWResult, type ParallelUpdates } from './optim/adamw.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adafactor, type AdafactorOptions } from './optim/adafactor.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optim/optimizer.js';
 export { clipCoefficient, clipGradNorm, normFromSums, sumOfSquares, totalGradNorm } from './optim/clip-grad-norm.js';
 export { isNoDecayParameter, decayParameterNames } from './optim/decay-parameters.js';

@@ -14,7 +14,7 @@
  * - then `clip_grad_norm_(max_grad_norm)` (the norm is measured even when
  *   clipping is off), one optimizer update at the schedule's rate for this
  *   update, and the schedule moves on;
- * - AdamW or SGD over two parameter groups (`get_decay_parameter_names`: no
+ * - AdamW, SGD or Adafactor over two parameter groups (`get_decay_parameter_names`: no
  *   weight decay on biases and LayerNorm weights); frozen weights get no
  *   gradient at all.
  *
@@ -51,6 +51,7 @@ import { clipCoefficient, totalGradNorm } from './optim/clip-grad-norm.js';
 import { isNoDecayParameter } from './optim/decay-parameters.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { SGD } from './optim/sgd.js';
+import { Adafactor } from './optim/adafactor.js';
 import { LearningRateSchedule } from './schedule/lr-schedule.js';
 import { defaultSessionFactory, type SessionFactory, type TrainingSessionLike } from './session.js';
 import {
@@ -211,7 +212,9 @@ export class Trainer<Image> {
     const optimizer: Optimizer =
       args.optim === 'sgd'
         ? new SGD({ momentum: args.momentum, dampening: args.dampening, nesterov: args.nesterov, weightDecay: args.weightDecay, noDecay })
-        : new AdamW({ beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon, weightDecay: args.weightDecay, noDecay });
+        : args.optim === 'adafactor'
+          ? new Adafactor({ shapeOf: (name) => this.shapeOf(name, session), weightDecay: args.weightDecay, noDecay })
+          : new AdamW({ beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon, weightDecay: args.weightDecay, noDecay });
     const plan = planTraining(args, train.length);
     const schedule = new LearningRateSchedule({
       type: args.lrSchedulerType,

@@ -10,7 +10,7 @@ import { LearningRateSchedule, SCHEDULER_TYPES, type SchedulerType } from './sch
 
 // `adamw_torch_fused` (transformers 5's default with torch >= 2.8) is the same AdamW: torch's fused kernel rounds
 // about 0.3% of elements one float32 ulp differently from `adamw_torch`, whose arithmetic ved follows bit for bit.
-export const OPTIMIZERS = ['adamw', 'adamw_torch', 'adamw_torch_fused', 'sgd'] as const;
+export const OPTIMIZERS = ['adamw', 'adamw_torch', 'adamw_torch_fused', 'sgd', 'adafactor'] as const;
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 
 export interface TrainingArguments {
@@ -49,7 +49,7 @@ export interface TrainingArguments {
   batchSize?: number;
   /** `per_device_eval_batch_size` (8). */
   evalBatchSize?: number;
-  /** `optim` (`adamw`, also spelled `adamw_torch` or `adamw_torch_fused`; or `sgd`). */
+  /** `optim` (`adamw`, also spelled `adamw_torch` or `adamw_torch_fused`; `sgd`; or `adafactor`, as HF Trainer builds transformers' Adafactor). */
   optim?: OptimizerChoice;
   /** `optim_args` of SGD: `momentum` (0), `dampening` (0), `nesterov` (false). */
   optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean };
@@ -80,7 +80,7 @@ export interface TrainingArguments {
 }
 
 export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim'>> & {
-  optim: 'adamw' | 'sgd';
+  optim: 'adamw' | 'sgd' | 'adafactor';
   momentum: number;
   dampening: number;
   nesterov: boolean;
@@ -129,7 +129,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
   for (const key of Object.keys(optimArgs)) {
     if (!['momentum', 'dampening', 'nesterov'].includes(key)) bad('optimArgs', optimArgs, 'only momentum, dampening and nesterov (SGD)');
   }
-  if (optim !== 'sgd' && Object.keys(optimArgs).length > 0) bad('optimArgs', optimArgs, 'no optimArgs for AdamW (they are SGD options)');
+  if (optim !== 'sgd' && Object.keys(optimArgs).length > 0) bad('optimArgs', optimArgs, `no optimArgs for ${optim} (they are SGD options)`);
   const freeze = args.freeze ?? [];
   if (!Array.isArray(freeze) || freeze.some((p) => typeof p !== 'string' || p === '')) bad('freeze', freeze, 'a list of non-empty name prefixes');
   const seed = args.seed ?? 42;
@@ -157,7 +157,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     seed,
     batchSize: posInt('batchSize', args.batchSize, 8)!,
     evalBatchSize: posInt('evalBatchSize', args.evalBatchSize, 8)!,
-    optim: optim === 'sgd' ? 'sgd' : 'adamw',
+    optim: optim === 'sgd' || optim === 'adafactor' ? optim : 'adamw',
     momentum: num('optimArgs.momentum', optimArgs.momentum, 0, (v) => v >= 0, 'a non-negative number'),
     dampening: num('optimArgs.dampening', optimArgs.dampening, 0, () => true, 'a number'),
     nesterov: bool('optimArgs.nesterov', optimArgs.nesterov, false),

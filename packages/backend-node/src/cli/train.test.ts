@@ -87,6 +87,24 @@ describe('ved train', () => {
     expect(readFileSync(join(out, 'model.safetensors'))).toEqual(readFileSync(join(tmp, 'full', 'model.safetensors')));
   });
 
+  it('--optimizer adafactor: --resume from a saved update continues with exactly the losses and weights of an uninterrupted run', async () => {
+    const flags = ['--optimizer', 'adafactor', '--lr', '1e-2', '--weight-decay', '0.01', '--batch-size', '2', '--no-dropout', '--no-shuffle', '--json'];
+    const full = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'af-full'), '--steps', '4', ...flags]);
+    expect(full.error).toBeUndefined();
+    const out = join(tmp, 'af-part');
+    expect((await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--steps', '4', '--save-every', '2', ...flags], (line) => {
+      if (JSON.parse(line).step === 2) process.emit('SIGINT');
+    })).error).toBeInstanceOf(VedError);
+    const saved = parseSafetensors(new Uint8Array(readFileSync(join(out, 'optimizer.safetensors'))), 'optimizer.safetensors');
+    expect(saved.metadata.optimizer).toBe('adafactor');
+    expect(saved.info('decoder.transformer.wte.weight.exp_avg_sq_row').shape).toEqual([300]);
+    expect(saved.info('decoder.transformer.wte.weight.exp_avg_sq_col').shape).toEqual([16]);
+    const resumed = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--steps', '4', '--resume', out, ...flags]);
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.lines).toEqual(full.lines.slice(2));
+    expect(readFileSync(join(out, 'model.safetensors'))).toEqual(readFileSync(join(tmp, 'af-full', 'model.safetensors')));
+  });
+
   it('with dropout on (and shuffling), --resume continues exactly: the same losses and weights as an uninterrupted run', async () => {
     const args = (out: string) => ['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', ...ADAMW.filter((a) => a !== '--no-dropout' && a !== '--no-shuffle'), '--steps', '6', '--seed', '3'];
     const full = await train(args(join(tmp, 'dropout-full')));

@@ -67,7 +67,7 @@ export const trainCommand = defineCommand({
     'batch-size': { type: 'integer', min: 1, default: 8, help: '[per_device_train_batch_size]; also the evaluation batch size' },
     'grad-accum': { type: 'integer', min: 1, default: 1, help: '[gradient_accumulation_steps]' },
     lr: { type: 'number', metavar: 'X', min: 0, default: 5e-5, help: '[learning_rate]' },
-    optimizer: { type: 'choice', choices: ['adamw', 'sgd'], default: 'adamw', help: '[optim]' },
+    optimizer: { type: 'choice', choices: ['adamw', 'sgd', 'adafactor'], default: 'adamw', help: "[optim]; adafactor as HF Trainer builds transformers' Adafactor" },
     momentum: { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'SGD momentum [optim_args] (needs --optimizer sgd)' },
     'weight-decay': { type: 'number', metavar: 'X', min: 0, default: 0, help: '[weight_decay] (never on biases and LayerNorm weights)' },
     'max-grad-norm': { type: 'number', metavar: 'X', min: 0, default: 1, help: '[max_grad_norm]; 0 turns clipping off' },
@@ -127,7 +127,7 @@ export const trainCommand = defineCommand({
   ],
   async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-    const optimizer = values.optimizer as 'adamw' | 'sgd';
+    const optimizer = values.optimizer as 'adamw' | 'sgd' | 'adafactor';
     const schedule = values.schedule as NonNullable<TrainingArguments['lrSchedulerType']>;
     let scheduleKwargs: Record<string, unknown> | undefined;
     if (values['schedule-kwargs'] !== undefined) {

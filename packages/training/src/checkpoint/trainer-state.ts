@@ -10,7 +10,7 @@
  *   state belongs to;
  * - `optimizer.safetensors`: the optimizer's buffers (`<parameter>.exp_avg`,
  *   `<parameter>.exp_avg_sq` for AdamW, `<parameter>.momentum_buffer` for
- *   SGD) in float32, with `optimizer` and `step` in the header's metadata.
+ *   SGD, `<parameter>.exp_avg_sq_row` / `_col` or `.exp_avg_sq` for Adafactor) in float32, with `optimizer` and `step` in the header's metadata.
  *   (Python keeps a pickled `optimizer.pt`; ved writes no pickles.)
  */
 import { VedError, parseSafetensors, partsFile, safetensorsParts, type SavedFile, type TensorSource } from '@ved/core';
@@ -110,7 +110,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
     return v;
   };
   const optimizer = str(ved, 'optimizer');
-  if (optimizer !== 'adamw' && optimizer !== 'sgd') throw new VedError('INVALID_INPUT', `${where}: unknown optimizer ${JSON.stringify(optimizer)}.`);
+  if (optimizer !== 'adamw' && optimizer !== 'sgd' && optimizer !== 'adafactor') throw new VedError('INVALID_INPUT', `${where}: unknown optimizer ${JSON.stringify(optimizer)}.`);
   if (typeof ved.shuffle !== 'boolean') throw new VedError('INVALID_INPUT', `${where}: "shuffle" must be true or false.`);
   const history = Array.isArray(obj.log_history) ? (obj.log_history as LogEntry[]) : [];
   return {
@@ -138,7 +138,7 @@ export function optimizerFile(state: OptimizerState, shapeOf: (parameter: string
   const tensors = [...state.tensors].map(([key, data]) => ({
     name: key,
     dtype: 'F32' as const,
-    shape: shapeOf(key.slice(0, key.lastIndexOf('.'))),
+    shape: state.shapes?.get(key) ?? shapeOf(key.slice(0, key.lastIndexOf('.'))),
     data,
   }));
   // Written piece by piece (AdamW's state is twice the weights): see SavedFile.parts.
@@ -149,8 +149,8 @@ export function parseOptimizerFile(bytes: Uint8Array, where: string): OptimizerS
   const file = parseSafetensors(bytes, where);
   const optimizer = file.metadata.optimizer;
   const step = Number(file.metadata.step);
-  if ((optimizer !== 'adamw' && optimizer !== 'sgd') || !Number.isInteger(step) || step < 0) {
-    throw new VedError('INVALID_INPUT', `${where}: the metadata does not name an optimizer and step ({"optimizer": "adamw"|"sgd", "step": "N"}); found ${JSON.stringify(file.metadata)}.`);
+  if ((optimizer !== 'adamw' && optimizer !== 'sgd' && optimizer !== 'adafactor') || !Number.isInteger(step) || step < 0) {
+    throw new VedError('INVALID_INPUT', `${where}: the metadata does not name an optimizer and step ({"optimizer": "adamw"|"sgd"|"adafactor", "step": "N"}); found ${JSON.stringify(file.metadata)}.`);
   }
   const tensors = new Map<string, Float32Array>();
   for (const name of file.names()) tensors.set(name, Float32Array.from(file.getFloat32(name)));

@@ -8,7 +8,7 @@
  */
 import { VedError } from '@ved/core';
 
-export type OptimizerName = 'adamw' | 'sgd';
+export type OptimizerName = 'adamw' | 'sgd' | 'adafactor';
 
 /** An optimizer's state: its counters and its per-parameter buffers, keyed `<parameter>.<buffer>`. */
 export interface OptimizerState {
@@ -17,6 +17,8 @@ export interface OptimizerState {
   step: number;
   /** Buffers by `<parameter name>.<buffer name>` (e.g. `decoder.lm_head.weight.exp_avg`). */
   tensors: Map<string, Float32Array>;
+  /** Shapes of the buffers that are not shaped like their parameter (Adafactor's row and column moments). */
+  shapes?: Map<string, number[]>;
 }
 
 export interface Optimizer {

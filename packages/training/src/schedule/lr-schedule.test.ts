@@ -38,6 +38,8 @@ describe('LearningRateSchedule vs get_scheduler', () => {
     expect(() => new LearningRateSchedule({ type: 'cosine', learningRate: 1, totalSteps: 5, kwargs: { num_cycles: 'two' } })).toThrow('lrSchedulerKwargs.num_cycles is "two"; expected a number.');
     expect(() => new LearningRateSchedule({ type: 'inverse_sqrt', learningRate: 1, kwargs: { timescale: 0 } })).toThrow(/lrSchedulerKwargs.timescale is 0; expected a positive number/);
     expect(() => new LearningRateSchedule({ type: 'warmup_stable_decay', learningRate: 1, totalSteps: 9, kwargs: { num_decay_steps: 2.5 } })).toThrow(/num_decay_steps is 2.5; expected a whole number of steps/);
+    // Python's LambdaLR divides by zero after the last update (ZeroDivisionError in Trainer.train).
+    expect(() => new LearningRateSchedule({ type: 'polynomial', learningRate: 1, warmupSteps: 3, totalSteps: 3 })).toThrow(/divides by zero in transformers/);
     // Python ignores kwargs for the constant schedules (get_scheduler passes them none).
     expect(new LearningRateSchedule({ type: 'constant_with_warmup', learningRate: 1, warmupSteps: 2, kwargs: { num_cycles: 3 } }).rateAt(1)).toBe(0.5);
   });

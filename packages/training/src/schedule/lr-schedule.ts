@@ -145,6 +145,13 @@ export class LearningRateSchedule {
     this.numCycles = number('num_cycles', this.type === 'cosine_with_restarts' ? 1 : 0.5);
     this.lrEnd = number('lr_end', 1e-7);
     this.power = number('power', 1);
+    if (this.type === 'polynomial' && this.warmupSteps === this.totalSteps && this.totalSteps > 0) {
+      // LambdaLR evaluates the factor once more after the last update, at step = total: decay_steps is 0 there.
+      throw new VedError(
+        'INVALID_OPTION',
+        `The polynomial schedule with as many warmup steps as training steps (${this.totalSteps}) divides by zero in transformers (get_polynomial_decay_schedule_with_warmup: num_training_steps - num_warmup_steps); use fewer warmup steps.`,
+      );
+    }
     if (this.type === 'polynomial' && !(this.learningRate > this.lrEnd)) {
       throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.lr_end (${this.lrEnd}) must be smaller than the learning rate (${this.learningRate}), as get_polynomial_decay_schedule_with_warmup requires.`);
     }
