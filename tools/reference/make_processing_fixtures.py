@@ -95,6 +95,13 @@ def make_images() -> list[dict]:
     tr = bytes([0, 128] + [255] * 6)
     save_png("p_trns_20x20.png", pal_t, transparency=tr)
 
+    # A page for Nougat's crop_margin: a light, slightly noisy background with darker content inside it.
+    page_rng = np.random.RandomState(32)
+    page = np.clip(232 + page_rng.randint(-9, 10, size=(120, 90, 3)), 0, 255)
+    page[30:75, 20:64] = textured(45, 44, 3, 33) // 2
+    page[88:93, 14:40] = 40
+    save_png("page_90x120.png", Image.fromarray(page.astype(np.uint8), "RGB"))
+
     def save_jpg(name: str, im: Image.Image, **kw) -> None:
         im.save(IMG_DIR / name, format="JPEG", quality=90, **kw)
         images.append({"name": name})
@@ -270,6 +277,13 @@ def vit(**kw) -> dict:
 
 
 DONUT = "DonutImageProcessor"
+NOUGAT = "NougatImageProcessor"
+
+
+def nougat(**kw) -> dict:
+    cfg = {"image_processor_type": NOUGAT, "size": {"height": 40, "width": 30}}
+    cfg.update(kw)
+    return cfg
 
 
 def donut(**kw) -> dict:
@@ -370,6 +384,18 @@ def processor_cases() -> list[tuple[str, list[str], dict]]:
     add("gray_no_convert_scalar_mean", ["l_40x30.png"], vit(image_mean=0.5, image_std=0.5))
     add("gray_no_convert_no_normalize", ["l_40x30.png"], vit(do_normalize=False))
     add("rgba_no_convert_list_mean", ["rgba_33x25.png"], vit())
+
+    # NougatImageProcessor: crop_margin, then Donut's steps with a BICUBIC thumbnail at reducing_gap=2.0.
+    add("nougat_page", ["page_90x120.png"], nougat())
+    add("nougat_page_no_resize_reduce", ["page_90x120.png"], nougat(do_resize=False, size={"height": 12, "width": 9}))
+    add("nougat_page_no_crop", ["page_90x120.png"], nougat(do_crop_margin=False, do_resize=False, size={"height": 20, "width": 15}))
+    add("nougat_thumbnail_too_wide", ["page_90x120.png"], nougat(do_crop_margin=False, do_resize=False, size={"height": 20, "width": 14}))
+    add("nougat_align", ["rgb_64x48.png"], nougat(do_align_long_axis=True, resample=3))
+    add("nougat_textured_reduce", ["rgb_64x48.png"], nougat(do_resize=False, size={"height": 7, "width": 9}))
+    add("nougat_rgba", ["rgba_33x25.png"], nougat(size={"height": 10, "width": 8}, image_mean=0.5, image_std=0.5))
+    add("nougat_constant", ["rgb_1x1.png"], nougat(size={"height": 3, "width": 4}))
+    add("nougat_convert_gray", ["l_40x30.png"], nougat(do_convert_rgb=True))
+    add("nougat_gray_crop_fails", ["l_40x30.png"], nougat())
     add("rgba_no_convert_no_normalize", ["rgba_33x25.png"], vit(do_normalize=False))
     add("la_no_convert_no_normalize", ["la_30x20.png"], vit(do_normalize=False))
     add("rgba_convert_false", ["rgba_33x25.png"], vit(do_convert_rgb=False, image_mean=0.5, image_std=0.5))
@@ -441,7 +467,15 @@ def resize_cases() -> list[tuple[str, str, str, tuple[int, int]]]:
         for img, targets in sizes.items():
             mode = mode_of[img.split("_")[0]]
             for w, h in targets:
-                out.append((f"{img.split('.')[0]}_{w}x{h}_r{r}", img, mode, (w, h), r))
+                out.append((f"{img.split('.')[0]}_{w}x{h}_r{r}", img, mode, (w, h), r, None))
+    # reducing_gap (Nougat's thumbnail): Image.reduce by whole factors, then resampling a fractional box; LA and
+    # RGBA ignore it; a very tall image resamples in two passes over boxes.
+    gaps = [("rgb_64x48.png", "RGB", (7, 5), 2.0), ("rgb_64x48.png", "RGB", (13, 11), 1.5), ("rgb_200x3.png", "RGB", (20, 1), 2.0),
+            ("l_40x30.png", "L", (9, 7), 2.0), ("la_30x20.png", "LA", (5, 4), 2.0), ("rgba_33x25.png", "RGBA", (5, 4), 2.0),
+            ("rgb_2x300.png", "RGB", (1, 30), 2.0), ("rgb_64x48.png", "RGB", (5, 48), 3.0)]
+    for r in (1, 2, 3, 4, 5):
+        for img, mode, (w, h), gap in gaps:
+            out.append((f"{img.split('.')[0]}_{w}x{h}_r{r}_gap{gap}", img, mode, (w, h), r, gap))
     return out
 
 
@@ -480,12 +514,12 @@ def main() -> None:
 
     resize_out = []
     resized: dict[str, np.ndarray] = {}
-    for rid, img, mode, (w, h), r in resize_cases():
+    for rid, img, mode, (w, h), r, gap in resize_cases():
         im = Image.fromarray(decoded[img][..., 0] if mode == "L" else decoded[img], mode)
-        res = np.array(im.resize((w, h), resample=r))
+        res = np.array(im.resize((w, h), resample=r, reducing_gap=gap))
         if res.ndim == 2:
             res = res[..., None]
-        resize_out.append({"id": rid, "image": img, "mode": mode, "width": w, "height": h, "resample": r})
+        resize_out.append({"id": rid, "image": img, "mode": mode, "width": w, "height": h, "resample": r, **({"reducing_gap": gap} if gap else {})})
         resized[rid] = np.ascontiguousarray(res)
 
     meta = {

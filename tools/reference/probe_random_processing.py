@@ -37,7 +37,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 
 hf_logging.set_verbosity_error()
 
-CLASSES = ["ViTImageProcessor", "DeiTImageProcessor", "BeitImageProcessor", "DonutImageProcessor"]
+CLASSES = ["ViTImageProcessor", "DeiTImageProcessor", "BeitImageProcessor", "DonutImageProcessor", "NougatImageProcessor"]
 MODES = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}
 
 
@@ -55,7 +55,7 @@ def draw_image(r: random.Random, rng: np.random.RandomState, w: int | None = Non
     c = MODES[mode]
     w = w or side(r)
     h = h or side(r)
-    kind = r.choice(["noise", "gradient", "blocks", "constant", "extremes"])
+    kind = r.choice(["noise", "gradient", "blocks", "constant", "extremes", "page"])
     if kind == "noise":
         a = rng.randint(0, 256, size=(h, w, c))
     elif kind == "gradient":
@@ -67,12 +67,22 @@ def draw_image(r: random.Random, rng: np.random.RandomState, w: int | None = Non
         a = np.repeat(np.repeat(small, bh, 0), bw, 1)[:h, :w]
     elif kind == "constant":
         a = np.broadcast_to(rng.randint(0, 256, size=(1, 1, c)), (h, w, c))
-    else:
+    elif kind == "extremes":
         a = rng.choice([0, 255], size=(h, w, c))
+    else:
+        # A page: a light background with darker content somewhere inside (what Nougat's crop_margin finds).
+        a = np.full((h, w, c), r.randint(200, 255))
+        for _ in range(r.randint(0, 4)):
+            x0, y0 = r.randrange(w), r.randrange(h)
+            a[y0 : y0 + r.randint(1, max(1, h // 2)), x0 : x0 + r.randint(1, max(1, w // 2))] = rng.randint(0, 200, size=(c,))
+        a = a + rng.randint(-8, 9, size=a.shape)
+        a = np.clip(a, 0, 255)
     return np.ascontiguousarray(a.astype(np.uint8)), mode
 
 
 def draw_size(r: random.Random, cls: str):
+    if cls == "NougatImageProcessor":
+        return {"height": r.randint(1, 120), "width": r.randint(1, 120)}
     if cls == "DonutImageProcessor":
         u = r.random()
         if u < 0.8:
@@ -121,14 +131,14 @@ def draw_config(r: random.Random) -> dict:
             cfg["image_std"] = [round(r.uniform(0.1, 2), 3) for _ in range(3)]
     if r.random() < 0.6:
         cfg["do_convert_rgb"] = r.random() < 0.85
-    if cls != "DonutImageProcessor" or r.random() < 0.2:
+    if cls not in ("DonutImageProcessor", "NougatImageProcessor") or r.random() < 0.2:
         if r.random() < 0.4:
             cfg["do_center_crop"] = r.random() < 0.7
         if r.random() < 0.5 or cls == "DeiTImageProcessor":
             u = r.random()
             cfg["crop_size"] = {"height": r.randint(1, 100), "width": r.randint(1, 100)} if u < 0.8 else r.randint(1, 100)
-    if cls == "DonutImageProcessor":
-        for k in ("do_thumbnail", "do_align_long_axis", "do_pad"):
+    if cls in ("DonutImageProcessor", "NougatImageProcessor"):
+        for k in ("do_thumbnail", "do_align_long_axis", "do_pad") + (("do_crop_margin",) if cls == "NougatImageProcessor" else ()):
             if r.random() < 0.4:
                 cfg[k] = r.random() < 0.5
     return cfg

@@ -24,3 +24,4 @@ registerLazy('image-processor', 'ViTImageProcessor', '@ved/encoder-vit', () => i
 registerLazy('image-processor', 'DeiTImageProcessor', '@ved/encoder-deit', () => import('@ved/encoder-deit/image-processors'));
 registerLazy('image-processor', 'BeitImageProcessor', '@ved/encoder-beit', () => import('@ved/encoder-beit/image-processors'));
 registerLazy('image-processor', 'DonutImageProcessor', '@ved/encoder-swin', () => import('@ved/encoder-swin/image-processors'));
+registerLazy('image-processor', 'NougatImageProcessor', '@ved/encoder-swin', () => import('@ved/encoder-swin/image-processors'));

@@ -30,9 +30,11 @@ export interface ImageProcessorDefinition {
    * The steps the class runs: `'standard'` (default: convert → resize → center crop → rescale →
    * normalize, `PilBackend._preprocess`) or `'donut'` (`DonutImageProcessorPil._preprocess`: align
    * the long axis, resize the shortest edge, thumbnail, pad; a list `size` is read as
-   * `[width, height]`, and `do_align_long_axis` / `do_thumbnail` / `do_pad` are read).
+   * `[width, height]`, and `do_align_long_axis` / `do_thumbnail` / `do_pad` are read) or `'nougat'`
+   * (`NougatImageProcessorPil._preprocess`: `do_crop_margin` first, then Donut's steps with a BICUBIC
+   * thumbnail at `reducing_gap=2.0`, no center crop).
    */
-  readonly pipeline?: 'standard' | 'donut';
+  readonly pipeline?: 'standard' | 'donut' | 'nougat';
 }
 
 /**

@@ -65,6 +65,8 @@ interface ResizeCase {
   width: number;
   height: number;
   resample: PilResampleFilter;
+  /** `Image.resize(..., reducing_gap=…)` (Nougat's thumbnail). */
+  reducing_gap?: number;
 }
 
 const meta = JSON.parse(readFileSync(DIR + 'cases.json', 'utf8')) as { images: ImageEntry[]; cases: ProcessorCase[]; resize: ResizeCase[] };
@@ -123,13 +125,13 @@ describe('pilResize matches PIL Image.resize (uint8)', () => {
     it(c.id, () => {
       const src = images.get(c.image)!;
       const img: RawImage = c.mode === 'L' && src.channels !== 1 ? { ...src, channels: 1, data: src.data.filter((_, i) => i % src.channels === 0) } : src;
-      const out = pilResize(img, c.width, c.height, c.resample);
+      const out = pilResize(img, c.width, c.height, c.resample, c.reducing_gap !== undefined ? { reducingGap: c.reducing_gap } : {});
       const want = resized.get(c.id)!;
       expect(want.dtype).toBe('U8');
       expect([out.height, out.width, out.channels]).toEqual(want.shape);
       let worst = 0;
       for (let i = 0; i < want.bytes.length; i++) worst = Math.max(worst, Math.abs(out.data[i]! - want.bytes[i]!));
-      const key = `resize ${RESAMPLE_NAMES[c.resample]} (uint8 levels)`;
+      const key = `resize ${RESAMPLE_NAMES[c.resample]}${c.reducing_gap !== undefined ? ' with reducing_gap' : ''} (uint8 levels)`;
       worstByFilter.set(key, Math.max(worstByFilter.get(key) ?? 0, worst));
       expect(worst).toBe(0);
     });

@@ -51,8 +51,16 @@ export interface ImageProcessorConfig {
   /** One value per channel, or one value for all channels. */
   imageMean: number | number[] | null;
   imageStd: number | number[] | null;
-  /** Present for a class with Donut's pipeline (`DonutImageProcessor`; see `donut.ts`). */
+  /** Present for a class with Donut's pipeline (`DonutImageProcessor`; see `donut.ts`), and Nougat's. */
   donut?: DonutOptions;
+  /** Present for a class with Nougat's pipeline (`NougatImageProcessor`; see `nougat.ts`). */
+  nougat?: NougatOptions;
+}
+
+/** `NougatImageProcessor`'s own step. */
+export interface NougatOptions {
+  /** `do_crop_margin`: crop to the page's content first (default true). */
+  doCropMargin: boolean;
 }
 
 /** `DonutImageProcessor`'s own steps (all need a `{height, width}` size). */
@@ -231,9 +239,10 @@ export function parseImageProcessorConfig(json: unknown, options: ParseImageProc
   const raw = asObject(json, where);
   const type = resolveType(raw, where, options);
   const definition = getImageProcessorDefinition(type)!;
-  const donut = definition.pipeline === 'donut';
+  const nougat = definition.pipeline === 'nougat';
+  const donut = definition.pipeline === 'donut' || nougat;
   // DonutImageProcessor.__init__ reads a list `size` as [width, height] (the old hub files say [1920, 2560]).
-  const own = donut && Array.isArray(raw.size) ? { ...raw, size: [...(raw.size as unknown[])].reverse() } : raw;
+  const own = definition.pipeline === 'donut' && Array.isArray(raw.size) ? { ...raw, size: [...(raw.size as unknown[])].reverse() } : raw;
   const r = new FieldReader({ ...BASE_DEFAULTS, ...definition.defaults, ...own }, where);
 
   // An explicit null is None, which get_size_dict treats as false.
@@ -254,5 +263,6 @@ export function parseImageProcessorConfig(json: unknown, options: ParseImageProc
     imageMean: r.numberOrList('image_mean'),
     imageStd: r.numberOrList('image_std'),
     ...(donut ? { donut: { doAlignLongAxis: r.flag('do_align_long_axis'), doThumbnail: r.flag('do_thumbnail'), doPad: r.flag('do_pad') } } : {}),
+    ...(nougat ? { nougat: { doCropMargin: r.flag('do_crop_margin') } } : {}),
   };
 }

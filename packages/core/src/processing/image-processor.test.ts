@@ -79,8 +79,8 @@ describe('parseImageProcessorConfig', () => {
   });
 
   it('rejects an unknown processor, listing the known ones', () => {
-    expect(() => parseImageProcessorConfig({ image_processor_type: 'NougatImageProcessor' }, { source: 'model/preprocessor_config.json' })).toThrow(
-      /model\/preprocessor_config\.json: unknown image processor "NougatImageProcessor"\. Known image processors: "BeitImageProcessor", "DeiTImageProcessor", "DonutImageProcessor", "ViTImageProcessor"/,
+    expect(() => parseImageProcessorConfig({ image_processor_type: 'Pix2StructImageProcessor' }, { source: 'model/preprocessor_config.json' })).toThrow(
+      /model\/preprocessor_config\.json: unknown image processor "Pix2StructImageProcessor"\. Known image processors: "BeitImageProcessor", "DeiTImageProcessor", "DonutImageProcessor", "NougatImageProcessor", "ViTImageProcessor"/,
     );
     expect(codeOf(() => parseImageProcessorConfig({ image_processor_type: 'Nope' }))).toBe('INVALID_CONFIG');
   });

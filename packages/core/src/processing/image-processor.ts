@@ -18,10 +18,16 @@
  * min(height, width) of `size`), `do_thumbnail` (shrink to fit, same filter
  * but BICUBIC when it is unset or NEAREST: Python's `resample or BICUBIC`),
  * `do_pad` (centred, zeros), then center crop, rescale and normalise.
+ *
+ * `NougatImageProcessor` (`NougatImageProcessorPil._preprocess` in
+ * `models/nougat/image_processing_pil_nougat.py`) runs `do_crop_margin` (crop to the
+ * page's content, `nougat.ts`) and then Donut's steps, its thumbnail always
+ * BICUBIC with Pillow's `reducing_gap=2.0`, and no center crop.
  */
 import { VedError } from '../errors.js';
 import { centerCrop } from './center-crop.js';
 import { alignLongAxis, padCentered, thumbnailSize } from './donut.js';
+import { cropMargin } from './nougat.js';
 import { loadImageProcessorClass, parseImageProcessorConfig, type ImageProcessorConfig, type ParseImageProcessorConfigOptions } from './image-processor-config.js';
 import { pilResize } from './pil-resize.js';
 import { PilResample } from './resample.js';
@@ -131,12 +137,14 @@ export class ImageProcessor {
     }
   }
 
-  /** `DonutImageProcessorPil._preprocess` up to the center crop (the constructor checked `size`). */
+  /** `DonutImageProcessorPil._preprocess` (or Nougat's) up to the center crop (the constructor checked `size`). */
   private prepareDonut(image: RawImage): RawImage {
     const c = this.config;
     const d = c.donut!;
     const target = c.size as { height: number; width: number };
+    const nougat = c.nougat;
     let img = image;
+    if (nougat?.doCropMargin) img = cropMargin(img);
     if (d.doAlignLongAxis) img = alignLongAxis(img, target.height, target.width);
     if (c.doResize && c.resample !== null) {
       const [h, w] = resizeOutputSize({ shortest_edge: Math.min(target.height, target.width) }, img.height, img.width);
@@ -149,14 +157,17 @@ export class ImageProcessor {
         // Pillow: "ValueError: height and width must be > 0".
         throw new VedError('INVALID_IMAGE', `Donut thumbnail: a ${img.width}x${img.height} (width x height) image shrinks to ${size[1]}x${size[0]}; both sides must be at least 1.`);
       }
-      // `resample or BICUBIC`: NEAREST (0) is falsy too.
-      if (size !== undefined) img = pilResize(img, size[1], size[0], c.resample || PilResample.BICUBIC);
+      // Donut: `resample or BICUBIC` (NEAREST, 0, is falsy too); Nougat: BICUBIC with reducing_gap=2.0.
+      if (size !== undefined) {
+        img = nougat !== undefined ? pilResize(img, size[1], size[0], PilResample.BICUBIC, { reducingGap: 2 }) : pilResize(img, size[1], size[0], c.resample || PilResample.BICUBIC);
+      }
     }
     if (d.doPad) {
       this.checkStepSize(target.width, target.height, 'padding ("size")');
       img = padCentered(img, target.height, target.width);
     }
-    if (c.doCenterCrop && c.cropSize !== null) {
+    // Nougat has no center crop.
+    if (nougat === undefined && c.doCenterCrop && c.cropSize !== null) {
       this.checkStepSize(c.cropSize.width!, c.cropSize.height!, 'center crop ("crop_size")');
       img = centerCrop(img, c.cropSize.height!, c.cropSize.width!);
     }

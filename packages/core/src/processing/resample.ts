@@ -112,10 +112,13 @@ interface AxisCoefficients {
   kk: Int32Array;
 }
 
-/** `precompute_coeffs` + `normalize_coeffs_8bpc` for the whole input range (box = [0, inSize]). */
-function precomputeCoefficients(inSize: number, outSize: number, filter: Filter): AxisCoefficients {
-  // in0 = 0 and in1 = inSize are C floats; exact for any realistic image size.
-  const scale = Math.fround(inSize) / outSize;
+/**
+ * `precompute_coeffs` + `normalize_coeffs_8bpc` for the input range [in0, in1] (Pillow's `box`, held in C
+ * floats: the caller passes them through `Math.fround`).
+ */
+function precomputeCoefficients(inSize: number, in0: number, in1: number, outSize: number, filter: Filter): AxisCoefficients {
+  // (double)(in1 - in0) / outSize: the difference of two C floats, exact in float64 too.
+  const scale = Math.fround(in1 - in0) / outSize;
   const filterscale = scale < 1.0 ? 1.0 : scale;
   const support = filter.support * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
@@ -124,7 +127,7 @@ function precomputeCoefficients(inSize: number, outSize: number, filter: Filter)
   const w = new Float64Array(ksize);
   const ss = 1.0 / filterscale;
   for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
+    const center = in0 + (xx + 0.5) * scale;
     let xmin = Math.trunc(center - support + 0.5);
     if (xmin < 0) xmin = 0;
     let xmax = Math.trunc(center + support + 0.5);
@@ -225,17 +228,22 @@ function resampleVertical(src: Uint8Array, rowLength: number, outHeight: number,
   return out;
 }
 
+/** Pillow's `box`: the source region [x0, x1) × [y0, y1) a resize reads, in pixels (fractions allowed). */
+export type ResampleBox = readonly [x0: number, y0: number, x1: number, y1: number];
+
 /**
- * `ImagingResample` (all filters but NEAREST) of the whole image to `width` × `height`.
- * Returns a copy when the size does not change.
+ * `ImagingResample` (all filters but NEAREST) of `box` (default: the whole image) to `width` × `height`.
+ * Returns a copy when nothing changes.
  */
-export function resampleConvolution(img: RawImage, width: number, height: number, filter: Exclude<PilResampleFilter, 0>): RawImage {
+export function resampleConvolution(img: RawImage, width: number, height: number, filter: Exclude<PilResampleFilter, 0>, box?: ResampleBox): RawImage {
   const f = FILTERS[filter];
   const { channels } = img;
-  const needHorizontal = width !== img.width;
-  const needVertical = height !== img.height;
+  const [x0, y0, x1, y1] = (box ?? [0, 0, img.width, img.height]).map((v) => Math.fround(v)) as unknown as [number, number, number, number];
+  // ImagingResampleInner's tests, the quirk included: box[2] is compared with the output width.
+  const needHorizontal = width !== img.width || x0 !== 0 || x1 !== width;
+  const needVertical = height !== img.height || y0 !== 0 || y1 !== height;
 
-  const vert = precomputeCoefficients(img.height, height, f);
+  const vert = precomputeCoefficients(img.height, y0, y1, height, f);
   // Rows of the source the vertical pass reads; the horizontal pass skips the others.
   const yFirst = vert.bounds[0]!;
   const yLast = vert.bounds[height * 2 - 2]! + vert.bounds[height * 2 - 1]!;
@@ -243,7 +251,7 @@ export function resampleConvolution(img: RawImage, width: number, height: number
   let data = img.data;
   let rows = img.height;
   if (needHorizontal) {
-    const horiz = precomputeCoefficients(img.width, width, f);
+    const horiz = precomputeCoefficients(img.width, x0, x1, width, f);
     for (let i = 0; i < height; i++) vert.bounds[i * 2] = vert.bounds[i * 2]! - yFirst;
     rows = yLast - yFirst;
     data = resampleHorizontal(img.data, img.width, channels, yFirst, rows, width, horiz);

@@ -240,7 +240,7 @@ describe('image processors from plugins', () => {
 
   it('refuses malformed definitions', async () => {
     await expectCode(() => registerImageProcessors([{ name: '', defaults: {} }]), 'INVALID_INPUT', '"name"');
-    await expectCode(() => registerImageProcessors([{ name: 'BadPipeline', defaults: {}, pipeline: 'nougat' as 'donut' }]), 'INVALID_INPUT', '"nougat"');
+    await expectCode(() => registerImageProcessors([{ name: 'BadPipeline', defaults: {}, pipeline: 'pix2struct' as 'donut' }]), 'INVALID_INPUT', '"pix2struct"');
   });
 });
 

@@ -85,8 +85,8 @@ function checkImageProcessors(definitions: readonly ImageProcessorDefinition[], 
     if (typeof d?.name !== 'string' || d.name.length === 0 || typeof d.defaults !== 'object' || d.defaults === null) {
       throw new VedError('INVALID_INPUT', `${where}: an image processor needs a "name" (e.g. "ViTImageProcessor") and a "defaults" object, got ${JSON.stringify(d)}.`);
     }
-    if (d.pipeline !== undefined && d.pipeline !== 'standard' && d.pipeline !== 'donut') {
-      throw new VedError('INVALID_INPUT', `${where}: image processor "${d.name}" has pipeline ${JSON.stringify(d.pipeline)}, expected "standard" or "donut".`);
+    if (d.pipeline !== undefined && d.pipeline !== 'standard' && d.pipeline !== 'donut' && d.pipeline !== 'nougat') {
+      throw new VedError('INVALID_INPUT', `${where}: image processor "${d.name}" has pipeline ${JSON.stringify(d.pipeline)}, expected "standard", "donut" or "nougat".`);
     }
     const before = taken.get(d.name) ?? seen.get(d.name);
     if (before !== undefined && !sameImageProcessor(before, d)) {

@@ -28,4 +28,26 @@ export const donutImageProcessor: ImageProcessorDefinition = {
   },
 };
 
-export const imageProcessors: readonly ImageProcessorDefinition[] = [donutImageProcessor];
+/**
+ * `NougatImageProcessorPil`'s class defaults (transformers 5.18, models/nougat/image_processing_pil_nougat.py):
+ * Nougat (facebook/nougat-base, -small) is a DonutSwin encoder with an mBART decoder reading page images.
+ */
+export const nougatImageProcessor: ImageProcessorDefinition = {
+  name: 'NougatImageProcessor',
+  pipeline: 'nougat',
+  defaults: {
+    resample: 2,
+    image_mean: [0.485, 0.456, 0.406], // IMAGENET_DEFAULT_MEAN
+    image_std: [0.229, 0.224, 0.225], // IMAGENET_DEFAULT_STD
+    size: { height: 896, width: 672 },
+    do_resize: true,
+    do_normalize: true,
+    do_thumbnail: true,
+    do_align_long_axis: false,
+    do_pad: true,
+    do_rescale: true,
+    do_crop_margin: true,
+  },
+};
+
+export const imageProcessors: readonly ImageProcessorDefinition[] = [donutImageProcessor, nougatImageProcessor];
