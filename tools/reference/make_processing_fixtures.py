@@ -131,13 +131,12 @@ def make_images() -> list[dict]:
     semi = textured(16, 20, 4, 21)
     save_webp("webp_semi_alpha_20x16.webp", Image.fromarray(semi, "RGBA"), quality=90)
 
-    # TIFF (libtiff in Pillow and in sharp), as scanned documents come: bilevel CCITT group 4 (PIL mode
-    # "1", which ved reads as L as for 1-bit PNGs), L with LZW, LA, RGB in JPEG compression, RGBA deflated,
-    # a palette (P -> RGB); CMYK and 16-bit gray are refused, as for PNG and JPEG. Node only: browsers do
-    # not decode TIFF.
+    # TIFF (libtiff in Pillow and in sharp; UTIF.js in the browser), as scanned documents come: bilevel CCITT
+    # group 4 (PIL mode "1", which ved reads as L as for 1-bit PNGs), L with LZW, LA, RGB in JPEG compression,
+    # RGBA deflated, a palette (P -> RGB); CMYK and 16-bit gray are refused, as for PNG and JPEG.
     def save_tiff(name: str, im: Image.Image, compression: str) -> None:
         im.save(IMG_DIR / name, format="TIFF", compression=compression)
-        images.append({"name": name, "decode_only": True, "browser_exact": False})
+        images.append({"name": name, "decode_only": True})
 
     page = textured(24, 32, 3, 22)
     save_tiff("tiff_bilevel_g4_32x24.tif", Image.fromarray(page, "RGB").convert("1"), "group4")

@@ -10,6 +10,7 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { VedError, assertRawImage } from '@ved/core';
 import { decodePng } from './png-decode.js';
+import { decodeTiff } from './tiff-decode.js';
 
 const RUNS = { seed: 31337, numRuns: 300 };
 const FIXTURES = new URL('../../../fixtures/images/', import.meta.url);
@@ -86,6 +87,35 @@ describe('browser PNG decoder under fuzzing', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (rest) => {
         await onlyVedErrors(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...rest]));
       }),
+      RUNS,
+    );
+  });
+});
+
+describe("browser TIFF reader under fuzzing (UTIF.js's decoding, ved's directory checks and sample reading)", () => {
+  const TIFFS = ['tiff_bilevel_g4_32x24.tif', 'tiff_l_lzw_32x24.tif', 'tiff_la_20x14.tif', 'tiff_rgb_jpeg_32x24.tif', 'tiff_rgba_18x10.tif', 'tiff_p_20x20.tif'].map(
+    (f) => new Uint8Array(readFileSync(new URL(`../../../fixtures/processing/images/${f}`, import.meta.url))),
+  );
+  it('real files with flipped bytes and truncations give a RawImage or a VedError', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: TIFFS.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.option(fc.nat(), { freq: 3 }),
+        async (which, flips, cut) => {
+          const source = TIFFS[which]!;
+          const bytes = source.slice(0, cut === null ? source.length : Math.max(1, cut % source.length));
+          for (const [at, xor] of flips) {
+            const i = at % bytes.length;
+            bytes[i] = bytes[i]! ^ xor;
+          }
+          try {
+            assertRawImage(await decodeTiff(bytes, 'fuzz.tif', { onWarning: () => {} }), 'decoded');
+          } catch (err) {
+            if (!(err instanceof VedError)) throw new Error(`not a VedError: ${(err as Error)?.stack ?? String(err)}`);
+          }
+        },
+      ),
       RUNS,
     );
   });

@@ -5,8 +5,9 @@
  * count, WebP alpha flag. Mirrors backend-node's image-decode.ts rules.
  */
 import { VedError, isGif, isJpeg, isPng, readJpegHeader, readWebpHeader, type RawImage } from '@ved/core';
+import { isTiff } from './tiff-decode.js';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'other';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'tiff' | 'other';
 
 export interface ImageHeader {
   format: ImageFormat;
@@ -75,8 +76,8 @@ export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
   if (isJpeg(bytes)) return jpegHeader(bytes, name);
   // L or P (RGB, RGBA with a transparent index): known once core's decoder has read the colour tables.
   if (isGif(bytes)) return { format: 'gif', channels: undefined };
-  const tiff = bytes.length >= 4 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a && bytes[3] === 0) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 0x2a));
-  if (tiff) throw new VedError('INVALID_IMAGE', `${name}: a TIFF file; browsers do not decode TIFF (ved reads it on Node): convert it to PNG for the browser.`);
+  // Browsers do not decode TIFF: ved does (tiff-decode.ts); the channels are known once its tags are read.
+  if (isTiff(bytes)) return { format: 'tiff', channels: undefined };
   const webp = readWebpHeader(bytes);
   // PIL opens a WebP as RGBA when libwebp says it has alpha, else RGB.
   if (webp !== undefined) return { format: 'webp', channels: webp.hasAlpha ? 4 : 3 };

@@ -7,6 +7,7 @@
  *   PNG decoder (png-decode.ts), exact for every PNG mode: a canvas would
  *   premultiply alpha and lose the colour under transparent pixels; GIF files
  *   by core's GIF decoder, for the same reason (the first frame, as PIL opens it);
+ *   TIFF files, which browsers do not decode, by tiff-decode.ts (UTIF.js);
  * - JPEG, WebP and other files are decoded by the browser with
  *   `createImageBitmap(blob, {premultiplyAlpha: 'none', colorSpaceConversion: 'none'})`:
  *   no ICC/gamma conversion (PIL applies none), read back through a canvas;
@@ -25,6 +26,7 @@
 import { VedError, assertRawImage, checkImagePixels, decodeGif, readJpegHeader, readWebpHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
 import { readImageHeader } from './image-format.js';
 import { decodePng } from './png-decode.js';
+import { decodeTiff } from './tiff-decode.js';
 
 /** Anything the browser pipeline accepts as an image. */
 export type WebImageInput =
@@ -136,6 +138,7 @@ export async function decodeImageBytes(bytes: Uint8Array, name = 'image', option
   if (header.format === 'png') return decodePng(bytes, name, options);
   // GIF too (core's decoder, as on Node): the canvas would lose the colour under the transparent index.
   if (header.format === 'gif') return decodeGif(bytes, name, options);
+  if (header.format === 'tiff') return decodeTiff(bytes, name, options);
   const declared = header.format === 'jpeg' ? readJpegHeader(bytes) : header.format === 'webp' ? readWebpHeader(bytes) : undefined;
   if (declared !== undefined) checkImagePixels(declared.width, declared.height, name, options);
   const blob = new Blob([withoutExifOrientation(bytes) as Uint8Array<ArrayBuffer>]);
