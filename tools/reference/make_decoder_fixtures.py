@@ -48,6 +48,7 @@ from transformers import (  # noqa: E402
     BertConfig,
     BertTokenizer,
     DeiTConfig,
+    DonutSwinConfig,
     GenerationConfig,
     LogitsProcessor,
     MBartConfig,
@@ -326,6 +327,11 @@ SECOND_PROCESSOR = {
         do_convert_rgb=True,
     ),
 }
+NOUGAT_ENCODER = dict(image_size=[24, 16], patch_size=4, num_channels=3, embed_dim=8, depths=[1, 1], num_heads=[2, 2], window_size=2,
+                      initializer_range=0.1)
+# Nougat's class defaults (crop_margin, align, thumbnail, pad; ImageNet mean/std) at the model's size; RGB first
+# (crop_margin fails on grayscale images in 5.18).
+NOUGAT_PROCESSOR = dict(image_processor_type="NougatImageProcessor", size={"height": 24, "width": 16}, do_convert_rgb=True)
 IMAGES_A = ["rgb_40x30.png", "gray_25x25.png", "rgb_48x36.jpg"]
 IMAGES_B = ["rgba_33x20.png", "rgb_17x53.png", "rgb_64x20.png"]
 
@@ -403,6 +409,15 @@ DECODERS = {
                                encoder_layers=2, encoder_attention_heads=2, encoder_ffn_dim=16,
                                max_position_embeddings=24, scale_embedding=True, init_std=0.3)),
     ),
+    # Nougat's shape (facebook/nougat-*): DonutSwin + mBART, NougatImageProcessor (crop_margin, thumbnail at
+    # reducing_gap=2.0), as a pipeline end to end
+    "nougat-mbart": dict(
+        encoder="nougat",
+        kind="unigram",
+        decoder=("mbart", dict(d_model=16, decoder_layers=1, decoder_attention_heads=2, decoder_ffn_dim=16,
+                               encoder_layers=1, encoder_attention_heads=2, encoder_ffn_dim=16,
+                               max_position_embeddings=24, scale_embedding=True, init_std=0.3)),
+    ),
     "second-mbart": dict(
         encoder="second",
         kind="unigram",
@@ -454,10 +469,14 @@ def fixture_name(key: str) -> str:
 def encoder_config(which: str):
     if which == "vit":
         return ViTConfig(**VIT)
+    if which == "nougat":
+        return DonutSwinConfig(**NOUGAT_ENCODER)
     return DeiTConfig(**SECOND["deit"]) if SECOND_ENCODER == "deit" else ViTConfig(**SECOND["vit"])
 
 
 def processor_config(which: str) -> dict:
+    if which == "nougat":
+        return NOUGAT_PROCESSOR
     return VIT_PROCESSOR if which == "vit" else SECOND_PROCESSOR[SECOND_ENCODER]
 
 
