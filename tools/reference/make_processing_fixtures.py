@@ -197,6 +197,41 @@ def make_images() -> list[dict]:
         12, 9, 0, 0, 12, 9, table_bytes([v for i in range(256) for v in (i, i, i)], 8), 7, False, None, False, 8,
         [int(v) for v in rng_g.randint(0, 256, 12 * 9)]))
 
+    # BMP (core's decoder on Node and in the browser): Pillow's own files (24-bit RGB, an 8-bit palette, a grey
+    # ramp that opens as L, black and white that opens as 1) and, written field by field, a top-down RLE8 file
+    # (probe_random_bmps.py's RLE writer), 16-bit 5-6-5 and 32-bit BGRA bit-field files.
+    from probe_random_bmps import rle_stream  # noqa: E402
+
+    def save_bmp(name: str, data: bytes) -> None:
+        (IMG_DIR / name).write_bytes(data)
+        images.append({"name": name, "decode_only": True})
+
+    def pillow_bmp(im: Image.Image) -> bytes:
+        b = __import__("io").BytesIO()
+        im.save(b, format="BMP")
+        return b.getvalue()
+
+    save_bmp("bmp_rgb_23x17.bmp", pillow_bmp(Image.fromarray(textured(17, 23, 3, 34), "RGB")))
+    save_bmp("bmp_p_20x14.bmp", pillow_bmp(Image.fromarray(textured(14, 20, 3, 36), "RGB").quantize(colors=16, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)))
+    save_bmp("bmp_l_18x12.bmp", pillow_bmp(Image.fromarray(textured(12, 18, 1, 37)[..., 0], "L")))
+    save_bmp("bmp_1_21x9.bmp", pillow_bmp(Image.fromarray(textured(9, 21, 1, 38)[..., 0] > 128)))
+
+    def bmp_file(w: int, h: int, bits: int, compression: int, palette: bytes, pixels: bytes, top_down: bool, masks: tuple | None = None) -> bytes:
+        header = 56 if masks else 40
+        dib = struct.pack("<IiiHHIIiiII", header, w, -h if top_down else h, 1, bits, compression, len(pixels), 2835, 2835, len(palette) // 4, 0)
+        if masks:
+            dib += struct.pack("<IIII", *masks)
+        off = 14 + len(dib) + len(palette)
+        return b"BM" + struct.pack("<IHHI", off + len(pixels), 0, 0, off) + dib + palette + pixels
+
+    import random as _random  # noqa: E402
+    rle_rng = np.random.RandomState(39)
+    save_bmp("bmp_rle8_topdown_19x13.bmp", bmp_file(19, 13, 8, 1, bytes(rle_rng.randint(0, 256, 4 * 40).astype(np.uint8)), rle_stream(_random.Random(39), 19, 13, False, 40), True))
+    px16 = bytes(rle_rng.randint(0, 256, 4 * 11 * 7).astype(np.uint8))  # stride 24 bytes for 11 16-bit pixels, rounded to 4
+    save_bmp("bmp_565_11x7.bmp", bmp_file(11, 7, 16, 3, b"", px16[: 24 * 7], False, (0xF800, 0x7E0, 0x1F, 0)))
+    # 32-bit BGRA bit fields: Pillow opens RGBA.
+    save_bmp("bmp_bgra_15x9.bmp", bmp_file(15, 9, 32, 3, b"", textured(9, 15, 4, 35).tobytes(), False, (0xFF0000, 0xFF00, 0xFF, 0xFF000000)))
+
     # Decoder-only PNGs: tRNS on non-palette images (PIL keeps L / RGB), low and high bit depths.
     save_png("l_trns_8x6.png", Image.fromarray(textured(6, 8, 1, 15)[..., 0], "L"), transparency=int(textured(6, 8, 1, 15)[0, 0, 0]))
     save_png("rgb_trns_8x6.png", Image.fromarray(textured(6, 8, 3, 16), "RGB"), transparency=tuple(int(v) for v in textured(6, 8, 3, 16)[0, 0]))

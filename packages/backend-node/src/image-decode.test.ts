@@ -90,10 +90,10 @@ describe('decodeImage errors name the file', () => {
     expect(err.message).toMatch(/g16_7x5\.png: 16-bit grayscale PNG/);
   });
 
-  it('rejects formats other than PNG, JPEG, WebP, TIFF and GIF', async () => {
+  it('rejects formats other than PNG, JPEG, WebP, TIFF, GIF and BMP', async () => {
     const avif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#102030' } }).avif().toBuffer();
     const err = await errorOf(decodeImage(avif, 'a.avif'));
-    expect(err.message).toMatch(/a\.avif: heif images are not supported; ved decodes PNG, JPEG, WebP, TIFF and GIF files/);
+    expect(err.message).toMatch(/a\.avif: heif images are not supported; ved decodes PNG, JPEG, WebP, TIFF, GIF and BMP files/);
   });
 
   it('decodes a GIF with core\'s decoder (the first frame, through its palette)', async () => {

@@ -1,5 +1,5 @@
 /**
- * PNG, JPEG, WebP, TIFF and GIF files → RawImage with sharp (libvips), holding what
+ * PNG, JPEG, WebP, TIFF, GIF and BMP files → RawImage with sharp (libvips), holding what
  * `np.array(PIL.Image.open(f))` holds in Python, so that ved's image
  * processors see the pixels transformers sees:
  *
@@ -12,7 +12,8 @@
  *   libwebp, with its default fancy upsampling);
  * - GIF → core's decoder (`decodeGif`), which follows Pillow to the byte: the
  *   first frame, RGB, or RGBA when a transparent index is declared, L without a
- *   colour table;
+ *   colour table; BMP → core's `decodeBmp` (palettes as RGB, grey ramps as L,
+ *   16/24/32 bits, bit fields, RLE);
  * - TIFF (libtiff in both; the first page, as PIL opens it): L, LA, RGB, RGBA as
  *   stored, bilevel (PIL mode "1") as L with 0 and 255, as for 1-bit PNGs, a
  *   palette as RGB; every compression libtiff reads (LZW, deflate, PackBits,
@@ -35,7 +36,9 @@ import {
   VedError,
   checkImagePixels,
   checkMaxImagePixels,
+  decodeBmp,
   decodeGif,
+  isBmp,
   isGif,
   readJpegHeader,
   readPngHeader,
@@ -110,7 +113,7 @@ function tiffTarget(channels: number, name: string): RawImage['channels'] {
 export type DecodeImageOptions = ImageLimitOptions;
 
 /**
- * Decodes PNG, JPEG, WebP, TIFF or GIF bytes. `name` (usually the path) names the file in errors;
+ * Decodes PNG, JPEG, WebP, TIFF, GIF or BMP bytes. `name` (usually the path) names the file in errors;
  * a corrupt, truncated or unsupported file is a `VedError` with code `INVALID_IMAGE`,
  * one whose header declares more than `options.maxImagePixels` pixels `IMAGE_TOO_LARGE`.
  */
@@ -120,6 +123,8 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
   checkMaxImagePixels(options.maxImagePixels);
   // GIF: core's decoder, Pillow's to the byte (sharp loses the colour under a transparent index).
   if (isGif(bytes)) return decodeGif(bytes, name, options);
+  // BMP: core's decoder too (libvips, inside sharp, has no BMP reader).
+  if (isBmp(bytes)) return decodeBmp(bytes, name, options);
   // The header's size, checked before sharp allocates anything (PNG: IHDR and the CRCs Pillow checks).
   const png = readPngHeader(bytes, name);
   const webp = png === undefined ? readWebpHeader(bytes) : undefined;
@@ -140,7 +145,7 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
     ({ format, space, width, height, depth, channels } = await image.metadata());
     if (declared === undefined && width !== undefined && height !== undefined) checkImagePixels(width, height, name, options);
     if (format !== 'png' && format !== 'jpeg' && format !== 'webp' && format !== 'tiff') {
-      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG, WebP, TIFF and GIF files.`);
+      throw new VedError('INVALID_IMAGE', `${name}: ${format ?? 'unknown'} images are not supported; ved decodes PNG, JPEG, WebP, TIFF, GIF and BMP files.`);
     }
     if (space === 'cmyk') {
       throw new VedError('INVALID_IMAGE', `${name}: CMYK ${format === 'tiff' ? 'TIFF' : 'JPEG'}. PIL opens it as mode "CMYK", which ViT-style processors cannot normalise; convert the file to RGB first.`);

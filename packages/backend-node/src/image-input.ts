@@ -24,7 +24,7 @@ export interface NodeImageOptions extends ImageLimitOptions {
 
 export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 
-const ACCEPTED = 'a file path, a file: URL, an http(s): or data: URL (string or URL), a Buffer / Uint8Array / ArrayBuffer of PNG, JPEG, WebP, TIFF or GIF bytes, a Blob, or a RawImage ({width, height, channels, data})';
+const ACCEPTED = 'a file path, a file: URL, an http(s): or data: URL (string or URL), a Buffer / Uint8Array / ArrayBuffer of PNG, JPEG, WebP, TIFF, GIF or BMP bytes, a Blob, or a RawImage ({width, height, channels, data})';
 
 function isRawImage(value: unknown): value is RawImage {
   return typeof value === 'object' && value !== null && 'width' in value && 'height' in value && 'channels' in value && 'data' in value;

@@ -4,10 +4,10 @@
  * `np.array(PIL.Image.open(f))` has: PNG colour type and tRNS, JPEG component
  * count, WebP alpha flag. Mirrors backend-node's image-decode.ts rules.
  */
-import { VedError, isGif, isJpeg, isPng, readJpegHeader, readWebpHeader, type RawImage } from '@ved/core';
+import { VedError, isBmp, isGif, isJpeg, isPng, readJpegHeader, readWebpHeader, type RawImage } from '@ved/core';
 import { isTiff } from './tiff-decode.js';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'tiff' | 'other';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'tiff' | 'bmp' | 'other';
 
 export interface ImageHeader {
   format: ImageFormat;
@@ -76,6 +76,8 @@ export function readImageHeader(bytes: Uint8Array, name: string): ImageHeader {
   if (isJpeg(bytes)) return jpegHeader(bytes, name);
   // L or P (RGB, RGBA with a transparent index): known once core's decoder has read the colour tables.
   if (isGif(bytes)) return { format: 'gif', channels: undefined };
+  // BMP: core's decoder (a canvas would give a grey-ramp BMP three channels, and premultiply 32-bit alpha).
+  if (isBmp(bytes)) return { format: 'bmp', channels: undefined };
   // Browsers do not decode TIFF: ved does (tiff-decode.ts); the channels are known once its tags are read.
   if (isTiff(bytes)) return { format: 'tiff', channels: undefined };
   const webp = readWebpHeader(bytes);

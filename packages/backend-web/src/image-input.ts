@@ -7,7 +7,8 @@
  *   PNG decoder (png-decode.ts), exact for every PNG mode: a canvas would
  *   premultiply alpha and lose the colour under transparent pixels; GIF files
  *   by core's GIF decoder, for the same reason (the first frame, as PIL opens it);
- *   TIFF files, which browsers do not decode, by tiff-decode.ts (UTIF.js);
+ *   TIFF files, which browsers do not decode, by tiff-decode.ts (UTIF.js); BMP
+ *   files by core's BMP decoder;
  * - JPEG, WebP and other files are decoded by the browser with
  *   `createImageBitmap(blob, {premultiplyAlpha: 'none', colorSpaceConversion: 'none'})`:
  *   no ICC/gamma conversion (PIL applies none), read back through a canvas;
@@ -23,7 +24,7 @@
  *
  * Resizing is not done here: core's image processor resamples as PIL does.
  */
-import { VedError, assertRawImage, checkImagePixels, decodeGif, readJpegHeader, readWebpHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
+import { VedError, assertRawImage, checkImagePixels, decodeBmp, decodeGif, readJpegHeader, readWebpHeader, type ImageLimitOptions, type RawImage } from '@ved/core';
 import { readImageHeader } from './image-format.js';
 import { decodePng } from './png-decode.js';
 import { decodeTiff } from './tiff-decode.js';
@@ -139,6 +140,7 @@ export async function decodeImageBytes(bytes: Uint8Array, name = 'image', option
   // GIF too (core's decoder, as on Node): the canvas would lose the colour under the transparent index.
   if (header.format === 'gif') return decodeGif(bytes, name, options);
   if (header.format === 'tiff') return decodeTiff(bytes, name, options);
+  if (header.format === 'bmp') return decodeBmp(bytes, name, options);
   const declared = header.format === 'jpeg' ? readJpegHeader(bytes) : header.format === 'webp' ? readWebpHeader(bytes) : undefined;
   if (declared !== undefined) checkImagePixels(declared.width, declared.height, name, options);
   const blob = new Blob([withoutExifOrientation(bytes) as Uint8Array<ArrayBuffer>]);

@@ -28,7 +28,7 @@ export const captionCommand = defineCommand({
     '{"image", "sequences": [{"ids", "text", "score"}]} (score: beam search\'s length-penalised sequences_scores). ' +
     'A checkpoint without a tokenizer prints the ids as a JSON array in place of the text ("text": null with --json), after a warning on stderr. ' +
     'A progress bar is drawn on stderr when stderr is a terminal and stdout is not (e.g. `ved caption *.png > out.tsv`).',
-  positionals: { name: 'IMAGE', min: 1, help: 'PNG, JPEG, WebP, TIFF or GIF files, file: URLs or http(s): URLs' },
+  positionals: { name: 'IMAGE', min: 1, help: 'PNG, JPEG, WebP, TIFF, GIF or BMP files, file: URLs or http(s): URLs' },
   flags: {
     ...MODEL_FLAGS,
     ...HARDENING_FLAGS,

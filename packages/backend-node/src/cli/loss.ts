@@ -12,7 +12,7 @@ export const lossCommand = defineCommand({
   name: 'loss',
   summary: 'the training loss of images against labels (forward(pixel_values, labels).loss)',
   description: 'The same labels are used for every image; decoder inputs are the labels shifted right, and -100 is ignored, as in Python.',
-  positionals: { name: 'IMAGE', min: 1, help: 'PNG, JPEG, WebP, TIFF or GIF files' },
+  positionals: { name: 'IMAGE', min: 1, help: 'PNG, JPEG, WebP, TIFF, GIF or BMP files' },
   flags: {
     model: { type: 'string', metavar: 'DIR', required: true, help: 'checkpoint directory, URL or hub repository id' },
     text: { type: 'string', metavar: 'TEXT', help: 'the target text, tokenised as tokenizer(text).input_ids (give this or --labels)' },

@@ -21,6 +21,9 @@ const FILES = ['rgb_64x20.png', 'rgba_33x20.png', 'gray_25x25.png', 'rgb_17x53.p
 const GIFS = ['gif_rgb_24x20.gif', 'gif_p_trns_24x20.gif', 'gif_l_16x12.gif', 'gif_animated_24x20.gif', 'gif_partial_interlaced_30x22.gif'].map(
   (name) => new Uint8Array(readFileSync(fixturePath('processing', 'images', name))),
 );
+const BMPS = ['bmp_rgb_23x17.bmp', 'bmp_p_20x14.bmp', 'bmp_1_21x9.bmp', 'bmp_rle8_topdown_19x13.bmp', 'bmp_565_11x7.bmp', 'bmp_bgra_15x9.bmp'].map(
+  (name) => new Uint8Array(readFileSync(fixturePath('processing', 'images', name))),
+);
 const processor = ImageProcessor.fromJson(JSON.parse(readFileSync(fixturePath('models', 'vit-gpt2-a', 'preprocessor_config.json'), 'utf8')));
 
 async function onlyVedErrors(bytes: Uint8Array): Promise<void> {
@@ -121,9 +124,29 @@ describe('image decoding under fuzzing', () => {
     );
   });
 
+  it('real BMP files with flipped bytes and truncations, and with a declared size of any value', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: BMPS.length - 1 }), damage, fc.option(fc.nat(), { freq: 3 }), fc.option(screen, { freq: 2 }), async (which, flips, cut, size) => {
+        const source = BMPS[which]!;
+        const bytes = source.slice(0, cut === null ? source.length : Math.max(1, cut % source.length));
+        for (const [at, xor] of flips) {
+          const i = at % bytes.length;
+          bytes[i] = bytes[i]! ^ xor;
+        }
+        if (size !== null && bytes.length >= 26) {
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          view.setInt32(18, size[0], true);
+          view.setInt32(22, size[1], true);
+        }
+        await onlyVedErrors(bytes);
+      }),
+      RUNS,
+    );
+  });
+
   it('arbitrary bytes, and arbitrary bytes after a PNG, JPEG or GIF signature', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom([], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], [0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), fc.uint8Array({ maxLength: 200 }), async (prefix, rest) => {
+      fc.asyncProperty(fc.constantFrom([], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], [0x47, 0x49, 0x46, 0x38, 0x39, 0x61], [0x42, 0x4d]), fc.uint8Array({ maxLength: 200 }), async (prefix, rest) => {
         await onlyVedErrors(Uint8Array.from([...prefix, ...rest]));
       }),
       RUNS,

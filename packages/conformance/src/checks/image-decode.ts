@@ -31,7 +31,7 @@ async function processingFixtures(env: ConformanceEnv): Promise<{ images: ImageE
 
 export const imageDecodeChecks: Check[] = [
   {
-    name: 'decode: PNG (L, LA, RGB, RGBA, palette, tRNS, 1/4/16-bit), JPEG, WebP, TIFF and GIF files equal PIL\'s arrays',
+    name: 'decode: PNG (L, LA, RGB, RGBA, palette, tRNS, 1/4/16-bit), JPEG, WebP, TIFF, GIF and BMP files equal PIL\'s arrays',
     async run(env) {
       const { images, decoded } = await processingFixtures(env);
       const problems: string[] = [];
@@ -55,7 +55,7 @@ export const imageDecodeChecks: Check[] = [
         count++;
       }
       if (problems.length > 0) fail(problems.join('; '));
-      return `${count} images; JPEG max |diff| ${worstJpeg} level(s), PNG, WebP, TIFF and GIF exact`;
+      return `${count} images; JPEG max |diff| ${worstJpeg} level(s), PNG, WebP, TIFF, GIF and BMP exact`;
     },
   },
   {

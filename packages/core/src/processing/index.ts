@@ -3,6 +3,7 @@ export { type RawImage, convertToRgb, assertRawImage, pilMode } from './raw-imag
 export { PilResample, RESAMPLE_NAMES, isPilResampleFilter, type PilResampleFilter } from './resample.js';
 export { pilResize } from './pil-resize.js';
 export { decodeGif, isGif } from './gif-decode.js';
+export { decodeBmp, isBmp } from './bmp-decode.js';
 export { centerCrop } from './center-crop.js';
 export { alignLongAxis, thumbnailSize, padCentered } from './donut.js';
 export { type SizeDict, VALID_SIZE_KEY_SETS, parseSizeDict, resizeOutputSize } from './size.js';
