@@ -41,6 +41,7 @@ function argsOf(a) {
     lrSchedulerType: a.lr_scheduler_type,
     ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs } : {}),
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor } : {}),
+    ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps } : {}),
     shuffle: false,
     dropout: false,
     predictWithGenerate: false,

@@ -208,6 +208,7 @@ SCHEDULE_ERRORS = [
     ("polynomial", {"lr_end": 1e-4}), ("cosine_with_min_lr", {}), ("cosine_with_min_lr", {"min_lr": 1e-6, "min_lr_rate": 0.1}),
     ("cosine_warmup_with_min_lr", {}), ("warmup_stable_decay", {}), ("warmup_stable_decay", {"num_decay_steps": 2, "warmup_type": "exp"}),
     ("warmup_stable_decay", {"num_decay_steps": 2, "decay_type": "step"}), ("cosine", {"power": 2.0}), ("linear", {"num_cycles": 2}),
+    ("reduce_lr_on_plateau", {"factor": 1.0}), ("reduce_lr_on_plateau", {"mode": "up"}), ("reduce_lr_on_plateau", {"num_cycles": 2}),
 ]
 
 
@@ -234,6 +235,17 @@ def make_schedules():
             out.append({"type": name, "learning_rate": 5e-5, "warmup_steps": 2, "total_steps": 10, "kwargs": kwargs, "error": f"{type(e).__name__}: {e}"})
         else:
             raise AssertionError(f"{name} {kwargs} was expected to fail")
+    # ReduceLROnPlateau (reduce_lr_on_plateau): the rate after each step(metric) of a fixed metric sequence.
+    metrics = [5.0, 4.9, 4.95, 4.2, 4.21, 4.22, 4.23, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6]
+    for kwargs in [{}, {"patience": 1, "factor": 0.5}, {"patience": 0, "cooldown": 2, "factor": 0.3, "min_lr": 1e-5},
+                   {"mode": "max", "patience": 1, "threshold": 0.1, "threshold_mode": "abs"}, {"patience": 0, "threshold": 0.05, "eps": 1e-3}]:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5e-5 if "eps" not in kwargs else 5e-3)
+        sched = get_scheduler("reduce_lr_on_plateau", opt, num_warmup_steps=0, num_training_steps=10, scheduler_specific_kwargs=dict(kwargs))
+        rates = []
+        for m in metrics:
+            sched.step(m)
+            rates.append(opt.param_groups[0]["lr"])
+        out.append({"type": "reduce_lr_on_plateau", "learning_rate": opt.defaults["lr"], "warmup_steps": 0, "total_steps": 10, "kwargs": kwargs, "metrics": metrics, "rates_after": rates})
     (OUT / "schedules.json").write_text(json.dumps(out, indent=1) + "\n")
 
 
@@ -310,6 +322,12 @@ TRAIN_CASES = {
     # each side holds as float noise, and Adafactor's update clipping (the root mean square of a tensor's update)
     # would carry that noise into the query and value parts (`freeze` is not a TrainingArguments field: the
     # parameters get requires_grad=False, as ved's `freeze` option does).
+    # ReduceLROnPlateau: HF Trainer steps it with eval_loss after each scheduled evaluation (here every update, on
+    # four examples); with patience 0 and a threshold that needs a clear improvement, the rate halves along the run.
+    "adamw_plateau": dict(optim="adamw_torch", learning_rate=2e-2, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="reduce_lr_on_plateau",
+                          lr_scheduler_kwargs={"patience": 0, "factor": 0.5, "threshold": 0.06}, warmup_steps=0, gradient_accumulation_steps=1,
+                          per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1, per_device_eval_batch_size=2,
+                          eval_examples=[0, 1, 2, 3]),
     "adafactor": dict(optim="adafactor", learning_rate=1e-2, weight_decay=0.01, max_grad_norm=1.0, lr_scheduler_type="linear",
                       warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=3,
                       freeze=["decoder.transformer.h.0.attn.c_attn.bias", "decoder.transformer.h.0.crossattention.c_attn.bias"]),
@@ -367,6 +385,7 @@ def make_training():
     for name, kwargs in TRAIN_CASES.items():
         kwargs = dict(kwargs)
         freeze = kwargs.pop("freeze", [])
+        eval_examples = kwargs.pop("eval_examples", None)
         model = VisionEncoderDecoderModel.from_pretrained(out)
         for n, p in model.named_parameters():
             if n in freeze:
@@ -377,13 +396,15 @@ def make_training():
                                  report_to=[], use_cpu=True, seed=0, dataloader_num_workers=0, train_sampling_strategy="sequential",
                                  **kwargs)
         smoothing = kwargs.get("label_smoothing_factor", 0) != 0
-        trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate)
+        trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate,
+                            eval_dataset=None if eval_examples is None else [examples[k] for k in eval_examples])
         trainer.model_accepts_loss_kwargs = False
         trainer.train()
         logs = [e for e in trainer.state.log_history if "loss" in e]
         reference["cases"][name] = {
             "args": kwargs | ({"freeze": freeze} if freeze else {}),
             "steps": [{"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"]} for e in logs],
+            **({"eval_examples": eval_examples, "eval_losses": [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
         }
         for n, p in model.named_parameters():
             changes[f"{name}.{n}"] = (p.detach() - initial[n]).contiguous()

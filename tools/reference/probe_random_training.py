@@ -53,6 +53,8 @@ SCHEDULES = [
     ("inverse_sqrt", lambda r: {} if r.random() < 0.5 else {"timescale": r.randint(1, 6)}),
     ("cosine_with_min_lr", lambda r: {"min_lr_rate": r.choice([0.0, 0.1, 0.5])} if r.random() < 0.5 else {"min_lr": 1e-6}),
     ("cosine_warmup_with_min_lr", lambda r: {"min_lr_rate": r.choice([0.0, 0.1])} | ({"warmup_lr_rate": r.choice([0.0, 0.2])} if r.random() < 0.5 else {})),
+    ("reduce_lr_on_plateau", lambda r: {"patience": r.randint(0, 2), "factor": r.choice([0.1, 0.5]), "threshold": r.choice([1e-4, 0.02, 0.1]),
+                                        "cooldown": r.randint(0, 1)}),
     ("warmup_stable_decay", lambda r: {"num_decay_steps": r.randint(0, 4), "decay_type": r.choice(["linear", "cosine", "1-sqrt"]),
                                        "warmup_type": r.choice(["linear", "cosine", "1-sqrt"]), "min_lr_ratio": r.choice([0.0, 0.1])}),
 ]
@@ -92,6 +94,8 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
     kw = kwargs(r)
     if kw:
         args["lr_scheduler_kwargs"] = kw
+    if name == "reduce_lr_on_plateau":
+        args.update(eval_strategy="steps", eval_steps=r.randint(1, 3))
     if r.random() < 0.4:
         args["label_smoothing_factor"] = r.choice([0.05, 0.1, 0.3])
     args["per_device_eval_batch_size"] = r.randint(1, 4)

@@ -35,6 +35,9 @@ const DIR = fixturePath('optim', 'train');
 interface CaseRef {
   args: Record<string, string | number>;
   steps: { step: number; loss: number; grad_norm: number; learning_rate: number }[];
+  /** Manifest lines evaluated every `eval_steps` updates, and Python's eval_loss each time. */
+  eval_examples?: number[];
+  eval_losses?: number[];
 }
 const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as { max_steps: number; cases: Record<string, CaseRef> };
 const changes = parseSafetensors(new Uint8Array(readFileSync(join(DIR, 'changes.safetensors'))), 'changes.safetensors');
@@ -61,6 +64,7 @@ function argsOf(c: CaseRef): TrainingArguments {
     ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs as unknown as Record<string, unknown> } : {}),
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor as number } : {}),
     ...(a.freeze !== undefined ? { freeze: a.freeze as unknown as string[] } : {}),
+    ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps as number, evalBatchSize: a.per_device_eval_batch_size as number, predictWithGenerate: false } : {}),
     warmupSteps: a.warmup_steps as number,
     gradientAccumulationSteps: a.gradient_accumulation_steps as number,
     batchSize: a.per_device_train_batch_size as number,
@@ -76,14 +80,20 @@ beforeAll(async () => {
 });
 afterAll(() => pipe?.dispose());
 
-async function run(name: string, parallelUpdates?: ParallelUpdates): Promise<{ steps: StepMetrics[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
+async function run(
+  name: string,
+  parallelUpdates?: ParallelUpdates,
+): Promise<{ steps: StepMetrics[]; evalLosses: number[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
   const model = pipe.model as VisionEncoderDecoderModel;
+  const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
+  const evalExamples = reference.cases[name]!.eval_examples;
   const trainer = new Trainer<string>({
     ...(parallelUpdates ? { parallelUpdates } : {}),
     model,
     runtime: nodeRuntime,
     args: argsOf(reference.cases[name]!),
-    trainDataset: await readTrainingManifest(join(DIR, 'manifest.jsonl')),
+    trainDataset: manifest,
+    ...(evalExamples !== undefined ? { evalDataset: evalExamples.map((k) => manifest[k]!) } : {}),
     prepareImages: (images) => pipe.preprocess(images),
     tokenizer: pipe.tokenizer!,
   });
@@ -93,7 +103,7 @@ async function run(name: string, parallelUpdates?: ParallelUpdates): Promise<{ s
     const files = await trainer.checkpointFiles();
     const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors')!.bytes, 'model.safetensors');
     const final = new Map(saved.names().map((n) => [n, saved.getFloat32(n)]));
-    return { steps: out.steps, initial, final };
+    return { steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), initial, final };
   } finally {
     await trainer.dispose();
   }
@@ -103,7 +113,12 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
   for (const name of Object.keys(reference.cases)) {
     it(`${name}: per-update loss, learning rate and gradient norm`, async () => {
       const expected = reference.cases[name]!.steps;
-      const { steps, initial, final } = await run(name);
+      const { steps, evalLosses, initial, final } = await run(name);
+      const expectedEval = reference.cases[name]!.eval_losses;
+      if (expectedEval !== undefined) {
+        expect(evalLosses.length).toBe(expectedEval.length);
+        evalLosses.forEach((l, i) => expect(Math.abs(l - expectedEval[i]!), `eval loss ${i + 1}`).toBeLessThan(1e-4));
+      }
       expect(steps.map((s) => s.step)).toEqual(expected.map((e) => e.step));
       const diffs = steps.map((s, i) => Math.abs(s.loss - expected[i]!.loss));
       console.log(`${name}: |loss − PyTorch's| per update ${diffs.map((d) => d.toExponential(1)).join(', ')}`);

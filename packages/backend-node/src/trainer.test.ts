@@ -204,6 +204,36 @@ describe('Trainer (synthetic gradients)', () => {
     await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
   });
 
+  it('reduce_lr_on_plateau resumes exactly: its counters travel in trainer_state.json', async () => {
+    const args: TrainingArguments = {
+      batchSize: 2,
+      maxSteps: 6,
+      learningRate: 0.02,
+      seed: 5,
+      evalSteps: 1,
+      predictWithGenerate: false,
+      lrSchedulerType: 'reduce_lr_on_plateau',
+      lrSchedulerKwargs: { patience: 0, factor: 0.5, threshold: 0.5 },
+    };
+    const evalDataset = EXAMPLES.slice(0, 2);
+    const full = makeTrainer(args, { evalDataset });
+    await full.trainer.train();
+    // A threshold of 50% is never met after the first evaluation: the rate halves after each later one.
+    expect(full.steps.map((s) => s.learningRate)).toEqual([0.02, 0.02, 0.01, 0.005, 0.0025, 0.00125]);
+
+    const dir = join(tmp, 'plateau');
+    const controller = new AbortController();
+    const first = makeTrainer({ ...args, saveSteps: 3 }, { evalDataset, save: dir, onStep: (m) => m.step === 4 && controller.abort(new Error('stop')) });
+    await expect(first.trainer.train({ signal: controller.signal })).rejects.toThrow('stop');
+    const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'));
+    expect(state.ved.lr_scheduler).toMatchObject({ lr: 0.005, num_bad_epochs: 0, cooldown_counter: 0 });
+    const resumed = makeTrainer(args, { evalDataset });
+    const out = await resumed.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+    expect(out.steps.map((s) => [s.step, s.learningRate, s.loss])).toEqual(full.steps.slice(3).map((s) => [s.step, s.learningRate, s.loss]));
+    await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
+    expect(() => makeTrainer({ ...args, evalSteps: undefined })).toThrow(/reduce_lr_on_plateau follows the evaluation loss/);
+  });
+
   it('saves a checkpoint Python can load: config, weights, processor and tokenizer, plus the trainer state', async () => {
     const dir = join(tmp, 'saved');
     writeFileSync(join(tmp, 'keep.txt'), 'x');

@@ -223,6 +223,9 @@ export class Trainer<Image> {
       totalSteps: plan.totalSteps,
       kwargs: args.lrSchedulerKwargs,
     });
+    if (schedule.followsEvaluations && evalSet === undefined) {
+      throw new VedError('INVALID_OPTION', 'lrSchedulerType "reduce_lr_on_plateau" lowers the rate when the evaluation loss stops improving: give an evalDataset (and evalSteps).');
+    }
     return {
       train,
       eval: evalSet,
@@ -262,8 +265,12 @@ export class Trainer<Image> {
       this.init.callbacks?.onStep?.(metrics);
 
       const last = step === plan.totalSteps;
-      if (p.eval !== undefined && ((this.args.evalSteps !== undefined && step % this.args.evalSteps === 0) || last)) {
-        evaluations.push(await this.evaluate(options.signal));
+      const scheduled = this.args.evalSteps !== undefined && step % this.args.evalSteps === 0;
+      if (p.eval !== undefined && (scheduled || last)) {
+        const evaluation = await this.evaluate(options.signal);
+        evaluations.push(evaluation);
+        // HF Trainer steps ReduceLROnPlateau with eval_loss after its scheduled evaluations (_evaluate).
+        if (scheduled) p.schedule.reportEvaluation(evaluation.evalLoss);
       }
       if (this.init.saveCheckpoint !== undefined && ((this.args.saveSteps !== undefined && step % this.args.saveSteps === 0) || last)) {
         await this.init.saveCheckpoint(await this.checkpointFiles(), step);
@@ -373,6 +380,7 @@ export class Trainer<Image> {
       trainBatchSize: this.args.batchSize,
       logHistory: this.logHistory,
       run: this.identity(p),
+      ...(p.schedule.state !== undefined ? { lrScheduler: p.schedule.state } : {}),
     };
   }
 
@@ -436,6 +444,12 @@ export class Trainer<Image> {
       throw new VedError('INVALID_INPUT', `${files.location}: the weights are not the ones ${TRAINER_STATE_FILE} was saved with (a save was interrupted between them?); resume from another checkpoint.`);
     }
     p.optimizer.loadState(optimizerState, p.session.parameters, where(OPTIMIZER_FILE));
+    if (p.schedule.followsEvaluations) {
+      if (saved.lrScheduler === undefined) throw new VedError('INVALID_INPUT', `${where(TRAINER_STATE_FILE)} has no "lr_scheduler" state, which reduce_lr_on_plateau resumes from.`);
+      const s = saved.lrScheduler;
+      // A best metric saved as null is the initial one (inf for "min", -inf for "max").
+      p.schedule.loadState({ ...s, best: Number.isNaN(s.best) ? (p.schedule.state!.best) : s.best });
+    }
     this.globalStep = saved.globalStep;
     this.epoch = saved.epoch;
     this.logHistory = [...saved.logHistory];

@@ -172,6 +172,9 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     generationMaxLength: posInt('generationMaxLength', args.generationMaxLength, undefined),
     generationNumBeams: posInt('generationNumBeams', args.generationNumBeams, undefined),
   };
+  if (type === 'reduce_lr_on_plateau' && resolved.evalSteps === undefined) {
+    bad('lrSchedulerType', type, 'evalSteps with it: reduce_lr_on_plateau follows the evaluation loss (HF: "requires an eval strategy")');
+  }
   // The schedule's kwargs are checked now, not after the model has loaded (the step counts come later).
   new LearningRateSchedule({ type, learningRate: resolved.learningRate, totalSteps: 1, kwargs: resolved.lrSchedulerKwargs });
   return resolved;

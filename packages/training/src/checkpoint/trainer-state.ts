@@ -41,6 +41,8 @@ export interface TrainerState {
   logHistory: LogEntry[];
   /** What the resume checks. */
   run: RunIdentity;
+  /** `reduce_lr_on_plateau`'s counters (its rate follows evaluations, not the step count). */
+  lrScheduler?: { lr: number; best: number; numBadEpochs: number; cooldownCounter: number };
 }
 
 /** What must match for a run to continue exactly where a checkpoint left it. */
@@ -82,6 +84,17 @@ export function trainerStateJson(state: TrainerState): string {
       gradient_accumulation_steps: state.run.gradientAccumulationSteps,
       examples: state.run.examples,
       trainable_parameters: state.run.trainable,
+      ...(state.lrScheduler !== undefined
+        ? {
+            lr_scheduler: {
+              lr: state.lrScheduler.lr,
+              // JSON has no Infinity: the best metric before any evaluation is written as null.
+              best: Number.isFinite(state.lrScheduler.best) ? state.lrScheduler.best : null,
+              num_bad_epochs: state.lrScheduler.numBadEpochs,
+              cooldown_counter: state.lrScheduler.cooldownCounter,
+            },
+          }
+        : {}),
     },
   };
   return `${JSON.stringify(json, null, 2)}\n`;
@@ -113,6 +126,14 @@ export function parseTrainerState(text: string, where: string): TrainerState {
   if (optimizer !== 'adamw' && optimizer !== 'sgd' && optimizer !== 'adafactor') throw new VedError('INVALID_INPUT', `${where}: unknown optimizer ${JSON.stringify(optimizer)}.`);
   if (typeof ved.shuffle !== 'boolean') throw new VedError('INVALID_INPUT', `${where}: "shuffle" must be true or false.`);
   const history = Array.isArray(obj.log_history) ? (obj.log_history as LogEntry[]) : [];
+  const sched = ved.lr_scheduler as Record<string, unknown> | undefined;
+  let lrScheduler: TrainerState['lrScheduler'];
+  if (sched !== undefined) {
+    if (typeof sched !== 'object' || sched === null || typeof sched.lr !== 'number' || (sched.best !== null && typeof sched.best !== 'number')) {
+      throw new VedError('INVALID_INPUT', `${where}: "lr_scheduler" must hold "lr", "best", "num_bad_epochs" and "cooldown_counter".`);
+    }
+    lrScheduler = { lr: sched.lr, best: sched.best === null ? Number.NaN : (sched.best as number), numBadEpochs: int(sched, 'num_bad_epochs'), cooldownCounter: int(sched, 'cooldown_counter') };
+  }
   return {
     globalStep: int(obj, 'global_step'),
     epoch: typeof obj.epoch === 'number' ? obj.epoch : 0,
@@ -130,6 +151,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       examples: int(ved, 'examples'),
       trainable: int(ved, 'trainable_parameters'),
     },
+    ...(lrScheduler !== undefined ? { lrScheduler } : {}),
   };
 }
 

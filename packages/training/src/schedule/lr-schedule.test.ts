@@ -11,13 +11,28 @@ interface Case {
   kwargs?: Record<string, unknown>;
   rates?: number[];
   error?: string;
+  /** reduce_lr_on_plateau: the metrics given to step(), and the rate after each. */
+  metrics?: number[];
+  rates_after?: number[];
 }
 const cases = readFixtureJson<Case[]>('schedules.json');
 const build = (c: Case) =>
   new LearningRateSchedule({ type: c.type, learningRate: c.learning_rate, warmupSteps: c.warmup_steps, totalSteps: c.total_steps, ...(c.kwargs ? { kwargs: c.kwargs } : {}) });
 
 describe('LearningRateSchedule vs get_scheduler', () => {
-  for (const c of cases.filter((c) => c.error === undefined)) {
+  for (const c of cases.filter((c) => c.metrics !== undefined)) {
+    it(`reduce_lr_on_plateau ${JSON.stringify(c.kwargs)}: the rate after each evaluation, as ReduceLROnPlateau.step`, () => {
+      const schedule = build(c);
+      expect(schedule.followsEvaluations).toBe(true);
+      expect(schedule.rateAt(0)).toBe(c.learning_rate);
+      c.metrics!.forEach((m, i) => {
+        schedule.reportEvaluation(m);
+        expect(schedule.rateAt(i + 1), `after evaluation ${i + 1}`).toBe(c.rates_after![i]);
+      });
+    });
+  }
+
+  for (const c of cases.filter((c) => c.error === undefined && c.metrics === undefined)) {
     it(`${c.type}${c.kwargs ? ` ${JSON.stringify(c.kwargs)}` : ''}, warmup ${c.warmup_steps}`, () => {
       const schedule = build(c);
       c.rates!.forEach((want, step) => expect(Math.abs(schedule.rateAt(step) - want), `step ${step}`).toBeLessThanOrEqual(1e-12 * c.learning_rate));
@@ -31,7 +46,7 @@ describe('LearningRateSchedule vs get_scheduler', () => {
   }
 
   it('rejects unknown types, missing totals and bad kwargs, naming them', () => {
-    expect(() => new LearningRateSchedule({ type: 'reduce_lr_on_plateau' as SchedulerType, learningRate: 1 })).toThrow(/expected one of "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts"/);
+    expect(() => new LearningRateSchedule({ type: 'greedy' as SchedulerType, learningRate: 1 })).toThrow(/expected one of "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts"/);
     expect(() => new LearningRateSchedule({ type: 'linear', learningRate: 1 })).toThrow(/needs the number of training steps/);
     expect(() => new LearningRateSchedule({ type: 'polynomial', learningRate: 1 })).toThrow(/needs the number of training steps/);
     expect(() => new LearningRateSchedule({ learningRate: -1, totalSteps: 1 })).toThrow(/learningRate must be a non-negative number/);

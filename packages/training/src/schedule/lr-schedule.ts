@@ -26,8 +26,12 @@
  *   `warmup_type` and `decay_type` `linear` | `cosine` | `1-sqrt` (linear, cosine), `min_lr_ratio` 0,
  *   `num_cycles` 0.5): warmup, stable at 1, decay, then `min_lr_ratio` (`get_wsd_schedule`).
  *
- * `reduce_lr_on_plateau` and `greedy` follow an evaluation metric rather than a `LambdaLR` and are not
- * provided. Kwargs a schedule does not take are refused, as Python's functions raise `TypeError`.
+ * `reduce_lr_on_plateau` is torch's `ReduceLROnPlateau` (`get_reduce_on_plateau_schedule`; kwargs `mode`
+ * (min), `factor` (0.1, below 1), `patience` (10), `threshold` (1e-4), `threshold_mode` (rel), `cooldown`
+ * (0), `min_lr` (0), `eps` (1e-8)): no warmup, the rate stays until `reportEvaluation(evalLoss)` — which HF
+ * Trainer calls with `eval_loss` after each scheduled evaluation — has seen more than `patience` evaluations
+ * without improvement, then it is multiplied by `factor`. `greedy` is not provided. Kwargs a schedule does
+ * not take are refused, as Python's functions raise `TypeError`.
  *
  * HF Trainer logs the rate an update used (`_get_learning_rate` after
  * `optimizer.step()`, before `lr_scheduler.step()`): `rateAt(step)` is that value.
@@ -47,6 +51,7 @@ export const SCHEDULER_TYPES = [
   'cosine_with_min_lr',
   'cosine_warmup_with_min_lr',
   'warmup_stable_decay',
+  'reduce_lr_on_plateau',
 ] as const;
 export type SchedulerType = (typeof SCHEDULER_TYPES)[number];
 
@@ -75,7 +80,16 @@ const KWARGS: Record<SchedulerType, readonly string[]> = {
   cosine_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate'],
   cosine_warmup_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate', 'warmup_lr_rate'],
   warmup_stable_decay: ['num_decay_steps', 'num_stable_steps', 'warmup_type', 'decay_type', 'min_lr_ratio', 'num_cycles'],
+  reduce_lr_on_plateau: ['mode', 'factor', 'patience', 'threshold', 'threshold_mode', 'cooldown', 'min_lr', 'eps'],
 };
+
+/** `ReduceLROnPlateau`'s counters: what a checkpoint keeps for an exact resume. */
+export interface PlateauState {
+  lr: number;
+  best: number;
+  numBadEpochs: number;
+  cooldownCounter: number;
+}
 const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
 type WsdShape = (typeof WSD_SHAPES)[number];
 
@@ -110,7 +124,7 @@ export class LearningRateSchedule {
     if (!Number.isInteger(this.warmupSteps) || this.warmupSteps < 0) {
       throw new VedError('INVALID_OPTION', `warmupSteps must be a non-negative integer, got ${options.warmupSteps}.`);
     }
-    const needsTotal = !['constant', 'constant_with_warmup', 'inverse_sqrt'].includes(this.type);
+    const needsTotal = !['constant', 'constant_with_warmup', 'inverse_sqrt', 'reduce_lr_on_plateau'].includes(this.type);
     if (needsTotal && options.totalSteps === undefined) {
       throw new VedError('INVALID_OPTION', `The ${this.type} schedule needs the number of training steps (totalSteps).`);
     }
@@ -172,10 +186,84 @@ export class LearningRateSchedule {
     this.warmupShape = shape('warmup_type', 'linear');
     this.decayShape = shape('decay_type', 'cosine');
     this.minLrRatio = number('min_lr_ratio', 0);
+    if (this.type === 'reduce_lr_on_plateau') {
+      const mode = given('mode') ? kwargs.mode : 'min';
+      const thresholdMode = given('threshold_mode') ? kwargs.threshold_mode : 'rel';
+      if (mode !== 'min' && mode !== 'max') throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.mode is ${JSON.stringify(mode)}; expected "min" or "max".`);
+      if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.threshold_mode is ${JSON.stringify(thresholdMode)}; expected "rel" or "abs".`);
+      this.plateau = {
+        mode,
+        thresholdMode,
+        factor: number('factor', 0.1, (v) => v < 1, 'a number below 1 (torch: "Factor should be < 1.0.")'),
+        patience: number('patience', 10),
+        threshold: number('threshold', 1e-4),
+        cooldown: number('cooldown', 0),
+        minLr: number('min_lr', 0),
+        eps: number('eps', 1e-8),
+      };
+      this.plateauState = { lr: this.learningRate, best: mode === 'min' ? Infinity : -Infinity, numBadEpochs: 0, cooldownCounter: 0 };
+    }
+  }
+
+  private readonly plateau?: {
+    mode: 'min' | 'max';
+    thresholdMode: 'rel' | 'abs';
+    factor: number;
+    patience: number;
+    threshold: number;
+    cooldown: number;
+    minLr: number;
+    eps: number;
+  };
+  private plateauState?: PlateauState;
+
+  /** Whether the schedule follows evaluations (`reduce_lr_on_plateau`) rather than the update count. */
+  get followsEvaluations(): boolean {
+    return this.plateau !== undefined;
+  }
+
+  /** `ReduceLROnPlateau.step(eval_loss)`, as HF Trainer calls it after a scheduled evaluation; other schedules ignore it. */
+  reportEvaluation(metric: number): void {
+    const p = this.plateau;
+    const s = this.plateauState;
+    if (p === undefined || s === undefined) return;
+    const better =
+      p.mode === 'min'
+        ? p.thresholdMode === 'rel'
+          ? metric < s.best * (1 - p.threshold)
+          : metric < s.best - p.threshold
+        : p.thresholdMode === 'rel'
+          ? metric > s.best * (p.threshold + 1)
+          : metric > s.best + p.threshold;
+    if (better) {
+      s.best = metric;
+      s.numBadEpochs = 0;
+    } else s.numBadEpochs += 1;
+    if (s.cooldownCounter > 0) {
+      s.cooldownCounter -= 1;
+      s.numBadEpochs = 0;
+    }
+    if (s.numBadEpochs > p.patience) {
+      const next = Math.max(s.lr * p.factor, p.minLr);
+      if (s.lr - next > p.eps) s.lr = next;
+      s.cooldownCounter = p.cooldown;
+      s.numBadEpochs = 0;
+    }
+  }
+
+  /** The plateau counters (undefined for the other schedules), for a checkpoint. */
+  get state(): PlateauState | undefined {
+    return this.plateauState === undefined ? undefined : { ...this.plateauState };
+  }
+
+  /** Restores the plateau counters saved with `state`. */
+  loadState(state: PlateauState): void {
+    if (this.plateauState !== undefined) this.plateauState = { ...state };
   }
 
   /** The factor `lambda(step)` of `LambdaLR`. */
   factor(step: number): number {
+    if (this.plateauState !== undefined) return this.plateauState.lr / this.learningRate;
     const warmup = this.warmupSteps;
     const total = this.totalSteps;
     const warming = step / Math.max(1, warmup);
@@ -235,10 +323,13 @@ export class LearningRateSchedule {
         return floor;
       }
     }
+    // reduce_lr_on_plateau is answered above, from its counters.
+    return 1;
   }
 
   /** The learning rate update `step` (0-based) uses: `learning_rate * lambda(step)`, in double as LambdaLR. */
   rateAt(step: number): number {
+    if (this.plateauState !== undefined) return this.plateauState.lr;
     return this.learningRate * this.factor(step);
   }
 }
