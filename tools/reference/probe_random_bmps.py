@@ -8,7 +8,7 @@ file ends; top-down and bottom-up rows), a third of them damaged (bytes flipped,
 Records `np.array(Image.open(f))` after ved's rules (P as RGB, 1 as L), or Pillow's error.
 
 Run:  .venv-ref/bin/python tools/reference/probe_random_bmps.py OUT_DIR [N] [SEED]
-Compared by compare_random_bmps.mjs (node, after pnpm build).
+Compared by `compare_random_image_files.mjs bmp OUT_DIR` (node, after pnpm build).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Pillow's error.
 
 Run:  .venv-ref/bin/python tools/reference/probe_random_gifs.py OUT_DIR [N] [SEED]
 Writes OUT_DIR/<i>.gif, OUT_DIR/index.json and OUT_DIR/expected.safetensors.
-Compared by compare_random_gifs.mjs (node, after pnpm build).
+Compared by `compare_random_image_files.mjs gif OUT_DIR` (node, after pnpm build).
 """
 
 from __future__ import annotations

@@ -1,26 +1,30 @@
-// Compares ved's GIF decoder (core's decodeGif) with Pillow on the files of probe_random_gifs.py (same
+// Compares ved's GIF or BMP decoder (core's decodeGif, decodeBmp) with Pillow on the files of
+// probe_random_gifs.py or probe_random_bmps.py (same
 // folder): the same array, byte for byte, where Pillow opens the file, and an INVALID_IMAGE where it
 // refuses it.
 //
 //   .venv-ref/bin/python tools/reference/probe_random_gifs.py /tmp/rg 1000 1
-//   pnpm build && node tools/reference/compare_random_gifs.mjs /tmp/rg
+//   pnpm build && node tools/reference/compare_random_image_files.mjs gif /tmp/rg
+//   (bmp: probe_random_bmps.py, then `compare_random_image_files.mjs bmp DIR`)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VedError, decodeGif, parseSafetensors } from '../../packages/core/dist/index.js';
+import { VedError, decodeBmp, decodeGif, parseSafetensors } from '../../packages/core/dist/index.js';
 
-const dir = process.argv[2];
-if (dir === undefined) throw new Error('usage: node compare_random_gifs.mjs OUT_DIR');
+const DECODERS = { gif: decodeGif, bmp: decodeBmp };
+const [format, dir] = process.argv.slice(2);
+const decode = DECODERS[format];
+if (decode === undefined || dir === undefined) throw new Error('usage: node compare_random_image_files.mjs gif|bmp OUT_DIR');
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
 const expected = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'expected.safetensors'))), 'expected.safetensors');
 
 const counts = { match: 0, refusedByBoth: 0 };
 const failures = [];
 for (const c of index.cases) {
-  const file = join(dir, `${c.id}.gif`);
+  const file = join(dir, `${c.id}.${format}`);
   let got;
   let thrown;
   try {
-    got = decodeGif(new Uint8Array(readFileSync(file)), file);
+    got = decode(new Uint8Array(readFileSync(file)), file);
   } catch (e) {
     thrown = e;
   }
@@ -50,5 +54,5 @@ for (const c of index.cases) {
   else counts.match++;
 }
 for (const f of failures) console.log(f);
-console.log(`${index.cases.length} GIFs: ${counts.match} identical, ${counts.refusedByBoth} refused by both, ${failures.length} differ`);
+console.log(`${index.cases.length} ${format.toUpperCase()}s: ${counts.match} identical, ${counts.refusedByBoth} refused by both, ${failures.length} differ`);
 process.exitCode = failures.length === 0 ? 0 : 1;
