@@ -328,6 +328,20 @@ TRAIN_CASES = {
                           lr_scheduler_kwargs={"patience": 0, "factor": 0.5, "threshold": 0.06}, warmup_steps=0, gradient_accumulation_steps=1,
                           per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1, per_device_eval_batch_size=2,
                           eval_examples=[0, 1, 2, 3]),
+    # load_best_model_at_end with EarlyStoppingCallback: an evaluation every update, a checkpoint every second one, a
+    # rate high enough that the evaluation loss turns up. "adamw_best": an improvement of less than the threshold counts
+    # as none, training stops at update 10 and the weights of update 8 (best, saved) come back. "adamw_best_unsaved":
+    # the best evaluation is update 1's, which was not saved, so there is no best checkpoint to load back (the weights
+    # stay those of update 3, where training stops).
+    "adamw_best": dict(optim="adamw_torch", learning_rate=0.06, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="constant",
+                       warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1,
+                       per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="steps", save_steps=2, max_steps=12,
+                       load_best_model_at_end=True, metric_for_best_model="loss", early_stopping_patience=3,
+                       early_stopping_threshold=0.2),
+    "adamw_best_unsaved": dict(optim="adamw_torch", learning_rate=0.06, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="constant",
+                               warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps",
+                               eval_steps=1, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="steps", save_steps=2,
+                               max_steps=12, load_best_model_at_end=True, early_stopping_patience=2),
     "adafactor": dict(optim="adafactor", learning_rate=1e-2, weight_decay=0.01, max_grad_norm=1.0, lr_scheduler_type="linear",
                       warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=3,
                       freeze=["decoder.transformer.h.0.attn.c_attn.bias", "decoder.transformer.h.0.crossattention.c_attn.bias"]),
@@ -336,7 +350,7 @@ TRAIN_CASES = {
 
 def make_training():
     from PIL import Image
-    from transformers import AutoImageProcessor, PreTrainedTokenizerFast, Trainer as HfTrainer, TrainingArguments
+    from transformers import AutoImageProcessor, EarlyStoppingCallback, PreTrainedTokenizerFast, Trainer as HfTrainer, TrainingArguments
 
     out = OUT / "train"
     src = ROOT / "fixtures" / "models" / "vit-gpt2-a"
@@ -386,25 +400,32 @@ def make_training():
         kwargs = dict(kwargs)
         freeze = kwargs.pop("freeze", [])
         eval_examples = kwargs.pop("eval_examples", None)
+        patience = kwargs.pop("early_stopping_patience", None)
+        threshold = kwargs.pop("early_stopping_threshold", 0.0)
         model = VisionEncoderDecoderModel.from_pretrained(out)
         for n, p in model.named_parameters():
             if n in freeze:
                 p.requires_grad_(False)
         model.train = lambda mode=True, m=model: m  # keep eval mode (dropout off) while HF Trainer trains
         initial = {n: p.detach().clone() for n, p in model.named_parameters()}
-        args = TrainingArguments(output_dir=str(out / f".run-{name}"), max_steps=STEPS, logging_steps=1, save_strategy="no",
-                                 report_to=[], use_cpu=True, seed=0, dataloader_num_workers=0, train_sampling_strategy="sequential",
-                                 **kwargs)
+        args = TrainingArguments(output_dir=str(out / f".run-{name}"), logging_steps=1, report_to=[], use_cpu=True, seed=0,
+                                 dataloader_num_workers=0, train_sampling_strategy="sequential",
+                                 **({"max_steps": STEPS, "save_strategy": "no"} | kwargs))
         smoothing = kwargs.get("label_smoothing_factor", 0) != 0
         trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate,
-                            eval_dataset=None if eval_examples is None else [examples[k] for k in eval_examples])
+                            eval_dataset=None if eval_examples is None else [examples[k] for k in eval_examples],
+                            callbacks=[] if patience is None else [EarlyStoppingCallback(patience, threshold)])
         trainer.model_accepts_loss_kwargs = False
         trainer.train()
         logs = [e for e in trainer.state.log_history if "loss" in e]
         reference["cases"][name] = {
-            "args": kwargs | ({"freeze": freeze} if freeze else {}),
+            "args": kwargs | ({"freeze": freeze} if freeze else {})
+                    | ({"early_stopping_patience": patience, "early_stopping_threshold": threshold} if patience is not None else {}),
             "steps": [{"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"]} for e in logs],
             **({"eval_examples": eval_examples, "eval_losses": [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
+            **({"global_step": trainer.state.global_step, "best_metric": trainer.state.best_metric, "best_global_step": trainer.state.best_global_step,
+                "best_model_step": None if trainer.state.best_model_checkpoint is None else int(trainer.state.best_model_checkpoint.rsplit("-", 1)[1])}
+               if args.load_best_model_at_end else {}),
         }
         for n, p in model.named_parameters():
             changes[f"{name}.{n}"] = (p.detach() - initial[n]).contiguous()
@@ -420,6 +441,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:] == ["--adafactor"]:  # only adafactor.*
         make_adafactor()
+        sys.exit(0)
+    if sys.argv[1:] == ["--train"]:  # only train/ (the HF Trainer cases)
+        make_training()
         sys.exit(0)
     make_optimizers()
     make_adafactor()

@@ -2,7 +2,7 @@
  * Fine-tuning against PyTorch: ved's Trainer on ved's gradient engine versus
  * HF Trainer (transformers 5.18, torch 2.13) on the same tiny composed model
  * and manifest (fixtures/optim/train, made by
- * tools/reference/make_optimizer_fixtures.py), 5 updates in manifest order,
+ * tools/reference/make_optimizer_fixtures.py), 5 updates (up to 12 in the best-model cases) in manifest order,
  * dropout off on both sides:
  *
  * - SGD (momentum 0.9, weight decay 0.01, constant rate): every tensor's change
@@ -18,13 +18,21 @@
  *   gradient norms, and every tensor's change within 1e-3 as well, except the
  *   attention key biases: their true gradient is zero (softmax ignores a
  *   constant added to every score of a row), so both sides hold float noise
- *   there, which Adam divides by its own square root into updates of full size.
+ *   there, which Adam divides by its own square root into updates of full size;
+ * - AdamW with `load_best_model_at_end` and `EarlyStoppingCallback` (an
+ *   evaluation every update, a checkpoint every second): the update training
+ *   stops at, `best_metric`, `best_global_step`, the checkpoint loaded back and
+ *   its weights; once where the best evaluation was never saved (nothing is
+ *   loaded back), and across an interruption (`best_model.safetensors`).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, VisionEncoderDecoderModel } from '@ved/core';
-import { Trainer, type ParallelUpdates, type StepMetrics, type TrainingArguments } from '@ved/training';
+import { Trainer, type ParallelUpdates, type EvalMetrics, type StepMetrics, type TrainOutput, type TrainingArguments } from '@ved/training';
+import { DirectoryFiles } from './directory-files.js';
+import { writeCheckpoint } from './save.js';
 import { createParallelUpdates } from './parallel-updates.js';
 import { ImageToText } from './pipeline.js';
 import { nodeRuntime } from './runtime.js';
@@ -38,6 +46,11 @@ interface CaseRef {
   /** Manifest lines evaluated every `eval_steps` updates, and Python's eval_loss each time. */
   eval_examples?: number[];
   eval_losses?: number[];
+  /** With load_best_model_at_end: where training ended, and HF TrainerState's best_* fields. */
+  global_step?: number;
+  best_metric?: number;
+  best_global_step?: number | null;
+  best_model_step?: number | null;
 }
 const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as { max_steps: number; cases: Record<string, CaseRef> };
 const changes = parseSafetensors(new Uint8Array(readFileSync(join(DIR, 'changes.safetensors'))), 'changes.safetensors');
@@ -65,10 +78,16 @@ function argsOf(c: CaseRef): TrainingArguments {
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor as number } : {}),
     ...(a.freeze !== undefined ? { freeze: a.freeze as unknown as string[] } : {}),
     ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps as number, evalBatchSize: a.per_device_eval_batch_size as number, predictWithGenerate: false } : {}),
+    ...(a.save_steps !== undefined ? { saveSteps: a.save_steps as number } : {}),
+    ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end as boolean } : {}),
+    ...(a.metric_for_best_model !== undefined ? { metricForBestModel: a.metric_for_best_model as string } : {}),
+    ...(a.early_stopping_patience !== undefined
+      ? { earlyStoppingPatience: a.early_stopping_patience as number, earlyStoppingThreshold: a.early_stopping_threshold as number }
+      : {}),
     warmupSteps: a.warmup_steps as number,
     gradientAccumulationSteps: a.gradient_accumulation_steps as number,
     batchSize: a.per_device_train_batch_size as number,
-    maxSteps: reference.max_steps,
+    maxSteps: (a.max_steps as number | undefined) ?? reference.max_steps,
     shuffle: false,
     dropout: false,
   };
@@ -83,7 +102,7 @@ afterAll(() => pipe?.dispose());
 async function run(
   name: string,
   parallelUpdates?: ParallelUpdates,
-): Promise<{ steps: StepMetrics[]; evalLosses: number[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
+): Promise<{ out: TrainOutput; steps: StepMetrics[]; evalLosses: number[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
   const model = pipe.model as VisionEncoderDecoderModel;
   const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
   const evalExamples = reference.cases[name]!.eval_examples;
@@ -103,7 +122,7 @@ async function run(
     const files = await trainer.checkpointFiles();
     const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors')!.bytes, 'model.safetensors');
     const final = new Map(saved.names().map((n) => [n, saved.getFloat32(n)]));
-    return { steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), initial, final };
+    return { out, steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), initial, final };
   } finally {
     await trainer.dispose();
   }
@@ -113,8 +132,17 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
   for (const name of Object.keys(reference.cases)) {
     it(`${name}: per-update loss, learning rate and gradient norm`, async () => {
       const expected = reference.cases[name]!.steps;
-      const { steps, evalLosses, initial, final } = await run(name);
-      const expectedEval = reference.cases[name]!.eval_losses;
+      const { out, steps, evalLosses, initial, final } = await run(name);
+      const ref = reference.cases[name]!;
+      const expectedEval = ref.eval_losses;
+      if (ref.global_step !== undefined) {
+        // Early stopping and the best model: where training stopped, the best metric and which update's weights came back.
+        expect(out.globalStep).toBe(ref.global_step);
+        expect(out.stoppedEarly).toBe(ref.global_step < ((ref.args.max_steps as number | undefined) ?? reference.max_steps));
+        expect(Math.abs(out.bestMetric! - ref.best_metric!)).toBeLessThan(1e-4);
+        expect(out.bestGlobalStep ?? null).toBe(ref.best_global_step);
+        expect(out.bestModelStep ?? null).toBe(ref.best_model_step);
+      }
       if (expectedEval !== undefined) {
         expect(evalLosses.length).toBe(expectedEval.length);
         evalLosses.forEach((l, i) => expect(Math.abs(l - expectedEval[i]!), `eval loss ${i + 1}`).toBeLessThan(1e-4));
@@ -153,6 +181,65 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
       console.log(`${name}: largest relative differences of a tensor's change: ${rels.slice(0, 3).map(([t, r]) => `${t} ${r.toExponential(2)}`).join(', ')}`);
     });
   }
+});
+
+describe('the best model and early stopping across an interruption (adamw_best)', () => {
+  it('resumes exactly from a checkpoint whose best weights are not its own (best_model.safetensors)', async () => {
+    const model = pipe.model as VisionEncoderDecoderModel;
+    const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
+    const ref = reference.cases.adamw_best!;
+    const make = (onEvaluate?: (m: EvalMetrics) => void) =>
+      new Trainer<string>({
+        model,
+        runtime: nodeRuntime,
+        args: argsOf(ref),
+        trainDataset: manifest,
+        evalDataset: ref.eval_examples!.map((k) => manifest[k]!),
+        prepareImages: (images) => pipe.preprocess(images),
+        tokenizer: pipe.tokenizer!,
+        ...(onEvaluate ? { callbacks: { onEvaluate } } : {}),
+      });
+    const weightsOf = async (t: Trainer<string>) => Buffer.from((await t.checkpointFiles()).find((f) => f.name === 'model.safetensors')!.bytes);
+    const full = make();
+    const fullOut = await full.train();
+    const dir = mkdtempSync(join(tmpdir(), 'ved-best-'));
+    try {
+      // Stopped after update 9: the best so far is update 8 (saved), two evaluations without improvement counted.
+      const controller = new AbortController();
+      const first = make((m) => m.step === 9 && controller.abort(new Error('stop')));
+      await expect(first.train({ signal: controller.signal })).rejects.toThrow('stop');
+      const files = await first.checkpointFiles();
+      expect(files.map((f) => f.name)).toContain('best_model.safetensors');
+      await writeCheckpoint(dir, files);
+      await first.dispose();
+      const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'));
+      expect(state).toMatchObject({ global_step: 9, best_global_step: 8, best_model_checkpoint: null });
+      expect(Math.abs(state.best_metric - ref.best_metric!)).toBeLessThan(1e-4);
+      expect(state.stateful_callbacks.EarlyStoppingCallback).toEqual({
+        args: { early_stopping_patience: 3, early_stopping_threshold: 0.2 },
+        attributes: { early_stopping_patience_counter: 2 },
+      });
+      expect(state.ved).toMatchObject({ metric_for_best_model: 'eval_loss', best_model_step: 8 });
+
+      const resumed = make();
+      const out = await resumed.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+      expect(out).toMatchObject({ globalStep: 10, stoppedEarly: true, bestGlobalStep: 8, bestModelStep: 8, bestMetric: fullOut.bestMetric });
+      expect((await weightsOf(resumed)).equals(await weightsOf(full))).toBe(true);
+      // The final checkpoint holds the best weights themselves: no second copy.
+      expect((await resumed.checkpointFiles()).map((f) => f.name)).not.toContain('best_model.safetensors');
+      await resumed.dispose();
+
+      // Without the best weights, a run that loads them back cannot resume.
+      const { unlinkSync } = await import('node:fs');
+      unlinkSync(join(dir, 'best_model.safetensors'));
+      const missing = make();
+      await expect(missing.train({ resumeFromCheckpoint: new DirectoryFiles(dir) })).rejects.toThrow(/has no best_model\.safetensors, the weights of update 8/);
+      await missing.dispose();
+    } finally {
+      await full.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('AdamW with half of its update on a worker thread (createParallelUpdates)', () => {

@@ -115,6 +115,10 @@ export function createTrainingWorkerHandler(options: TrainingWorkerHandlerOption
               steps: result?.steps ?? [],
               evaluations: result?.evaluations ?? [],
               aborted,
+              ...(result?.bestMetric !== undefined ? { bestMetric: result.bestMetric } : {}),
+              ...(result?.bestGlobalStep !== undefined ? { bestGlobalStep: result.bestGlobalStep } : {}),
+              ...(result?.bestModelStep !== undefined ? { bestModelStep: result.bestModelStep } : {}),
+              stoppedEarly: result?.stoppedEarly ?? false,
             },
           });
         } finally {

@@ -21,6 +21,12 @@ export interface TrainSummary {
   evaluations: EvalMetrics[];
   /** Stopped early by `abort`: the weights are those after the last complete update. */
   aborted: boolean;
+  /** As `TrainOutput`'s (with `metricForBestModel`, `loadBestModelAtEnd`, `earlyStoppingPatience`). */
+  bestMetric?: number;
+  bestGlobalStep?: number;
+  bestModelStep?: number;
+  /** Early stopping ended training before `maxSteps`. */
+  stoppedEarly: boolean;
 }
 
 export type ToTrainingWorker =

@@ -32,6 +32,9 @@ import {
   TensorUnion,
   VedError,
   loadWeights,
+  parseSafetensors,
+  partsFile,
+  safetensorsParts,
   readText,
   serializePretrained,
   type ModelFiles,
@@ -63,6 +66,8 @@ import {
   parseTrainerState,
   trainerStateJson,
   weightsChecksum,
+  BEST_MODEL_FILE,
+  type BestModelState,
   type LogEntry,
   type RunIdentity,
   type TrainerState,
@@ -137,6 +142,29 @@ export interface TrainOutput {
   trainingLoss: number;
   steps: StepMetrics[];
   evaluations: EvalMetrics[];
+  /** The best value of `metricForBestModel` so far (HF's `state.best_metric`), when one is tracked. */
+  bestMetric?: number;
+  /** The update of the best evaluation (`state.best_global_step`), when updates are saved (`saveSteps`). */
+  bestGlobalStep?: number;
+  /**
+   * The best update that was saved (HF's `state.best_model_checkpoint`): with `loadBestModelAtEnd`, the
+   * weights the Trainer holds after training (undefined: none was saved, the last weights stay).
+   */
+  bestModelStep?: number;
+  /** Early stopping (`earlyStoppingPatience`) ended training before `maxSteps`. */
+  stoppedEarly: boolean;
+}
+
+/** Where the best model stands (HF `TrainerState`'s best_* fields and `EarlyStoppingCallback`'s counter). */
+interface BestModel {
+  metric: number | undefined;
+  globalStep: number | undefined;
+  /** The best saved update, and its trainable weights (copies). */
+  modelStep: number | undefined;
+  weights: ReadonlyMap<string, Float32Array> | undefined;
+  /** The session's weights are the best's (loaded back at the end, or resumed from the best update). */
+  loaded: boolean;
+  patienceCounter: number;
 }
 
 interface Prepared<Image> {
@@ -158,6 +186,7 @@ export class Trainer<Image> {
   private globalStep = 0;
   private epoch = 0;
   private logHistory: LogEntry[] = [];
+  private best: BestModel = { metric: undefined, globalStep: undefined, modelStep: undefined, weights: undefined, loaded: false, patienceCounter: 0 };
 
   constructor(private readonly init: TrainerInit<Image>) {
     this.args = resolveArguments(init.args);
@@ -226,6 +255,12 @@ export class Trainer<Image> {
     if (schedule.followsEvaluations && evalSet === undefined) {
       throw new VedError('INVALID_OPTION', 'lrSchedulerType "reduce_lr_on_plateau" lowers the rate when the evaluation loss stops improving: give an evalDataset (and evalSteps).');
     }
+    if ((args.loadBestModelAtEnd || args.earlyStoppingPatience !== undefined) && evalSet === undefined) {
+      throw new VedError('INVALID_OPTION', `${args.loadBestModelAtEnd ? 'loadBestModelAtEnd' : 'earlyStoppingPatience'} follows the evaluations: give an evalDataset.`);
+    }
+    if ((args.metricForBestModel === 'eval_exact_match' || args.metricForBestModel === 'eval_cer') && tokenizer === undefined) {
+      throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(args.metricForBestModel)} scores generated texts: give the Trainer a tokenizer to decode them.`);
+    }
     return {
       train,
       eval: evalSet,
@@ -254,31 +289,96 @@ export class Trainer<Image> {
     this.init.callbacks?.onTrainBegin?.({ plan, startStep });
     const steps: StepMetrics[] = [];
     const evaluations: EvalMetrics[] = [];
+    const { evalSteps, saveSteps } = this.args;
+    let stoppedEarly = false;
     for (let step = startStep + 1; step <= plan.totalSteps; step++) {
       this.init.callbacks?.onStepBegin?.({ step });
       const { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm } = await this.update(p, step, options.signal);
       this.globalStep = step;
+      this.best.loaded = false;
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };
       steps.push(metrics);
       this.logHistory.push({ epoch: metrics.epoch, grad_norm: gradNorm, learning_rate: learningRate, loss: metrics.loss, step });
       this.init.callbacks?.onStep?.(metrics);
 
+      // DefaultFlowCallback.on_step_end: evaluate every evalSteps updates and after the last; a checkpoint every
+      // saveSteps updates and after the last (HF's checkpoints, which the best model is chosen among).
       const last = step === plan.totalSteps;
-      const scheduled = this.args.evalSteps !== undefined && step % this.args.evalSteps === 0;
-      if (p.eval !== undefined && (scheduled || last)) {
+      const checkpoint = saveSteps !== undefined && (step % saveSteps === 0 || last);
+      if (p.eval !== undefined && ((evalSteps !== undefined && step % evalSteps === 0) || last)) {
         const evaluation = await this.evaluate(options.signal);
         evaluations.push(evaluation);
-        // HF Trainer steps ReduceLROnPlateau with eval_loss after its scheduled evaluations (_evaluate).
-        if (scheduled) p.schedule.reportEvaluation(evaluation.evalLoss);
+        // Trainer._evaluate steps ReduceLROnPlateau with metric_for_best_model ("loss" by default).
+        if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.metricOf(evaluation));
+        if (this.args.metricForBestModel !== undefined) stoppedEarly = this.trackBest(evaluation) && !last;
       }
-      if (this.init.saveCheckpoint !== undefined && ((this.args.saveSteps !== undefined && step % this.args.saveSteps === 0) || last)) {
+      if (checkpoint && this.best.globalStep === step) {
+        // _save_checkpoint: the best evaluation's update is saved now, so it becomes the best checkpoint.
+        this.best.modelStep = step;
+        this.best.weights = copyWeights(p.session.parameters);
+        this.best.loaded = true;
+      }
+      const end = last || stoppedEarly;
+      // _finalize_training → _load_best_model, before ved's save after the last update: that save holds the model
+      // training ends with, as `trainer.save_model()` after `train()` does in Python.
+      if (end && this.args.loadBestModelAtEnd) this.loadBest(p);
+      if (this.init.saveCheckpoint !== undefined && ((saveSteps !== undefined && step % saveSteps === 0) || end)) {
         await this.init.saveCheckpoint(await this.checkpointFiles(), step);
         this.init.callbacks?.onSave?.({ step });
       }
+      if (end) break;
     }
     const trainingLoss = steps.length === 0 ? Number.NaN : steps.reduce((s, m) => s + m.loss, 0) / steps.length;
-    return { globalStep: this.globalStep, trainingLoss, steps, evaluations };
+    const { metric, globalStep, modelStep } = this.best;
+    return {
+      globalStep: this.globalStep,
+      trainingLoss,
+      steps,
+      evaluations,
+      ...(metric !== undefined ? { bestMetric: metric } : {}),
+      ...(globalStep !== undefined ? { bestGlobalStep: globalStep } : {}),
+      ...(modelStep !== undefined ? { bestModelStep: modelStep } : {}),
+      stoppedEarly,
+    };
+  }
+
+  /** The value of `metricForBestModel` (`eval_loss` without one) in an evaluation. */
+  private metricOf(evaluation: EvalMetrics): number {
+    const name = this.args.metricForBestModel ?? 'eval_loss';
+    const value = name === 'eval_loss' ? evaluation.evalLoss : name === 'eval_exact_match' ? evaluation.exactMatch : evaluation.cer;
+    if (value === undefined) throw new VedError('RUNTIME', `metricForBestModel ${JSON.stringify(name)}: the evaluation at update ${evaluation.step} did not measure it.`);
+    return value;
+  }
+
+  /**
+   * After an evaluation: `EarlyStoppingCallback.on_evaluate` (compares with the best so far), then
+   * `Trainer._determine_best_metric` (a strictly better value is the new best). Returns whether early stopping
+   * ends training.
+   */
+  private trackBest(evaluation: EvalMetrics): boolean {
+    const value = this.metricOf(evaluation);
+    const better = (a: number, b: number) => (this.args.greaterIsBetter ? a > b : a < b);
+    const best = this.best;
+    const patience = this.args.earlyStoppingPatience;
+    if (patience !== undefined) {
+      const improved = best.metric === undefined || (better(value, best.metric) && Math.abs(value - best.metric) > this.args.earlyStoppingThreshold);
+      best.patienceCounter = improved ? 0 : best.patienceCounter + 1;
+    }
+    if (better(value, best.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity))) {
+      best.metric = value;
+      // best_global_step is kept only where checkpoints are saved (save_strategy steps).
+      if (this.args.saveSteps !== undefined) best.globalStep = evaluation.step;
+    }
+    return patience !== undefined && best.patienceCounter >= patience;
+  }
+
+  /** `Trainer._load_best_model`: the best saved update's weights back into the model (the optimizer's state stays). */
+  private loadBest(p: Prepared<Image>): void {
+    const { weights } = this.best;
+    if (weights === undefined || this.best.loaded) return;
+    for (const [name, param] of p.session.parameters) param.set(weights.get(name)!);
+    this.best.loaded = true;
   }
 
   /**
@@ -367,6 +467,11 @@ export class Trainer<Image> {
     ]);
     const files = serializePretrained(model.parts, weights, model.generationConfigJson);
     files.push(optimizerFile(p.optimizer.state(), (name) => this.shapeOf(name, p.session)));
+    const best = this.best.weights;
+    if (best !== undefined && !this.best.loaded) {
+      const tensors = [...best].map(([name, data]) => ({ name, dtype: 'F32' as const, shape: this.shapeOf(name, p.session), data }));
+      files.push(partsFile(BEST_MODEL_FILE, safetensorsParts(tensors, { format: 'pt', step: String(this.best.modelStep) })));
+    }
     files.push({ name: TRAINER_STATE_FILE, bytes: new TextEncoder().encode(trainerStateJson(this.state(p))) });
     return files;
   }
@@ -381,6 +486,20 @@ export class Trainer<Image> {
       logHistory: this.logHistory,
       run: this.identity(p),
       ...(p.schedule.state !== undefined ? { lrScheduler: p.schedule.state } : {}),
+      ...(this.args.metricForBestModel !== undefined ? { best: this.bestState() } : {}),
+    };
+  }
+
+  private bestState(): BestModelState {
+    const { metric, globalStep, modelStep, weights, patienceCounter } = this.best;
+    const patience = this.args.earlyStoppingPatience;
+    return {
+      metricName: this.args.metricForBestModel!,
+      metric,
+      globalStep,
+      modelStep,
+      weightsChecksum: weights === undefined ? undefined : weightsChecksum(weights),
+      ...(patience !== undefined ? { earlyStopping: { patience, threshold: this.args.earlyStoppingThreshold, counter: patienceCounter } } : {}),
     };
   }
 
@@ -450,9 +569,48 @@ export class Trainer<Image> {
       // A best metric saved as null is the initial one (inf for "min", -inf for "max").
       p.schedule.loadState({ ...s, best: Number.isNaN(s.best) ? (p.schedule.state!.best) : s.best });
     }
+    await this.resumeBest(p, files, saved);
     this.globalStep = saved.globalStep;
     this.epoch = saved.epoch;
     this.logHistory = [...saved.logHistory];
+  }
+
+  /** The best model's state, and its weights when they will be loaded back (`best_model.safetensors`, or the checkpoint's own). */
+  private async resumeBest(p: Prepared<Image>, files: ModelFiles, saved: TrainerState): Promise<void> {
+    const name = this.args.metricForBestModel;
+    const where = `${files.location}/${TRAINER_STATE_FILE}`;
+    if (name === undefined) return;
+    const s = saved.best;
+    if (s === undefined) {
+      // A run that tracked no best model: this one starts tracking at the next evaluation.
+      return;
+    }
+    if (s.metricName !== name) {
+      throw new VedError('INVALID_OPTION', `Cannot resume exactly from ${files.location}: its best model was chosen by ${s.metricName}, this run's metricForBestModel is ${name}.`);
+    }
+    this.best = { metric: s.metric, globalStep: s.globalStep, modelStep: s.modelStep, weights: undefined, loaded: false, patienceCounter: s.earlyStopping?.counter ?? 0 };
+    if (s.modelStep === undefined || s.weightsChecksum === undefined) return;
+    if (weightsChecksum(p.session.parameters) === s.weightsChecksum) {
+      this.best.weights = copyWeights(p.session.parameters);
+      this.best.loaded = true;
+      return;
+    }
+    if (!(await files.exists(BEST_MODEL_FILE))) {
+      if (!this.args.loadBestModelAtEnd) return;
+      throw new VedError('FILE_NOT_FOUND', `${files.location} has no ${BEST_MODEL_FILE}, the weights of update ${s.modelStep} (the best so far by ${where}), which loadBestModelAtEnd loads back.`);
+    }
+    const file = parseSafetensors(await files.readBytes(BEST_MODEL_FILE), `${files.location}/${BEST_MODEL_FILE}`);
+    const weights = new Map<string, Float32Array>();
+    for (const [tensor, param] of p.session.parameters) {
+      if (!file.has(tensor)) throw new VedError('MISSING_WEIGHT', `${files.location}/${BEST_MODEL_FILE} has no weight "${tensor}", which this run trains.`);
+      const data = Float32Array.from(file.getFloat32(tensor));
+      if (data.length !== param.length) throw new VedError('WEIGHT_SHAPE_MISMATCH', `${files.location}/${BEST_MODEL_FILE}: "${tensor}" has ${data.length} values, the model's has ${param.length}.`);
+      weights.set(tensor, data);
+    }
+    if (weightsChecksum(weights) !== s.weightsChecksum) {
+      throw new VedError('INVALID_INPUT', `${files.location}/${BEST_MODEL_FILE} does not hold the weights ${where} records for update ${s.modelStep} (a save was interrupted?).`);
+    }
+    this.best.weights = weights;
   }
 
   /** Preprocesses a batch's images; a failure names the example whose image failed. */
@@ -497,6 +655,11 @@ function eosOf(model: VisionEncoderDecoderModel): number {
     throw new VedError('INVALID_CONFIG', `appendEosToken: ${model.config.fileName} sets no eos_token_id (top level, generation config or decoder), so there is no end token to append.`);
   }
   return eos;
+}
+
+/** A copy of each weight (the best model's, kept while training goes on). */
+function copyWeights(parameters: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  return new Map([...parameters].map(([name, data]) => [name, Float32Array.from(data)]));
 }
 
 /**

@@ -38,6 +38,30 @@ describe('resolveArguments', () => {
     expect(resolveArguments({ optim: 'adamw_torch' }).optim).toBe('adamw');
     expect(resolveArguments({ optim: 'adamw_torch_fused' }).optim).toBe('adamw');
   });
+
+  it('defaults and checks the best-model options as TrainingArguments.__post_init__', () => {
+    expect(resolveArguments()).toMatchObject({ loadBestModelAtEnd: false, metricForBestModel: undefined, greaterIsBetter: undefined, earlyStoppingPatience: undefined });
+    // metric_for_best_model defaults to "loss" with load_best_model_at_end (and reduce_lr_on_plateau); greater_is_better
+    // follows the name: false when it ends in "loss", else true — also for "cer", so that one needs greaterIsBetter false.
+    expect(resolveArguments({ loadBestModelAtEnd: true, evalSteps: 5, saveSteps: 10 })).toMatchObject({ metricForBestModel: 'eval_loss', greaterIsBetter: false });
+    expect(resolveArguments({ lrSchedulerType: 'reduce_lr_on_plateau', evalSteps: 1 })).toMatchObject({ metricForBestModel: 'eval_loss', greaterIsBetter: false });
+    expect(resolveArguments({ metricForBestModel: 'exact_match' })).toMatchObject({ metricForBestModel: 'eval_exact_match', greaterIsBetter: true });
+    expect(resolveArguments({ metricForBestModel: 'eval_cer' })).toMatchObject({ metricForBestModel: 'eval_cer', greaterIsBetter: true });
+    expect(resolveArguments({ metricForBestModel: 'cer', greaterIsBetter: false }).greaterIsBetter).toBe(false);
+    // Early stopping alone takes the loss (Python asserts a metric there).
+    expect(resolveArguments({ earlyStoppingPatience: 2, evalSteps: 1 })).toMatchObject({ metricForBestModel: 'eval_loss', earlyStoppingThreshold: 0 });
+
+    expect(() => resolveArguments({ metricForBestModel: 'accuracy' })).toThrow(/metricForBestModel is "accuracy"; expected one of the evaluation's metrics: "loss", "exact_match", "cer"/);
+    expect(() => resolveArguments({ metricForBestModel: 'cer', predictWithGenerate: false })).toThrow(/eval_cer is measured on generated texts/);
+    expect(() => resolveArguments({ greaterIsBetter: true })).toThrow(/greaterIsBetter is true; expected it only with metricForBestModel/);
+    expect(() => resolveArguments({ loadBestModelAtEnd: true, saveSteps: 10 })).toThrow(/loadBestModelAtEnd is true; expected evalSteps with it/);
+    expect(() => resolveArguments({ loadBestModelAtEnd: true, evalSteps: 4 })).toThrow(/saveSteps is undefined; expected a multiple of evalSteps \(4\)/);
+    expect(() => resolveArguments({ loadBestModelAtEnd: true, evalSteps: 4, saveSteps: 6 })).toThrow(/saveSteps is 6; expected a multiple of evalSteps \(4\)/);
+    expect(() => resolveArguments({ earlyStoppingPatience: 2 })).toThrow(/earlyStoppingPatience is 2; expected evalSteps with it/);
+    expect(() => resolveArguments({ earlyStoppingPatience: 0, evalSteps: 1 })).toThrow(/earlyStoppingPatience is 0; expected a positive integer/);
+    expect(() => resolveArguments({ earlyStoppingThreshold: 0.1 })).toThrow(/earlyStoppingThreshold is 0.1; expected it only with earlyStoppingPatience/);
+    expect(() => resolveArguments({ earlyStoppingPatience: 1, evalSteps: 1, earlyStoppingThreshold: -1 })).toThrow(/earlyStoppingThreshold is -1/);
+  });
 });
 
 describe('planTraining / updateBatches', () => {

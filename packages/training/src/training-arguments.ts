@@ -77,9 +77,42 @@ export interface TrainingArguments {
   generationMaxLength?: number;
   /** `generation_num_beams` for evaluation (default: the checkpoint's generation config). */
   generationNumBeams?: number;
+  /**
+   * `load_best_model_at_end` (false): after the last update, or when early stopping ends training, the weights of
+   * the best saved update (by `metricForBestModel`) come back, as `Trainer._load_best_model`. As in Python it needs
+   * `evalSteps`, and `saveSteps` a multiple of it: only an update that was saved can be the one loaded.
+   */
+  loadBestModelAtEnd?: boolean;
+  /**
+   * `metric_for_best_model`: `loss`, `exact_match` or `cer`, with or without the `eval_` prefix (default `loss`
+   * with `loadBestModelAtEnd` or `reduce_lr_on_plateau`, as Python defaults it, and with early stopping, where
+   * Python asks for one). `reduce_lr_on_plateau` follows it too.
+   */
+  metricForBestModel?: string;
+  /**
+   * `greater_is_better`: Python's default is true unless the metric's name ends in `loss` (so give false with
+   * `cer`, a rate of errors).
+   */
+  greaterIsBetter?: boolean;
+  /**
+   * `EarlyStoppingCallback(early_stopping_patience)`: stop once this many evaluations in a row have not improved on
+   * the best `metricForBestModel` (default: no early stopping). Needs `evalSteps`.
+   */
+  earlyStoppingPatience?: number;
+  /** `EarlyStoppingCallback(early_stopping_threshold)` (0): an improvement must exceed it to reset the patience. */
+  earlyStoppingThreshold?: number;
 }
 
-export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim'>> & {
+/** The evaluation metrics `metricForBestModel` may name, with the `eval_` prefix. */
+export const BEST_MODEL_METRICS = ['eval_loss', 'eval_exact_match', 'eval_cer'] as const;
+export type BestModelMetric = (typeof BEST_MODEL_METRICS)[number];
+
+export type ResolvedArguments = Required<
+  Omit<
+    TrainingArguments,
+    'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
+  >
+> & {
   optim: 'adamw' | 'sgd' | 'adafactor';
   momentum: number;
   dampening: number;
@@ -89,13 +122,18 @@ export type ResolvedArguments = Required<Omit<TrainingArguments, 'evalSteps' | '
   maxTargetLength: number | undefined;
   generationMaxLength: number | undefined;
   generationNumBeams: number | undefined;
+  /** With the `eval_` prefix; undefined when no best model is tracked. */
+  metricForBestModel: BestModelMetric | undefined;
+  /** Set whenever `metricForBestModel` is. */
+  greaterIsBetter: boolean | undefined;
+  earlyStoppingPatience: number | undefined;
 };
 
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
   'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
-  'generationNumBeams',
+  'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
 
 function bad(option: string, value: unknown, expected: string): never {
@@ -171,13 +209,52 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     predictWithGenerate: bool('predictWithGenerate', args.predictWithGenerate, true),
     generationMaxLength: posInt('generationMaxLength', args.generationMaxLength, undefined),
     generationNumBeams: posInt('generationNumBeams', args.generationNumBeams, undefined),
+    loadBestModelAtEnd: bool('loadBestModelAtEnd', args.loadBestModelAtEnd, false),
+    metricForBestModel: undefined,
+    greaterIsBetter: undefined,
+    earlyStoppingPatience: posInt('earlyStoppingPatience', args.earlyStoppingPatience, undefined),
+    earlyStoppingThreshold: num('earlyStoppingThreshold', args.earlyStoppingThreshold, 0, (v) => v >= 0, 'a non-negative number'),
   };
+  resolveBestModel(args, resolved);
   if (type === 'reduce_lr_on_plateau' && resolved.evalSteps === undefined) {
     bad('lrSchedulerType', type, 'evalSteps with it: reduce_lr_on_plateau follows the evaluation loss (HF: "requires an eval strategy")');
   }
   // The schedule's kwargs are checked now, not after the model has loaded (the step counts come later).
   new LearningRateSchedule({ type, learningRate: resolved.learningRate, totalSteps: 1, kwargs: resolved.lrSchedulerKwargs });
   return resolved;
+}
+
+/**
+ * The best-model options, as `TrainingArguments.__post_init__` (transformers/training_args.py) defaults and checks
+ * them, and as `EarlyStoppingCallback.on_train_begin` asserts.
+ */
+function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments): void {
+  const early = resolved.earlyStoppingPatience !== undefined;
+  let metric = args.metricForBestModel;
+  if (metric !== undefined) {
+    const prefixed = typeof metric === 'string' && !metric.startsWith('eval_') ? `eval_${metric}` : metric;
+    if (!BEST_MODEL_METRICS.includes(prefixed as BestModelMetric)) {
+      bad('metricForBestModel', metric, `one of the evaluation's metrics: ${BEST_MODEL_METRICS.map((m) => JSON.stringify(m.slice('eval_'.length))).join(', ')} (with or without "eval_")`);
+    }
+    metric = prefixed;
+  } else if (resolved.loadBestModelAtEnd || resolved.lrSchedulerType === 'reduce_lr_on_plateau' || early) {
+    metric = 'eval_loss';
+  }
+  if (args.greaterIsBetter !== undefined && typeof args.greaterIsBetter !== 'boolean') bad('greaterIsBetter', args.greaterIsBetter, 'true or false');
+  if (args.greaterIsBetter !== undefined && metric === undefined) bad('greaterIsBetter', args.greaterIsBetter, 'it only with metricForBestModel, loadBestModelAtEnd or earlyStoppingPatience');
+  resolved.metricForBestModel = metric as BestModelMetric | undefined;
+  resolved.greaterIsBetter = metric === undefined ? undefined : (args.greaterIsBetter ?? !metric.endsWith('loss'));
+  if ((metric === 'eval_exact_match' || metric === 'eval_cer') && !resolved.predictWithGenerate) {
+    bad('metricForBestModel', args.metricForBestModel, `"loss", or predictWithGenerate: ${metric} is measured on generated texts`);
+  }
+  if (resolved.loadBestModelAtEnd) {
+    if (resolved.evalSteps === undefined) bad('loadBestModelAtEnd', true, 'evalSteps with it (the best model is chosen by evaluations)');
+    if (resolved.saveSteps === undefined || resolved.saveSteps % resolved.evalSteps !== 0) {
+      bad('saveSteps', args.saveSteps, `a multiple of evalSteps (${resolved.evalSteps}) with loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the saving steps to be a round multiple of the evaluation steps")`);
+    }
+  }
+  if (early && resolved.evalSteps === undefined) bad('earlyStoppingPatience', resolved.earlyStoppingPatience, 'evalSteps with it (it counts evaluations without improvement)');
+  if (!early && args.earlyStoppingThreshold !== undefined) bad('earlyStoppingThreshold', args.earlyStoppingThreshold, 'it only with earlyStoppingPatience');
 }
 
 export interface TrainingPlan {

@@ -7,7 +7,13 @@
  *   object with what an exact resume needs and checks: the data order (seed,
  *   shuffle, batch size, accumulation, example count), the optimizer, a
  *   fingerprint of the model's architecture and a checksum of the weights the
- *   state belongs to;
+ *   state belongs to; with a best model tracked (`metricForBestModel`), HF's
+ *   `best_metric` and `best_global_step`, `EarlyStoppingCallback`'s counter
+ *   under `stateful_callbacks`, and the best saved update with its weights'
+ *   checksum;
+ * - `best_model.safetensors` (ved's): the trainable weights of the best saved
+ *   update when they are not the checkpoint's own (Python keeps that update's
+ *   checkpoint folder instead);
  * - `optimizer.safetensors`: the optimizer's buffers (`<parameter>.exp_avg`,
  *   `<parameter>.exp_avg_sq` for AdamW, `<parameter>.momentum_buffer` for
  *   SGD, `<parameter>.exp_avg_sq_row` / `_col` or `.exp_avg_sq` for Adafactor) in float32, with `optimizer` and `step` in the header's metadata.
@@ -18,6 +24,7 @@ import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const BEST_MODEL_FILE = 'best_model.safetensors';
 
 /** One `log_history` entry, with Python's keys. */
 export interface LogEntry {
@@ -43,6 +50,20 @@ export interface TrainerState {
   run: RunIdentity;
   /** `reduce_lr_on_plateau`'s counters (its rate follows evaluations, not the step count). */
   lrScheduler?: { lr: number; best: number; numBadEpochs: number; cooldownCounter: number };
+  /** The best model so far, when `metricForBestModel` is set. */
+  best?: BestModelState;
+}
+
+export interface BestModelState {
+  /** `eval_loss`, `eval_exact_match` or `eval_cer`. */
+  metricName: string;
+  metric: number | undefined;
+  globalStep: number | undefined;
+  /** The best saved update (HF's `best_model_checkpoint`) and the checksum of its trainable weights. */
+  modelStep: number | undefined;
+  weightsChecksum: string | undefined;
+  /** `EarlyStoppingCallback`'s arguments and counter, with early stopping. */
+  earlyStopping?: { patience: number; threshold: number; counter: number };
 }
 
 /** What must match for a run to continue exactly where a checkpoint left it. */
@@ -58,9 +79,11 @@ export interface RunIdentity {
 }
 
 export function trainerStateJson(state: TrainerState): string {
+  const best = state.best;
   const json = {
-    best_global_step: null,
-    best_metric: null,
+    best_global_step: best?.globalStep ?? null,
+    best_metric: best?.metric ?? null,
+    // A folder in Python (output_dir/checkpoint-N); ved keeps one checkpoint folder: the update is ved.best_model_step.
     best_model_checkpoint: null,
     epoch: state.epoch,
     global_step: state.globalStep,
@@ -75,6 +98,16 @@ export function trainerStateJson(state: TrainerState): string {
     train_batch_size: state.trainBatchSize,
     trial_name: null,
     trial_params: null,
+    ...(best?.earlyStopping !== undefined
+      ? {
+          stateful_callbacks: {
+            EarlyStoppingCallback: {
+              args: { early_stopping_patience: best.earlyStopping.patience, early_stopping_threshold: best.earlyStopping.threshold },
+              attributes: { early_stopping_patience_counter: best.earlyStopping.counter },
+            },
+          },
+        }
+      : {}),
     ved: {
       model_fingerprint: state.run.modelFingerprint,
       weights_checksum: state.run.weightsChecksum,
@@ -94,6 +127,9 @@ export function trainerStateJson(state: TrainerState): string {
               cooldown_counter: state.lrScheduler.cooldownCounter,
             },
           }
+        : {}),
+      ...(best !== undefined
+        ? { metric_for_best_model: best.metricName, best_model_step: best.modelStep ?? null, best_weights_checksum: best.weightsChecksum ?? null }
         : {}),
     },
   };
@@ -134,6 +170,32 @@ export function parseTrainerState(text: string, where: string): TrainerState {
     }
     lrScheduler = { lr: sched.lr, best: sched.best === null ? Number.NaN : (sched.best as number), numBadEpochs: int(sched, 'num_bad_epochs'), cooldownCounter: int(sched, 'cooldown_counter') };
   }
+  let best: BestModelState | undefined;
+  if (ved.metric_for_best_model !== undefined) {
+    const optionalInt = (o: Record<string, unknown>, key: string) => (o[key] === null || o[key] === undefined ? undefined : int(o, key));
+    const metric = obj.best_metric;
+    if (metric !== null && metric !== undefined && typeof metric !== 'number') throw new VedError('INVALID_INPUT', `${where}: "best_metric" is ${JSON.stringify(metric)}, expected a number or null.`);
+    const checksum = ved.best_weights_checksum;
+    if (checksum !== null && checksum !== undefined && typeof checksum !== 'string') throw new VedError('INVALID_INPUT', `${where}: "best_weights_checksum" is ${JSON.stringify(checksum)}, expected a string or null.`);
+    const callbacks = obj.stateful_callbacks as Record<string, unknown> | undefined;
+    const early = callbacks?.EarlyStoppingCallback as { args?: Record<string, unknown>; attributes?: Record<string, unknown> } | undefined;
+    let earlyStopping: BestModelState['earlyStopping'];
+    if (early !== undefined) {
+      const threshold = early.args?.early_stopping_threshold;
+      if (typeof early.args !== 'object' || typeof early.attributes !== 'object' || typeof threshold !== 'number') {
+        throw new VedError('INVALID_INPUT', `${where}: "stateful_callbacks.EarlyStoppingCallback" must hold "args" (early_stopping_patience, early_stopping_threshold) and "attributes" (early_stopping_patience_counter).`);
+      }
+      earlyStopping = { patience: int(early.args, 'early_stopping_patience'), threshold, counter: int(early.attributes, 'early_stopping_patience_counter') };
+    }
+    best = {
+      metricName: str(ved, 'metric_for_best_model'),
+      metric: typeof metric === 'number' ? metric : undefined,
+      globalStep: optionalInt(obj, 'best_global_step'),
+      modelStep: optionalInt(ved, 'best_model_step'),
+      weightsChecksum: typeof checksum === 'string' ? checksum : undefined,
+      ...(earlyStopping !== undefined ? { earlyStopping } : {}),
+    };
+  }
   return {
     globalStep: int(obj, 'global_step'),
     epoch: typeof obj.epoch === 'number' ? obj.epoch : 0,
@@ -152,6 +214,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       trainable: int(ved, 'trainable_parameters'),
     },
     ...(lrScheduler !== undefined ? { lrScheduler } : {}),
+    ...(best !== undefined ? { best } : {}),
   };
 }
 
