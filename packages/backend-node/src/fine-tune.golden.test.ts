@@ -79,7 +79,7 @@ function argsOf(c: CaseRef): TrainingArguments {
     ...(a.freeze !== undefined ? { freeze: a.freeze as unknown as string[] } : {}),
     ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps as number, evalBatchSize: a.per_device_eval_batch_size as number, predictWithGenerate: false } : {}),
     ...(a.save_steps !== undefined ? { saveSteps: a.save_steps as number } : {}),
-    ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end as boolean } : {}),
+    ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end as unknown as boolean } : {}),
     ...(a.metric_for_best_model !== undefined ? { metricForBestModel: a.metric_for_best_model as string } : {}),
     ...(a.early_stopping_patience !== undefined
       ? { earlyStoppingPatience: a.early_stopping_patience as number, earlyStoppingThreshold: a.early_stopping_threshold as number }

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { VedError, parseSafetensors } from '@ved/core';
 import { defaultModelDir } from '@ved/default-model';
@@ -161,6 +161,42 @@ describe('ved train', () => {
     const evals = lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
     expect(evals.map((e) => Object.keys(e))).toEqual([['step', 'eval_loss', 'exact_match', 'cer'], ['step', 'eval_loss', 'exact_match', 'cer']]);
     expect(evals.map((e) => e.step)).toEqual([1, 2]);
+  });
+
+  it('--load-best --early-stopping: stops where HF Trainer stops and saves the best saved update\'s weights (fixture case adamw_best)', async () => {
+    const ref = reference.cases.adamw_best;
+    const evalManifest = join(tmp, 'best-eval.jsonl');
+    const lines = readFileSync(MANIFEST, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(evalManifest, `${(ref.eval_examples as number[]).map((k) => JSON.stringify({ ...JSON.parse(lines[k]!), image: resolvePath(MODEL, JSON.parse(lines[k]!).image) })).join('\n')}\n`);
+    const out = join(tmp, 'best');
+    const flags = ['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--lr', '0.06', '--schedule', 'constant', '--batch-size', '2', '--steps', '12', '--no-dropout', '--no-shuffle'];
+    const best = ['--eval-manifest', evalManifest, '--eval-every', '1', '--save-every', '2', '--load-best', '--early-stopping', '3', '--early-stopping-threshold', '0.2'];
+    const run = await train([...flags, ...best, '--json']);
+    expect(run.error).toBeUndefined();
+    const last = JSON.parse(run.lines.at(-1)!);
+    expect(last).toMatchObject({ global_step: 10, stopped_early: true, metric_for_best_model: 'eval_loss', best_global_step: 8, best_model_step: 8 });
+    expect(Math.abs(last.best_metric - ref.best_metric)).toBeLessThan(1e-4);
+    const evals = run.lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
+    evals.forEach((e, i) => expect(Math.abs(e.eval_loss - ref.eval_losses[i]), `eval ${i + 1}`).toBeLessThan(1e-4));
+    const state = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8'));
+    expect(state).toMatchObject({ global_step: 10, best_global_step: 8 });
+    // The weights saved are update 8's: evaluated again, they give its evaluation loss.
+    const again = await train(['--model', out, '--manifest', MANIFEST, '--out', join(tmp, 'best-eval'), '--steps', '1', '--lr', '0', '--batch-size', '2', '--eval-manifest', evalManifest, '--json']);
+    expect(Math.abs(JSON.parse(again.lines.find((l) => l.includes('eval_loss'))!).eval_loss - ref.eval_losses[7])).toBeLessThan(1e-4);
+
+    const plain = await train([...flags, ...best, '--out', join(tmp, 'best-plain')]);
+    expect(plain.lines.slice(1)).toEqual([
+      'stopped early: 3 evaluation(s) in a row without improvement of eval_loss',
+      `best eval_loss ${ref.best_metric.toFixed(4)} at step 8; the weights of step 8 were loaded back and saved`,
+    ]);
+    const usage = async (extra: string[]) => (await train([...flags, ...extra])).error;
+    expect(await usage(['--load-best'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--early-stopping', '2', '--eval-manifest', evalManifest])).toBeInstanceOf(UsageError);
+    expect(await usage(['--early-stopping-threshold', '0.1'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--load-best', '--eval-manifest', evalManifest, '--eval-every', '2', '--save-every', '3'])).toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(/saveSteps is 3; expected a multiple of evalSteps \(2\) with loadBestModelAtEnd/),
+    });
   });
 
   it('a NaN loss stops with an error naming the step; the last checkpoint stays', async () => {

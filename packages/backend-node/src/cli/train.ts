@@ -10,8 +10,10 @@
  * `--json` lines: `{"step": N, "loss": x, "lr": x, "grad_norm": x}` after each
  * update (the mean loss of its micro-batches before the update, the rate it
  * used, the gradient norm before clipping), and `{"step": N, "eval_loss": x,
- * "exact_match": x, "cer": x}` after each evaluation. Without --json, a progress
- * bar on stderr (cli-progress): step/total, loss, images/s, ETA.
+ * "exact_match": x, "cer": x}` after each evaluation, and with --load-best,
+ * --early-stopping or --best-metric a last line `{"global_step", "stopped_early",
+ * "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}`.
+ * Without --json, a progress bar on stderr (cli-progress): step/total, loss, images/s, ETA.
  */
 import { realpath } from 'node:fs/promises';
 import { dirname, relative, resolve, sep, isAbsolute, basename } from 'node:path';
@@ -55,7 +57,8 @@ export const trainCommand = defineCommand({
   description:
     "Hugging Face Trainer's loop with torch.optim's AdamW or SGD; writes a Hugging Face checkpoint plus optimizer.safetensors and trainer_state.json " +
     'into --out (the names in brackets are TrainingArguments\'). With --json, one JSON line per update ({"step", "loss", "lr", "grad_norm"}) and per ' +
-    'evaluation ({"step", "eval_loss", "exact_match", "cer"}); without it, a progress bar on stderr (step, loss, images/s, ETA). ' +
+    'evaluation ({"step", "eval_loss", "exact_match", "cer"}), and with --load-best, --early-stopping or --best-metric a last line with the best model ' +
+    '({"global_step", "stopped_early", "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}); without it, a progress bar on stderr (step, loss, images/s, ETA). ' +
     'Ctrl-C saves the last complete update.',
   flags: {
     model: { type: 'string', metavar: 'DIR', required: true, help: 'the checkpoint to fine-tune (safetensors)' },
@@ -119,12 +122,30 @@ export const trainCommand = defineCommand({
     'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
     'eval-every': { type: 'integer', min: 1, help: '… and every N updates [eval_steps] (needs --eval-manifest)' },
     'save-every': { type: 'integer', min: 1, help: 'also save every N updates [save_steps]' },
+    'load-best': {
+      type: 'boolean',
+      help: '[load_best_model_at_end]: end with the weights of the best saved update by --best-metric (needs --eval-every, and --save-every a multiple of it)',
+    },
+    'best-metric': {
+      type: 'choice',
+      choices: ['loss', 'exact_match', 'cer'],
+      defaultText: 'loss',
+      help: '[metric_for_best_model] of --load-best, --early-stopping and the plateau schedule; lower loss and CER, higher exact match are better [greater_is_better]',
+    },
+    'early-stopping': {
+      type: 'integer',
+      min: 1,
+      metavar: 'N',
+      help: "stop after N evaluations in a row without improvement [EarlyStoppingCallback's early_stopping_patience] (needs --eval-every)",
+    },
+    'early-stopping-threshold': { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'an improvement must exceed X [early_stopping_threshold]' },
     resume: { type: 'string', metavar: 'DIR', help: 'continue exactly from a checkpoint this command saved' },
     json: { type: 'boolean', help: 'one JSON line per update and per evaluation on stdout' },
   },
   examples: [
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./fine-tuned --epochs 3',
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./ft --steps 500 --lr 1e-4 --schedule cosine --warmup-steps 50 --eval-manifest val.jsonl --eval-every 100',
+    'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./ft --epochs 10 --eval-manifest val.jsonl --eval-every 100 --save-every 100 --load-best --best-metric cer --early-stopping 3',
   ],
   async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
@@ -144,6 +165,12 @@ export const trainCommand = defineCommand({
     const momentum = values.momentum;
     if (momentum !== undefined && momentum !== 0 && optimizer !== 'sgd') throw new UsageError('--momentum is an SGD option; add --optimizer sgd');
     if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
+    for (const flag of ['load-best', 'early-stopping'] as const) {
+      if (values[flag] !== undefined && values[flag] !== false && values['eval-every'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE and --eval-every N`);
+    }
+    if (values['early-stopping-threshold'] !== undefined && values['early-stopping'] === undefined) throw new UsageError('--early-stopping-threshold needs --early-stopping N');
+    const bestMetric = values['best-metric'] as 'loss' | 'exact_match' | 'cer' | undefined;
+    const tracksBest = values['load-best'] || values['early-stopping'] !== undefined || bestMetric !== undefined;
     const warmupSteps = values['warmup-steps'];
     const batchSize = values['batch-size'];
     const steps = values.steps;
@@ -171,6 +198,11 @@ export const trainCommand = defineCommand({
       ...(values['append-eos'] ? { appendEosToken: true } : {}),
       ...(values['eval-every'] !== undefined ? { evalSteps: values['eval-every'] } : {}),
       ...(values['save-every'] !== undefined ? { saveSteps: values['save-every'] } : {}),
+      ...(values['load-best'] ? { loadBestModelAtEnd: true } : {}),
+      // The CLI names the metric's direction: a character error rate is better lower (Python's default would be higher).
+      ...(bestMetric !== undefined ? { metricForBestModel: bestMetric, greaterIsBetter: bestMetric === 'exact_match' } : {}),
+      ...(values['early-stopping'] !== undefined ? { earlyStoppingPatience: values['early-stopping'] } : {}),
+      ...(values['early-stopping-threshold'] !== undefined ? { earlyStoppingThreshold: values['early-stopping-threshold'] } : {}),
     };
     const modelDir = values.model;
     const out = values.out;
@@ -269,7 +301,31 @@ export const trainCommand = defineCommand({
         ...(values.resume !== undefined ? { resumeFromCheckpoint: new DirectoryFiles(values.resume) } : {}),
       });
       bars?.stop();
-      if (!json) process.stdout.write(`trained ${result.steps.length} step(s) to step ${result.globalStep}; mean loss ${result.trainingLoss.toFixed(4)}; saved to ${resolve(out)}\n`);
+      const metric = `eval_${bestMetric ?? 'loss'}`;
+      if (json) {
+        if (tracksBest) {
+          write({
+            global_step: result.globalStep,
+            stopped_early: result.stoppedEarly,
+            metric_for_best_model: metric,
+            best_metric: result.bestMetric ?? null,
+            best_global_step: result.bestGlobalStep ?? null,
+            best_model_step: result.bestModelStep ?? null,
+          });
+        }
+      } else {
+        process.stdout.write(`trained ${result.steps.length} step(s) to step ${result.globalStep}; mean loss ${result.trainingLoss.toFixed(4)}; saved to ${resolve(out)}\n`);
+        if (result.stoppedEarly) process.stdout.write(`stopped early: ${values['early-stopping']} evaluation(s) in a row without improvement of ${metric}\n`);
+        if (tracksBest && result.bestMetric !== undefined) {
+          const where = result.bestGlobalStep !== undefined ? ` at step ${result.bestGlobalStep}` : '';
+          const loaded = !values['load-best']
+            ? ''
+            : result.bestModelStep !== undefined
+              ? `; the weights of step ${result.bestModelStep} were loaded back and saved`
+              : '; it was not a saved step, so the last weights stay';
+          process.stdout.write(`best ${metric} ${result.bestMetric.toFixed(4)}${where}${loaded}\n`);
+        }
+      }
     } catch (err) {
       bars?.stop();
       if (controller.signal.aborted) {
