@@ -2,7 +2,9 @@
 // loss (within 1e-4), the learning rate (1e-12 of the base rate) and the gradient norm (1e-4 relative), the
 // evaluation loss after training (1e-4), and every parameter's change over the run (1e-3 of that tensor's
 // largest change; AdamW's attention key biases aside: their exact gradient is zero and Adam scales float
-// noise to whole steps); and that ved refuses the arguments Python refuses.
+// noise to whole steps); with evaluations during training, every evaluation's loss, the update training stopped at
+// and the best model's state (best_metric, best_global_step, the checkpoint loaded back); and that ved refuses the
+// arguments Python refuses.
 //
 //   .venv-ref/bin/python tools/reference/probe_random_training.py /tmp/rt 100 1
 //   pnpm build && node tools/reference/compare_random_training.mjs /tmp/rt
@@ -42,6 +44,12 @@ function argsOf(a) {
     ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs } : {}),
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor } : {}),
     ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps } : {}),
+    ...(a.save_steps !== undefined ? { saveSteps: a.save_steps } : {}),
+    ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end } : {}),
+    ...(a.metric_for_best_model !== undefined ? { metricForBestModel: a.metric_for_best_model } : {}),
+    ...(a.greater_is_better !== undefined ? { greaterIsBetter: a.greater_is_better } : {}),
+    ...(a.early_stopping_patience !== undefined ? { earlyStoppingPatience: a.early_stopping_patience } : {}),
+    ...(a.early_stopping_threshold !== undefined ? { earlyStoppingThreshold: a.early_stopping_threshold } : {}),
     shuffle: false,
     dropout: false,
     predictWithGenerate: false,
@@ -88,6 +96,15 @@ for (const run of index.runs) {
       if (e.grad_norm !== null && !(Math.abs(s.gradNorm - e.grad_norm) <= 1e-4 * Math.max(e.grad_norm, 1e-3))) problems.push(`update ${s.step}: grad norm ${s.gradNorm} against ${e.grad_norm}`);
     });
     if (!(Math.abs(evaluation.evalLoss - run.eval_loss) <= 1e-4)) problems.push(`eval loss ${evaluation.evalLoss} against ${run.eval_loss}`);
+    // Without eval_steps Python evaluates only when asked; ved's Trainer also evaluates after the last update then.
+    const evals = [...(run.args.eval_steps !== undefined ? out.evaluations.map((e) => e.evalLoss) : []), evaluation.evalLoss];
+    if (evals.length !== run.evals.length || evals.some((l, i) => !(Math.abs(l - run.evals[i]) <= 1e-4))) problems.push(`evaluations ${JSON.stringify(evals)} against ${JSON.stringify(run.evals)}`);
+    if (out.globalStep !== run.global_step) problems.push(`stopped at update ${out.globalStep} against ${run.global_step}`);
+    const best = [out.bestGlobalStep ?? null, out.bestModelStep ?? null];
+    if (best[0] !== run.best_global_step || best[1] !== run.best_model_step) problems.push(`best step / best checkpoint ${best} against ${run.best_global_step},${run.best_model_step}`);
+    if ((out.bestMetric === undefined) !== (run.best_metric === null) || (run.best_metric !== null && !(Math.abs(out.bestMetric - run.best_metric) <= 1e-4))) {
+      problems.push(`best metric ${out.bestMetric} against ${run.best_metric}`);
+    }
     const files = await trainer.checkpointFiles();
     const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors').bytes, 'model.safetensors');
     for (const tensor of saved.names()) {
@@ -96,7 +113,8 @@ for (const run of index.runs) {
       const pt = changes.getFloat32(key);
       const after = saved.getFloat32(tensor);
       const before = initial.get(tensor);
-      const skip = run.args.optim !== 'sgd' ? keyBias(tensor, pt.length) : undefined;
+      // With SGD a key bias that starts at zero (ViT's) changes by float noise alone: not compared either.
+      const skip = run.args.optim !== 'sgd' || /\.key\.bias$/.test(tensor) ? keyBias(tensor, pt.length) : undefined;
       let scale = 0;
       for (let i = 0; i < pt.length; i++) if (skip === undefined || i < skip[0] || i >= skip[1]) scale = Math.max(scale, Math.abs(pt[i]));
       // Elements off by more than 1e-3 of the tensor's largest change. Adam divides a gradient by its own size:

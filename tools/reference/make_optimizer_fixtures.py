@@ -54,7 +54,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore")
 
 import torch  # noqa: E402
-from safetensors.torch import save_file  # noqa: E402
+from safetensors.torch import load_file, save_file  # noqa: E402
 from transformers import (  # noqa: E402
     AutoTokenizer,
     BartConfig,
@@ -407,7 +407,7 @@ def make_training():
             if n in freeze:
                 p.requires_grad_(False)
         model.train = lambda mode=True, m=model: m  # keep eval mode (dropout off) while HF Trainer trains
-        initial = {n: p.detach().clone() for n, p in model.named_parameters()}
+        initial_saved = load_file(str(out / "model.safetensors"))
         args = TrainingArguments(output_dir=str(out / f".run-{name}"), logging_steps=1, report_to=[], use_cpu=True, seed=0,
                                  dataloader_num_workers=0, train_sampling_strategy="sequential",
                                  **({"max_steps": STEPS, "save_strategy": "no"} | kwargs))
@@ -427,8 +427,18 @@ def make_training():
                 "best_model_step": None if trainer.state.best_model_checkpoint is None else int(trainer.state.best_model_checkpoint.rsplit("-", 1)[1])}
                if args.load_best_model_at_end else {}),
         }
-        for n, p in model.named_parameters():
-            changes[f"{name}.{n}"] = (p.detach() - initial[n]).contiguous()
+        # Changes under the checkpoint's names (transformers 5 renames ViT's modules in memory: encoder.layers.0.…
+        # holds encoder.encoder.layer.0.…), from the saved weights. With a best checkpoint, its weights: Python's
+        # `_load_best_model` loads them with `load_state_dict(strict=False)` under the checkpoint's names, which skips
+        # the renamed encoder layers (they keep the last update's values, a transformers 5.18 defect); ved loads
+        # them all, as `from_pretrained(best_model_checkpoint)` does.
+        if trainer.state.best_model_checkpoint is not None and args.load_best_model_at_end:
+            final = load_file(str(Path(trainer.state.best_model_checkpoint) / "model.safetensors"))
+        else:
+            model.save_pretrained(out / f".run-{name}" / "final")
+            final = load_file(str(out / f".run-{name}" / "final" / "model.safetensors"))
+        for n, value in final.items():
+            changes[f"{name}.{n}"] = (value - initial_saved[n]).contiguous()
         shutil.rmtree(out / f".run-{name}", ignore_errors=True)
     save_file(changes, out / "changes.safetensors")
     (out / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")

@@ -5,10 +5,12 @@ Draws N runs of `Trainer.train()` on the tiny composed model of fixtures/optim/t
 `enc_to_dec_proj` and a tied head), each with random TrainingArguments: AdamW (`adamw_torch`, random betas and
 epsilon sometimes) or SGD (momentum, dampening, nesterov), rate, weight decay, clipping (0 turns it off), batch
 size, gradient accumulation, `max_steps` or fractional `num_train_epochs`, warm-up steps or ratio, every LambdaLR
-schedule with random `lr_scheduler_kwargs`, label smoothing; on a random selection and order of the fixture's
+schedule with random `lr_scheduler_kwargs`, label smoothing, and in about a third of the runs evaluations every
+1-3 updates with checkpoints every 1-4, `load_best_model_at_end`, `metric_for_best_model` / `greater_is_better`
+and an `EarlyStoppingCallback` (patience, threshold); on a random selection and order of the fixture's
 six examples (sequential sampling, dropout off), then `Trainer.evaluate()` on another random selection with a
-random evaluation batch size. Records every update's loss, learning rate and gradient norm, the evaluation
-loss, and every parameter's change over the run.
+random evaluation batch size. Records every update's loss, learning rate and gradient norm, every evaluation's
+loss, where training stopped and the best model's state, and every parameter's change over the run.
 
 Run:  .venv-ref/bin/python tools/reference/probe_random_training.py OUT_DIR [N] [SEED]
 Writes OUT_DIR/index.json (the runs: arguments, examples, Python's log) and OUT_DIR/changes.safetensors.
@@ -31,8 +33,15 @@ warnings.filterwarnings("ignore")
 
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
-from safetensors.torch import save_file  # noqa: E402
-from transformers import AutoImageProcessor, PreTrainedTokenizerFast, Trainer, TrainingArguments, VisionEncoderDecoderModel  # noqa: E402
+from safetensors.torch import load_file, save_file  # noqa: E402
+from transformers import (  # noqa: E402
+    AutoImageProcessor,
+    EarlyStoppingCallback,
+    PreTrainedTokenizerFast,
+    Trainer,
+    TrainingArguments,
+    VisionEncoderDecoderModel,
+)
 from transformers.utils import logging as hf_logging  # noqa: E402
 
 hf_logging.set_verbosity_error()
@@ -98,6 +107,19 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
         args.update(eval_strategy="steps", eval_steps=r.randint(1, 3))
     if r.random() < 0.4:
         args["label_smoothing_factor"] = r.choice([0.05, 0.1, 0.3])
+    if r.random() < 0.35:
+        # The best model and early stopping (evaluations and checkpoints every few updates).
+        args.update(eval_strategy="steps", eval_steps=r.randint(1, 3), save_strategy="steps", save_steps=r.randint(1, 4))
+        if r.random() < 0.6:
+            args["load_best_model_at_end"] = True
+        if r.random() < 0.5 or "load_best_model_at_end" not in args:
+            args["metric_for_best_model"] = r.choice(["loss", "eval_loss"])
+        if r.random() < 0.2:
+            args["greater_is_better"] = r.choice([True, False])
+        if r.random() < 0.7:
+            args["early_stopping_patience"] = r.randint(1, 3)
+            if r.random() < 0.5:
+                args["early_stopping_threshold"] = r.choice([0.0, 0.01, 0.1, 0.5])
     args["per_device_eval_batch_size"] = r.randint(1, 4)
     train = r.sample(range(6), r.randint(1, 6))
     evaluate = r.sample(range(6), r.randint(1, 6))
@@ -119,6 +141,7 @@ def main() -> None:
         for line in lines
     ]
     template = VisionEncoderDecoderModel.from_pretrained(MODEL)
+    initial = load_file(str(MODEL / "model.safetensors"))
 
     def collate(batch):
         width = max(len(e["labels"]) for e in batch)
@@ -138,30 +161,56 @@ def main() -> None:
             for k, p in model.named_parameters():
                 if k in FUSED_QKV_BIASES:
                     p.requires_grad_(False)
-        initial = {k: p.detach().clone() for k, p in model.named_parameters()}
         run_dir = out_dir / f".run-{i}"
         entry = {"id": i, "args": args, "train": train, "eval": evaluate}
+        targs_kwargs = {k: v for k, v in args.items() if not k.startswith("early_stopping")}
+        callbacks = []
+        if "early_stopping_patience" in args:
+            callbacks.append(EarlyStoppingCallback(args["early_stopping_patience"], args.get("early_stopping_threshold", 0.0)))
         try:
-            targs = TrainingArguments(output_dir=str(run_dir), logging_steps=1, save_strategy="no", report_to=[], use_cpu=True, seed=0,
-                                      dataloader_num_workers=0, train_sampling_strategy="sequential", **args)
+            targs = TrainingArguments(output_dir=str(run_dir), logging_steps=1, report_to=[], use_cpu=True, seed=0,
+                                      dataloader_num_workers=0, train_sampling_strategy="sequential",
+                                      **({"save_strategy": "no"} | targs_kwargs))
             trainer = Trainer(model=model, args=targs, train_dataset=[examples[k] for k in train], eval_dataset=[examples[k] for k in evaluate],
-                              data_collator=collate)
+                              data_collator=collate, callbacks=callbacks)
             trainer.model_accepts_loss_kwargs = False
             trainer.train()
-            metrics = trainer.evaluate()
+            state = trainer.state
+            in_loop = [e["eval_loss"] for e in state.log_history if "eval_loss" in e]
+            best_dir = state.best_model_checkpoint if targs.load_best_model_at_end else None
+            evaluator = trainer
+            if best_dir is not None:
+                # transformers 5.18's `_load_best_model` loads the checkpoint with load_state_dict(strict=False) under
+                # its file names, which skips the modules transformers 5 renames in memory (ViT's encoder layers):
+                # they keep the last update's weights. ved loads the whole best checkpoint, as from_pretrained does.
+                best = VisionEncoderDecoderModel.from_pretrained(best_dir)
+                best.train = lambda mode=True, m=best: m
+                evaluator = Trainer(model=best, args=targs, eval_dataset=[examples[k] for k in evaluate], data_collator=collate)
+            metrics = evaluator.evaluate()
+            # The final weights under the checkpoint's names (transformers 5 renames ViT's modules in memory).
+            if best_dir is not None:
+                final = load_file(str(Path(best_dir) / "model.safetensors"))
+            else:
+                model.save_pretrained(run_dir / "final")
+                final = load_file(str(run_dir / "final" / "model.safetensors"))
         except Exception as e:  # Python's refusal: ved must refuse too
             entry["error"] = f"{type(e).__name__}: {str(e)[:300]}"
             runs.append(entry)
             shutil.rmtree(run_dir, ignore_errors=True)
             continue
         shutil.rmtree(run_dir, ignore_errors=True)
-        logs = [e for e in trainer.state.log_history if "loss" in e]
+        logs = [e for e in state.log_history if "loss" in e]
         entry["steps"] = [{"step": e["step"], "loss": e["loss"], "grad_norm": None if e.get("grad_norm") is None else float(e["grad_norm"]),
                            "learning_rate": e["learning_rate"]} for e in logs]
         entry["eval_loss"] = metrics["eval_loss"]
-        entry["max_steps"] = trainer.state.max_steps
-        for k, p in model.named_parameters():
-            changes[f"{i}.{k}"] = (p.detach() - initial[k]).contiguous()
+        entry["evals"] = in_loop + [metrics["eval_loss"]]
+        entry["global_step"] = state.global_step
+        entry["best_metric"] = state.best_metric
+        entry["best_global_step"] = state.best_global_step
+        entry["best_model_step"] = None if state.best_model_checkpoint is None else int(state.best_model_checkpoint.rsplit("-", 1)[1])
+        entry["max_steps"] = state.max_steps
+        for k, value in final.items():
+            changes[f"{i}.{k}"] = (value - initial[k]).contiguous()
         runs.append(entry)
         if not all(math.isfinite(s["loss"]) for s in entry["steps"]):
             entry["non_finite"] = True
