@@ -119,7 +119,7 @@ for (const run of index.runs) {
       for (let i = 0; i < pt.length; i++) if (skip === undefined || i < skip[0] || i >= skip[1]) scale = Math.max(scale, Math.abs(pt[i]));
       // Elements off by more than 1e-3 of the tensor's largest change. Adam divides a gradient by its own size:
       // an element whose gradient is near epsilon (or float noise) moves by a noisy fraction of the rate, so one
-      // element in a large tensor may be off (counted, not failed); a wrong rule moves many.
+      // element of a tensor may be off (counted, not failed); a wrong rule moves many.
       let off = 0;
       let worst = 0;
       for (let i = 0; i < pt.length; i++) {
@@ -128,7 +128,7 @@ for (const run of index.runs) {
         worst = Math.max(worst, d);
         if (d > Math.max(1e-3 * scale, 1e-7)) off++;
       }
-      if (off > Math.max(pt.length >= 256 ? 1 : 0, 0.002 * pt.length)) problems.push(`${tensor}: ${off} of ${pt.length} elements' change off by up to ${(worst / scale).toExponential(2)} of its scale`);
+      if (off > Math.max(1, 0.002 * pt.length)) problems.push(`${tensor}: ${off} of ${pt.length} elements' change off by up to ${(worst / scale).toExponential(2)} of its scale`);
       else if (off > 0) noisy++;
     }
     if (problems.length === 0) results.match++;

@@ -342,6 +342,11 @@ TRAIN_CASES = {
                                warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps",
                                eval_steps=1, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="steps", save_steps=2,
                                max_steps=12, load_best_model_at_end=True, early_stopping_patience=2),
+    # The same with save_strategy="best": update 1 is saved as the best when it is evaluated, so it is loaded back.
+    "adamw_save_best": dict(optim="adamw_torch", learning_rate=0.06, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="constant",
+                            warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps",
+                            eval_steps=1, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="best",
+                            max_steps=12, load_best_model_at_end=True, early_stopping_patience=2),
     "adafactor": dict(optim="adafactor", learning_rate=1e-2, weight_decay=0.01, max_grad_norm=1.0, lr_scheduler_type="linear",
                       warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=3,
                       freeze=["decoder.transformer.h.0.attn.c_attn.bias", "decoder.transformer.h.0.crossattention.c_attn.bias"]),

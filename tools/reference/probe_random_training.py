@@ -110,6 +110,11 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
     if r.random() < 0.35:
         # The best model and early stopping (evaluations and checkpoints every few updates).
         args.update(eval_strategy="steps", eval_steps=r.randint(1, 3), save_strategy="steps", save_steps=r.randint(1, 4))
+        # Longer runs at higher rates, so that the evaluation loss turns up and the best update is not the last.
+        args.pop("num_train_epochs", None)
+        args["max_steps"] = r.randint(3, 12)
+        if r.random() < 0.5:
+            args["learning_rate"] = args["learning_rate"] * r.choice([3, 10])
         if r.random() < 0.6:
             args["load_best_model_at_end"] = True
         if r.random() < 0.5 or "load_best_model_at_end" not in args:

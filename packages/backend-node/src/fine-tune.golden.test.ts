@@ -23,7 +23,8 @@
  *   evaluation every update, a checkpoint every second): the update training
  *   stops at, `best_metric`, `best_global_step`, the checkpoint loaded back and
  *   its weights; once where the best evaluation was never saved (nothing is
- *   loaded back), and across an interruption (`best_model.safetensors`).
+ *   loaded back), once with `save_strategy="best"` (it was saved, and is), and
+ *   across an interruption (`best_model.safetensors`).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,7 @@ function argsOf(c: CaseRef): TrainingArguments {
     ...(a.freeze !== undefined ? { freeze: a.freeze as unknown as string[] } : {}),
     ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps as number, evalBatchSize: a.per_device_eval_batch_size as number, predictWithGenerate: false } : {}),
     ...(a.save_steps !== undefined ? { saveSteps: a.save_steps as number } : {}),
+    ...(a.save_strategy === 'best' ? { saveStrategy: 'best' as const } : {}),
     ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end as unknown as boolean } : {}),
     ...(a.metric_for_best_model !== undefined ? { metricForBestModel: a.metric_for_best_model as string } : {}),
     ...(a.early_stopping_patience !== undefined

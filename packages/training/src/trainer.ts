@@ -305,14 +305,22 @@ export class Trainer<Image> {
       // DefaultFlowCallback.on_step_end: evaluate every evalSteps updates and after the last; a checkpoint every
       // saveSteps updates and after the last (HF's checkpoints, which the best model is chosen among).
       const last = step === plan.totalSteps;
-      const checkpoint = saveSteps !== undefined && (step % saveSteps === 0 || last);
+      const saveBest = this.args.saveStrategy === 'best';
+      const scheduledSave = saveSteps !== undefined && step % saveSteps === 0;
+      let newBest = false;
       if (p.eval !== undefined && ((evalSteps !== undefined && step % evalSteps === 0) || last)) {
         const evaluation = await this.evaluate(options.signal);
         evaluations.push(evaluation);
         // Trainer._evaluate steps ReduceLROnPlateau with metric_for_best_model ("loss" by default).
         if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.metricOf(evaluation));
-        if (this.args.metricForBestModel !== undefined) stoppedEarly = this.trackBest(evaluation) && !last;
+        if (this.args.metricForBestModel !== undefined) {
+          const tracked = this.trackBest(evaluation);
+          newBest = tracked.newBest;
+          stoppedEarly = tracked.stop && !last;
+        }
       }
+      // HF's checkpoints: every saveSteps updates and the last (save_strategy "steps"), or each new best ("best").
+      const checkpoint = saveBest ? newBest : saveSteps !== undefined && (scheduledSave || last);
       if (checkpoint && this.best.globalStep === step) {
         // _save_checkpoint: the best evaluation's update is saved now, so it becomes the best checkpoint.
         this.best.modelStep = step;
@@ -323,7 +331,7 @@ export class Trainer<Image> {
       // _finalize_training → _load_best_model, before ved's save after the last update: that save holds the model
       // training ends with, as `trainer.save_model()` after `train()` does in Python.
       if (end && this.args.loadBestModelAtEnd) this.loadBest(p);
-      if (this.init.saveCheckpoint !== undefined && ((saveSteps !== undefined && step % saveSteps === 0) || end)) {
+      if (this.init.saveCheckpoint !== undefined && (scheduledSave || (saveBest && newBest) || end)) {
         await this.init.saveCheckpoint(await this.checkpointFiles(), step);
         this.init.callbacks?.onSave?.({ step });
       }
@@ -354,9 +362,9 @@ export class Trainer<Image> {
   /**
    * After an evaluation: `EarlyStoppingCallback.on_evaluate` (compares with the best so far), then
    * `Trainer._determine_best_metric` (a strictly better value is the new best). Returns whether early stopping
-   * ends training.
+   * ends training and whether the value is a new best.
    */
-  private trackBest(evaluation: EvalMetrics): boolean {
+  private trackBest(evaluation: EvalMetrics): { stop: boolean; newBest: boolean } {
     const value = this.metricOf(evaluation);
     const better = (a: number, b: number) => (this.args.greaterIsBetter ? a > b : a < b);
     const best = this.best;
@@ -365,12 +373,13 @@ export class Trainer<Image> {
       const improved = best.metric === undefined || (better(value, best.metric) && Math.abs(value - best.metric) > this.args.earlyStoppingThreshold);
       best.patienceCounter = improved ? 0 : best.patienceCounter + 1;
     }
-    if (better(value, best.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity))) {
+    const newBest = better(value, best.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity));
+    if (newBest) {
       best.metric = value;
-      // best_global_step is kept only where checkpoints are saved (save_strategy steps).
-      if (this.args.saveSteps !== undefined) best.globalStep = evaluation.step;
+      // best_global_step is kept only where checkpoints are saved (save_strategy "steps" or "best").
+      if (this.args.saveSteps !== undefined || this.args.saveStrategy === 'best') best.globalStep = evaluation.step;
     }
-    return patience !== undefined && best.patienceCounter >= patience;
+    return { stop: patience !== undefined && best.patienceCounter >= patience, newBest };
   }
 
   /** `Trainer._load_best_model`: the best saved update's weights back into the model (the optimizer's state stays). */

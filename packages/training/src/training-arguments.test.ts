@@ -51,6 +51,11 @@ describe('resolveArguments', () => {
     // Early stopping alone takes the loss (Python asserts a metric there).
     expect(resolveArguments({ earlyStoppingPatience: 2, evalSteps: 1 })).toMatchObject({ metricForBestModel: 'eval_loss', earlyStoppingThreshold: 0 });
 
+    // save_strategy "best": a save after each new best; the best model needs no saveSteps then.
+    expect(resolveArguments({ saveStrategy: 'best', evalSteps: 2, loadBestModelAtEnd: true })).toMatchObject({ saveStrategy: 'best', metricForBestModel: 'eval_loss' });
+    expect(() => resolveArguments({ saveStrategy: 'best' })).toThrow(/saveStrategy is "best"; expected evalSteps with it/);
+    expect(() => resolveArguments({ saveStrategy: 'best', evalSteps: 1, saveSteps: 2 })).toThrow(/saveSteps is 2; expected none with saveStrategy "best"/);
+    expect(() => resolveArguments({ saveStrategy: 'epoch' as never })).toThrow(/saveStrategy is "epoch"; expected "steps" or "best"/);
     expect(() => resolveArguments({ metricForBestModel: 'accuracy' })).toThrow(/metricForBestModel is "accuracy"; expected one of the evaluation's metrics: "loss", "exact_match", "cer"/);
     expect(() => resolveArguments({ metricForBestModel: 'cer', predictWithGenerate: false })).toThrow(/eval_cer is measured on generated texts/);
     expect(() => resolveArguments({ greaterIsBetter: true })).toThrow(/greaterIsBetter is true; expected it only with metricForBestModel/);

@@ -57,6 +57,12 @@ export interface TrainingArguments {
   evalSteps?: number;
   /** `save_steps`: call `saveCheckpoint` every N updates (and after the last update, whenever a saver is given). */
   saveSteps?: number;
+  /**
+   * `save_strategy`: `steps` (default: every `saveSteps` updates) or `best` (whenever an evaluation finds a new best
+   * `metricForBestModel`, which then defaults to `loss`; needs `evalSteps`, and takes no `saveSteps`). Either way
+   * the last update is saved too, whenever a saver is given.
+   */
+  saveStrategy?: 'steps' | 'best';
   /** Weights whose name starts with one of these prefixes are frozen (`encoder.` freezes the whole encoder). */
   freeze?: readonly string[];
   /** Dropout in training mode (true, as `model.train()`), or off. */
@@ -80,13 +86,14 @@ export interface TrainingArguments {
   /**
    * `load_best_model_at_end` (false): after the last update, or when early stopping ends training, the weights of
    * the best saved update (by `metricForBestModel`) come back, as `Trainer._load_best_model`. As in Python it needs
-   * `evalSteps`, and `saveSteps` a multiple of it: only an update that was saved can be the one loaded.
+   * `evalSteps`, and `saveSteps` a multiple of it (or `saveStrategy: 'best'`): only an update that was saved can be
+   * the one loaded.
    */
   loadBestModelAtEnd?: boolean;
   /**
    * `metric_for_best_model`: `loss`, `exact_match` or `cer`, with or without the `eval_` prefix (default `loss`
-   * with `loadBestModelAtEnd` or `reduce_lr_on_plateau`, as Python defaults it, and with early stopping, where
-   * Python asks for one). `reduce_lr_on_plateau` follows it too.
+   * with `loadBestModelAtEnd` or `reduce_lr_on_plateau`, as Python defaults it, and with early stopping or
+   * `saveStrategy: 'best'`, where Python asks for one). `reduce_lr_on_plateau` follows it too.
    */
   metricForBestModel?: string;
   /**
@@ -119,6 +126,7 @@ export type ResolvedArguments = Required<
   nesterov: boolean;
   evalSteps: number | undefined;
   saveSteps: number | undefined;
+  saveStrategy: 'steps' | 'best';
   maxTargetLength: number | undefined;
   generationMaxLength: number | undefined;
   generationNumBeams: number | undefined;
@@ -132,7 +140,7 @@ export type ResolvedArguments = Required<
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
-  'evalSteps', 'saveSteps', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
+  'evalSteps', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
 
@@ -201,6 +209,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     nesterov: bool('optimArgs.nesterov', optimArgs.nesterov, false),
     evalSteps: posInt('evalSteps', args.evalSteps, undefined),
     saveSteps: posInt('saveSteps', args.saveSteps, undefined),
+    saveStrategy: args.saveStrategy ?? 'steps',
     freeze: [...freeze],
     dropout: bool('dropout', args.dropout, true),
     shuffle: bool('shuffle', args.shuffle, true),
@@ -230,6 +239,10 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
  */
 function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments): void {
   const early = resolved.earlyStoppingPatience !== undefined;
+  const saveBest = resolved.saveStrategy === 'best';
+  if (resolved.saveStrategy !== 'steps' && !saveBest) bad('saveStrategy', resolved.saveStrategy, '"steps" or "best"');
+  if (saveBest && resolved.evalSteps === undefined) bad('saveStrategy', 'best', 'evalSteps with it (a save follows an evaluation that finds a new best)');
+  if (saveBest && resolved.saveSteps !== undefined) bad('saveSteps', resolved.saveSteps, 'none with saveStrategy "best" (it saves when an evaluation finds a new best)');
   let metric = args.metricForBestModel;
   if (metric !== undefined) {
     const prefixed = typeof metric === 'string' && !metric.startsWith('eval_') ? `eval_${metric}` : metric;
@@ -237,7 +250,7 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
       bad('metricForBestModel', metric, `one of the evaluation's metrics: ${BEST_MODEL_METRICS.map((m) => JSON.stringify(m.slice('eval_'.length))).join(', ')} (with or without "eval_")`);
     }
     metric = prefixed;
-  } else if (resolved.loadBestModelAtEnd || resolved.lrSchedulerType === 'reduce_lr_on_plateau' || early) {
+  } else if (resolved.loadBestModelAtEnd || resolved.lrSchedulerType === 'reduce_lr_on_plateau' || early || saveBest) {
     metric = 'eval_loss';
   }
   if (args.greaterIsBetter !== undefined && typeof args.greaterIsBetter !== 'boolean') bad('greaterIsBetter', args.greaterIsBetter, 'true or false');
@@ -247,7 +260,7 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
   if ((metric === 'eval_exact_match' || metric === 'eval_cer') && !resolved.predictWithGenerate) {
     bad('metricForBestModel', args.metricForBestModel, `"loss", or predictWithGenerate: ${metric} is measured on generated texts`);
   }
-  if (resolved.loadBestModelAtEnd) {
+  if (resolved.loadBestModelAtEnd && !saveBest) {
     if (resolved.evalSteps === undefined) bad('loadBestModelAtEnd', true, 'evalSteps with it (the best model is chosen by evaluations)');
     if (resolved.saveSteps === undefined || resolved.saveSteps % resolved.evalSteps !== 0) {
       bad('saveSteps', args.saveSteps, `a multiple of evalSteps (${resolved.evalSteps}) with loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the saving steps to be a round multiple of the evaluation steps")`);

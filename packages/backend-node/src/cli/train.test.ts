@@ -169,9 +169,9 @@ describe('ved train', () => {
     const lines = readFileSync(MANIFEST, 'utf8').split('\n').filter(Boolean);
     writeFileSync(evalManifest, `${(ref.eval_examples as number[]).map((k) => JSON.stringify({ ...JSON.parse(lines[k]!), image: resolvePath(MODEL, JSON.parse(lines[k]!).image) })).join('\n')}\n`);
     const out = join(tmp, 'best');
-    const flags = ['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--lr', '0.06', '--schedule', 'constant', '--batch-size', '2', '--steps', '12', '--no-dropout', '--no-shuffle'];
+    const flags = ['--model', MODEL, '--manifest', MANIFEST, '--lr', '0.06', '--schedule', 'constant', '--batch-size', '2', '--steps', '12', '--no-dropout', '--no-shuffle'];
     const best = ['--eval-manifest', evalManifest, '--eval-every', '1', '--save-every', '2', '--load-best', '--early-stopping', '3', '--early-stopping-threshold', '0.2'];
-    const run = await train([...flags, ...best, '--json']);
+    const run = await train([...flags, '--out', out, ...best, '--json']);
     expect(run.error).toBeUndefined();
     const last = JSON.parse(run.lines.at(-1)!);
     expect(last).toMatchObject({ global_step: 10, stopped_early: true, metric_for_best_model: 'eval_loss', best_global_step: 8, best_model_step: 8 });
@@ -189,7 +189,12 @@ describe('ved train', () => {
       'stopped early: 3 evaluation(s) in a row without improvement of eval_loss',
       `best eval_loss ${ref.best_metric.toFixed(4)} at step 8; the weights of step 8 were loaded back and saved`,
     ]);
-    const usage = async (extra: string[]) => (await train([...flags, ...extra])).error;
+    // --save-best: update 1 (the best before early stopping at update 3) is saved when evaluated, and loaded back (fixture case adamw_save_best).
+    const saveBest = await train([...flags, '--out', join(tmp, 'save-best'), '--eval-manifest', evalManifest, '--eval-every', '1', '--save-best', '--load-best', '--early-stopping', '2', '--json']);
+    expect(JSON.parse(saveBest.lines.at(-1)!)).toMatchObject({ global_step: 3, stopped_early: true, best_global_step: 1, best_model_step: 1 });
+    const usage = async (extra: string[]) => (await train([...flags, '--out', join(tmp, 'x'), ...extra])).error;
+    expect(await usage(['--save-best', '--save-every', '2', '--eval-manifest', evalManifest, '--eval-every', '1'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--save-best'])).toBeInstanceOf(UsageError);
     expect(await usage(['--load-best'])).toBeInstanceOf(UsageError);
     expect(await usage(['--early-stopping', '2', '--eval-manifest', evalManifest])).toBeInstanceOf(UsageError);
     expect(await usage(['--early-stopping-threshold', '0.1'])).toBeInstanceOf(UsageError);

@@ -11,7 +11,7 @@
  * update (the mean loss of its micro-batches before the update, the rate it
  * used, the gradient norm before clipping), and `{"step": N, "eval_loss": x,
  * "exact_match": x, "cer": x}` after each evaluation, and with --load-best,
- * --early-stopping or --best-metric a last line `{"global_step", "stopped_early",
+ * --save-best, --early-stopping or --best-metric a last line `{"global_step", "stopped_early",
  * "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}`.
  * Without --json, a progress bar on stderr (cli-progress): step/total, loss, images/s, ETA.
  */
@@ -57,7 +57,7 @@ export const trainCommand = defineCommand({
   description:
     "Hugging Face Trainer's loop with torch.optim's AdamW or SGD; writes a Hugging Face checkpoint plus optimizer.safetensors and trainer_state.json " +
     'into --out (the names in brackets are TrainingArguments\'). With --json, one JSON line per update ({"step", "loss", "lr", "grad_norm"}) and per ' +
-    'evaluation ({"step", "eval_loss", "exact_match", "cer"}), and with --load-best, --early-stopping or --best-metric a last line with the best model ' +
+    'evaluation ({"step", "eval_loss", "exact_match", "cer"}), and with --load-best, --save-best, --early-stopping or --best-metric a last line with the best model ' +
     '({"global_step", "stopped_early", "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}); without it, a progress bar on stderr (step, loss, images/s, ETA). ' +
     'Ctrl-C saves the last complete update.',
   flags: {
@@ -122,9 +122,13 @@ export const trainCommand = defineCommand({
     'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
     'eval-every': { type: 'integer', min: 1, help: '… and every N updates [eval_steps] (needs --eval-manifest)' },
     'save-every': { type: 'integer', min: 1, help: 'also save every N updates [save_steps]' },
+    'save-best': {
+      type: 'boolean',
+      help: '[save_strategy best]: save into --out whenever an evaluation finds a new best by --best-metric (instead of --save-every; needs --eval-every)',
+    },
     'load-best': {
       type: 'boolean',
-      help: '[load_best_model_at_end]: end with the weights of the best saved update by --best-metric (needs --eval-every, and --save-every a multiple of it)',
+      help: '[load_best_model_at_end]: end with the weights of the best saved update by --best-metric (needs --eval-every, and --save-every a multiple of it or --save-best)',
     },
     'best-metric': {
       type: 'choice',
@@ -165,12 +169,13 @@ export const trainCommand = defineCommand({
     const momentum = values.momentum;
     if (momentum !== undefined && momentum !== 0 && optimizer !== 'sgd') throw new UsageError('--momentum is an SGD option; add --optimizer sgd');
     if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
-    for (const flag of ['load-best', 'early-stopping'] as const) {
+    if (values['save-best'] && values['save-every'] !== undefined) throw new UsageError('give --save-best or --save-every, not both');
+    for (const flag of ['load-best', 'early-stopping', 'save-best'] as const) {
       if (values[flag] !== undefined && values[flag] !== false && values['eval-every'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE and --eval-every N`);
     }
     if (values['early-stopping-threshold'] !== undefined && values['early-stopping'] === undefined) throw new UsageError('--early-stopping-threshold needs --early-stopping N');
     const bestMetric = values['best-metric'] as 'loss' | 'exact_match' | 'cer' | undefined;
-    const tracksBest = values['load-best'] || values['early-stopping'] !== undefined || bestMetric !== undefined;
+    const tracksBest = values['load-best'] || values['save-best'] || values['early-stopping'] !== undefined || bestMetric !== undefined;
     const warmupSteps = values['warmup-steps'];
     const batchSize = values['batch-size'];
     const steps = values.steps;
@@ -198,6 +203,7 @@ export const trainCommand = defineCommand({
       ...(values['append-eos'] ? { appendEosToken: true } : {}),
       ...(values['eval-every'] !== undefined ? { evalSteps: values['eval-every'] } : {}),
       ...(values['save-every'] !== undefined ? { saveSteps: values['save-every'] } : {}),
+      ...(values['save-best'] ? { saveStrategy: 'best' as const } : {}),
       ...(values['load-best'] ? { loadBestModelAtEnd: true } : {}),
       // The CLI names the metric's direction: a character error rate is better lower (Python's default would be higher).
       ...(bestMetric !== undefined ? { metricForBestModel: bestMetric, greaterIsBetter: bestMetric === 'exact_match' } : {}),
