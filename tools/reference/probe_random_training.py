@@ -114,7 +114,9 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
         args.pop("num_train_epochs", None)
         args["max_steps"] = r.randint(3, 12)
         if r.random() < 0.5:
-            args["learning_rate"] = args["learning_rate"] * r.choice([3, 10])
+            # At most 0.06: above it (Adafactor at 0.3) runs turn chaotic within ten updates, and float32 noise
+            # grows into different trajectories in any two implementations.
+            args["learning_rate"] = min(args["learning_rate"] * r.choice([3, 10]), 0.06)
         if r.random() < 0.6:
             args["load_best_model_at_end"] = True
         if r.random() < 0.5 or "load_best_model_at_end" not in args:
