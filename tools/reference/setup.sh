@@ -22,6 +22,8 @@ PACKAGES=(
   onnxruntime
   sentencepiece
   accelerate  # HF Trainer (make_optimizer_fixtures.py runs its training loop)
+  Levenshtein  # NougatTokenizer.post_process_generation (make_nougat_postprocess_fixtures.py)
+  nltk  # the same; its words corpus is NOT downloaded, so Python takes the LookupError branch ved ports
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

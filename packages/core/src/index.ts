@@ -42,6 +42,7 @@ export {
 } from './registry/registry.js';
 export * from './safetensors/index.js';
 export * from './processing/index.js';
+export { nougatPostProcess, nougatPostProcessGeneration, type NougatPostProcessOptions } from './processing/nougat-post-process.js';
 export { Tokenizer, type DecodeOptions, type TokenizerSource } from './tokenizer/tokenizer.js';
 export { convertSlowTokenizer, SLOW_TOKENIZER_CLASSES, type ConvertedTokenizer } from './tokenizer/slow/convert.js';
 export { readJson, readOptionalJson, readText, type ModelFiles } from './io/model-files.js';
