@@ -10,7 +10,9 @@ import {
   ImageProcessor,
   Tokenizer,
   VedError,
+  nougatPostProcessGeneration,
   readOptionalJson,
+  type NougatPostProcessOptions,
   type ImageLimitOptions,
   type ModelFiles,
   type PixelBatch,
@@ -202,6 +204,23 @@ export class ImageToText<I, R extends Runtime = Runtime> {
   private decodeText(): ((ids: number[]) => string) | undefined {
     const tokenizer = this.tokenizer;
     return tokenizer === undefined ? undefined : (ids) => tokenizer.decode(ids, { skipSpecialTokens: true });
+  }
+
+  /**
+   * Nougat's `post_process_generation` (`NougatProcessor` / `NougatTokenizer`): the decoded page cleaned up as
+   * Python cleans it (hallucinated headings and references, repetitions, lists, tables; with `fixMarkdown`,
+   * the default, Markdown-compatible equations, URLs and code blocks). For a checkpoint with Nougat's image
+   * processor (facebook/nougat-*); another checkpoint's texts have no such step (INVALID_OPTION).
+   */
+  postProcessGeneration(generation: string, options?: NougatPostProcessOptions): string;
+  postProcessGeneration(generation: readonly string[], options?: NougatPostProcessOptions): string[];
+  postProcessGeneration(generation: string | readonly string[], options: NougatPostProcessOptions = {}): string | string[] {
+    const processor = this.processor;
+    if (processor?.config.nougat === undefined) {
+      const kind = processor === undefined ? 'has no image processor' : `uses ${processor.config.imageProcessorType}`;
+      throw new VedError('INVALID_OPTION', `postProcessGeneration is Nougat's text clean-up (NougatProcessor); ${this.files.location} ${kind}, whose texts have no such step.`);
+    }
+    return nougatPostProcessGeneration(generation, options);
   }
 
   /**

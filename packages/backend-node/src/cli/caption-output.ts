@@ -14,6 +14,8 @@ export interface CaptionEntry {
   text: string | null;
   /** Beam search's length-penalised `sequences_scores`. */
   score?: number;
+  /** With --post-process: the text after Nougat's `post_process_generation`. */
+  post_processed?: string;
 }
 
 /** What `ImageToText.generate` returns that the entries need. */
@@ -36,7 +38,7 @@ export function captionEntries(result: CaptionBatch, index: number, perImage: nu
 
 /** One line of the plain (tab-separated) output. */
 export function plainLine(image: string, entry: CaptionEntry): string {
-  return `${image}\t${entry.text ?? JSON.stringify(entry.ids)}\n`;
+  return `${image}\t${entry.post_processed ?? entry.text ?? JSON.stringify(entry.ids)}\n`;
 }
 
 /** The warning printed once, on stderr, before the ids of a checkpoint without a tokenizer. */

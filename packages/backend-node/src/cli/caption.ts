@@ -5,7 +5,9 @@
  * of printed text) reads the images. With --json, one line per image in the
  * order given: `{"image": "<path>", "sequences": [{"ids": [...], "text": "...", "score": -0.93}]}`,
  * one entry per returned sequence in Python's order (best first); `score`
- * (Python's length-penalised `sequences_scores`) only with beam search.
+ * (Python's length-penalised `sequences_scores`) only with beam search; with
+ * --post-process (Nougat checkpoints) also `"post_processed"`, the text after
+ * `post_process_generation`, which the plain output prints in place of the text.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { VedError } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
 import { defaultModelDir } from '@ved/default-model';
 import { ImageToText } from '../pipeline.js';
-import { defineCommand, runCommand } from './args.js';
+import { UsageError, defineCommand, runCommand } from './args.js';
 import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from './common-flags.js';
 import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 import { progressBar } from './progress.js';
@@ -25,7 +27,7 @@ export const captionCommand = defineCommand({
   summary: 'read or caption images with a VisionEncoderDecoder checkpoint (default: the embedded model, which reads one line of printed text)',
   description:
     'Prints `IMAGE<TAB>text` per returned sequence, or with --json one JSON line per image: ' +
-    '{"image", "sequences": [{"ids", "text", "score"}]} (score: beam search\'s length-penalised sequences_scores). ' +
+    '{"image", "sequences": [{"ids", "text", "score"}]} (score: beam search\'s length-penalised sequences_scores; "post_processed" with --post-process). ' +
     'A checkpoint without a tokenizer prints the ids as a JSON array in place of the text ("text": null with --json), after a warning on stderr. ' +
     'A progress bar is drawn on stderr when stderr is a terminal and stdout is not (e.g. `ved caption *.png > out.tsv`).',
   positionals: { name: 'IMAGE', min: 1, help: 'PNG, JPEG, WebP, TIFF, GIF or BMP files, file: URLs or http(s): URLs' },
@@ -35,6 +37,11 @@ export const captionCommand = defineCommand({
     ...CACHE_FLAGS,
     'batch-size': { type: 'integer', min: 1, default: 8, help: 'images per generate() call' },
     json: { type: 'boolean', help: 'one JSON line per image with ids, text and (beam search) scores' },
+    'post-process': {
+      type: 'boolean',
+      help: 'Nougat checkpoints: clean each text up as NougatProcessor.post_process_generation does (printed in place of the text; with --json in "post_processed")',
+    },
+    'no-fix-markdown': { type: 'boolean', help: 'with --post-process: fix_markdown=False (no Markdown-compatible equations, URLs and code blocks)' },
     ...GENERATION_FLAGS,
   },
   examples: [
@@ -55,6 +62,15 @@ export const captionCommand = defineCommand({
     verbose(timingLine('model ready, since process start', sinceStart()));
     // Without a tokenizer the ids are printed in place of text, after one warning (caption-output.ts).
     const hasTokenizer = pipe.tokenizer !== undefined;
+    if (values['no-fix-markdown'] && !values['post-process']) throw new UsageError('--no-fix-markdown needs --post-process');
+    const postProcess = values['post-process']
+      ? (text: string) => pipe.postProcessGeneration(text, { fixMarkdown: !values['no-fix-markdown'] })
+      : undefined;
+    // Refused before generating when the checkpoint has no such step (and without a tokenizer there is no text).
+    if (postProcess !== undefined) {
+      if (!hasTokenizer) throw new VedError('INVALID_OPTION', `--post-process cleans up decoded text, and ${modelDir} has no tokenizer.`);
+      pipe.postProcessGeneration([]);
+    }
     if (!hasTokenizer) process.stderr.write(noTokenizerWarning(values.model ?? defaultModelDir));
     const bar = progressBar({ quiet: values.quiet || process.stdout.isTTY === true || positionals.length <= batchSize, total: positionals.length, unit: 'images' });
     try {
@@ -66,7 +82,7 @@ export const captionCommand = defineCommand({
         const perImage = result.sequences.length / images.length;
         if (!Number.isInteger(perImage)) throw new VedError('RUNTIME', `generate() returned ${result.sequences.length} sequences for ${images.length} images.`);
         images.forEach((image, i) => {
-          const entries = captionEntries(result, i, perImage, hasTokenizer);
+          const entries = captionEntries(result, i, perImage, hasTokenizer).map((e) => (postProcess && e.text !== null ? { ...e, post_processed: postProcess(e.text) } : e));
           if (values.json) process.stdout.write(`${JSON.stringify({ image, sequences: entries })}\n`);
           else for (const e of entries) process.stdout.write(plainLine(image, e));
         });
