@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, VisionEncoderDecoderModel } from '@ved/core';
-import { Trainer, type ParallelUpdates, type EvalMetrics, type StepMetrics, type TrainOutput, type TrainingArguments } from '@ved/training';
+import { Trainer, type ComputeMetrics, type EvalMetrics, type EvalPrediction, type ParallelUpdates, type StepMetrics, type TrainOutput, type TrainingArguments } from '@ved/training';
 import { DirectoryFiles } from './directory-files.js';
 import { writeCheckpoint } from './save.js';
 import { createParallelUpdates } from './parallel-updates.js';
@@ -245,6 +245,68 @@ describe('the best model and early stopping across an interruption (adamw_best)'
       await full.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('computeMetrics (HF compute_metrics) and a metric of its own as metricForBestModel', () => {
+  it('receives each evaluation\'s generated and reference ids and texts; its numbers are logged and choose the best model', async () => {
+    const model = pipe.model as VisionEncoderDecoderModel;
+    const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
+    const calls: EvalPrediction[] = [];
+    const make = (args: TrainingArguments, computeMetrics?: ComputeMetrics) =>
+      new Trainer<string>({
+        model,
+        runtime: nodeRuntime,
+        args: { optim: 'adamw', learningRate: 0.06, lrSchedulerType: 'constant', batchSize: 2, maxSteps: 4, shuffle: false, dropout: false, evalSteps: 1, generationMaxLength: 6, ...args },
+        trainDataset: manifest,
+        evalDataset: manifest.slice(0, 4),
+        prepareImages: (images) => pipe.preprocess(images),
+        tokenizer: pipe.tokenizer!,
+        ...(computeMetrics ? { computeMetrics } : {}),
+      });
+    // The mean length of the generated texts: larger is better (greater_is_better's default for a name not ending in "loss").
+    const meanLength: ComputeMetrics = (p) => {
+      calls.push(p);
+      return { mean_length: p.predictions.reduce((n, t) => n + t.length, 0) / p.predictions.length };
+    };
+    const trainer = make({ saveSteps: 1, loadBestModelAtEnd: true, metricForBestModel: 'mean_length' }, meanLength);
+    try {
+      const out = await trainer.train();
+      expect(calls).toHaveLength(4);
+      for (const [i, call] of calls.entries()) {
+        const evaluation = out.evaluations[i]!;
+        expect(call.predictions).toEqual(pipe.tokenizer!.batchDecode(call.predictionIds, { skipSpecialTokens: true }));
+        expect(call.references).toEqual(manifest.slice(0, 4).map((e) => (e as { text: string }).text));
+        expect(call.labelIds.map((l) => pipe.tokenizer!.decode(l, { skipSpecialTokens: true }))).toEqual(call.references);
+        expect(call.predictions.filter((t, k) => t === call.references[k]).length / 4).toBe(evaluation.exactMatch);
+        expect(evaluation.metrics).toEqual({ mean_length: call.predictions.reduce((n, t) => n + t.length, 0) / 4 });
+      }
+      const lengths = out.evaluations.map((e) => e.metrics!.mean_length!);
+      const best = lengths.indexOf(Math.max(...lengths));
+      expect(out).toMatchObject({ bestMetric: lengths[best], bestGlobalStep: best + 1, bestModelStep: best + 1 });
+      const state = JSON.parse(new TextDecoder().decode((await trainer.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes));
+      expect(state.log_history.filter((e: Record<string, number>) => 'eval_mean_length' in e).map((e: Record<string, number>) => e.eval_mean_length)).toEqual(lengths);
+      expect(state.ved.metric_for_best_model).toBe('eval_mean_length');
+    } finally {
+      await trainer.dispose();
+    }
+
+    const refused = async (args: TrainingArguments, computeMetrics?: ComputeMetrics) => {
+      const t = make(args, computeMetrics);
+      try {
+        return await t.train().then(() => undefined, (e: unknown) => e);
+      } finally {
+        await t.dispose();
+      }
+    };
+    expect(await refused({ metricForBestModel: 'bleu' })).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/"eval_bleu" is none of the evaluation's metrics .*give a computeMetrics that returns it/) });
+    expect(await refused({ metricForBestModel: 'bleu' }, () => ({ rouge: 1 }))).toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(/metricForBestModel is "eval_bleu", which the evaluation at update 1 did not return; it returned eval_loss, eval_exact_match, eval_cer, eval_rouge/),
+    });
+    expect(await refused({}, () => ({ loss: 1 }))).toMatchObject({ message: expect.stringMatching(/computeMetrics returned a metric named "loss"/) });
+    expect(await refused({}, () => ({ bleu: '0.3' }) as never)).toMatchObject({ message: expect.stringMatching(/computeMetrics returned "0.3" for "bleu"; expected a number/) });
+    expect(await refused({ predictWithGenerate: false }, () => ({}))).toMatchObject({ message: expect.stringMatching(/computeMetrics scores generated texts: turn predictWithGenerate on/) });
   });
 });
 

@@ -23,8 +23,31 @@ export interface EvalMetrics {
   exactMatch?: number;
   /** Character error rate of the generated texts (with `predictWithGenerate`). */
   cer?: number;
+  /** What `computeMetrics` returned, by its names (logged with the `eval_` prefix). */
+  metrics?: Record<string, number>;
   examples: number;
 }
+
+/**
+ * What `computeMetrics` receives after an evaluation that generated (Seq2SeqTrainer's `EvalPrediction` with
+ * `predict_with_generate`): the generated ids and their texts, and each example's labels and reference text.
+ */
+export interface EvalPrediction {
+  /** The generated sequences (decoder start token included), one per example. */
+  predictionIds: number[][];
+  /** Their texts (special tokens skipped). */
+  predictions: string[];
+  /** Each example's labels (no padding). */
+  labelIds: number[][];
+  /** Each example's text: its `text`, or its labels decoded. */
+  references: string[];
+}
+
+/** HF's `compute_metrics`: named numbers from the evaluation's predictions (`{ bleu: 0.31 }`). */
+export type ComputeMetrics = (prediction: EvalPrediction) => Record<string, number> | Promise<Record<string, number>>;
+
+/** Names `computeMetrics` may not return: the evaluation's own. */
+const OWN_METRICS = new Set(['loss', 'exact_match', 'cer']);
 
 export interface EvaluationInputs<Image> {
   session: TrainingSessionLike;
@@ -38,6 +61,7 @@ export interface EvaluationInputs<Image> {
   generation: GenerationOptions;
   tokenizer: Tokenizer | undefined;
   signal: AbortSignal | undefined;
+  computeMetrics?: ComputeMetrics;
 }
 
 export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Promise<Omit<EvalMetrics, 'step' | 'epoch'>> {
@@ -53,6 +77,7 @@ export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Pro
     let lossSum = 0;
     const predictions: string[] = [];
     const references: string[] = [];
+    const predictionIds: number[][] = [];
     for (let start = 0; start < examples.length; start += batchSize) {
       inputs.signal?.throwIfAborted();
       const batch = examples.slice(start, start + batchSize);
@@ -72,13 +97,35 @@ export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Pro
           inputs.generation,
         );
         predictions.push(...inputs.tokenizer!.batchDecode(out.sequences, { skipSpecialTokens: true }));
+        predictionIds.push(...out.sequences.map((row) => [...row]));
         references.push(...batch.map((e) => e.text ?? inputs.tokenizer!.decode(e.labels.filter((id) => id >= 0), { skipSpecialTokens: true })));
       }
     }
     const evalLoss = lossSum / examples.length;
     if (model === undefined) return { evalLoss, examples: examples.length };
-    return { evalLoss, ...textMetrics(predictions, references), examples: examples.length };
+    const metrics =
+      inputs.computeMetrics === undefined
+        ? undefined
+        : checkedMetrics(await inputs.computeMetrics({ predictionIds, predictions, labelIds: examples.map((e) => [...e.labels]), references }));
+    return { evalLoss, ...textMetrics(predictions, references), ...(metrics !== undefined ? { metrics } : {}), examples: examples.length };
   } finally {
     await model?.dispose();
   }
+}
+
+/** `computeMetrics`' result: an object of numbers under names that can be logged as `eval_<name>`. */
+function checkedMetrics(result: unknown): Record<string, number> {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new VedError('INVALID_OPTION', `computeMetrics returned ${JSON.stringify(result)}; expected an object of named numbers such as { bleu: 0.31 }.`);
+  }
+  const metrics: Record<string, number> = {};
+  for (const [key, value] of Object.entries(result)) {
+    const name = key.startsWith('eval_') ? key.slice('eval_'.length) : key;
+    if (!/^[A-Za-z0-9_]+$/.test(name) || OWN_METRICS.has(name)) {
+      throw new VedError('INVALID_OPTION', `computeMetrics returned a metric named ${JSON.stringify(key)}; expected letters, digits and _, other than the evaluation's own loss, exact_match and cer.`);
+    }
+    if (typeof value !== 'number') throw new VedError('INVALID_OPTION', `computeMetrics returned ${JSON.stringify(value)} for "${key}"; expected a number.`);
+    metrics[name] = value;
+  }
+  return metrics;
 }

@@ -6,12 +6,14 @@
  * Backend-agnostic: the caller supplies the runtime and image decoding.
  */
 export { Trainer, type TrainerInit, type TrainerCallbacks, type TrainOptions, type TrainOutput, type StepMetrics } from './trainer.js';
-export type { EvalMetrics } from './evaluation.js';
+export type { ComputeMetrics, EvalMetrics, EvalPrediction } from './evaluation.js';
 export {
   resolveArguments,
   planTraining,
   updateBatches,
   OPTIMIZERS,
+  BEST_MODEL_METRICS,
+  type BestModelMetric,
   type TrainingArguments,
   type ResolvedArguments,
   type TrainingPlan,

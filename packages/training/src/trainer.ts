@@ -48,7 +48,7 @@ import { collateLabels } from './data/collate.js';
 import { EpochOrder } from './data/epoch-order.js';
 import { prepareExamples, type PreparedExample, type TrainingDataset } from './data/examples.js';
 import { TrainingDivergedError } from './errors.js';
-import { runEvaluation, type EvalMetrics } from './evaluation.js';
+import { runEvaluation, type ComputeMetrics, type EvalMetrics } from './evaluation.js';
 import { AdamW, type ParallelUpdates } from './optim/adamw.js';
 import { clipCoefficient, totalGradNorm } from './optim/clip-grad-norm.js';
 import { isNoDecayParameter } from './optim/decay-parameters.js';
@@ -72,7 +72,15 @@ import {
   type RunIdentity,
   type TrainerState,
 } from './checkpoint/trainer-state.js';
-import { planTraining, resolveArguments, updateBatches, type ResolvedArguments, type TrainingArguments, type TrainingPlan } from './training-arguments.js';
+import {
+  BEST_MODEL_METRICS,
+  planTraining,
+  resolveArguments,
+  updateBatches,
+  type ResolvedArguments,
+  type TrainingArguments,
+  type TrainingPlan,
+} from './training-arguments.js';
 
 const f = Math.fround;
 
@@ -118,6 +126,11 @@ export interface TrainerInit<Image> {
   prepareImages: (images: readonly Image[]) => Promise<PixelBatch>;
   /** Tokenizes `text` examples and decodes generated ids in evaluation. */
   tokenizer?: Tokenizer;
+  /**
+   * HF's `compute_metrics`: called after each evaluation that generates (`predictWithGenerate`) with the generated
+   * and reference ids and texts; its named numbers are logged as `eval_<name>` and may be `metricForBestModel`.
+   */
+  computeMetrics?: ComputeMetrics;
   /** Writes checkpoint files (every `saveSteps` and after the last update). */
   saveCheckpoint?: (files: SavedFile[], step: number) => Promise<void>;
   callbacks?: TrainerCallbacks;
@@ -258,8 +271,16 @@ export class Trainer<Image> {
     if ((args.loadBestModelAtEnd || args.earlyStoppingPatience !== undefined) && evalSet === undefined) {
       throw new VedError('INVALID_OPTION', `${args.loadBestModelAtEnd ? 'loadBestModelAtEnd' : 'earlyStoppingPatience'} follows the evaluations: give an evalDataset.`);
     }
-    if ((args.metricForBestModel === 'eval_exact_match' || args.metricForBestModel === 'eval_cer') && tokenizer === undefined) {
-      throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(args.metricForBestModel)} scores generated texts: give the Trainer a tokenizer to decode them.`);
+    const metric = args.metricForBestModel;
+    const ownMetric = metric === undefined || (BEST_MODEL_METRICS as readonly string[]).includes(metric);
+    if (this.init.computeMetrics !== undefined && !args.predictWithGenerate) {
+      throw new VedError('INVALID_OPTION', 'computeMetrics scores generated texts: turn predictWithGenerate on (its default).');
+    }
+    if (!ownMetric && this.init.computeMetrics === undefined) {
+      throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(metric)} is none of the evaluation's metrics (${BEST_MODEL_METRICS.join(', ')}); give a computeMetrics that returns it.`);
+    }
+    if (metric !== undefined && metric !== 'eval_loss' && tokenizer === undefined) {
+      throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(metric)} scores generated texts: give the Trainer a tokenizer to decode them.`);
     }
     return {
       train,
@@ -354,8 +375,13 @@ export class Trainer<Image> {
   /** The value of `metricForBestModel` (`eval_loss` without one) in an evaluation. */
   private metricOf(evaluation: EvalMetrics): number {
     const name = this.args.metricForBestModel ?? 'eval_loss';
-    const value = name === 'eval_loss' ? evaluation.evalLoss : name === 'eval_exact_match' ? evaluation.exactMatch : evaluation.cer;
-    if (value === undefined) throw new VedError('RUNTIME', `metricForBestModel ${JSON.stringify(name)}: the evaluation at update ${evaluation.step} did not measure it.`);
+    const own: Record<string, number | undefined> = { eval_loss: evaluation.evalLoss, eval_exact_match: evaluation.exactMatch, eval_cer: evaluation.cer };
+    const value = name in own ? own[name] : evaluation.metrics?.[name.slice('eval_'.length)];
+    if (value === undefined) {
+      // Trainer._determine_best_metric's KeyError, with the metrics there are.
+      const available = [...Object.keys(own).filter((k) => own[k] !== undefined), ...Object.keys(evaluation.metrics ?? {}).map((k) => `eval_${k}`)];
+      throw new VedError('INVALID_OPTION', `metricForBestModel is ${JSON.stringify(name)}, which the evaluation at update ${evaluation.step} did not return; it returned ${available.join(', ')}.`);
+    }
     return value;
   }
 
@@ -454,11 +480,13 @@ export class Trainer<Image> {
       },
       tokenizer: this.init.tokenizer,
       signal,
+      ...(this.init.computeMetrics !== undefined ? { computeMetrics: this.init.computeMetrics } : {}),
     });
     const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...result };
     const entry: LogEntry = { epoch: this.epoch, eval_loss: result.evalLoss, step: this.globalStep };
     if (result.exactMatch !== undefined) entry.eval_exact_match = result.exactMatch;
     if (result.cer !== undefined) entry.eval_cer = result.cer;
+    for (const [name, value] of Object.entries(result.metrics ?? {})) entry[`eval_${name}`] = value;
     this.logHistory.push(entry);
     this.init.callbacks?.onEvaluate?.(metrics);
     return metrics;

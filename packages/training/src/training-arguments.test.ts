@@ -56,7 +56,9 @@ describe('resolveArguments', () => {
     expect(() => resolveArguments({ saveStrategy: 'best' })).toThrow(/saveStrategy is "best"; expected evalSteps with it/);
     expect(() => resolveArguments({ saveStrategy: 'best', evalSteps: 1, saveSteps: 2 })).toThrow(/saveSteps is 2; expected none with saveStrategy "best"/);
     expect(() => resolveArguments({ saveStrategy: 'epoch' as never })).toThrow(/saveStrategy is "epoch"; expected "steps" or "best"/);
-    expect(() => resolveArguments({ metricForBestModel: 'accuracy' })).toThrow(/metricForBestModel is "accuracy"; expected one of the evaluation's metrics: "loss", "exact_match", "cer"/);
+    // Another name is one of computeMetrics' results (the Trainer checks it has one); greater_is_better as Python.
+    expect(resolveArguments({ metricForBestModel: 'bleu' })).toMatchObject({ metricForBestModel: 'eval_bleu', greaterIsBetter: true });
+    expect(() => resolveArguments({ metricForBestModel: 'eval-loss' })).toThrow(/metricForBestModel is "eval-loss"; expected a metric's name: "loss", "exact_match", "cer" or one computeMetrics returns/);
     expect(() => resolveArguments({ metricForBestModel: 'cer', predictWithGenerate: false })).toThrow(/eval_cer is measured on generated texts/);
     expect(() => resolveArguments({ greaterIsBetter: true })).toThrow(/greaterIsBetter is true; expected it only with metricForBestModel/);
     expect(() => resolveArguments({ loadBestModelAtEnd: true, saveSteps: 10 })).toThrow(/loadBestModelAtEnd is true; expected evalSteps with it/);

@@ -91,7 +91,8 @@ export interface TrainingArguments {
    */
   loadBestModelAtEnd?: boolean;
   /**
-   * `metric_for_best_model`: `loss`, `exact_match` or `cer`, with or without the `eval_` prefix (default `loss`
+   * `metric_for_best_model`: `loss`, `exact_match`, `cer` or a name `computeMetrics` returns, with or without the
+   * `eval_` prefix (default `loss`
    * with `loadBestModelAtEnd` or `reduce_lr_on_plateau`, as Python defaults it, and with early stopping or
    * `saveStrategy: 'best'`, where Python asks for one). `reduce_lr_on_plateau` follows it too.
    */
@@ -110,9 +111,10 @@ export interface TrainingArguments {
   earlyStoppingThreshold?: number;
 }
 
-/** The evaluation metrics `metricForBestModel` may name, with the `eval_` prefix. */
+/** The evaluation's own metrics, with the `eval_` prefix (`computeMetrics` may add others). */
 export const BEST_MODEL_METRICS = ['eval_loss', 'eval_exact_match', 'eval_cer'] as const;
-export type BestModelMetric = (typeof BEST_MODEL_METRICS)[number];
+/** A metric of the evaluation, with the `eval_` prefix. */
+export type BestModelMetric = `eval_${string}`;
 
 export type ResolvedArguments = Required<
   Omit<
@@ -246,8 +248,9 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
   let metric = args.metricForBestModel;
   if (metric !== undefined) {
     const prefixed = typeof metric === 'string' && !metric.startsWith('eval_') ? `eval_${metric}` : metric;
-    if (!BEST_MODEL_METRICS.includes(prefixed as BestModelMetric)) {
-      bad('metricForBestModel', metric, `one of the evaluation's metrics: ${BEST_MODEL_METRICS.map((m) => JSON.stringify(m.slice('eval_'.length))).join(', ')} (with or without "eval_")`);
+    // Names of computeMetrics' results are checked when the Trainer knows whether it has one.
+    if (typeof prefixed !== 'string' || !/^eval_[A-Za-z0-9_]+$/.test(prefixed)) {
+      bad('metricForBestModel', metric, `a metric's name: ${BEST_MODEL_METRICS.map((m) => JSON.stringify(m.slice('eval_'.length))).join(', ')} or one computeMetrics returns (with or without "eval_")`);
     }
     metric = prefixed;
   } else if (resolved.loadBestModelAtEnd || resolved.lrSchedulerType === 'reduce_lr_on_plateau' || early || saveBest) {
@@ -257,7 +260,7 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
   if (args.greaterIsBetter !== undefined && metric === undefined) bad('greaterIsBetter', args.greaterIsBetter, 'it only with metricForBestModel, loadBestModelAtEnd or earlyStoppingPatience');
   resolved.metricForBestModel = metric as BestModelMetric | undefined;
   resolved.greaterIsBetter = metric === undefined ? undefined : (args.greaterIsBetter ?? !metric.endsWith('loss'));
-  if ((metric === 'eval_exact_match' || metric === 'eval_cer') && !resolved.predictWithGenerate) {
+  if (metric !== undefined && metric !== 'eval_loss' && !resolved.predictWithGenerate) {
     bad('metricForBestModel', args.metricForBestModel, `"loss", or predictWithGenerate: ${metric} is measured on generated texts`);
   }
   if (resolved.loadBestModelAtEnd && !saveBest) {
