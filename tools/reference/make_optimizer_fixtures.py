@@ -209,6 +209,20 @@ SCHEDULE_ERRORS = [
     ("cosine_warmup_with_min_lr", {}), ("warmup_stable_decay", {}), ("warmup_stable_decay", {"num_decay_steps": 2, "warmup_type": "exp"}),
     ("warmup_stable_decay", {"num_decay_steps": 2, "decay_type": "step"}), ("cosine", {"power": 2.0}), ("linear", {"num_cycles": 2}),
     ("reduce_lr_on_plateau", {"factor": 1.0}), ("reduce_lr_on_plateau", {"mode": "up"}), ("reduce_lr_on_plateau", {"num_cycles": 2}),
+    ("greedy", {"factor": 1.0}), ("greedy", {"mode": "up"}), ("greedy", {"threshold_mode": "x"}), ("greedy", {"num_cycles": 2}),
+]
+# GreedyLR (greedy): the rate after each step(metric) of a metric sequence that improves, stalls, worsens and improves
+# again, for settings that raise and lower the rate, smooth, cool down, warm up and reset.
+GREEDY_METRICS = [5.0, 4.8, 4.6, 4.5, 4.3, 4.2, 4.1, 4.0, 4.05, 4.1, 4.0, 4.2, 4.3, 4.25, 4.4, 4.5, 4.45, 4.6,
+                  3.9, 3.7, 3.5, 3.4, 3.3, 3.2, 3.25, 3.3, 3.35, 3.4, 3.45, 3.5]
+GREEDY_CASES = [
+    {},
+    {"patience": 2, "factor": 0.5, "min_lr": 1e-6, "max_lr": 1e-3},
+    {"patience": 1, "factor": 0.8, "min_lr": 1e-6, "cooldown": 2, "warmup": 1, "threshold": 0.02},
+    {"patience": 1, "factor": 0.5, "min_lr": 1e-6, "smooth": True, "window_size": 3},
+    {"patience": 0, "factor": 0.5, "min_lr": 2e-5, "reset_start": 2},
+    {"mode": "max", "patience": 0, "factor": 0.5, "min_lr": 1e-5, "reset_start": 2, "cooldown": 1},
+    {"mode": "max", "patience": 1, "factor": 0.7, "min_lr": 1e-6, "threshold": 0.01, "threshold_mode": "rel", "eps": 1e-7},
 ]
 
 
@@ -246,6 +260,14 @@ def make_schedules():
             sched.step(m)
             rates.append(opt.param_groups[0]["lr"])
         out.append({"type": "reduce_lr_on_plateau", "learning_rate": opt.defaults["lr"], "warmup_steps": 0, "total_steps": 10, "kwargs": kwargs, "metrics": metrics, "rates_after": rates})
+    for kwargs in GREEDY_CASES:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5e-5)
+        sched = get_scheduler("greedy", opt, num_warmup_steps=0, num_training_steps=10, scheduler_specific_kwargs=dict(kwargs))
+        rates = []
+        for m in GREEDY_METRICS:
+            sched.step(m)
+            rates.append(opt.param_groups[0]["lr"])
+        out.append({"type": "greedy", "learning_rate": 5e-5, "warmup_steps": 0, "total_steps": 10, "kwargs": kwargs, "metrics": GREEDY_METRICS, "rates_after": rates})
     (OUT / "schedules.json").write_text(json.dumps(out, indent=1) + "\n")
 
 
@@ -347,6 +369,12 @@ TRAIN_CASES = {
                             warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps",
                             eval_steps=1, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="best",
                             max_steps=12, load_best_model_at_end=True, early_stopping_patience=2),
+    # GreedyLR: stepped with eval_loss after each evaluation like the plateau, its rate doubling after an improvement
+    # and halving after a setback (patience 0).
+    "adamw_greedy": dict(optim="adamw_torch", learning_rate=2e-2, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="greedy",
+                         lr_scheduler_kwargs={"patience": 0, "factor": 0.5, "min_lr": 1e-4, "max_lr": 0.2}, warmup_steps=0,
+                         gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1,
+                         per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], max_steps=8),
     "adafactor": dict(optim="adafactor", learning_rate=1e-2, weight_decay=0.01, max_grad_norm=1.0, lr_scheduler_type="linear",
                       warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=3,
                       freeze=["decoder.transformer.h.0.attn.c_attn.bias", "decoder.transformer.h.0.crossattention.c_attn.bias"]),

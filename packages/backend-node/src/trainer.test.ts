@@ -231,7 +231,40 @@ describe('Trainer (synthetic gradients)', () => {
     const out = await resumed.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
     expect(out.steps.map((s) => [s.step, s.learningRate, s.loss])).toEqual(full.steps.slice(3).map((s) => [s.step, s.learningRate, s.loss]));
     await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
-    expect(() => makeTrainer({ ...args, evalSteps: undefined })).toThrow(/reduce_lr_on_plateau follows the evaluation loss/);
+    expect(() => makeTrainer({ ...args, evalSteps: undefined })).toThrow(/reduce_lr_on_plateau follows the evaluations/);
+  });
+
+  it('greedy resumes exactly: GreedyLR\'s counters and smoothing window travel in trainer_state.json', async () => {
+    const args: TrainingArguments = {
+      batchSize: 2,
+      maxSteps: 8,
+      learningRate: 0.02,
+      seed: 5,
+      evalSteps: 1,
+      predictWithGenerate: false,
+      lrSchedulerType: 'greedy',
+      lrSchedulerKwargs: { patience: 0, factor: 0.5, min_lr: 1e-4, smooth: true, window_size: 2, cooldown: 1 },
+    };
+    const evalDataset = EXAMPLES.slice(0, 2);
+    const full = makeTrainer(args, { evalDataset });
+    await full.trainer.train();
+    expect(new Set(full.steps.map((s) => s.learningRate)).size).toBeGreaterThan(1);
+
+    const dir = join(tmp, 'greedy');
+    const controller = new AbortController();
+    const first = makeTrainer({ ...args, saveSteps: 4 }, { evalDataset, save: dir, onStep: (m) => m.step === 5 && controller.abort(new Error('stop')) });
+    await expect(first.trainer.train({ signal: controller.signal })).rejects.toThrow('stop');
+    const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'));
+    expect(state.ved.lr_scheduler.window).toHaveLength(2);
+    const resumed = makeTrainer(args, { evalDataset });
+    const out = await resumed.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+    expect(out.steps.map((s) => [s.step, s.learningRate, s.loss])).toEqual(full.steps.slice(4).map((s) => [s.step, s.learningRate, s.loss]));
+    await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
+    // A plateau run cannot continue a greedy one's state.
+    const plateau = makeTrainer({ ...args, lrSchedulerType: 'reduce_lr_on_plateau', lrSchedulerKwargs: {} }, { evalDataset });
+    await expect(plateau.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) })).rejects.toThrow(/The saved learning-rate schedule state is GreedyLR's, this run's schedule is reduce_lr_on_plateau/);
+    await plateau.trainer.dispose();
+    expect(() => makeTrainer({ ...args, evalSteps: undefined })).toThrow(/greedy follows the evaluations/);
   });
 
   it('saves a checkpoint Python can load: config, weights, processor and tokenizer, plus the trainer state', async () => {

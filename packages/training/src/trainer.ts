@@ -266,7 +266,7 @@ export class Trainer<Image> {
       kwargs: args.lrSchedulerKwargs,
     });
     if (schedule.followsEvaluations && evalSet === undefined) {
-      throw new VedError('INVALID_OPTION', 'lrSchedulerType "reduce_lr_on_plateau" lowers the rate when the evaluation loss stops improving: give an evalDataset (and evalSteps).');
+      throw new VedError('INVALID_OPTION', `lrSchedulerType "${args.lrSchedulerType}" moves the rate as the evaluations go: give an evalDataset (and evalSteps).`);
     }
     if ((args.loadBestModelAtEnd || args.earlyStoppingPatience !== undefined) && evalSet === undefined) {
       throw new VedError('INVALID_OPTION', `${args.loadBestModelAtEnd ? 'loadBestModelAtEnd' : 'earlyStoppingPatience'} follows the evaluations: give an evalDataset.`);
@@ -601,7 +601,7 @@ export class Trainer<Image> {
     }
     p.optimizer.loadState(optimizerState, p.session.parameters, where(OPTIMIZER_FILE));
     if (p.schedule.followsEvaluations) {
-      if (saved.lrScheduler === undefined) throw new VedError('INVALID_INPUT', `${where(TRAINER_STATE_FILE)} has no "lr_scheduler" state, which reduce_lr_on_plateau resumes from.`);
+      if (saved.lrScheduler === undefined) throw new VedError('INVALID_INPUT', `${where(TRAINER_STATE_FILE)} has no "lr_scheduler" state, which ${this.args.lrSchedulerType} resumes from.`);
       const s = saved.lrScheduler;
       // A best metric saved as null is the initial one (inf for "min", -inf for "max").
       p.schedule.loadState({ ...s, best: Number.isNaN(s.best) ? (p.schedule.state!.best) : s.best });

@@ -93,8 +93,8 @@ export interface TrainingArguments {
   /**
    * `metric_for_best_model`: `loss`, `exact_match`, `cer` or a name `computeMetrics` returns, with or without the
    * `eval_` prefix (default `loss`
-   * with `loadBestModelAtEnd` or `reduce_lr_on_plateau`, as Python defaults it, and with early stopping or
-   * `saveStrategy: 'best'`, where Python asks for one). `reduce_lr_on_plateau` follows it too.
+   * with `loadBestModelAtEnd`, `reduce_lr_on_plateau` or `greedy`, as Python defaults it, and with early stopping
+   * or `saveStrategy: 'best'`, where Python asks for one). `reduce_lr_on_plateau` and `greedy` follow it too.
    */
   metricForBestModel?: string;
   /**
@@ -227,8 +227,8 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     earlyStoppingThreshold: num('earlyStoppingThreshold', args.earlyStoppingThreshold, 0, (v) => v >= 0, 'a non-negative number'),
   };
   resolveBestModel(args, resolved);
-  if (type === 'reduce_lr_on_plateau' && resolved.evalSteps === undefined) {
-    bad('lrSchedulerType', type, 'evalSteps with it: reduce_lr_on_plateau follows the evaluation loss (HF: "requires an eval strategy")');
+  if ((type === 'reduce_lr_on_plateau' || type === 'greedy') && resolved.evalSteps === undefined) {
+    bad('lrSchedulerType', type, `evalSteps with it: ${type} follows the evaluations (HF: "requires an eval strategy")`);
   }
   // The schedule's kwargs are checked now, not after the model has loaded (the step counts come later).
   new LearningRateSchedule({ type, learningRate: resolved.learningRate, totalSteps: 1, kwargs: resolved.lrSchedulerKwargs });
@@ -253,7 +253,7 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
       bad('metricForBestModel', metric, `a metric's name: ${BEST_MODEL_METRICS.map((m) => JSON.stringify(m.slice('eval_'.length))).join(', ')} or one computeMetrics returns (with or without "eval_")`);
     }
     metric = prefixed;
-  } else if (resolved.loadBestModelAtEnd || resolved.lrSchedulerType === 'reduce_lr_on_plateau' || early || saveBest) {
+  } else if (resolved.loadBestModelAtEnd || resolved.lrSchedulerType === 'reduce_lr_on_plateau' || resolved.lrSchedulerType === 'greedy' || early || saveBest) {
     metric = 'eval_loss';
   }
   if (args.greaterIsBetter !== undefined && typeof args.greaterIsBetter !== 'boolean') bad('greaterIsBetter', args.greaterIsBetter, 'true or false');

@@ -90,6 +90,7 @@ export const trainCommand = defineCommand({
         'cosine_warmup_with_min_lr',
         'warmup_stable_decay',
         'reduce_lr_on_plateau',
+        'greedy',
       ],
       default: 'linear',
       help: '[lr_scheduler_type]; constant with --warmup-steps is constant_with_warmup',

@@ -21,6 +21,7 @@
  */
 import { VedError, parseSafetensors, partsFile, safetensorsParts, type SavedFile, type TensorSource } from '@ved/core';
 import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
+import type { PlateauState } from '../schedule/lr-schedule.js';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -48,8 +49,8 @@ export interface TrainerState {
   logHistory: LogEntry[];
   /** What the resume checks. */
   run: RunIdentity;
-  /** `reduce_lr_on_plateau`'s counters (its rate follows evaluations, not the step count). */
-  lrScheduler?: { lr: number; best: number; numBadEpochs: number; cooldownCounter: number };
+  /** `reduce_lr_on_plateau`'s or `greedy`'s counters (their rate follows evaluations, not the step count). */
+  lrScheduler?: PlateauState;
   /** The best model so far, when `metricForBestModel` is set. */
   best?: BestModelState;
 }
@@ -125,6 +126,15 @@ export function trainerStateJson(state: TrainerState): string {
               best: Number.isFinite(state.lrScheduler.best) ? state.lrScheduler.best : null,
               num_bad_epochs: state.lrScheduler.numBadEpochs,
               cooldown_counter: state.lrScheduler.cooldownCounter,
+              ...(state.lrScheduler.greedy !== undefined
+                ? {
+                    num_good_epochs: state.lrScheduler.greedy.numGoodEpochs,
+                    warmup_counter: state.lrScheduler.greedy.warmupCounter,
+                    reset_start: state.lrScheduler.greedy.resetStart,
+                    window: state.lrScheduler.greedy.window,
+                    window_sum: state.lrScheduler.greedy.windowSum,
+                  }
+                : {}),
             },
           }
         : {}),
@@ -169,6 +179,19 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       throw new VedError('INVALID_INPUT', `${where}: "lr_scheduler" must hold "lr", "best", "num_bad_epochs" and "cooldown_counter".`);
     }
     lrScheduler = { lr: sched.lr, best: sched.best === null ? Number.NaN : (sched.best as number), numBadEpochs: int(sched, 'num_bad_epochs'), cooldownCounter: int(sched, 'cooldown_counter') };
+    if (sched.num_good_epochs !== undefined) {
+      const window = sched.window;
+      if (!Array.isArray(window) || window.some((v) => typeof v !== 'number') || typeof sched.window_sum !== 'number' || typeof sched.reset_start !== 'number') {
+        throw new VedError('INVALID_INPUT', `${where}: a greedy "lr_scheduler" must hold "num_good_epochs", "warmup_counter", "reset_start", "window" (numbers) and "window_sum".`);
+      }
+      lrScheduler.greedy = {
+        numGoodEpochs: int(sched, 'num_good_epochs'),
+        warmupCounter: int(sched, 'warmup_counter'),
+        resetStart: sched.reset_start,
+        window: window as number[],
+        windowSum: sched.window_sum,
+      };
+    }
   }
   let best: BestModelState | undefined;
   if (ved.metric_for_best_model !== undefined) {

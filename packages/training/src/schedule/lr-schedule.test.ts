@@ -11,7 +11,7 @@ interface Case {
   kwargs?: Record<string, unknown>;
   rates?: number[];
   error?: string;
-  /** reduce_lr_on_plateau: the metrics given to step(), and the rate after each. */
+  /** reduce_lr_on_plateau and greedy: the metrics given to step(), and the rate after each. */
   metrics?: number[];
   rates_after?: number[];
 }
@@ -21,7 +21,7 @@ const build = (c: Case) =>
 
 describe('LearningRateSchedule vs get_scheduler', () => {
   for (const c of cases.filter((c) => c.metrics !== undefined)) {
-    it(`reduce_lr_on_plateau ${JSON.stringify(c.kwargs)}: the rate after each evaluation, as ReduceLROnPlateau.step`, () => {
+    it(`${c.type} ${JSON.stringify(c.kwargs)}: the rate after each evaluation, as ${c.type === 'greedy' ? 'GreedyLR' : 'ReduceLROnPlateau'}.step`, () => {
       const schedule = build(c);
       expect(schedule.followsEvaluations).toBe(true);
       expect(schedule.rateAt(0)).toBe(c.learning_rate);
@@ -46,7 +46,8 @@ describe('LearningRateSchedule vs get_scheduler', () => {
   }
 
   it('rejects unknown types, missing totals and bad kwargs, naming them', () => {
-    expect(() => new LearningRateSchedule({ type: 'greedy' as SchedulerType, learningRate: 1 })).toThrow(/expected one of "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts"/);
+    expect(() => new LearningRateSchedule({ type: 'cyclic' as SchedulerType, learningRate: 1 })).toThrow(/expected one of "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts"/);
+    expect(() => new LearningRateSchedule({ type: 'greedy', learningRate: 1, kwargs: { min_lr: [1e-5, 1e-5] } })).toThrow(/lrSchedulerKwargs.min_lr is a list; ved takes one number/);
     expect(() => new LearningRateSchedule({ type: 'linear', learningRate: 1 })).toThrow(/needs the number of training steps/);
     expect(() => new LearningRateSchedule({ type: 'polynomial', learningRate: 1 })).toThrow(/needs the number of training steps/);
     expect(() => new LearningRateSchedule({ learningRate: -1, totalSteps: 1 })).toThrow(/learningRate must be a non-negative number/);
@@ -58,4 +59,23 @@ describe('LearningRateSchedule vs get_scheduler', () => {
     // Python ignores kwargs for the constant schedules (get_scheduler passes them none).
     expect(new LearningRateSchedule({ type: 'constant_with_warmup', learningRate: 1, warmupSteps: 2, kwargs: { num_cycles: 3 } }).rateAt(1)).toBe(0.5);
   });
+});
+
+describe('greedy: its counters saved and restored mid-sequence give the same rates', () => {
+  for (const c of cases.filter((c) => c.type === 'greedy' && c.metrics !== undefined)) {
+    it(JSON.stringify(c.kwargs), () => {
+      const half = Math.floor(c.metrics!.length / 2);
+      const first = build(c);
+      c.metrics!.slice(0, half).forEach((m) => first.reportEvaluation(m));
+      const saved = JSON.parse(JSON.stringify(first.state, (_k, v) => (v === Infinity || v === -Infinity ? String(v) : v)), (_k, v) =>
+        v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v,
+      );
+      const second = build(c);
+      second.loadState(saved);
+      c.metrics!.slice(half).forEach((m, i) => {
+        second.reportEvaluation(m);
+        expect(second.rateAt(0), `after evaluation ${half + i + 1}`).toBe(c.rates_after![half + i]);
+      });
+    });
+  }
 });

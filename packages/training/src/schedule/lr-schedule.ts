@@ -30,8 +30,16 @@
  * (min), `factor` (0.1, below 1), `patience` (10), `threshold` (1e-4), `threshold_mode` (rel), `cooldown`
  * (0), `min_lr` (0), `eps` (1e-8)): no warmup, the rate stays until `reportEvaluation(evalLoss)` — which HF
  * Trainer calls with `eval_loss` after each scheduled evaluation — has seen more than `patience` evaluations
- * without improvement, then it is multiplied by `factor`. `greedy` is not provided. Kwargs a schedule does
- * not take are refused, as Python's functions raise `TypeError`.
+ * without improvement, then it is multiplied by `factor`. `greedy` is transformers' `GreedyLR`
+ * (`get_greedy_schedule`; kwargs `mode` (min), `factor` (0.95, below 1), `patience` (10), `threshold` (1e-6),
+ * `threshold_mode` (abs), `cooldown` (0), `warmup` (0), `min_lr` (1e-3), `max_lr` (1.0), `eps` (1e-8), `verbose`,
+ * `smooth` (false), `window_size` (50), `reset_start` (500)), stepped the same way: after more than `patience`
+ * improving evaluations in a row the rate is divided by `factor` (up to `max_lr`, then `warmup` evaluations
+ * pass unjudged), after more than `patience` others multiplied by it (down to `min_lr`, then `cooldown`), and
+ * after `reset_start` reductions at `min_lr` everything starts over at the base rate; with `smooth` the metric
+ * is first averaged over the last `window_size` evaluations. `min_lr` and `max_lr` are single numbers (Python
+ * also takes one per parameter group). Kwargs a schedule does not take are refused, as Python's functions raise
+ * `TypeError`.
  *
  * HF Trainer logs the rate an update used (`_get_learning_rate` after
  * `optimizer.step()`, before `lr_scheduler.step()`): `rateAt(step)` is that value.
@@ -52,6 +60,7 @@ export const SCHEDULER_TYPES = [
   'cosine_warmup_with_min_lr',
   'warmup_stable_decay',
   'reduce_lr_on_plateau',
+  'greedy',
 ] as const;
 export type SchedulerType = (typeof SCHEDULER_TYPES)[number];
 
@@ -81,14 +90,17 @@ const KWARGS: Record<SchedulerType, readonly string[]> = {
   cosine_warmup_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate', 'warmup_lr_rate'],
   warmup_stable_decay: ['num_decay_steps', 'num_stable_steps', 'warmup_type', 'decay_type', 'min_lr_ratio', 'num_cycles'],
   reduce_lr_on_plateau: ['mode', 'factor', 'patience', 'threshold', 'threshold_mode', 'cooldown', 'min_lr', 'eps'],
+  greedy: ['mode', 'factor', 'patience', 'threshold', 'threshold_mode', 'cooldown', 'warmup', 'min_lr', 'max_lr', 'eps', 'verbose', 'smooth', 'window_size', 'reset_start'],
 };
 
-/** `ReduceLROnPlateau`'s counters: what a checkpoint keeps for an exact resume. */
+/** `ReduceLROnPlateau`'s (or `GreedyLR`'s) counters: what a checkpoint keeps for an exact resume. */
 export interface PlateauState {
   lr: number;
   best: number;
   numBadEpochs: number;
   cooldownCounter: number;
+  /** `GreedyLR` only: its other counters and, with `smooth`, the averaged window. */
+  greedy?: { numGoodEpochs: number; warmupCounter: number; resetStart: number; window: number[]; windowSum: number };
 }
 const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
 type WsdShape = (typeof WSD_SHAPES)[number];
@@ -124,7 +136,7 @@ export class LearningRateSchedule {
     if (!Number.isInteger(this.warmupSteps) || this.warmupSteps < 0) {
       throw new VedError('INVALID_OPTION', `warmupSteps must be a non-negative integer, got ${options.warmupSteps}.`);
     }
-    const needsTotal = !['constant', 'constant_with_warmup', 'inverse_sqrt', 'reduce_lr_on_plateau'].includes(this.type);
+    const needsTotal = !['constant', 'constant_with_warmup', 'inverse_sqrt', 'reduce_lr_on_plateau', 'greedy'].includes(this.type);
     if (needsTotal && options.totalSteps === undefined) {
       throw new VedError('INVALID_OPTION', `The ${this.type} schedule needs the number of training steps (totalSteps).`);
     }
@@ -186,22 +198,40 @@ export class LearningRateSchedule {
     this.warmupShape = shape('warmup_type', 'linear');
     this.decayShape = shape('decay_type', 'cosine');
     this.minLrRatio = number('min_lr_ratio', 0);
-    if (this.type === 'reduce_lr_on_plateau') {
+    if (this.type === 'reduce_lr_on_plateau' || this.type === 'greedy') {
+      const greedy = this.type === 'greedy';
       const mode = given('mode') ? kwargs.mode : 'min';
-      const thresholdMode = given('threshold_mode') ? kwargs.threshold_mode : 'rel';
+      const thresholdMode = given('threshold_mode') ? kwargs.threshold_mode : greedy ? 'abs' : 'rel';
       if (mode !== 'min' && mode !== 'max') throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.mode is ${JSON.stringify(mode)}; expected "min" or "max".`);
       if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.threshold_mode is ${JSON.stringify(thresholdMode)}; expected "rel" or "abs".`);
+      for (const name of ['min_lr', 'max_lr']) {
+        if (Array.isArray(kwargs[name])) throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.${name} is a list; ved takes one number for every parameter group.`);
+      }
       this.plateau = {
         mode,
         thresholdMode,
-        factor: number('factor', 0.1, (v) => v < 1, 'a number below 1 (torch: "Factor should be < 1.0.")'),
+        factor: number('factor', greedy ? 0.95 : 0.1, (v) => v < 1, `a number below 1 (${greedy ? 'GreedyLR' : 'torch'}: "Factor should be < 1.0.")`),
         patience: number('patience', 10),
-        threshold: number('threshold', 1e-4),
+        threshold: number('threshold', greedy ? 1e-6 : 1e-4),
         cooldown: number('cooldown', 0),
-        minLr: number('min_lr', 0),
+        minLr: number('min_lr', greedy ? 1e-3 : 0),
         eps: number('eps', 1e-8),
       };
       this.plateauState = { lr: this.learningRate, best: mode === 'min' ? Infinity : -Infinity, numBadEpochs: 0, cooldownCounter: 0 };
+      if (greedy) {
+        const verbose = kwargs.verbose;
+        if (verbose !== undefined && verbose !== null && typeof verbose !== 'boolean') throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.verbose is ${JSON.stringify(verbose)}; expected true or false.`);
+        const smooth = kwargs.smooth ?? false;
+        if (typeof smooth !== 'boolean') throw new VedError('INVALID_OPTION', `lrSchedulerKwargs.smooth is ${JSON.stringify(smooth)}; expected true or false.`);
+        this.greedy = {
+          warmup: number('warmup', 0),
+          maxLr: number('max_lr', 1),
+          smooth,
+          windowSize: number('window_size', 50, (v) => Number.isInteger(v) && v >= 1, 'a positive whole number'),
+          resetStart: number('reset_start', 500, Number.isInteger, 'a whole number'),
+        };
+        this.plateauState.greedy = { numGoodEpochs: 0, warmupCounter: 0, resetStart: this.greedy.resetStart, window: [], windowSum: 0 };
+      }
     }
   }
 
@@ -216,26 +246,26 @@ export class LearningRateSchedule {
     eps: number;
   };
   private plateauState?: PlateauState;
+  private readonly greedy?: { warmup: number; maxLr: number; smooth: boolean; windowSize: number; resetStart: number };
 
-  /** Whether the schedule follows evaluations (`reduce_lr_on_plateau`) rather than the update count. */
+  /** Whether the schedule follows evaluations (`reduce_lr_on_plateau`, `greedy`) rather than the update count. */
   get followsEvaluations(): boolean {
     return this.plateau !== undefined;
   }
 
-  /** `ReduceLROnPlateau.step(eval_loss)`, as HF Trainer calls it after a scheduled evaluation; other schedules ignore it. */
+  /**
+   * `ReduceLROnPlateau.step(metric)` or `GreedyLR.step(metric)`, as HF Trainer calls it after each evaluation with
+   * `metric_for_best_model`; other schedules ignore it.
+   */
   reportEvaluation(metric: number): void {
     const p = this.plateau;
     const s = this.plateauState;
     if (p === undefined || s === undefined) return;
-    const better =
-      p.mode === 'min'
-        ? p.thresholdMode === 'rel'
-          ? metric < s.best * (1 - p.threshold)
-          : metric < s.best - p.threshold
-        : p.thresholdMode === 'rel'
-          ? metric > s.best * (p.threshold + 1)
-          : metric > s.best + p.threshold;
-    if (better) {
+    if (this.greedy !== undefined) {
+      this.greedyStep(metric);
+      return;
+    }
+    if (this.isBetter(metric, s.best)) {
       s.best = metric;
       s.numBadEpochs = 0;
     } else s.numBadEpochs += 1;
@@ -251,14 +281,92 @@ export class LearningRateSchedule {
     }
   }
 
-  /** The plateau counters (undefined for the other schedules), for a checkpoint. */
-  get state(): PlateauState | undefined {
-    return this.plateauState === undefined ? undefined : { ...this.plateauState };
+  /** Whether `metric` improves on `best` (`is_better` of both schedulers). */
+  private isBetter(metric: number, best: number): boolean {
+    const p = this.plateau!;
+    return p.mode === 'min'
+      ? p.thresholdMode === 'rel'
+        ? metric < best * (1 - p.threshold)
+        : metric < best - p.threshold
+      : p.thresholdMode === 'rel'
+        ? metric > best * (p.threshold + 1)
+        : metric > best + p.threshold;
   }
 
-  /** Restores the plateau counters saved with `state`. */
+  /** `GreedyLR.step` (transformers/optimization.py), on the one rate every parameter group shares. */
+  private greedyStep(metric: number): void {
+    const p = this.plateau!;
+    const g = this.greedy!;
+    const s = this.plateauState!;
+    const c = s.greedy!;
+    let current = metric;
+    if (g.smooth) {
+      // StreamingAverage.streamavg: the sum runs on, less what leaves the window.
+      c.window.push(current);
+      c.windowSum += current;
+      if (c.window.length > g.windowSize) c.windowSum -= c.window.shift()!;
+      current = c.windowSum / c.window.length;
+    }
+    if (s.cooldownCounter > 0) {
+      s.cooldownCounter -= 1;
+      s.numBadEpochs = 0;
+      c.numGoodEpochs = 0;
+      return;
+    }
+    if (c.warmupCounter > 0) {
+      c.warmupCounter -= 1;
+      s.numBadEpochs = 0;
+      c.numGoodEpochs = 0;
+      return;
+    }
+    if (this.isBetter(current, s.best)) {
+      s.best = current;
+      s.numBadEpochs = 0;
+      c.numGoodEpochs += 1;
+    } else {
+      s.numBadEpochs += 1;
+      c.numGoodEpochs = 0;
+    }
+    if (c.numGoodEpochs > p.patience) {
+      // _increase_lr
+      const next = Math.min(s.lr / p.factor, g.maxLr);
+      if (next - s.lr > p.eps) s.lr = next;
+      c.resetStart = g.resetStart;
+      c.warmupCounter = g.warmup;
+      c.numGoodEpochs = 0;
+    } else if (s.numBadEpochs > p.patience) {
+      // _reduce_lr, and _reset after reset_start reductions that found the rate at min_lr
+      const next = Math.max(s.lr * p.factor, p.minLr);
+      if (s.lr - next > p.eps) s.lr = next;
+      if (!(s.lr > p.minLr)) {
+        c.resetStart -= 1;
+        if (c.resetStart <= 0) {
+          s.lr = this.learningRate;
+          s.best = p.mode === 'min' ? Infinity : -Infinity;
+          s.numBadEpochs = 0;
+          s.cooldownCounter = 0;
+          s.greedy = { numGoodEpochs: 0, warmupCounter: 0, resetStart: g.resetStart, window: [], windowSum: 0 };
+        }
+      }
+      s.cooldownCounter = p.cooldown;
+      s.numBadEpochs = 0;
+    }
+  }
+
+  /** The plateau or greedy counters (undefined for the other schedules), for a checkpoint. */
+  get state(): PlateauState | undefined {
+    const s = this.plateauState;
+    if (s === undefined) return undefined;
+    return { ...s, ...(s.greedy !== undefined ? { greedy: { ...s.greedy, window: [...s.greedy.window] } } : {}) };
+  }
+
+  /** Restores the counters saved with `state`. */
   loadState(state: PlateauState): void {
-    if (this.plateauState !== undefined) this.plateauState = { ...state };
+    if (this.plateauState === undefined) return;
+    if ((state.greedy === undefined) !== (this.greedy === undefined)) {
+      throw new VedError('INVALID_INPUT', `The saved learning-rate schedule state is ${state.greedy === undefined ? "ReduceLROnPlateau's" : "GreedyLR's"}, this run's schedule is ${this.type}.`);
+    }
+    this.plateauState = { ...state, ...(state.greedy !== undefined ? { greedy: { ...state.greedy, window: [...state.greedy.window] } } : {}) };
   }
 
   /** The factor `lambda(step)` of `LambdaLR`. */
@@ -323,7 +431,7 @@ export class LearningRateSchedule {
         return floor;
       }
     }
-    // reduce_lr_on_plateau is answered above, from its counters.
+    // reduce_lr_on_plateau and greedy are answered above, from their counters.
     return 1;
   }
 
