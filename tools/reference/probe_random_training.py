@@ -64,6 +64,10 @@ SCHEDULES = [
     ("cosine_warmup_with_min_lr", lambda r: {"min_lr_rate": r.choice([0.0, 0.1])} | ({"warmup_lr_rate": r.choice([0.0, 0.2])} if r.random() < 0.5 else {})),
     ("reduce_lr_on_plateau", lambda r: {"patience": r.randint(0, 2), "factor": r.choice([0.1, 0.5]), "threshold": r.choice([1e-4, 0.02, 0.1]),
                                         "cooldown": r.randint(0, 1)}),
+    ("greedy", lambda r: {"patience": r.randint(0, 2), "factor": r.choice([0.5, 0.8, 0.95]), "min_lr": r.choice([1e-5, 1e-4, 1e-3]),
+                          "max_lr": r.choice([0.01, 0.05, 1.0])} | ({"smooth": True, "window_size": r.randint(1, 3)} if r.random() < 0.3 else {})
+                         | ({"cooldown": r.randint(0, 1), "warmup": r.randint(0, 1)} if r.random() < 0.3 else {})
+                         | ({"reset_start": r.randint(1, 3)} if r.random() < 0.3 else {})),
     ("warmup_stable_decay", lambda r: {"num_decay_steps": r.randint(0, 4), "decay_type": r.choice(["linear", "cosine", "1-sqrt"]),
                                        "warmup_type": r.choice(["linear", "cosine", "1-sqrt"]), "min_lr_ratio": r.choice([0.0, 0.1])}),
 ]
@@ -103,7 +107,7 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
     kw = kwargs(r)
     if kw:
         args["lr_scheduler_kwargs"] = kw
-    if name == "reduce_lr_on_plateau":
+    if name in ("reduce_lr_on_plateau", "greedy"):
         args.update(eval_strategy="steps", eval_steps=r.randint(1, 3))
     if r.random() < 0.4:
         args["label_smoothing_factor"] = r.choice([0.05, 0.1, 0.3])
