@@ -45,6 +45,8 @@ function argsOf(a) {
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor } : {}),
     ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps } : {}),
     ...(a.save_steps !== undefined ? { saveSteps: a.save_steps } : {}),
+    ...(a.eval_delay !== undefined ? { evalDelay: a.eval_delay } : {}),
+    ...(a.eval_on_start !== undefined ? { evalOnStart: a.eval_on_start } : {}),
     ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end } : {}),
     ...(a.metric_for_best_model !== undefined ? { metricForBestModel: a.metric_for_best_model } : {}),
     ...(a.greater_is_better !== undefined ? { greaterIsBetter: a.greater_is_better } : {}),

@@ -127,6 +127,10 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
             args["metric_for_best_model"] = r.choice(["loss", "eval_loss"])
         if r.random() < 0.2:
             args["greater_is_better"] = r.choice([True, False])
+        if r.random() < 0.2:
+            args["eval_delay"] = r.randint(1, 4)
+        if r.random() < 0.2:
+            args["eval_on_start"] = True
         if r.random() < 0.7:
             args["early_stopping_patience"] = r.randint(1, 3)
             if r.random() < 0.5:

@@ -299,6 +299,24 @@ describe('Trainer (synthetic gradients)', () => {
     await run.trainer.dispose();
   });
 
+  it('evalDelay skips the evaluations before it (the last one too); evalOnStart adds one before the first update', async () => {
+    const steps = async (args: TrainingArguments) => {
+      const run = makeTrainer({ batchSize: 3, learningRate: 0, predictWithGenerate: false, ...args }, { evalDataset: EXAMPLES.slice(0, 2) });
+      try {
+        return (await run.trainer.train()).evaluations.map((e) => e.step);
+      } finally {
+        await run.trainer.dispose();
+      }
+    };
+    expect(await steps({ maxSteps: 7, evalSteps: 2, evalDelay: 3 })).toEqual([4, 6, 7]);
+    expect(await steps({ maxSteps: 3, evalSteps: 2, evalDelay: 5 })).toEqual([]);
+    expect(await steps({ maxSteps: 3, evalSteps: 2, evalOnStart: true })).toEqual([0, 2, 3]);
+    expect(() => makeTrainer({ evalDelay: -1 })).toThrow(/evalDelay is -1; expected a non-negative number of updates/);
+    const noEval = makeTrainer({ maxSteps: 1, evalOnStart: true });
+    await expect(noEval.trainer.train()).rejects.toThrow(/evalOnStart follows the evaluations: give an evalDataset/);
+    await noEval.trainer.dispose();
+  });
+
   it('stops on a NaN loss with an error naming the step; the last checkpoint stays', async () => {
     const dir = join(tmp, 'diverged');
     const run = makeTrainer({ batchSize: 3, maxSteps: 4, saveSteps: 1, learningRate: 0.01 }, { save: dir, lossOverride: { call: 3, loss: Number.NaN } });

@@ -268,8 +268,9 @@ export class Trainer<Image> {
     if (schedule.followsEvaluations && evalSet === undefined) {
       throw new VedError('INVALID_OPTION', `lrSchedulerType "${args.lrSchedulerType}" moves the rate as the evaluations go: give an evalDataset (and evalSteps).`);
     }
-    if ((args.loadBestModelAtEnd || args.earlyStoppingPatience !== undefined) && evalSet === undefined) {
-      throw new VedError('INVALID_OPTION', `${args.loadBestModelAtEnd ? 'loadBestModelAtEnd' : 'earlyStoppingPatience'} follows the evaluations: give an evalDataset.`);
+    if ((args.loadBestModelAtEnd || args.earlyStoppingPatience !== undefined || args.evalOnStart) && evalSet === undefined) {
+      const option = args.loadBestModelAtEnd ? 'loadBestModelAtEnd' : args.earlyStoppingPatience !== undefined ? 'earlyStoppingPatience' : 'evalOnStart';
+      throw new VedError('INVALID_OPTION', `${option} follows the evaluations: give an evalDataset.`);
     }
     const metric = args.metricForBestModel;
     const ownMetric = metric === undefined || (BEST_MODEL_METRICS as readonly string[]).includes(metric);
@@ -310,8 +311,16 @@ export class Trainer<Image> {
     this.init.callbacks?.onTrainBegin?.({ plan, startStep });
     const steps: StepMetrics[] = [];
     const evaluations: EvalMetrics[] = [];
-    const { evalSteps, saveSteps } = this.args;
+    const { evalSteps, saveSteps, evalDelay } = this.args;
     let stoppedEarly = false;
+    // eval_on_start: an evaluation before the first update (of this call), which early stopping counts but which
+    // neither chooses a best model nor moves an evaluation-driven schedule (Trainer._evaluate's skip_scheduler).
+    let stopRequested = false;
+    if (this.args.evalOnStart && p.eval !== undefined) {
+      const evaluation = await this.evaluate(options.signal);
+      evaluations.push(evaluation);
+      if (this.args.metricForBestModel !== undefined) stopRequested = this.countPatience(this.metricOf(evaluation));
+    }
     for (let step = startStep + 1; step <= plan.totalSteps; step++) {
       this.init.callbacks?.onStepBegin?.({ step });
       const { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm } = await this.update(p, step, options.signal);
@@ -329,7 +338,9 @@ export class Trainer<Image> {
       const saveBest = this.args.saveStrategy === 'best';
       const scheduledSave = saveSteps !== undefined && step % saveSteps === 0;
       let newBest = false;
-      if (p.eval !== undefined && ((evalSteps !== undefined && step % evalSteps === 0) || last)) {
+      // Without evalSteps, ved evaluates after the last update (Python, only when asked); with it, from evalDelay on.
+      const evaluate = evalSteps === undefined ? last : (step % evalSteps === 0 || last) && evalDelay <= step;
+      if (p.eval !== undefined && evaluate) {
         const evaluation = await this.evaluate(options.signal);
         evaluations.push(evaluation);
         // Trainer._evaluate steps ReduceLROnPlateau with metric_for_best_model ("loss" by default).
@@ -340,6 +351,8 @@ export class Trainer<Image> {
           stoppedEarly = tracked.stop && !last;
         }
       }
+      // A stop asked for by the evaluation before training comes after the first update, as in Python.
+      if (stopRequested && !last) stoppedEarly = true;
       // HF's checkpoints: every saveSteps updates and the last (save_strategy "steps"), or each new best ("best").
       const checkpoint = saveBest ? newBest : saveSteps !== undefined && (scheduledSave || last);
       if (checkpoint && this.best.globalStep === step) {
@@ -392,20 +405,29 @@ export class Trainer<Image> {
    */
   private trackBest(evaluation: EvalMetrics): { stop: boolean; newBest: boolean } {
     const value = this.metricOf(evaluation);
-    const better = (a: number, b: number) => (this.args.greaterIsBetter ? a > b : a < b);
     const best = this.best;
-    const patience = this.args.earlyStoppingPatience;
-    if (patience !== undefined) {
-      const improved = best.metric === undefined || (better(value, best.metric) && Math.abs(value - best.metric) > this.args.earlyStoppingThreshold);
-      best.patienceCounter = improved ? 0 : best.patienceCounter + 1;
-    }
-    const newBest = better(value, best.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity));
+    const stop = this.countPatience(value);
+    const newBest = this.better(value, best.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity));
     if (newBest) {
       best.metric = value;
       // best_global_step is kept only where checkpoints are saved (save_strategy "steps" or "best").
       if (this.args.saveSteps !== undefined || this.args.saveStrategy === 'best') best.globalStep = evaluation.step;
     }
-    return { stop: patience !== undefined && best.patienceCounter >= patience, newBest };
+    return { stop, newBest };
+  }
+
+  private better(a: number, b: number): boolean {
+    return this.args.greaterIsBetter ? a > b : a < b;
+  }
+
+  /** `EarlyStoppingCallback.on_evaluate`: counts an evaluation that does not improve on the best; whether to stop. */
+  private countPatience(value: number): boolean {
+    const patience = this.args.earlyStoppingPatience;
+    if (patience === undefined) return false;
+    const best = this.best;
+    const improved = best.metric === undefined || (this.better(value, best.metric) && Math.abs(value - best.metric) > this.args.earlyStoppingThreshold);
+    best.patienceCounter = improved ? 0 : best.patienceCounter + 1;
+    return best.patienceCounter >= patience;
   }
 
   /** `Trainer._load_best_model`: the best saved update's weights back into the model (the optimizer's state stays). */

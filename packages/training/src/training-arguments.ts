@@ -55,6 +55,13 @@ export interface TrainingArguments {
   optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean };
   /** `eval_steps`: evaluate every N updates when an evaluation dataset is given (and after the last update). */
   evalSteps?: number;
+  /**
+   * `eval_delay` (0): with `evalSteps`, no evaluation before this many updates (the one after the last update
+   * too, as `DefaultFlowCallback` skips it).
+   */
+  evalDelay?: number;
+  /** `eval_on_start` (false): evaluate before the first update, as a baseline (needs an `evalDataset`). */
+  evalOnStart?: boolean;
   /** `save_steps`: call `saveCheckpoint` every N updates (and after the last update, whenever a saver is given). */
   saveSteps?: number;
   /**
@@ -142,7 +149,7 @@ export type ResolvedArguments = Required<
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
-  'evalSteps', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
+  'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
 
@@ -210,6 +217,8 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     dampening: num('optimArgs.dampening', optimArgs.dampening, 0, () => true, 'a number'),
     nesterov: bool('optimArgs.nesterov', optimArgs.nesterov, false),
     evalSteps: posInt('evalSteps', args.evalSteps, undefined),
+    evalDelay: num('evalDelay', args.evalDelay, 0, (v) => v >= 0, 'a non-negative number of updates'),
+    evalOnStart: bool('evalOnStart', args.evalOnStart, false),
     saveSteps: posInt('saveSteps', args.saveSteps, undefined),
     saveStrategy: args.saveStrategy ?? 'steps',
     freeze: [...freeze],

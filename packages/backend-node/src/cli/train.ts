@@ -122,6 +122,8 @@ export const trainCommand = defineCommand({
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
     'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
     'eval-every': { type: 'integer', min: 1, help: '… and every N updates [eval_steps] (needs --eval-manifest)' },
+    'eval-delay': { type: 'integer', min: 0, metavar: 'N', help: 'no --eval-every evaluation before update N [eval_delay] (needs --eval-every)' },
+    'eval-on-start': { type: 'boolean', help: 'evaluate before the first update too, as a baseline [eval_on_start] (needs --eval-manifest)' },
     'save-every': { type: 'integer', min: 1, help: 'also save every N updates [save_steps]' },
     'save-best': {
       type: 'boolean',
@@ -171,6 +173,8 @@ export const trainCommand = defineCommand({
     if (momentum !== undefined && momentum !== 0 && optimizer !== 'sgd') throw new UsageError('--momentum is an SGD option; add --optimizer sgd');
     if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
     if (values['save-best'] && values['save-every'] !== undefined) throw new UsageError('give --save-best or --save-every, not both');
+    if (values['eval-delay'] !== undefined && values['eval-every'] === undefined) throw new UsageError('--eval-delay needs --eval-every N');
+    if (values['eval-on-start'] && values['eval-manifest'] === undefined) throw new UsageError('--eval-on-start needs --eval-manifest FILE');
     for (const flag of ['load-best', 'early-stopping', 'save-best'] as const) {
       if (values[flag] !== undefined && values[flag] !== false && values['eval-every'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE and --eval-every N`);
     }
@@ -204,6 +208,8 @@ export const trainCommand = defineCommand({
       ...(values['append-eos'] ? { appendEosToken: true } : {}),
       ...(values['eval-every'] !== undefined ? { evalSteps: values['eval-every'] } : {}),
       ...(values['save-every'] !== undefined ? { saveSteps: values['save-every'] } : {}),
+      ...(values['eval-delay'] !== undefined ? { evalDelay: values['eval-delay'] } : {}),
+      ...(values['eval-on-start'] ? { evalOnStart: true } : {}),
       ...(values['save-best'] ? { saveStrategy: 'best' as const } : {}),
       ...(values['load-best'] ? { loadBestModelAtEnd: true } : {}),
       // The CLI names the metric's direction: a character error rate is better lower (Python's default would be higher).
