@@ -287,6 +287,23 @@ describe('computeMetrics (HF compute_metrics) and a metric of its own as metricF
       const state = JSON.parse(new TextDecoder().decode((await trainer.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes));
       expect(state.log_history.filter((e: Record<string, number>) => 'eval_mean_length' in e).map((e: Record<string, number>) => e.eval_mean_length)).toEqual(lengths);
       expect(state.ved.metric_for_best_model).toBe('eval_mean_length');
+
+      // predict() (Seq2SeqTrainer.predict): the same numbers as evaluate() on the same examples, under test_, logging nothing.
+      const logged = state.log_history.length;
+      const evaluation = await trainer.evaluate();
+      const predicted = await trainer.predict(manifest.slice(0, 4));
+      expect(predicted.metrics).toEqual({
+        test_loss: evaluation.evalLoss,
+        test_exact_match: evaluation.exactMatch,
+        test_cer: evaluation.cer,
+        test_mean_length: evaluation.metrics!.mean_length,
+      });
+      expect(predicted.predictions).toEqual(calls.at(-1)!.predictions);
+      expect(predicted.predictionIds).toEqual(calls.at(-1)!.predictionIds);
+      expect(predicted.references).toEqual(calls.at(-1)!.references);
+      const after = JSON.parse(new TextDecoder().decode((await trainer.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes));
+      expect(after.log_history).toHaveLength(logged + 1); // evaluate()'s entry only
+      await expect(trainer.predict([])).rejects.toThrow(/The test dataset holds no examples/);
     } finally {
       await trainer.dispose();
     }

@@ -64,7 +64,13 @@ export interface EvaluationInputs<Image> {
   computeMetrics?: ComputeMetrics;
 }
 
-export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Promise<Omit<EvalMetrics, 'step' | 'epoch'>> {
+/** An evaluation's metrics and, when it generated, what it generated. */
+export interface EvaluationResult {
+  metrics: Omit<EvalMetrics, 'step' | 'epoch'>;
+  prediction?: EvalPrediction;
+}
+
+export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Promise<EvaluationResult> {
   const { session, examples, batchSize } = inputs;
   let model: VisionEncoderDecoderModel | undefined;
   if (inputs.generateTexts) {
@@ -102,12 +108,13 @@ export async function runEvaluation<Image>(inputs: EvaluationInputs<Image>): Pro
       }
     }
     const evalLoss = lossSum / examples.length;
-    if (model === undefined) return { evalLoss, examples: examples.length };
-    const metrics =
-      inputs.computeMetrics === undefined
-        ? undefined
-        : checkedMetrics(await inputs.computeMetrics({ predictionIds, predictions, labelIds: examples.map((e) => [...e.labels]), references }));
-    return { evalLoss, ...textMetrics(predictions, references), ...(metrics !== undefined ? { metrics } : {}), examples: examples.length };
+    if (model === undefined) return { metrics: { evalLoss, examples: examples.length } };
+    const prediction: EvalPrediction = { predictionIds, predictions, labelIds: examples.map((e) => [...e.labels]), references };
+    const metrics = inputs.computeMetrics === undefined ? undefined : checkedMetrics(await inputs.computeMetrics(prediction));
+    return {
+      metrics: { evalLoss, ...textMetrics(predictions, references), ...(metrics !== undefined ? { metrics } : {}), examples: examples.length },
+      prediction,
+    };
   } finally {
     await model?.dispose();
   }

@@ -143,6 +143,20 @@ export interface TrainerInit<Image> {
   parallelUpdates?: ParallelUpdates;
 }
 
+/** What `predict` returns (Python's `PredictionOutput`, with the texts beside the ids). */
+export interface PredictionOutput {
+  /** The generated sequences, one per example (with `predictWithGenerate`). */
+  predictionIds?: number[][];
+  /** Their texts, special tokens skipped (with `predictWithGenerate`). */
+  predictions?: string[];
+  /** Each example's labels. */
+  labelIds: number[][];
+  /** Each example's text: its `text`, or (with `predictWithGenerate`) its labels decoded. */
+  references: string[];
+  /** `test_loss`, and with `predictWithGenerate` `test_exact_match`, `test_cer` and `computeMetrics`' names with `test_`. */
+  metrics: Record<string, number>;
+}
+
 export interface TrainOptions {
   signal?: AbortSignal;
   /** A checkpoint written by this Trainer (`checkpointFiles`): training continues from its step, exactly. */
@@ -191,6 +205,8 @@ interface Prepared<Image> {
   fingerprint: string;
   padTokenId: number;
   decoderStartTokenId: number;
+  /** How datasets are tokenized and checked (for `predict`'s). */
+  exampleOptions: Omit<Parameters<typeof prepareExamples>[1], 'label'>;
 }
 
 export class Trainer<Image> {
@@ -294,6 +310,7 @@ export class Trainer<Image> {
       fingerprint: await modelFingerprint(model.config.encoderType, model.config.decoderType, model.weights),
       padTokenId: top.pad_token_id as number,
       decoderStartTokenId: top.decoder_start_token_id as number,
+      exampleOptions: common,
     };
   }
 
@@ -488,9 +505,42 @@ export class Trainer<Image> {
   async evaluate(signal?: AbortSignal): Promise<EvalMetrics> {
     const p = await this.prepare();
     if (p.eval === undefined) throw new VedError('INVALID_OPTION', 'evaluate() needs an evalDataset.');
-    const result = await runEvaluation({
+    const { metrics: result } = await this.runEvaluation(p, p.eval, signal);
+    const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...result };
+    const entry: LogEntry = { epoch: this.epoch, eval_loss: result.evalLoss, step: this.globalStep };
+    if (result.exactMatch !== undefined) entry.eval_exact_match = result.exactMatch;
+    if (result.cer !== undefined) entry.eval_cer = result.cer;
+    for (const [name, value] of Object.entries(result.metrics ?? {})) entry[`eval_${name}`] = value;
+    this.logHistory.push(entry);
+    this.init.callbacks?.onEvaluate?.(metrics);
+    return metrics;
+  }
+
+  /**
+   * `Seq2SeqTrainer.predict(test_dataset)`: the current weights on another dataset — the generated ids and
+   * texts (with `predictWithGenerate`), the labels and references, and the metrics under the `test_` prefix
+   * (`test_loss`, `test_exact_match`, `test_cer` and `computeMetrics`' names). Nothing is logged, as in Python.
+   */
+  async predict(testDataset: TrainingDataset<Image>, options: { signal?: AbortSignal } = {}): Promise<PredictionOutput> {
+    const p = await this.prepare();
+    const examples = await prepareExamples(testDataset, { ...p.exampleOptions, label: 'test dataset' });
+    const { metrics: result, prediction } = await this.runEvaluation(p, examples, options.signal);
+    const metrics: Record<string, number> = { test_loss: result.evalLoss };
+    if (result.exactMatch !== undefined) metrics.test_exact_match = result.exactMatch;
+    if (result.cer !== undefined) metrics.test_cer = result.cer;
+    for (const [name, value] of Object.entries(result.metrics ?? {})) metrics[`test_${name}`] = value;
+    return {
+      ...(prediction !== undefined ? { predictionIds: prediction.predictionIds, predictions: prediction.predictions } : {}),
+      labelIds: examples.map((e) => [...e.labels]),
+      references: prediction?.references ?? examples.map((e) => e.text ?? ''),
+      metrics,
+    };
+  }
+
+  private runEvaluation(p: Prepared<Image>, examples: readonly PreparedExample<Image>[], signal: AbortSignal | undefined) {
+    return runEvaluation({
       session: p.session,
-      examples: p.eval,
+      examples,
       batchSize: this.args.evalBatchSize,
       prepareBatch: (batch) => this.prepareBatch(batch),
       padTokenId: p.padTokenId,
@@ -504,14 +554,6 @@ export class Trainer<Image> {
       signal,
       ...(this.init.computeMetrics !== undefined ? { computeMetrics: this.init.computeMetrics } : {}),
     });
-    const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...result };
-    const entry: LogEntry = { epoch: this.epoch, eval_loss: result.evalLoss, step: this.globalStep };
-    if (result.exactMatch !== undefined) entry.eval_exact_match = result.exactMatch;
-    if (result.cer !== undefined) entry.eval_cer = result.cer;
-    for (const [name, value] of Object.entries(result.metrics ?? {})) entry[`eval_${name}`] = value;
-    this.logHistory.push(entry);
-    this.init.callbacks?.onEvaluate?.(metrics);
-    return metrics;
   }
 
   /** The checkpoint of the current state: the Hugging Face model files, `optimizer.safetensors` and `trainer_state.json`. */
