@@ -375,7 +375,7 @@ export class Trainer<Image> {
       if (checkpoint && this.best.globalStep === step) {
         // _save_checkpoint: the best evaluation's update is saved now, so it becomes the best checkpoint.
         this.best.modelStep = step;
-        this.best.weights = copyWeights(p.session.parameters);
+        this.best.weights = copyWeights(p.session.parameters, this.best.weights);
         this.best.loaded = true;
       }
       const end = last || stoppedEarly;
@@ -758,8 +758,15 @@ function eosOf(model: VisionEncoderDecoderModel): number {
   return eos;
 }
 
-/** A copy of each weight (the best model's, kept while training goes on). */
-function copyWeights(parameters: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+/**
+ * A copy of each weight (the best model's, kept while training goes on), into the arrays of the previous copy
+ * when there is one: a new best does not hold two copies of a large model at once.
+ */
+function copyWeights(parameters: ReadonlyMap<string, Float32Array>, into?: ReadonlyMap<string, Float32Array>): ReadonlyMap<string, Float32Array> {
+  if (into !== undefined) {
+    for (const [name, data] of parameters) into.get(name)!.set(data);
+    return into;
+  }
   return new Map([...parameters].map(([name, data]) => [name, Float32Array.from(data)]));
 }
 
