@@ -51,6 +51,11 @@ export interface WriteCheckpointOptions {
   sources?: readonly string[];
   /** How the refusal names the target (the CLI says `--out`). Default `the target directory`. */
   targetLabel?: string;
+  /**
+   * Files this kind of save owns besides the weights: one an earlier save wrote and this one does not is
+   * removed with the stale weight files (ved train: `best_model.safetensors`).
+   */
+  replaces?: readonly string[];
   /** Called after each file is written (staged), moved into place or removed: for progress bars. */
   onProgress?: (event: SaveProgress) => void;
 }
@@ -117,6 +122,9 @@ export async function writeCheckpoint(
   const staging = join(target, `${STAGING_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   const order = commitOrder([...planned.keys()]);
   const stale = await staleWeightFiles(target, planned);
+  for (const name of options.replaces ?? []) {
+    if (!planned.has(name) && !stale.includes(name) && (await isFile(join(target, checkedName(name))))) stale.push(name);
+  }
   const replaced: string[] = [];
   const created: string[] = [];
   const removed: string[] = [];

@@ -232,6 +232,21 @@ describe('Trainer (synthetic gradients)', () => {
     expect(out.steps.map((s) => [s.step, s.learningRate, s.loss])).toEqual(full.steps.slice(3).map((s) => [s.step, s.learningRate, s.loss]));
     await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
     expect(() => makeTrainer({ ...args, evalSteps: undefined })).toThrow(/reduce_lr_on_plateau follows the evaluations/);
+
+    // Stopped during update 4's evaluation and saved there (as ved train's Ctrl-C saves): the checkpoint records the
+    // evaluation as pending, and the resumed run evaluates update 4 before update 5, as the uninterrupted run did.
+    const during = join(tmp, 'plateau-during-eval');
+    const stop = new AbortController();
+    const cut = makeTrainer(args, { evalDataset, onStep: (m) => m.step === 4 && stop.abort(new Error('stop')) });
+    await expect(cut.trainer.train({ signal: stop.signal })).rejects.toThrow('stop');
+    const files = await cut.trainer.checkpointFiles();
+    await writeCheckpoint(during, files, [{ dir: fixturePath('models', 'vit-gpt2-a') }]);
+    expect(JSON.parse(readFileSync(join(during, 'trainer_state.json'), 'utf8'))).toMatchObject({ global_step: 4, ved: { evaluation_pending: true } });
+    const again = makeTrainer(args, { evalDataset });
+    const rest = await again.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(during) });
+    expect(rest.evaluations.map((e) => e.step)).toEqual([4, 5, 6]);
+    expect(rest.steps.map((s) => [s.step, s.learningRate, s.loss])).toEqual(full.steps.slice(4).map((s) => [s.step, s.learningRate, s.loss]));
+    await Promise.all([cut.trainer.dispose(), again.trainer.dispose()]);
   });
 
   it('greedy resumes exactly: GreedyLR\'s counters and smoothing window travel in trainer_state.json', async () => {

@@ -41,6 +41,8 @@ export {
   parseOptimizerFile,
   modelFingerprint,
   weightsChecksum,
+  BEST_MODEL_FILE,
+  type BestModelState,
   type TrainerState,
   type LogEntry,
   type RunIdentity,

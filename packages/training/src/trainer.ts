@@ -215,6 +215,8 @@ export class Trainer<Image> {
   private globalStep = 0;
   private epoch = 0;
   private logHistory: LogEntry[] = [];
+  /** The last update's evaluation (and what follows it) has not run yet: a checkpoint taken now records it. */
+  private afterUpdatePending = false;
   private best: BestModel = { metric: undefined, globalStep: undefined, modelStep: undefined, weights: undefined, loaded: false, patienceCounter: 0 };
 
   constructor(private readonly init: TrainerInit<Image>) {
@@ -328,7 +330,6 @@ export class Trainer<Image> {
     this.init.callbacks?.onTrainBegin?.({ plan, startStep });
     const steps: StepMetrics[] = [];
     const evaluations: EvalMetrics[] = [];
-    const { evalSteps, saveSteps, evalDelay } = this.args;
     let stoppedEarly = false;
     // eval_on_start: an evaluation before the first update (of this call), which early stopping counts but which
     // neither chooses a best model nor moves an evaluation-driven schedule (Trainer._evaluate's skip_scheduler).
@@ -338,55 +339,25 @@ export class Trainer<Image> {
       evaluations.push(evaluation);
       if (this.args.metricForBestModel !== undefined) stopRequested = this.countPatience(this.metricOf(evaluation));
     }
-    for (let step = startStep + 1; step <= plan.totalSteps; step++) {
+    let end = false;
+    if (this.afterUpdatePending) {
+      // The checkpoint was saved while its update's evaluation ran (Ctrl-C): that evaluation comes first.
+      ({ end, stoppedEarly } = await this.afterUpdate(p, this.globalStep, evaluations, stopRequested, options.signal));
+      stopRequested = false;
+    }
+    for (let step = startStep + 1; step <= plan.totalSteps && !end; step++) {
       this.init.callbacks?.onStepBegin?.({ step });
       const { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm } = await this.update(p, step, options.signal);
       this.globalStep = step;
       this.best.loaded = false;
+      this.afterUpdatePending = true;
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };
       steps.push(metrics);
       this.logHistory.push({ epoch: metrics.epoch, grad_norm: gradNorm, learning_rate: learningRate, loss: metrics.loss, step });
       this.init.callbacks?.onStep?.(metrics);
-
-      // DefaultFlowCallback.on_step_end: evaluate every evalSteps updates and after the last; a checkpoint every
-      // saveSteps updates and after the last (HF's checkpoints, which the best model is chosen among).
-      const last = step === plan.totalSteps;
-      const saveBest = this.args.saveStrategy === 'best';
-      const scheduledSave = saveSteps !== undefined && step % saveSteps === 0;
-      let newBest = false;
-      // Without evalSteps, ved evaluates after the last update (Python, only when asked); with it, from evalDelay on.
-      const evaluate = evalSteps === undefined ? last : (step % evalSteps === 0 || last) && evalDelay <= step;
-      if (p.eval !== undefined && evaluate) {
-        const evaluation = await this.evaluate(options.signal);
-        evaluations.push(evaluation);
-        // Trainer._evaluate steps ReduceLROnPlateau with metric_for_best_model ("loss" by default).
-        if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.metricOf(evaluation));
-        if (this.args.metricForBestModel !== undefined) {
-          const tracked = this.trackBest(evaluation);
-          newBest = tracked.newBest;
-          stoppedEarly = tracked.stop && !last;
-        }
-      }
-      // A stop asked for by the evaluation before training comes after the first update, as in Python.
-      if (stopRequested && !last) stoppedEarly = true;
-      // HF's checkpoints: every saveSteps updates and the last (save_strategy "steps"), or each new best ("best").
-      const checkpoint = saveBest ? newBest : saveSteps !== undefined && (scheduledSave || last);
-      if (checkpoint && this.best.globalStep === step) {
-        // _save_checkpoint: the best evaluation's update is saved now, so it becomes the best checkpoint.
-        this.best.modelStep = step;
-        this.best.weights = copyWeights(p.session.parameters, this.best.weights);
-        this.best.loaded = true;
-      }
-      const end = last || stoppedEarly;
-      // _finalize_training → _load_best_model, before ved's save after the last update: that save holds the model
-      // training ends with, as `trainer.save_model()` after `train()` does in Python.
-      if (end && this.args.loadBestModelAtEnd) this.loadBest(p);
-      if (this.init.saveCheckpoint !== undefined && (scheduledSave || (saveBest && newBest) || end)) {
-        await this.init.saveCheckpoint(await this.checkpointFiles(), step);
-        this.init.callbacks?.onSave?.({ step });
-      }
-      if (end) break;
+      ({ end, stoppedEarly } = await this.afterUpdate(p, step, evaluations, stopRequested, options.signal));
+      stopRequested = false;
     }
     const trainingLoss = steps.length === 0 ? Number.NaN : steps.reduce((s, m) => s + m.loss, 0) / steps.length;
     const { metric, globalStep, modelStep } = this.best;
@@ -400,6 +371,59 @@ export class Trainer<Image> {
       ...(modelStep !== undefined ? { bestModelStep: modelStep } : {}),
       stoppedEarly,
     };
+  }
+
+  /**
+   * What follows update `step` (`_maybe_log_save_evaluate`): DefaultFlowCallback.on_step_end's evaluation (every
+   * evalSteps updates from evalDelay on, and after the last; without evalSteps, ved's after the last), the
+   * schedule and best model it moves, early stopping, HF's checkpoints (every saveSteps updates and the last, or
+   * each new best) among which the best model is chosen, and the save. Until the evaluation's bookkeeping is done
+   * a checkpoint records it as pending, so that a run stopped during it (Ctrl-C) evaluates first when resumed.
+   */
+  private async afterUpdate(
+    p: Prepared<Image>,
+    step: number,
+    evaluations: EvalMetrics[],
+    stopRequested: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<{ end: boolean; stoppedEarly: boolean }> {
+    const { evalSteps, saveSteps, evalDelay } = this.args;
+    const last = step === p.plan.totalSteps;
+    const saveBest = this.args.saveStrategy === 'best';
+    const scheduledSave = saveSteps !== undefined && step % saveSteps === 0;
+    let newBest = false;
+    let stoppedEarly = false;
+    const evaluate = evalSteps === undefined ? last : (step % evalSteps === 0 || last) && evalDelay <= step;
+    if (p.eval !== undefined && evaluate) {
+      const evaluation = await this.evaluate(signal);
+      evaluations.push(evaluation);
+      // Trainer._evaluate steps ReduceLROnPlateau / GreedyLR with metric_for_best_model ("loss" by default).
+      if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.metricOf(evaluation));
+      if (this.args.metricForBestModel !== undefined) {
+        const tracked = this.trackBest(evaluation);
+        newBest = tracked.newBest;
+        stoppedEarly = tracked.stop && !last;
+      }
+    }
+    // A stop asked for by the evaluation before training comes after the first update, as in Python.
+    if (stopRequested && !last) stoppedEarly = true;
+    const checkpoint = saveBest ? newBest : saveSteps !== undefined && (scheduledSave || last);
+    if (checkpoint && this.best.globalStep === step) {
+      // _save_checkpoint: the best evaluation's update is saved now, so it becomes the best checkpoint.
+      this.best.modelStep = step;
+      this.best.weights = copyWeights(p.session.parameters, this.best.weights);
+      this.best.loaded = true;
+    }
+    const end = last || stoppedEarly;
+    // _finalize_training → _load_best_model, before ved's save after the last update: that save holds the model
+    // training ends with, as `trainer.save_model()` after `train()` does in Python.
+    if (end && this.args.loadBestModelAtEnd) this.loadBest(p);
+    this.afterUpdatePending = false;
+    if (this.init.saveCheckpoint !== undefined && (scheduledSave || (saveBest && newBest) || end)) {
+      await this.init.saveCheckpoint(await this.checkpointFiles(), step);
+      this.init.callbacks?.onSave?.({ step });
+    }
+    return { end, stoppedEarly };
   }
 
   /** The value of `metricForBestModel` (`eval_loss` without one) in an evaluation. */
@@ -588,6 +612,7 @@ export class Trainer<Image> {
       run: this.identity(p),
       ...(p.schedule.state !== undefined ? { lrScheduler: p.schedule.state } : {}),
       ...(this.args.metricForBestModel !== undefined ? { best: this.bestState() } : {}),
+      ...(this.afterUpdatePending ? { afterUpdatePending: true } : {}),
     };
   }
 
@@ -671,6 +696,7 @@ export class Trainer<Image> {
       p.schedule.loadState({ ...s, best: Number.isNaN(s.best) ? (p.schedule.state!.best) : s.best });
     }
     await this.resumeBest(p, files, saved);
+    this.afterUpdatePending = saved.afterUpdatePending === true;
     this.globalStep = saved.globalStep;
     this.epoch = saved.epoch;
     this.logHistory = [...saved.logHistory];

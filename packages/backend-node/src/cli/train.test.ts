@@ -184,6 +184,23 @@ describe('ved train', () => {
     const again = await train(['--model', out, '--manifest', MANIFEST, '--out', join(tmp, 'best-eval'), '--steps', '1', '--lr', '0', '--batch-size', '2', '--eval-manifest', evalManifest, '--json']);
     expect(Math.abs(JSON.parse(again.lines.find((l) => l.includes('eval_loss'))!).eval_loss - ref.eval_losses[7])).toBeLessThan(1e-4);
 
+    // Ctrl-C after update 9 saves its state with the best weights (update 8's) beside it; --resume ends as the
+    // uninterrupted run, and the final save, which holds the best weights themselves, removes best_model.safetensors.
+    const cut = join(tmp, 'best-cut');
+    const first = await train([...flags, '--out', cut, ...best, '--json'], (line) => {
+      const l = JSON.parse(line);
+      if (l.step === 9 && 'loss' in l) process.emit('SIGINT');
+    });
+    expect((first.error as Error).message).toMatch(/interrupted during step 10; step 9 is saved/);
+    expect(existsSync(join(cut, 'best_model.safetensors'))).toBe(true);
+    // Stopped during update 9's evaluation: the resumed run evaluates update 9 first.
+    expect(JSON.parse(readFileSync(join(cut, 'trainer_state.json'), 'utf8')).ved.evaluation_pending).toBe(true);
+    const resumed = await train([...flags, '--out', cut, ...best, '--json', '--resume', cut]);
+    expect(resumed.error).toBeUndefined();
+    expect(JSON.parse(resumed.lines.at(-1)!)).toEqual(last);
+    expect(existsSync(join(cut, 'best_model.safetensors'))).toBe(false);
+    expect(readFileSync(join(cut, 'model.safetensors'))).toEqual(readFileSync(join(out, 'model.safetensors')));
+
     const plain = await train([...flags, ...best, '--out', join(tmp, 'best-plain')]);
     expect(plain.lines.slice(1)).toEqual([
       'stopped early: 3 evaluation(s) in a row without improvement of eval_loss',

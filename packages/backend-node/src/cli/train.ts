@@ -243,7 +243,7 @@ export const trainCommand = defineCommand({
     await checkOut(out, modelDir);
 
     // The Trainer and the progress bars load when training runs, not with every `ved` command.
-    const [{ Trainer, defaultSessionFactory, withFloat32Weights }, { MultiBar, Presets }] = await Promise.all([import('@ved/training'), import('cli-progress')]);
+    const [{ Trainer, defaultSessionFactory, withFloat32Weights, BEST_MODEL_FILE }, { MultiBar, Presets }] = await Promise.all([import('@ved/training'), import('cli-progress')]);
     // Every manifest line and image path is checked before the model loads.
     const trainDataset = await readTrainingManifest(values.manifest);
     const evalDataset = values['eval-manifest'] === undefined ? undefined : await readTrainingManifest(values['eval-manifest']);
@@ -284,7 +284,7 @@ export const trainCommand = defineCommand({
         ? (m, r, o) => defaultSessionFactory(m, r, { ...o, sessionOptions: { ...o.sessionOptions, enableCpuMemArena: false } })
         : defaultSessionFactory,
       saveCheckpoint: async (files, step) => {
-        await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out' });
+        await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE] });
         savedStep = step;
       },
       callbacks: {
@@ -345,7 +345,7 @@ export const trainCommand = defineCommand({
         // Interrupted (Ctrl-C): keep the updates done so far, the state after the last complete update.
         let saved = savedStep;
         if (trainer.step > Math.max(savedStep, 0)) {
-          await writeCheckpoint(out, await trainer.checkpointFiles(), [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out' });
+          await writeCheckpoint(out, await trainer.checkpointFiles(), [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE] });
           saved = trainer.step;
         }
         throw new VedError(

@@ -53,6 +53,8 @@ export interface TrainerState {
   lrScheduler?: PlateauState;
   /** The best model so far, when `metricForBestModel` is set. */
   best?: BestModelState;
+  /** Saved while the last update's evaluation ran (Ctrl-C): a resumed run evaluates that update first. */
+  afterUpdatePending?: boolean;
 }
 
 export interface BestModelState {
@@ -141,6 +143,7 @@ export function trainerStateJson(state: TrainerState): string {
       ...(best !== undefined
         ? { metric_for_best_model: best.metricName, best_model_step: best.modelStep ?? null, best_weights_checksum: best.weightsChecksum ?? null }
         : {}),
+      ...(state.afterUpdatePending ? { evaluation_pending: true } : {}),
     },
   };
   return `${JSON.stringify(json, null, 2)}\n`;
@@ -238,6 +241,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
     },
     ...(lrScheduler !== undefined ? { lrScheduler } : {}),
     ...(best !== undefined ? { best } : {}),
+    ...(ved.evaluation_pending === true ? { afterUpdatePending: true } : {}),
   };
 }
 
