@@ -6,15 +6,23 @@
 // and the best model's state (best_metric, best_global_step, the checkpoint loaded back); and that ved refuses the
 // arguments Python refuses.
 //
+// With --resume, each run that Python trained for two updates or more is stopped once in ved (at a random update:
+// during its evaluation, or before the next update), its checkpoint written and the run resumed from it in a new
+// Trainer; the joined run is compared with Python's uninterrupted one (runs with eval_on_start, which evaluates again
+// on resuming in Python too, are run straight).
+//
 //   .venv-ref/bin/python tools/reference/probe_random_training.py /tmp/rt 100 1
-//   pnpm build && node tools/reference/compare_random_training.mjs /tmp/rt
-import { readFileSync } from 'node:fs';
+//   pnpm build && node tools/reference/compare_random_training.mjs /tmp/rt [--resume]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageToText, nodeRuntime, parseSafetensors, readTrainingManifest } from '../../packages/backend-node/dist/index.js';
+import { DirectoryFiles, ImageToText, nodeRuntime, parseSafetensors, readTrainingManifest, writeCheckpoint } from '../../packages/backend-node/dist/index.js';
 import { Trainer } from '../../packages/training/dist/index.js';
 
 const dir = process.argv[2];
-if (dir === undefined) throw new Error('usage: node compare_random_training.mjs OUT_DIR');
+if (dir === undefined) throw new Error('usage: node compare_random_training.mjs OUT_DIR [--resume]');
+const resumeMode = process.argv.includes('--resume');
+let resumed = 0;
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
 const changes = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'changes.safetensors'))), 'changes.safetensors');
 const manifest = await readTrainingManifest(join(index.model, 'manifest.jsonl'));
@@ -72,17 +80,57 @@ for (const run of index.runs) {
   const model = pipe.model;
   let trainer;
   try {
-    trainer = new Trainer({
-      model,
-      runtime: nodeRuntime,
-      args: argsOf(run.args),
-      trainDataset: run.train.map((k) => manifest[k]),
-      evalDataset: run.eval.map((k) => manifest[k]),
-      prepareImages: (images) => pipe.preprocess(images),
-      tokenizer: pipe.tokenizer,
-    });
+    const make = (callbacks) =>
+      new Trainer({
+        model,
+        runtime: nodeRuntime,
+        args: argsOf(run.args),
+        trainDataset: run.train.map((k) => manifest[k]),
+        evalDataset: run.eval.map((k) => manifest[k]),
+        prepareImages: (images) => pipe.preprocess(images),
+        tokenizer: pipe.tokenizer,
+        ...(callbacks ? { callbacks } : {}),
+      });
     const initial = new Map(model.weights.names().map((n) => [n, Float32Array.from(model.weights.getFloat32(n))]));
-    const out = await trainer.train();
+    let out;
+    const cutAt = resumeMode && run.error === undefined && !run.args.eval_on_start && run.steps.length >= 2 ? 1 + (run.id % (run.steps.length - 1)) : undefined;
+    if (cutAt === undefined) {
+      trainer = make();
+      out = await trainer.train();
+    } else {
+      // Stopped at update cutAt: during its evaluation (odd ids) or before the next update (even ids).
+      const stop = new AbortController();
+      const steps = [];
+      const evaluations = [];
+      const first = make({
+        onStep: (m) => {
+          steps.push(m);
+          if (m.step === cutAt && run.id % 2 === 1) stop.abort(new Error('cut'));
+        },
+        onStepBegin: ({ step }) => step === cutAt + 1 && run.id % 2 === 0 && stop.abort(new Error('cut')),
+        onEvaluate: (e) => evaluations.push(e),
+      });
+      const checkpoint = mkdtempSync(join(tmpdir(), 'ved-resume-'));
+      try {
+        const straight = await first.train({ signal: stop.signal }).catch((e) => {
+          if (!stop.signal.aborted) throw e;
+          return undefined;
+        });
+        if (straight !== undefined) {
+          out = straight; // training ended (early stopping) before the cut
+          trainer = first;
+        } else {
+          await writeCheckpoint(checkpoint, await first.checkpointFiles());
+          await first.dispose();
+          trainer = make();
+          const rest = await trainer.train({ resumeFromCheckpoint: new DirectoryFiles(checkpoint) });
+          out = { ...rest, steps: [...steps, ...rest.steps], evaluations: [...evaluations, ...rest.evaluations] };
+          resumed++;
+        }
+      } finally {
+        rmSync(checkpoint, { recursive: true, force: true });
+      }
+    }
     const evaluation = await trainer.evaluate();
     if (run.error !== undefined) {
       results.differ.push(`${tag}: Python refused (${run.error}); ved trained`);
@@ -144,5 +192,6 @@ for (const run of index.runs) {
 }
 await pipe.dispose();
 for (const d of results.differ) console.log(d);
+if (resumeMode) console.log(`${resumed} runs stopped and resumed`);
 console.log(`${index.runs.length} runs: ${results.match} match, ${results.refusedByBoth} refused by both, ${results.differ.length} differ (${noisy} tensor(s) with one element at Adam's noise)`);
 process.exitCode = results.differ.length === 0 ? 0 : 1;
