@@ -32,9 +32,6 @@ import {
   TensorUnion,
   VedError,
   loadWeights,
-  parseSafetensors,
-  partsFile,
-  safetensorsParts,
   readText,
   serializePretrained,
   type ModelFiles,
@@ -47,6 +44,7 @@ import {
 import { collateLabels } from './data/collate.js';
 import { EpochOrder } from './data/epoch-order.js';
 import { prepareExamples, type PreparedExample, type TrainingDataset } from './data/examples.js';
+import { BestModel } from './best-model.js';
 import { TrainingDivergedError } from './errors.js';
 import { runEvaluation, type ComputeMetrics, type EvalMetrics } from './evaluation.js';
 import { AdamW, type ParallelUpdates } from './optim/adamw.js';
@@ -66,8 +64,6 @@ import {
   parseTrainerState,
   trainerStateJson,
   weightsChecksum,
-  BEST_MODEL_FILE,
-  type BestModelState,
   type LogEntry,
   type RunIdentity,
   type TrainerState,
@@ -182,18 +178,6 @@ export interface TrainOutput {
   stoppedEarly: boolean;
 }
 
-/** Where the best model stands (HF `TrainerState`'s best_* fields and `EarlyStoppingCallback`'s counter). */
-interface BestModel {
-  metric: number | undefined;
-  globalStep: number | undefined;
-  /** The best saved update, and its trainable weights (copies). */
-  modelStep: number | undefined;
-  weights: ReadonlyMap<string, Float32Array> | undefined;
-  /** The session's weights are the best's (loaded back at the end, or resumed from the best update). */
-  loaded: boolean;
-  patienceCounter: number;
-}
-
 interface Prepared<Image> {
   train: PreparedExample<Image>[];
   eval: PreparedExample<Image>[] | undefined;
@@ -217,10 +201,11 @@ export class Trainer<Image> {
   private logHistory: LogEntry[] = [];
   /** The last update's evaluation (and what follows it) has not run yet: a checkpoint taken now records it. */
   private afterUpdatePending = false;
-  private best: BestModel = { metric: undefined, globalStep: undefined, modelStep: undefined, weights: undefined, loaded: false, patienceCounter: 0 };
+  private readonly best: BestModel;
 
   constructor(private readonly init: TrainerInit<Image>) {
     this.args = resolveArguments(init.args);
+    this.best = new BestModel(this.args);
   }
 
   /** The update reached so far. */
@@ -337,7 +322,7 @@ export class Trainer<Image> {
     if (this.args.evalOnStart && p.eval !== undefined) {
       const evaluation = await this.evaluate(options.signal);
       evaluations.push(evaluation);
-      if (this.args.metricForBestModel !== undefined) stopRequested = this.countPatience(this.metricOf(evaluation));
+      if (this.best.tracked) stopRequested = this.best.countPatience(this.best.metricOf(evaluation));
     }
     let end = false;
     if (this.afterUpdatePending) {
@@ -349,7 +334,7 @@ export class Trainer<Image> {
       this.init.callbacks?.onStepBegin?.({ step });
       const { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm } = await this.update(p, step, options.signal);
       this.globalStep = step;
-      this.best.loaded = false;
+      this.best.weightsChanged();
       this.afterUpdatePending = true;
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };
@@ -398,9 +383,9 @@ export class Trainer<Image> {
       const evaluation = await this.evaluate(signal);
       evaluations.push(evaluation);
       // Trainer._evaluate steps ReduceLROnPlateau / GreedyLR with metric_for_best_model ("loss" by default).
-      if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.metricOf(evaluation));
-      if (this.args.metricForBestModel !== undefined) {
-        const tracked = this.trackBest(evaluation);
+      if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.best.metricOf(evaluation));
+      if (this.best.tracked) {
+        const tracked = this.best.track(evaluation);
         newBest = tracked.newBest;
         stoppedEarly = tracked.stop && !last;
       }
@@ -408,75 +393,17 @@ export class Trainer<Image> {
     // A stop asked for by the evaluation before training comes after the first update, as in Python.
     if (stopRequested && !last) stoppedEarly = true;
     const checkpoint = saveBest ? newBest : saveSteps !== undefined && (scheduledSave || last);
-    if (checkpoint && this.best.globalStep === step) {
-      // _save_checkpoint: the best evaluation's update is saved now, so it becomes the best checkpoint.
-      this.best.modelStep = step;
-      this.best.weights = copyWeights(p.session.parameters, this.best.weights);
-      this.best.loaded = true;
-    }
+    if (checkpoint) this.best.checkpointSaved(step, p.session.parameters);
     const end = last || stoppedEarly;
     // _finalize_training → _load_best_model, before ved's save after the last update: that save holds the model
     // training ends with, as `trainer.save_model()` after `train()` does in Python.
-    if (end && this.args.loadBestModelAtEnd) this.loadBest(p);
+    if (end && this.args.loadBestModelAtEnd) this.best.loadInto(p.session.parameters);
     this.afterUpdatePending = false;
     if (this.init.saveCheckpoint !== undefined && (scheduledSave || (saveBest && newBest) || end)) {
       await this.init.saveCheckpoint(await this.checkpointFiles(), step);
       this.init.callbacks?.onSave?.({ step });
     }
     return { end, stoppedEarly };
-  }
-
-  /** The value of `metricForBestModel` (`eval_loss` without one) in an evaluation. */
-  private metricOf(evaluation: EvalMetrics): number {
-    const name = this.args.metricForBestModel ?? 'eval_loss';
-    const own: Record<string, number | undefined> = { eval_loss: evaluation.evalLoss, eval_exact_match: evaluation.exactMatch, eval_cer: evaluation.cer };
-    const value = name in own ? own[name] : evaluation.metrics?.[name.slice('eval_'.length)];
-    if (value === undefined) {
-      // Trainer._determine_best_metric's KeyError, with the metrics there are.
-      const available = [...Object.keys(own).filter((k) => own[k] !== undefined), ...Object.keys(evaluation.metrics ?? {}).map((k) => `eval_${k}`)];
-      throw new VedError('INVALID_OPTION', `metricForBestModel is ${JSON.stringify(name)}, which the evaluation at update ${evaluation.step} did not return; it returned ${available.join(', ')}.`);
-    }
-    return value;
-  }
-
-  /**
-   * After an evaluation: `EarlyStoppingCallback.on_evaluate` (compares with the best so far), then
-   * `Trainer._determine_best_metric` (a strictly better value is the new best). Returns whether early stopping
-   * ends training and whether the value is a new best.
-   */
-  private trackBest(evaluation: EvalMetrics): { stop: boolean; newBest: boolean } {
-    const value = this.metricOf(evaluation);
-    const best = this.best;
-    const stop = this.countPatience(value);
-    const newBest = this.better(value, best.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity));
-    if (newBest) {
-      best.metric = value;
-      // best_global_step is kept only where checkpoints are saved (save_strategy "steps" or "best").
-      if (this.args.saveSteps !== undefined || this.args.saveStrategy === 'best') best.globalStep = evaluation.step;
-    }
-    return { stop, newBest };
-  }
-
-  private better(a: number, b: number): boolean {
-    return this.args.greaterIsBetter ? a > b : a < b;
-  }
-
-  /** `EarlyStoppingCallback.on_evaluate`: counts an evaluation that does not improve on the best; whether to stop. */
-  private countPatience(value: number): boolean {
-    const patience = this.args.earlyStoppingPatience;
-    if (patience === undefined) return false;
-    const best = this.best;
-    const improved = best.metric === undefined || (this.better(value, best.metric) && Math.abs(value - best.metric) > this.args.earlyStoppingThreshold);
-    best.patienceCounter = improved ? 0 : best.patienceCounter + 1;
-    return best.patienceCounter >= patience;
-  }
-
-  /** `Trainer._load_best_model`: the best saved update's weights back into the model (the optimizer's state stays). */
-  private loadBest(p: Prepared<Image>): void {
-    const { weights } = this.best;
-    if (weights === undefined || this.best.loaded) return;
-    for (const [name, param] of p.session.parameters) param.set(weights.get(name)!);
-    this.best.loaded = true;
   }
 
   /**
@@ -592,11 +519,8 @@ export class Trainer<Image> {
     ]);
     const files = serializePretrained(model.parts, weights, model.generationConfigJson);
     files.push(optimizerFile(p.optimizer.state(), (name) => this.shapeOf(name, p.session)));
-    const best = this.best.weights;
-    if (best !== undefined && !this.best.loaded) {
-      const tensors = [...best].map(([name, data]) => ({ name, dtype: 'F32' as const, shape: this.shapeOf(name, p.session), data }));
-      files.push(partsFile(BEST_MODEL_FILE, safetensorsParts(tensors, { format: 'pt', step: String(this.best.modelStep) })));
-    }
+    const best = this.best.file((name) => this.shapeOf(name, p.session));
+    if (best !== undefined) files.push(best);
     files.push({ name: TRAINER_STATE_FILE, bytes: new TextEncoder().encode(trainerStateJson(this.state(p))) });
     return files;
   }
@@ -611,21 +535,8 @@ export class Trainer<Image> {
       logHistory: this.logHistory,
       run: this.identity(p),
       ...(p.schedule.state !== undefined ? { lrScheduler: p.schedule.state } : {}),
-      ...(this.args.metricForBestModel !== undefined ? { best: this.bestState() } : {}),
+      ...(this.best.tracked ? { best: this.best.state() } : {}),
       ...(this.afterUpdatePending ? { afterUpdatePending: true } : {}),
-    };
-  }
-
-  private bestState(): BestModelState {
-    const { metric, globalStep, modelStep, weights, patienceCounter } = this.best;
-    const patience = this.args.earlyStoppingPatience;
-    return {
-      metricName: this.args.metricForBestModel!,
-      metric,
-      globalStep,
-      modelStep,
-      weightsChecksum: weights === undefined ? undefined : weightsChecksum(weights),
-      ...(patience !== undefined ? { earlyStopping: { patience, threshold: this.args.earlyStoppingThreshold, counter: patienceCounter } } : {}),
     };
   }
 
@@ -695,49 +606,11 @@ export class Trainer<Image> {
       // A best metric saved as null is the initial one (inf for "min", -inf for "max").
       p.schedule.loadState({ ...s, best: Number.isNaN(s.best) ? (p.schedule.state!.best) : s.best });
     }
-    await this.resumeBest(p, files, saved);
+    await this.best.resume(saved.best, files, p.session.parameters);
     this.afterUpdatePending = saved.afterUpdatePending === true;
     this.globalStep = saved.globalStep;
     this.epoch = saved.epoch;
     this.logHistory = [...saved.logHistory];
-  }
-
-  /** The best model's state, and its weights when they will be loaded back (`best_model.safetensors`, or the checkpoint's own). */
-  private async resumeBest(p: Prepared<Image>, files: ModelFiles, saved: TrainerState): Promise<void> {
-    const name = this.args.metricForBestModel;
-    const where = `${files.location}/${TRAINER_STATE_FILE}`;
-    if (name === undefined) return;
-    const s = saved.best;
-    if (s === undefined) {
-      // A run that tracked no best model: this one starts tracking at the next evaluation.
-      return;
-    }
-    if (s.metricName !== name) {
-      throw new VedError('INVALID_OPTION', `Cannot resume exactly from ${files.location}: its best model was chosen by ${s.metricName}, this run's metricForBestModel is ${name}.`);
-    }
-    this.best = { metric: s.metric, globalStep: s.globalStep, modelStep: s.modelStep, weights: undefined, loaded: false, patienceCounter: s.earlyStopping?.counter ?? 0 };
-    if (s.modelStep === undefined || s.weightsChecksum === undefined) return;
-    if (weightsChecksum(p.session.parameters) === s.weightsChecksum) {
-      this.best.weights = copyWeights(p.session.parameters);
-      this.best.loaded = true;
-      return;
-    }
-    if (!(await files.exists(BEST_MODEL_FILE))) {
-      if (!this.args.loadBestModelAtEnd) return;
-      throw new VedError('FILE_NOT_FOUND', `${files.location} has no ${BEST_MODEL_FILE}, the weights of update ${s.modelStep} (the best so far by ${where}), which loadBestModelAtEnd loads back.`);
-    }
-    const file = parseSafetensors(await files.readBytes(BEST_MODEL_FILE), `${files.location}/${BEST_MODEL_FILE}`);
-    const weights = new Map<string, Float32Array>();
-    for (const [tensor, param] of p.session.parameters) {
-      if (!file.has(tensor)) throw new VedError('MISSING_WEIGHT', `${files.location}/${BEST_MODEL_FILE} has no weight "${tensor}", which this run trains.`);
-      const data = Float32Array.from(file.getFloat32(tensor));
-      if (data.length !== param.length) throw new VedError('WEIGHT_SHAPE_MISMATCH', `${files.location}/${BEST_MODEL_FILE}: "${tensor}" has ${data.length} values, the model's has ${param.length}.`);
-      weights.set(tensor, data);
-    }
-    if (weightsChecksum(weights) !== s.weightsChecksum) {
-      throw new VedError('INVALID_INPUT', `${files.location}/${BEST_MODEL_FILE} does not hold the weights ${where} records for update ${s.modelStep} (a save was interrupted?).`);
-    }
-    this.best.weights = weights;
   }
 
   /** Preprocesses a batch's images; a failure names the example whose image failed. */
@@ -782,18 +655,6 @@ function eosOf(model: VisionEncoderDecoderModel): number {
     throw new VedError('INVALID_CONFIG', `appendEosToken: ${model.config.fileName} sets no eos_token_id (top level, generation config or decoder), so there is no end token to append.`);
   }
   return eos;
-}
-
-/**
- * A copy of each weight (the best model's, kept while training goes on), into the arrays of the previous copy
- * when there is one: a new best does not hold two copies of a large model at once.
- */
-function copyWeights(parameters: ReadonlyMap<string, Float32Array>, into?: ReadonlyMap<string, Float32Array>): ReadonlyMap<string, Float32Array> {
-  if (into !== undefined) {
-    for (const [name, data] of parameters) into.get(name)!.set(data);
-    return into;
-  }
-  return new Map([...parameters].map(([name, data]) => [name, Float32Array.from(data)]));
 }
 
 /**
