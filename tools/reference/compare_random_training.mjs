@@ -33,12 +33,12 @@ function argsOf(a) {
   const optimArgs = {};
   for (const part of (a.optim_args ?? '').split(',').filter(Boolean)) {
     const [k, v] = part.split('=');
-    optimArgs[k] = v === 'True' ? true : v === 'False' ? false : Number(v);
+    optimArgs[k === 'lr_decay' ? 'lrDecay' : k] = v === 'True' ? true : v === 'False' ? false : Number(v);
   }
   return {
-    optim: a.optim === 'sgd' || a.optim === 'adafactor' ? a.optim : 'adamw',
+    optim: ['sgd', 'adafactor', 'rmsprop', 'adagrad'].includes(a.optim) ? a.optim : 'adamw',
     ...(a.optim === 'adafactor' ? { freeze: ['decoder.transformer.h.0.attn.c_attn.bias', 'decoder.transformer.h.0.crossattention.c_attn.bias'] } : {}),
-    ...(a.optim === 'sgd' ? { optimArgs } : {}),
+    ...(Object.keys(optimArgs).length > 0 ? { optimArgs } : {}),
     learningRate: a.learning_rate,
     weightDecay: a.weight_decay,
     ...(a.adam_beta1 !== undefined ? { adamBeta1: a.adam_beta1, adamBeta2: a.adam_beta2, adamEpsilon: a.adam_epsilon } : {}),

@@ -102,7 +102,14 @@ OPTIMIZER_CASES = [
     ("sgd_momentum", "sgd", dict(momentum=0.9, weight_decay=0.01)),
     ("sgd_nesterov", "sgd", dict(momentum=0.9, nesterov=True, weight_decay=0.0)),
     ("sgd_dampening", "sgd", dict(momentum=0.5, dampening=0.1, weight_decay=0.05)),
+    ("rmsprop", "rmsprop", dict(weight_decay=0.0)),
+    ("rmsprop_momentum", "rmsprop", dict(alpha=0.9, eps=1e-6, momentum=0.9, weight_decay=0.01)),
+    ("rmsprop_centered", "rmsprop", dict(alpha=0.95, momentum=0.5, centered=True, weight_decay=0.05)),
+    ("rmsprop_centered_small_alpha", "rmsprop", dict(alpha=0.3, centered=True, weight_decay=0.0)),
+    ("adagrad", "adagrad", dict(weight_decay=0.0)),
+    ("adagrad_decay", "adagrad", dict(lr_decay=0.1, eps=1e-6, weight_decay=0.01)),
 ]
+OPTIMIZER_CLASSES = {"adamw": torch.optim.AdamW, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 
 
 def make_optimizers():
@@ -113,7 +120,7 @@ def make_optimizers():
         params = {n: torch.nn.Parameter(t.clone()) for n, t in init.items()}
         decay = kwargs.pop("weight_decay")
         groups = [{"params": [params["w"]], "weight_decay": decay}, {"params": [params["b"]], "weight_decay": 0.0}]
-        opt = torch.optim.AdamW(groups, lr=LRS[0], **kwargs) if kind == "adamw" else torch.optim.SGD(groups, lr=LRS[0], **kwargs)
+        opt = OPTIMIZER_CLASSES[kind](groups, lr=LRS[0], **kwargs)
         for n, t in init.items():
             tensors[f"{name}.{n}.init"] = t.clone()
         for k in range(STEPS):
@@ -375,6 +382,11 @@ TRAIN_CASES = {
                          lr_scheduler_kwargs={"patience": 0, "factor": 0.5, "min_lr": 1e-4, "max_lr": 0.2}, warmup_steps=0,
                          gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1,
                          per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], max_steps=8),
+    # torch.optim's RMSprop (centered, with momentum) and Adagrad (with lr_decay), as HF Trainer builds them from optim_args.
+    "rmsprop": dict(optim="rmsprop", optim_args="momentum=0.5,centered=True,alpha=0.9", learning_rate=2e-3, weight_decay=0.01, max_grad_norm=1.0,
+                    lr_scheduler_type="linear", warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2),
+    "adagrad": dict(optim="adagrad", optim_args="lr_decay=0.05,eps=1e-8", learning_rate=2e-2, weight_decay=0.01, max_grad_norm=1.0,
+                    lr_scheduler_type="constant", warmup_steps=0, gradient_accumulation_steps=2, per_device_train_batch_size=2),
     "adafactor": dict(optim="adafactor", learning_rate=1e-2, weight_decay=0.01, max_grad_norm=1.0, lr_scheduler_type="linear",
                       warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=3,
                       freeze=["decoder.transformer.h.0.attn.c_attn.bias", "decoder.transformer.h.0.crossattention.c_attn.bias"]),
@@ -484,6 +496,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:] == ["--adafactor"]:  # only adafactor.*
         make_adafactor()
+        sys.exit(0)
+    if sys.argv[1:] == ["--optimizers"]:  # only optimizers.*
+        make_optimizers()
         sys.exit(0)
     if sys.argv[1:] == ["--train"]:  # only train/ (the HF Trainer cases)
         make_training()

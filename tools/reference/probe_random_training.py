@@ -77,7 +77,15 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
     kind = r.random()
     sgd = kind < 0.25
     args: dict = {}
-    if kind > 0.8:
+    if 0.25 <= kind < 0.35:
+        parts = [f"alpha={r.choice([0.5, 0.9, 0.99])}"] + ([f"momentum={r.choice([0.5, 0.9])}"] if r.random() < 0.5 else [])
+        parts += ["centered=True"] if r.random() < 0.4 else []
+        parts += [f"eps={r.choice([1e-8, 1e-6])}"] if r.random() < 0.3 else []
+        args.update(optim="rmsprop", optim_args=",".join(parts), learning_rate=r.choice([1e-4, 1e-3, 5e-3]))
+    elif 0.35 <= kind < 0.42:
+        parts = ([f"lr_decay={r.choice([0.0, 0.01, 0.1])}"] if r.random() < 0.6 else []) + ([f"eps={r.choice([1e-10, 1e-8])}"] if r.random() < 0.3 else [])
+        args.update(optim="adagrad", learning_rate=r.choice([1e-3, 1e-2, 3e-2]), **({"optim_args": ",".join(parts)} if parts else {}))
+    elif kind > 0.8:
         # Adafactor; GPT-2's fused query/key/value biases are frozen (compare_random_training.mjs freezes them too):
         # their key part's zero gradient is float noise that Adafactor's update clipping spreads over the tensor.
         args.update(optim="adafactor", learning_rate=r.choice([1e-3, 1e-2, 3e-2]))

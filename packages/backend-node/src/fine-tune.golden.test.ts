@@ -67,10 +67,16 @@ function keyBias(name: string, length: number): [number, number] | undefined {
 /** HF TrainingArguments of a case → ved's. */
 function argsOf(c: CaseRef): TrainingArguments {
   const a = c.args;
-  const momentum = typeof a.optim_args === 'string' ? Number(/momentum=([\d.]+)/.exec(a.optim_args)?.[1] ?? 0) : 0;
+  // HF's optim_args string ("momentum=0.9,centered=True") as optimArgs.
+  const optimArgs: Record<string, number | boolean> = {};
+  for (const part of typeof a.optim_args === 'string' ? a.optim_args.split(',') : []) {
+    const [key, value] = part.split('=') as [string, string];
+    optimArgs[key === 'lr_decay' ? 'lrDecay' : key] = value === 'True' ? true : value === 'False' ? false : Number(value);
+  }
+  const optim = a.optim === 'sgd' || a.optim === 'adafactor' || a.optim === 'rmsprop' || a.optim === 'adagrad' ? a.optim : 'adamw';
   return {
-    optim: a.optim === 'sgd' || a.optim === 'adafactor' ? a.optim : 'adamw',
-    ...(a.optim === 'sgd' ? { optimArgs: { momentum } } : {}),
+    optim,
+    ...(Object.keys(optimArgs).length > 0 ? { optimArgs } : {}),
     learningRate: a.learning_rate as number,
     weightDecay: a.weight_decay as number,
     maxGradNorm: a.max_grad_norm as number,

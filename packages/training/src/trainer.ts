@@ -52,6 +52,8 @@ import { clipCoefficient, totalGradNorm } from './optim/clip-grad-norm.js';
 import { isNoDecayParameter } from './optim/decay-parameters.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { SGD } from './optim/sgd.js';
+import { RMSprop } from './optim/rmsprop.js';
+import { Adagrad } from './optim/adagrad.js';
 import { Adafactor } from './optim/adafactor.js';
 import { LearningRateSchedule } from './schedule/lr-schedule.js';
 import { defaultSessionFactory, type SessionFactory, type TrainingSessionLike } from './session.js';
@@ -254,12 +256,16 @@ export class Trainer<Image> {
       ...(args.labelSmoothingFactor !== 0 ? { labelSmoothing: args.labelSmoothingFactor } : {}),
     });
     const noDecay = (name: string) => isNoDecayParameter(name, this.shapeOf(name, session));
-    const optimizer: Optimizer =
-      args.optim === 'sgd'
-        ? new SGD({ momentum: args.momentum, dampening: args.dampening, nesterov: args.nesterov, weightDecay: args.weightDecay, noDecay })
-        : args.optim === 'adafactor'
-          ? new Adafactor({ shapeOf: (name) => this.shapeOf(name, session), weightDecay: args.weightDecay, noDecay })
-          : new AdamW({ beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon, weightDecay: args.weightDecay, noDecay });
+    const { weightDecay } = args;
+    const eps = args.optimEps !== undefined ? { eps: args.optimEps } : {};
+    const optimizers: Record<ResolvedArguments['optim'], () => Optimizer> = {
+      sgd: () => new SGD({ momentum: args.momentum, dampening: args.dampening, nesterov: args.nesterov, weightDecay, noDecay }),
+      adafactor: () => new Adafactor({ shapeOf: (name) => this.shapeOf(name, session), weightDecay, noDecay }),
+      rmsprop: () => new RMSprop({ alpha: args.alpha, momentum: args.momentum, centered: args.centered, ...eps, weightDecay, noDecay }),
+      adagrad: () => new Adagrad({ lrDecay: args.lrDecay, ...eps, weightDecay, noDecay }),
+      adamw: () => new AdamW({ beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon, weightDecay, noDecay }),
+    };
+    const optimizer = optimizers[args.optim]();
     const plan = planTraining(args, train.length);
     const schedule = new LearningRateSchedule({
       type: args.lrSchedulerType,

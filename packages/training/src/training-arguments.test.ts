@@ -33,7 +33,9 @@ describe('resolveArguments', () => {
     // A schedule's kwargs are checked here, before any model loads.
     expect(() => resolveArguments({ lrSchedulerType: 'polynomial', learningRate: 1e-8 })).toThrow(/lr_end \(1e-7\) must be smaller than the learning rate/);
     expect(() => resolveArguments({ lrSchedulerType: 'linear', lrSchedulerKwargs: { num_cycles: 2 } })).toThrow(/the linear schedule has no "num_cycles" \(it takes none\)/);
-    expect(() => resolveArguments({ optimArgs: { momentum: 0.9 } })).toThrow(/they are SGD options/);
+    expect(() => resolveArguments({ optimArgs: { momentum: 0.9 } })).toThrow(/optimArgs is \{"momentum":0.9\}; expected none for adamw \(SGD, RMSprop and Adagrad take optimArgs\)/);
+    expect(() => resolveArguments({ optim: 'adagrad', optimArgs: { momentum: 0.9 } })).toThrow(/expected only lrDecay, eps for adagrad/);
+    expect(resolveArguments({ optim: 'rmsprop', optimArgs: { momentum: 0.5, centered: true, eps: 1e-6 } })).toMatchObject({ optim: 'rmsprop', momentum: 0.5, centered: true, optimEps: 1e-6, alpha: 0.99 });
     expect(() => resolveArguments({ maxSteps: 0 })).toThrow(/maxSteps is 0/);
     expect(resolveArguments({ optim: 'adamw_torch' }).optim).toBe('adamw');
     expect(resolveArguments({ optim: 'adamw_torch_fused' }).optim).toBe('adamw');

@@ -10,7 +10,14 @@ import { LearningRateSchedule, SCHEDULER_TYPES, type SchedulerType } from './sch
 
 // `adamw_torch_fused` (transformers 5's default with torch >= 2.8) is the same AdamW: torch's fused kernel rounds
 // about 0.3% of elements one float32 ulp differently from `adamw_torch`, whose arithmetic ved follows bit for bit.
-export const OPTIMIZERS = ['adamw', 'adamw_torch', 'adamw_torch_fused', 'sgd', 'adafactor'] as const;
+export const OPTIMIZERS = ['adamw', 'adamw_torch', 'adamw_torch_fused', 'sgd', 'adafactor', 'rmsprop', 'adagrad'] as const;
+
+/** The `optim_args` each optimizer takes (transformers/trainer_optimizer.py `_get_sgd`, `_get_rmsprop`, `_get_adagrad`). */
+const OPTIM_ARGS: Record<string, readonly string[]> = {
+  sgd: ['momentum', 'dampening', 'nesterov'],
+  rmsprop: ['momentum', 'alpha', 'eps', 'centered'],
+  adagrad: ['lrDecay', 'eps'],
+};
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 
 export interface TrainingArguments {
@@ -49,10 +56,17 @@ export interface TrainingArguments {
   batchSize?: number;
   /** `per_device_eval_batch_size` (8). */
   evalBatchSize?: number;
-  /** `optim` (`adamw`, also spelled `adamw_torch` or `adamw_torch_fused`; `sgd`; or `adafactor`, as HF Trainer builds transformers' Adafactor). */
+  /**
+   * `optim` (`adamw`, also spelled `adamw_torch` or `adamw_torch_fused`; `sgd`; `adafactor`, as HF Trainer builds
+   * transformers' Adafactor; `rmsprop` and `adagrad`, torch.optim's).
+   */
   optim?: OptimizerChoice;
-  /** `optim_args` of SGD: `momentum` (0), `dampening` (0), `nesterov` (false). */
-  optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean };
+  /**
+   * `optim_args`: for SGD `momentum` (0), `dampening` (0), `nesterov` (false); for RMSprop `momentum` (0), `alpha`
+   * (0.99), `eps` (1e-8), `centered` (false); for Adagrad `lrDecay` (`lr_decay`, 0), `eps` (1e-10). (Python's
+   * `weight_decay` there changes nothing, as each parameter group sets its own: use `weightDecay`.)
+   */
+  optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean; alpha?: number; eps?: number; centered?: boolean; lrDecay?: number };
   /** `eval_steps`: evaluate every N updates when an evaluation dataset is given (and after the last update). */
   evalSteps?: number;
   /**
@@ -129,10 +143,15 @@ export type ResolvedArguments = Required<
     'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
   >
 > & {
-  optim: 'adamw' | 'sgd' | 'adafactor';
+  optim: 'adamw' | 'sgd' | 'adafactor' | 'rmsprop' | 'adagrad';
   momentum: number;
   dampening: number;
   nesterov: boolean;
+  /** RMSprop's `alpha`, `centered`; Adagrad's `lr_decay`; the `eps` of either (undefined: the optimizer's default). */
+  alpha: number;
+  centered: boolean;
+  lrDecay: number;
+  optimEps: number | undefined;
   evalSteps: number | undefined;
   saveSteps: number | undefined;
   saveStrategy: 'steps' | 'best';
@@ -181,10 +200,13 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
   const kwargs = args.lrSchedulerKwargs ?? {};
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) bad('lrSchedulerKwargs', kwargs, 'an object of the schedule\'s arguments');
   const optimArgs = args.optimArgs ?? {};
+  if (typeof optimArgs !== 'object' || optimArgs === null || Array.isArray(optimArgs)) bad('optimArgs', optimArgs, 'an object of the optimizer\'s arguments');
+  const takes = OPTIM_ARGS[optim] ?? [];
   for (const key of Object.keys(optimArgs)) {
-    if (!['momentum', 'dampening', 'nesterov'].includes(key)) bad('optimArgs', optimArgs, 'only momentum, dampening and nesterov (SGD)');
+    if (!takes.includes(key)) {
+      bad('optimArgs', optimArgs, takes.length === 0 ? `none for ${optim} (SGD, RMSprop and Adagrad take optimArgs)` : `only ${takes.join(', ')} for ${optim}`);
+    }
   }
-  if (optim !== 'sgd' && Object.keys(optimArgs).length > 0) bad('optimArgs', optimArgs, `no optimArgs for ${optim} (they are SGD options)`);
   const freeze = args.freeze ?? [];
   if (!Array.isArray(freeze) || freeze.some((p) => typeof p !== 'string' || p === '')) bad('freeze', freeze, 'a list of non-empty name prefixes');
   const seed = args.seed ?? 42;
@@ -212,10 +234,14 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     seed,
     batchSize: posInt('batchSize', args.batchSize, 8)!,
     evalBatchSize: posInt('evalBatchSize', args.evalBatchSize, 8)!,
-    optim: optim === 'sgd' || optim === 'adafactor' ? optim : 'adamw',
+    optim: optim === 'sgd' || optim === 'adafactor' || optim === 'rmsprop' || optim === 'adagrad' ? optim : 'adamw',
     momentum: num('optimArgs.momentum', optimArgs.momentum, 0, (v) => v >= 0, 'a non-negative number'),
     dampening: num('optimArgs.dampening', optimArgs.dampening, 0, () => true, 'a number'),
     nesterov: bool('optimArgs.nesterov', optimArgs.nesterov, false),
+    alpha: num('optimArgs.alpha', optimArgs.alpha, 0.99, (v) => v >= 0, 'a non-negative number'),
+    centered: bool('optimArgs.centered', optimArgs.centered, false),
+    lrDecay: num('optimArgs.lrDecay', optimArgs.lrDecay, 0, (v) => v >= 0, 'a non-negative number'),
+    optimEps: optimArgs.eps === undefined ? undefined : num('optimArgs.eps', optimArgs.eps, 0, (v) => v >= 0, 'a non-negative number'),
     evalSteps: posInt('evalSteps', args.evalSteps, undefined),
     evalDelay: num('evalDelay', args.evalDelay, 0, (v) => v >= 0, 'a non-negative number of updates'),
     evalOnStart: bool('evalOnStart', args.evalOnStart, false),

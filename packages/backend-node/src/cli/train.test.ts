@@ -163,6 +163,29 @@ describe('ved train', () => {
     expect(evals.map((e) => e.step)).toEqual([1, 2]);
   });
 
+  it('--optimizer rmsprop / adagrad with --optim-args: HF Trainer\'s losses, rates and norms (fixture cases rmsprop, adagrad)', async () => {
+    const runs = {
+      rmsprop: ['--optimizer', 'rmsprop', '--optim-args', 'momentum=0.5,centered=True,alpha=0.9', '--lr', '2e-3', '--weight-decay', '0.01', '--warmup-steps', '1'],
+      adagrad: ['--optimizer', 'adagrad', '--optim-args', 'lr_decay=0.05, eps=1e-8', '--lr', '2e-2', '--weight-decay', '0.01', '--schedule', 'constant', '--grad-accum', '2'],
+    };
+    for (const [name, flags] of Object.entries(runs)) {
+      const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, name), '--json', '--batch-size', '2', '--steps', '5', '--no-dropout', '--no-shuffle', ...flags]);
+      expect(error).toBeUndefined();
+      const expected = reference.cases[name].steps as { step: number; loss: number; grad_norm: number; learning_rate: number }[];
+      lines.map((l) => JSON.parse(l)).forEach((l, i) => {
+        expect(Math.abs(l.loss - expected[i]!.loss), `${name} loss ${i + 1}`).toBeLessThan(1e-4);
+        expect(l.lr).toBeCloseTo(expected[i]!.learning_rate, 12);
+        expect(Math.abs(l.grad_norm - expected[i]!.grad_norm) / expected[i]!.grad_norm).toBeLessThan(1e-4);
+      });
+    }
+    const usage = async (extra: string[]) => (await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'x'), ...extra])).error;
+    expect(await usage(['--optimizer', 'adagrad', '--momentum', '0.9'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--optimizer', 'rmsprop', '--optim-args', 'momentum'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--optimizer', 'rmsprop', '--optim-args', 'alpha=high'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--optimizer', 'rmsprop', '--momentum', '0.5', '--optim-args', 'momentum=0.9'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--optimizer', 'adagrad', '--optim-args', 'centered=True'])).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/expected only lrDecay, eps for adagrad/) });
+  });
+
   it('--load-best --early-stopping: stops where HF Trainer stops and saves the best saved update\'s weights (fixture case adamw_best)', async () => {
     const ref = reference.cases.adamw_best;
     const evalManifest = join(tmp, 'best-eval.jsonl');

@@ -70,8 +70,18 @@ export const trainCommand = defineCommand({
     'batch-size': { type: 'integer', min: 1, default: 8, help: '[per_device_train_batch_size]; also the evaluation batch size' },
     'grad-accum': { type: 'integer', min: 1, default: 1, help: '[gradient_accumulation_steps]' },
     lr: { type: 'number', metavar: 'X', min: 0, default: 5e-5, help: '[learning_rate]' },
-    optimizer: { type: 'choice', choices: ['adamw', 'sgd', 'adafactor'], default: 'adamw', help: "[optim]; adafactor as HF Trainer builds transformers' Adafactor" },
-    momentum: { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'SGD momentum [optim_args] (needs --optimizer sgd)' },
+    optimizer: {
+      type: 'choice',
+      choices: ['adamw', 'sgd', 'adafactor', 'rmsprop', 'adagrad'],
+      default: 'adamw',
+      help: "[optim]; adafactor as HF Trainer builds transformers' Adafactor; rmsprop and adagrad, torch.optim's",
+    },
+    momentum: { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'SGD or RMSprop momentum [optim_args] (needs --optimizer sgd or rmsprop)' },
+    'optim-args': {
+      type: 'string',
+      metavar: 'K=V,…',
+      help: "the optimizer's arguments as HF's optim_args: sgd momentum, dampening, nesterov; rmsprop momentum, alpha, eps, centered; adagrad lr_decay, eps (e.g. 'momentum=0.9,centered=True')",
+    },
     'weight-decay': { type: 'number', metavar: 'X', min: 0, default: 0, help: '[weight_decay] (never on biases and LayerNorm weights)' },
     'max-grad-norm': { type: 'number', metavar: 'X', min: 0, default: 1, help: '[max_grad_norm]; 0 turns clipping off' },
     'label-smoothing': { type: 'number', metavar: 'X', min: 0, max: 1, default: 0, help: "[label_smoothing_factor]: train on HF Trainer's label-smoothed loss" },
@@ -156,7 +166,7 @@ export const trainCommand = defineCommand({
   ],
   async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-    const optimizer = values.optimizer as 'adamw' | 'sgd' | 'adafactor';
+    const optimizer = values.optimizer as NonNullable<TrainingArguments['optim']>;
     const schedule = values.schedule as NonNullable<TrainingArguments['lrSchedulerType']>;
     let scheduleKwargs: Record<string, unknown> | undefined;
     if (values['schedule-kwargs'] !== undefined) {
@@ -170,7 +180,10 @@ export const trainCommand = defineCommand({
       }
     }
     const momentum = values.momentum;
-    if (momentum !== undefined && momentum !== 0 && optimizer !== 'sgd') throw new UsageError('--momentum is an SGD option; add --optimizer sgd');
+    if (momentum !== undefined && momentum !== 0 && optimizer !== 'sgd' && optimizer !== 'rmsprop') throw new UsageError('--momentum is an SGD and RMSprop option; add --optimizer sgd or rmsprop');
+    const optimArgs = values['optim-args'] === undefined ? {} : parseOptimArgs(values['optim-args']);
+    if (momentum !== undefined && optimArgs.momentum !== undefined) throw new UsageError('give the momentum once: --momentum or --optim-args momentum=…');
+    if (momentum !== undefined && (optimizer === 'sgd' || optimizer === 'rmsprop')) optimArgs.momentum = momentum;
     if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
     if (values['save-best'] && values['save-every'] !== undefined) throw new UsageError('give --save-best or --save-every, not both');
     if (values['eval-delay'] !== undefined && values['eval-every'] === undefined) throw new UsageError('--eval-delay needs --eval-every N');
@@ -193,7 +206,7 @@ export const trainCommand = defineCommand({
       gradientAccumulationSteps: values['grad-accum'],
       learningRate: values.lr,
       optim: optimizer,
-      ...(optimizer === 'sgd' ? { optimArgs: { momentum: momentum ?? 0 } } : {}),
+      ...(Object.keys(optimArgs).length > 0 ? { optimArgs } : {}),
       weightDecay: values['weight-decay'],
       maxGradNorm: values['max-grad-norm'],
       labelSmoothingFactor: values['label-smoothing'],
@@ -363,6 +376,25 @@ export const trainCommand = defineCommand({
     }
   },
 });
+
+/**
+ * `--optim-args`: HF's `optim_args` string (`_parse_optim_args`: comma-separated `key=value`), with booleans as
+ * `_get_sgd` / `_get_rmsprop` read them (`true`, `1`, `yes`, any case) and `lr_decay` as `lrDecay`.
+ */
+export function parseOptimArgs(text: string): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  for (const part of text.replace(/ /g, '').split(',')) {
+    const [key, value, extra] = part.split('=');
+    if (!key || value === undefined || value === '' || extra !== undefined) throw new UsageError(`--optim-args: "${part}" is not key=value (e.g. 'momentum=0.9,centered=True')`);
+    if (key === 'nesterov' || key === 'centered') out[key] = ['true', '1', 'yes'].includes(value.toLowerCase());
+    else {
+      const number = Number(value);
+      if (!Number.isFinite(number)) throw new UsageError(`--optim-args: ${key} is "${value}"; expected a number`);
+      out[key === 'lr_decay' ? 'lrDecay' : key] = number;
+    }
+  }
+  return out;
+}
 
 /** The stderr line of `--no-memory-arena` without glibc's mmap threshold set (docs/training.md, "Speed and memory"). */
 export const lowMemoryHint = () =>

@@ -172,7 +172,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
     return v;
   };
   const optimizer = str(ved, 'optimizer');
-  if (optimizer !== 'adamw' && optimizer !== 'sgd' && optimizer !== 'adafactor') throw new VedError('INVALID_INPUT', `${where}: unknown optimizer ${JSON.stringify(optimizer)}.`);
+  if (!isOptimizerName(optimizer)) throw new VedError('INVALID_INPUT', `${where}: unknown optimizer ${JSON.stringify(optimizer)}.`);
   if (typeof ved.shuffle !== 'boolean') throw new VedError('INVALID_INPUT', `${where}: "shuffle" must be true or false.`);
   const history = Array.isArray(obj.log_history) ? (obj.log_history as LogEntry[]) : [];
   const sched = ved.lr_scheduler as Record<string, unknown> | undefined;
@@ -257,12 +257,15 @@ export function optimizerFile(state: OptimizerState, shapeOf: (parameter: string
   return partsFile(OPTIMIZER_FILE, safetensorsParts(tensors, { format: 'ved', optimizer: state.optimizer, step: String(state.step) }));
 }
 
+const OPTIMIZER_NAMES: readonly string[] = ['adamw', 'sgd', 'adafactor', 'rmsprop', 'adagrad'] satisfies OptimizerName[];
+const isOptimizerName = (name: unknown): name is OptimizerName => typeof name === 'string' && OPTIMIZER_NAMES.includes(name);
+
 export function parseOptimizerFile(bytes: Uint8Array, where: string): OptimizerState {
   const file = parseSafetensors(bytes, where);
   const optimizer = file.metadata.optimizer;
   const step = Number(file.metadata.step);
-  if ((optimizer !== 'adamw' && optimizer !== 'sgd' && optimizer !== 'adafactor') || !Number.isInteger(step) || step < 0) {
-    throw new VedError('INVALID_INPUT', `${where}: the metadata does not name an optimizer and step ({"optimizer": "adamw"|"sgd"|"adafactor", "step": "N"}); found ${JSON.stringify(file.metadata)}.`);
+  if (!isOptimizerName(optimizer) || !Number.isInteger(step) || step < 0) {
+    throw new VedError('INVALID_INPUT', `${where}: the metadata does not name an optimizer and step ({"optimizer": "adamw"|"sgd"|"adafactor"|"rmsprop"|"adagrad", "step": "N"}); found ${JSON.stringify(file.metadata)}.`);
   }
   const tensors = new Map<string, Float32Array>();
   for (const name of file.names()) tensors.set(name, Float32Array.from(file.getFloat32(name)));

@@ -8,7 +8,7 @@
  */
 import { VedError } from '@ved/core';
 
-export type OptimizerName = 'adamw' | 'sgd' | 'adafactor';
+export type OptimizerName = 'adamw' | 'sgd' | 'adafactor' | 'rmsprop' | 'adagrad';
 
 /** An optimizer's state: its counters and its per-parameter buffers, keyed `<parameter>.<buffer>`. */
 export interface OptimizerState {

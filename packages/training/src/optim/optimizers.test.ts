@@ -1,20 +1,25 @@
-/** AdamW and SGD against torch.optim step by step (fixtures/optim/optimizers.*). */
+/** AdamW, SGD, RMSprop and Adagrad against torch.optim step by step (fixtures/optim/optimizers.*). */
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { SGD } from './sgd.js';
+import { RMSprop } from './rmsprop.js';
+import { Adagrad } from './adagrad.js';
 import { clipCoefficient, clipGradNorm, totalGradNorm } from './clip-grad-norm.js';
 import type { Optimizer } from './optimizer.js';
 import { equalShare, maxRelDiff, readFixtureJson, readFixtureTensors } from '../test-utils/fixtures.js';
 
 interface Case {
   name: string;
-  optimizer: 'adamw' | 'sgd';
+  optimizer: 'adamw' | 'sgd' | 'rmsprop' | 'adagrad';
   weight_decay: number;
   betas?: [number, number];
   eps?: number;
   momentum?: number;
   dampening?: number;
   nesterov?: boolean;
+  alpha?: number;
+  centered?: boolean;
+  lr_decay?: number;
 }
 const meta = readFixtureJson<{ steps: number; lrs: number[]; params: Record<string, number[]>; decayed: string[]; cases: Case[] }>('optimizers.json');
 const tensors = readFixtureTensors('optimizers.safetensors');
@@ -24,6 +29,12 @@ function makeOptimizer(c: Case): Optimizer {
   const noDecay = (name: string) => !meta.decayed.includes(name);
   if (c.optimizer === 'adamw') {
     return new AdamW({ beta1: c.betas![0], beta2: c.betas![1], eps: c.eps!, weightDecay: c.weight_decay, noDecay });
+  }
+  if (c.optimizer === 'rmsprop') {
+    return new RMSprop({ ...(c.alpha !== undefined ? { alpha: c.alpha } : {}), ...(c.eps !== undefined ? { eps: c.eps } : {}), momentum: c.momentum ?? 0, centered: c.centered ?? false, weightDecay: c.weight_decay, noDecay });
+  }
+  if (c.optimizer === 'adagrad') {
+    return new Adagrad({ lrDecay: c.lr_decay ?? 0, ...(c.eps !== undefined ? { eps: c.eps } : {}), weightDecay: c.weight_decay, noDecay });
   }
   return new SGD({ momentum: c.momentum ?? 0, dampening: c.dampening ?? 0, nesterov: c.nesterov ?? false, weightDecay: c.weight_decay, noDecay });
 }
