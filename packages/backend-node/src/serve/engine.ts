@@ -26,6 +26,13 @@ export interface SequenceJson {
   text: string;
   /** Python's length-penalised `sequences_scores`, with beam search. */
   score?: number;
+  /** With `post_process` (Nougat checkpoints): the text after `post_process_generation`. */
+  post_processed?: string;
+}
+
+/** Nougat's `post_process_generation` on a response's texts (`post_process`, `fix_markdown`). */
+export interface PostProcess {
+  fixMarkdown: boolean;
 }
 
 export interface EngineOptions extends Pick<BatcherOptions, 'onStep' | 'onEncode'> {
@@ -147,6 +154,16 @@ export class CaptionEngine {
       ...(signal ? { signal } : {}),
       onWarning: () => {},
     };
+  }
+
+  /** Refuses `post_process` for a checkpoint that has no such step (INVALID_OPTION), before any work. */
+  checkPostProcess(): void {
+    this.pipe.postProcessGeneration([]);
+  }
+
+  /** The sequences with Nougat's cleaned-up text beside each one, as `ved caption --post-process --json`. */
+  postProcess(sequences: SequenceJson[], post: PostProcess): SequenceJson[] {
+    return sequences.map((s) => ({ ...s, post_processed: this.pipe.postProcessGeneration(s.text, { fixMarkdown: post.fixMarkdown }) }));
   }
 
   /** Captions one image: its returned sequences, as `ved caption --json` prints them. */

@@ -15,7 +15,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { VedError, isRecord, type RawImage } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
-import type { CaptionEngine, SequenceJson } from './engine.js';
+import type { CaptionEngine, PostProcess, SequenceJson } from './engine.js';
 import { ServeError, errorBody, toHttpError, type HttpError } from './errors.js';
 import { MAX_IMAGE_PIXELS, base64Image, decodeRequestImage } from './image-body.js';
 import type { ServeMetrics } from './metrics.js';
@@ -31,11 +31,27 @@ export interface ServerOptions {
 export { DEFAULT_MAX_BODY_BYTES } from './limits.js';
 import { DEFAULT_MAX_BODY_BYTES } from './limits.js';
 
-const JSON_KEYS = new Set(['image', 'generation_config']);
+const JSON_KEYS = new Set(['image', 'generation_config', 'post_process', 'fix_markdown']);
 
 interface ParsedRequest {
   image: RawImage;
   options: GenerationOptions;
+  /** Nougat's `post_process_generation` on the texts (`post_process`, `fix_markdown`). */
+  post: PostProcess | undefined;
+}
+
+/** `post_process` and `fix_markdown` (query values or JSON members): true or false. */
+function postProcessOf(postProcess: unknown, fixMarkdown: unknown, where: string): PostProcess | undefined {
+  const flag = (name: string, value: unknown, fallback: boolean): boolean => {
+    if (value === undefined) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new VedError('INVALID_OPTION', `${where}: "${name}" is ${JSON.stringify(value)}; expected true or false.`);
+  };
+  const on = flag('post_process', postProcess, false);
+  const fix = flag('fix_markdown', fixMarkdown, true);
+  if (!on && fixMarkdown !== undefined) throw new VedError('INVALID_OPTION', `${where}: "fix_markdown" needs "post_process": true.`);
+  return on ? { fixMarkdown: fix } : undefined;
 }
 
 export function createServer(engine: CaptionEngine, metrics: ServeMetrics, options: ServerOptions = {}): FastifyInstance {
@@ -110,17 +126,24 @@ export function createServer(engine: CaptionEngine, metrics: ServeMetrics, optio
     const body = request.body;
     const query = (request.query ?? {}) as Record<string, unknown>;
     if (Buffer.isBuffer(body)) {
-      const options = optionsFromQuery(query);
+      const { post_process: postProcess, fix_markdown: fixMarkdown, ...generation } = query;
+      const options = optionsFromQuery(generation);
       engine.prepare(options);
-      return { options, image: await decodeRequestImage(body, 'the request body', maxImagePixels) };
+      const post = postProcessOf(postProcess, fixMarkdown, 'query');
+      if (post !== undefined) engine.checkPostProcess();
+      return { options, post, image: await decodeRequestImage(body, 'the request body', maxImagePixels) };
     }
     if (isRecord(body)) {
       const unknown = Object.keys(body).filter((k) => !JSON_KEYS.has(k));
-      if (unknown.length > 0) throw new VedError('INVALID_INPUT', `unknown member(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} in the JSON body; expected "image" and "generation_config".`);
+      if (unknown.length > 0) {
+        throw new VedError('INVALID_INPUT', `unknown member(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} in the JSON body; expected "image", "generation_config", "post_process" and "fix_markdown".`);
+      }
       if (Object.keys(query).length > 0) throw new VedError('INVALID_OPTION', 'with a JSON body, give the options in "generation_config", not in the query string.');
       const options = optionsFromJson(body.generation_config);
       engine.prepare(options);
-      return { options, image: await decodeRequestImage(base64Image(body.image), 'the "image" member', maxImagePixels) };
+      const post = postProcessOf(body.post_process, body.fix_markdown, 'the JSON body');
+      if (post !== undefined) engine.checkPostProcess();
+      return { options, post, image: await decodeRequestImage(base64Image(body.image), 'the "image" member', maxImagePixels) };
     }
     if (body === undefined || body === null) {
       throw new ServeError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the image as the body (Content-Type: image/png, image/jpeg, ...) or JSON {"image": "<base64>", "generation_config": {...}}.');
@@ -141,14 +164,21 @@ export function createServer(engine: CaptionEngine, metrics: ServeMetrics, optio
     }
     const captionRequest = { image: parsed.image, options: parsed.options, signal: controller.signal };
     const wantsStream = (request.headers.accept ?? '').includes('text/event-stream');
+    const { post } = parsed;
     if (!wantsStream) {
       const sequences = await engine.caption(captionRequest);
-      return reply.send({ sequences });
+      return reply.send({ sequences: post === undefined ? sequences : engine.postProcess(sequences, post) });
     }
-    return streamEvents(reply, engine.stream(captionRequest), (status) => record(request, status));
+    const stream = engine.stream(captionRequest);
+    return streamEvents(reply, post === undefined ? stream : postProcessed(stream, (s) => engine.postProcess(s, post)), (status) => record(request, status));
   });
 
   return app;
+}
+
+/** The stream with the final sequences post-processed (the token events carry the raw text). */
+async function* postProcessed(events: AsyncGenerator<EngineEvent>, post: (sequences: SequenceJson[]) => SequenceJson[]): AsyncGenerator<EngineEvent> {
+  for await (const event of events) yield 'sequences' in event ? { sequences: post(event.sequences) } : event;
 }
 
 type EngineEvent = { chunk: { step: number; tokens: number[]; text?: string[]; done?: true } } | { sequences: SequenceJson[] };
