@@ -25,18 +25,25 @@ export const enqueueCommand = defineCommand({
     manifest: { type: 'string', metavar: 'FILE', required: true, help: 'JSON lines of {"image": PATH}' },
     'generation-config': { type: 'string', metavar: 'JSON|FILE', help: "generation options of every job: a JSON object or file with Python's snake_case keys" },
     attempts: { type: 'integer', min: 1, default: DEFAULT_ATTEMPTS, help: 'tries per job before it counts as failed' },
+    'post-process': {
+      type: 'boolean',
+      help: 'Nougat checkpoints: each result also carries "post_processed", the text after NougatProcessor.post_process_generation (as ved caption --post-process)',
+    },
+    'no-fix-markdown': { type: 'boolean', help: 'with --post-process: fix_markdown=False' },
   },
   examples: ['ved enqueue --queue scans --manifest scans.jsonl --generation-config \'{"num_beams": 4}\''],
   async run({ values }) {
     const name = values.queue;
     const attempts = values.attempts;
     const generationConfig = await readGenerationConfigFlag(values['generation-config']);
+    if (values['no-fix-markdown'] && !values['post-process']) throw new UsageError('--no-fix-markdown needs --post-process');
+    const postProcess = values['post-process'] ? { fix_markdown: !values['no-fix-markdown'] } : undefined;
     const lines = await readJobManifest(values.manifest);
     const [{ connectRedis }, { enqueueLines, openQueue }] = await Promise.all([import('../queue/connection.js'), import('../queue/jobs.js')]);
     const redis = await connectRedis(values.redis);
     const queue = openQueue(name, redis);
     try {
-      const { added, existing } = await enqueueLines(queue, lines, generationConfig, attempts);
+      const { added, existing } = await enqueueLines(queue, lines, generationConfig, attempts, postProcess);
       process.stdout.write(`${values.manifest}: ${lines.length} lines, ${added} jobs added to queue "${name}", ${existing} already there\n`);
     } finally {
       await queue.close();

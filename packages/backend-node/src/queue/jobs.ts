@@ -2,7 +2,8 @@
  * The caption jobs on a BullMQ queue: what `ved enqueue` adds, what
  * `ved worker` runs and what `ved results` collects.
  *
- * A job's data is `{image, path, generation_config}`; its return value is the
+ * A job's data is `{image, path, generation_config}` (and `post_process` for
+ * Nougat's clean-up of the texts); its return value is the
  * line `ved caption --json` prints for the image. Jobs keep their result in
  * Redis (never removed on completion) until the queue is cleaned. A job that
  * fails on bad input (an unreadable image, a bad option) fails at once with
@@ -26,6 +27,8 @@ export interface CaptionJobData {
   path: string;
   /** Snake_case generation options (as `--generation-config`). */
   generation_config: Record<string, unknown>;
+  /** `ved enqueue --post-process`: Nougat's `post_process_generation` on the texts (`"post_processed"`). */
+  post_process?: { fix_markdown: boolean };
 }
 
 /** What a completed job returns: a `ved caption --json` line. */
@@ -51,6 +54,7 @@ export async function enqueueLines(
   lines: readonly JobLine[],
   generationConfig: Record<string, unknown>,
   attempts = DEFAULT_ATTEMPTS,
+  postProcess?: { fix_markdown: boolean },
 ): Promise<{ added: number; existing: number }> {
   // Refuse options generate() would refuse before anything is queued (the model's config is checked by the worker).
   generationOptionsFromJson(generationConfig, '--generation-config', 'call');
@@ -65,7 +69,7 @@ export async function enqueueLines(
     await queue.addBulk(
       fresh.map((l) => ({
         name: JOB_NAME,
-        data: { image: l.image, path: l.path, generation_config: generationConfig },
+        data: { image: l.image, path: l.path, generation_config: generationConfig, ...(postProcess !== undefined ? { post_process: postProcess } : {}) },
         opts: { jobId: l.id, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
       })),
     );
@@ -115,7 +119,11 @@ export function startWorker(name: string, connection: Redis, engine: CaptionEngi
           throw new VedError('FILE_NOT_FOUND', `${job.data.path}: cannot read the image (${(cause as Error).message}).`, { cause });
         }
         const image = await decodeRequestImage(bytes, job.data.path, options.maxImagePixels);
-        return { image: job.data.image, sequences: await engine.caption({ image, options: generation }) };
+        const post = job.data.post_process;
+        // A checkpoint without Nougat's clean-up fails the job at once (INVALID_OPTION), before generating.
+        if (post !== undefined) engine.checkPostProcess();
+        const sequences = await engine.caption({ image, options: generation });
+        return { image: job.data.image, sequences: post === undefined ? sequences : engine.postProcess(sequences, { fixMarkdown: post.fix_markdown !== false }) };
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (typeof code === 'string' && INPUT_CODES.has(code)) throw new UnrecoverableError(failureReason(code, (err as Error).message));

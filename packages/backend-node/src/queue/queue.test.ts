@@ -13,7 +13,8 @@ import { ImageToText } from '../pipeline.js';
 import { runEnqueue } from '../cli/enqueue.js';
 import { runResults } from '../cli/results.js';
 import { CaptionEngine } from '../serve/engine.js';
-import { REPO_ROOT, loadModelReference } from '../test-utils/fixtures.js';
+import { nougatPostProcess } from '@ved/core';
+import { REPO_ROOT, fixturePath, loadModelReference } from '../test-utils/fixtures.js';
 import { startRedis, type RedisForTest } from '../test-utils/redis-server.js';
 import { connectRedis } from './connection.js';
 import { openQueue, startWorker } from './jobs.js';
@@ -127,6 +128,31 @@ describe('ved enqueue / worker / results', () => {
       await queue.close();
       connection2.disconnect();
     }
+  });
+
+  it('--post-process: a Nougat checkpoint\'s results carry "post_processed"; another checkpoint fails the jobs with INVALID_OPTION', async () => {
+    const nougatManifest = join(dir, 'nougat.jsonl');
+    writeFileSync(nougatManifest, ['rgb_17x53.png', 'rgb_64x20.png'].map((f) => JSON.stringify({ image: join(REPO_ROOT, 'fixtures', 'images', f) })).join('\n'));
+    const run = async (queue: string, model: string) => {
+      await capture(() => runEnqueue(['--redis', redis.url, '--queue', queue, '--manifest', nougatManifest, '--generation-config', '{"max_new_tokens": 6}', '--post-process']));
+      const engine = await CaptionEngine.load(model, {}, { maxBatch: 4 });
+      const connection = await connectRedis(redis.url, { persistent: true });
+      const worker = startWorker(queue, connection, engine, { concurrency: 2, maxImagePixels: 1e8 });
+      const out = join(dir, `${queue}.jsonl`);
+      try {
+        await capture(() => runResults(['--redis', redis.url, '--queue', queue, '--manifest', nougatManifest, '--out', out, '--wait', '--poll-ms', '50', '--json']));
+      } finally {
+        await worker.close();
+        await engine.close();
+        connection.disconnect();
+      }
+      return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    };
+    const done = await run('nougat', fixturePath('decoders', 'nougat-mbart'));
+    for (const line of done) for (const s of line.sequences) expect(s.post_processed).toBe(nougatPostProcess(s.text));
+    const refused = await run('not-nougat', ref.dir);
+    expect(refused.map((l) => l.error.code)).toEqual(['INVALID_OPTION', 'INVALID_OPTION']);
+    await expect(runEnqueue(['--queue', 'q', '--manifest', nougatManifest, '--redis', redis.url, '--no-fix-markdown'])).rejects.toThrow('--no-fix-markdown needs --post-process');
   });
 
   it('refuses bad flags and an unreachable Redis with clear errors', async () => {
