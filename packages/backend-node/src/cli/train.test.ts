@@ -244,6 +244,26 @@ describe('ved train', () => {
     });
   });
 
+  it('--eval-batch-size, --generation-max-length / --generation-num-beams, --no-predict-with-generate', async () => {
+    const base = ['--model', MODEL, '--manifest', MANIFEST, '--json', '--steps', '1', '--batch-size', '3', '--eval-manifest', MANIFEST];
+    const evalLine = async (out: string, extra: string[]) => {
+      const { lines, error } = await train([...base, '--out', join(tmp, out), ...extra]);
+      expect(error).toBeUndefined();
+      return JSON.parse(lines.find((l) => l.includes('eval_loss'))!);
+    };
+    const plain = await evalLine('eval-plain', []);
+    // Another batching gives another loss (each batch's token mean, weighted by its size, as Trainer.evaluation_loop).
+    const batched = await evalLine('eval-batched', ['--eval-batch-size', '6']);
+    expect(Number.isFinite(batched.eval_loss) && batched.eval_loss !== plain.eval_loss).toBe(true);
+    expect(await evalLine('eval-loss-only', ['--no-predict-with-generate'])).toMatchObject({ eval_loss: plain.eval_loss, exact_match: null, cer: null });
+    const short = await evalLine('eval-short', ['--generation-max-length', '2', '--generation-num-beams', '2']);
+    expect(short.eval_loss).toBe(plain.eval_loss);
+    expect(short.cer).not.toBe(plain.cer); // one new token at most: other texts
+    const usage = async (extra: string[]) => (await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'x'), ...extra])).error;
+    expect(await usage(['--eval-batch-size', '2'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--eval-manifest', MANIFEST, '--no-predict-with-generate', '--generation-num-beams', '2'])).toBeInstanceOf(UsageError);
+  });
+
   it('a NaN loss stops with an error naming the step; the last checkpoint stays', async () => {
     const out = join(tmp, 'nan');
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', out, '--json', '--optimizer', 'sgd', '--lr', '1e30', '--max-grad-norm', '0', '--schedule', 'constant', '--steps', '5', '--save-every', '1', '--no-shuffle', '--no-dropout']);

@@ -67,7 +67,8 @@ export const trainCommand = defineCommand({
     ...HARDENING_FLAGS,
     steps: { type: 'integer', min: 1, help: 'optimizer updates [max_steps] (give this or --epochs)' },
     epochs: { type: 'number', min: 0, exclusiveMin: true, defaultText: '3 when --steps is not given', help: 'epochs [num_train_epochs]' },
-    'batch-size': { type: 'integer', min: 1, default: 8, help: '[per_device_train_batch_size]; also the evaluation batch size' },
+    'batch-size': { type: 'integer', min: 1, default: 8, help: '[per_device_train_batch_size]; also the evaluation batch size unless --eval-batch-size' },
+    'eval-batch-size': { type: 'integer', min: 1, defaultText: '--batch-size', help: '[per_device_eval_batch_size]' },
     'grad-accum': { type: 'integer', min: 1, default: 1, help: '[gradient_accumulation_steps]' },
     lr: { type: 'number', metavar: 'X', min: 0, default: 5e-5, help: '[learning_rate]' },
     optimizer: {
@@ -132,6 +133,12 @@ export const trainCommand = defineCommand({
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
     'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
     'eval-every': { type: 'integer', min: 1, help: '… and every N updates [eval_steps] (needs --eval-manifest)' },
+    'no-predict-with-generate': {
+      type: 'boolean',
+      help: 'evaluations measure the loss only, without generating (faster; exact_match and cer are null) [predict_with_generate=False]',
+    },
+    'generation-max-length': { type: 'integer', min: 1, metavar: 'N', help: "evaluations generate up to N tokens [generation_max_length] (default: the checkpoint's generation config)" },
+    'generation-num-beams': { type: 'integer', min: 1, metavar: 'N', help: "evaluations generate with N beams [generation_num_beams] (default: the checkpoint's generation config)" },
     'eval-delay': { type: 'integer', min: 0, metavar: 'N', help: 'no --eval-every evaluation before update N [eval_delay] (needs --eval-every)' },
     'eval-on-start': { type: 'boolean', help: 'evaluate before the first update too, as a baseline [eval_on_start] (needs --eval-manifest)' },
     'save-every': { type: 'integer', min: 1, help: 'also save every N updates [save_steps]' },
@@ -185,6 +192,12 @@ export const trainCommand = defineCommand({
     if (momentum !== undefined && optimArgs.momentum !== undefined) throw new UsageError('give the momentum once: --momentum or --optim-args momentum=…');
     if (momentum !== undefined && (optimizer === 'sgd' || optimizer === 'rmsprop')) optimArgs.momentum = momentum;
     if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
+    for (const flag of ['eval-batch-size', 'generation-max-length', 'generation-num-beams', 'no-predict-with-generate'] as const) {
+      if (values[flag] !== undefined && values[flag] !== false && values['eval-manifest'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE`);
+    }
+    if (values['no-predict-with-generate'] && (values['generation-max-length'] !== undefined || values['generation-num-beams'] !== undefined)) {
+      throw new UsageError('--generation-max-length and --generation-num-beams are for evaluations that generate; drop --no-predict-with-generate');
+    }
     if (values['save-best'] && values['save-every'] !== undefined) throw new UsageError('give --save-best or --save-every, not both');
     if (values['eval-delay'] !== undefined && values['eval-every'] === undefined) throw new UsageError('--eval-delay needs --eval-every N');
     if (values['eval-on-start'] && values['eval-manifest'] === undefined) throw new UsageError('--eval-on-start needs --eval-manifest FILE');
@@ -202,7 +215,10 @@ export const trainCommand = defineCommand({
       ...(steps !== undefined ? { maxSteps: steps } : {}),
       ...(epochs !== undefined ? { numTrainEpochs: epochs } : {}),
       batchSize,
-      evalBatchSize: batchSize,
+      evalBatchSize: values['eval-batch-size'] ?? batchSize,
+      ...(values['no-predict-with-generate'] ? { predictWithGenerate: false } : {}),
+      ...(values['generation-max-length'] !== undefined ? { generationMaxLength: values['generation-max-length'] } : {}),
+      ...(values['generation-num-beams'] !== undefined ? { generationNumBeams: values['generation-num-beams'] } : {}),
       gradientAccumulationSteps: values['grad-accum'],
       learningRate: values.lr,
       optim: optimizer,
