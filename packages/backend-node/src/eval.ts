@@ -243,6 +243,8 @@ export interface EvaluateOptions {
   onPrediction?: (prediction: { entry: ManifestEntry; text: string }) => void;
   /** Keep every prediction in the result (default true); false keeps memory flat on long manifests. */
   keepPredictions?: boolean;
+  /** Applied to each generated text before it is scored (e.g. Nougat's `pipe.postProcessGeneration`). */
+  postProcess?: (text: string) => string;
 }
 
 export interface EvaluationResult extends TextScore {
@@ -280,7 +282,8 @@ export async function evaluate(
       options.generation ?? {},
     );
     batch.forEach((entry, i) => {
-      const prediction = { entry, text: texts[i] ?? '' };
+      const text = texts[i] ?? '';
+      const prediction = { entry, text: options.postProcess ? options.postProcess(text) : text };
       const score = scoreTexts([prediction.text], [entry.text]);
       images++;
       exact += score.exact;

@@ -10,7 +10,7 @@
 import { defaultModelDir } from '@ved/default-model';
 import { checkManifest, evaluate, streamManifest } from '../eval.js';
 import { ImageToText } from '../pipeline.js';
-import { defineCommand, runCommand } from './args.js';
+import { UsageError, defineCommand, runCommand } from './args.js';
 import { GENERATION_FLAGS, MODEL_FLAGS, formatOptions, generationOptions } from './common-flags.js';
 import { HARDENING_FLAGS, hardeningOptions } from './hardening-flags.js';
 import { progressBar } from './progress.js';
@@ -30,22 +30,31 @@ export const evalCommand = defineCommand({
     'batch-size': { type: 'integer', min: 1, default: 16, help: 'images per generate() call' },
     json: { type: 'boolean', help: 'print one JSON line {"images", "exact_match", "cer"}' },
     errors: { type: 'boolean', help: 'list each wrong reading as line<TAB>image<TAB>expected<TAB>read' },
+    'post-process': {
+      type: 'boolean',
+      help: 'Nougat checkpoints: score the texts after NougatProcessor.post_process_generation, as ved caption --post-process prints them',
+    },
+    'no-fix-markdown': { type: 'boolean', help: 'with --post-process: fix_markdown=False' },
     ...GENERATION_FLAGS,
   },
   examples: ['ved eval --manifest held-out/manifest.jsonl', 'ved eval --manifest test.jsonl --model ./my-ocr --dtype q8 --json'],
   async run({ values }) {
     const generation = await generationOptions(values);
+    if (values['no-fix-markdown'] && !values['post-process']) throw new UsageError('--no-fix-markdown needs --post-process');
     // Check the whole manifest before loading the model, so that a bad line fails fast; it streams
     // (first bad line first, memory bounded), and so does the evaluation, which keeps no predictions.
     const total = await checkManifest(values.manifest);
     const pipe = await ImageToText.fromPretrained(values.model ?? defaultModelDir, { ...formatOptions(values), ...hardeningOptions(values), ...cacheLoadOptions(values) });
     const bar = progressBar({ quiet: values.quiet, total, unit: 'images' });
     try {
+      const fixMarkdown = !values['no-fix-markdown'];
+      if (values['post-process']) pipe.postProcessGeneration([]); // refused before generating for a checkpoint without it
       const result = await evaluate(pipe, streamManifest(values.manifest, { checkImages: false }), {
         batchSize: values['batch-size'],
         generation,
         total,
         keepPredictions: false,
+        ...(values['post-process'] ? { postProcess: (text: string) => pipe.postProcessGeneration(text, { fixMarkdown }) } : {}),
         onProgress: (done) => bar.update(done),
         onPrediction: ({ entry, text }) => {
           if (values.errors && text !== entry.text) process.stdout.write(`${entry.line}\t${entry.image}\t${JSON.stringify(entry.text)}\t${JSON.stringify(text)}\n`);
