@@ -14,19 +14,15 @@
  * `lr_decay` and `eps` come from HF's `optim_args` (`optimArgs`).
  */
 import { VedError } from '@ved/core';
-import { checkBuffer, checkGradient, checkNumber, type Optimizer, type OptimizerState } from './optimizer.js';
+import { DecayedGradient, checkBuffer, checkNumber, withGradients, type Optimizer, type OptimizerState, type WeightDecayOptions } from './optimizer.js';
 
 const f = Math.fround;
 
-export interface AdagradOptions {
+export interface AdagradOptions extends WeightDecayOptions {
   /** Default 0. */
   lrDecay?: number;
   /** Default 1e-10. */
   eps?: number;
-  /** L2 penalty added to the gradient (default 0). */
-  weightDecay?: number;
-  /** Parameters that get no weight decay (HF Trainer's second parameter group). */
-  noDecay?: (name: string) => boolean;
 }
 
 export class Adagrad implements Optimizer {
@@ -37,6 +33,7 @@ export class Adagrad implements Optimizer {
   private readonly noDecay: (name: string) => boolean;
   private steps = 0;
   private readonly sums = new Map<string, Float32Array>();
+  private readonly decayed = new DecayedGradient();
 
   constructor(options: AdagradOptions = {}) {
     this.lrDecay = checkNumber('Adagrad lr_decay', options.lrDecay ?? 0, { min: 0 });
@@ -56,19 +53,16 @@ export class Adagrad implements Optimizer {
     // Every parameter's step counter moves together here (each has a gradient at every update).
     const negClr = f(-(lr / (1 + (this.steps - 1) * this.lrDecay)));
     const eps = f(this.eps);
-    for (const [name, p] of params) {
-      const grad = grads.get(name);
-      if (grad === undefined) continue;
-      checkGradient(name, p, grad);
+    for (const [name, p, grad] of withGradients(params, grads)) {
       const n = p.length;
-      const wd = this.noDecay(name) ? 0 : f(this.weightDecay);
+      const gs = this.decayed.of(grad, p, scale, this.noDecay(name) ? 0 : f(this.weightDecay));
       let s = this.sums.get(name);
       if (s === undefined) {
         s = new Float32Array(n);
         this.sums.set(name, s);
       }
       for (let i = 0; i < n; i++) {
-        const g = wd === 0 ? f(grad[i]! * scale) : f(f(grad[i]! * scale) + wd * p[i]!);
+        const g = gs[i]!;
         const si = f(s[i]! + g * g);
         s[i] = si;
         p[i] = f(p[i]! + f(f(negClr * g) / f(f(Math.sqrt(si)) + eps)));

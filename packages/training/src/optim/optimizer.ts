@@ -68,3 +68,43 @@ export function checkNumber(option: string, value: number, { min, max, minExclus
   }
   return value;
 }
+
+/** HF Trainer's two parameter groups: the weight decay of torch.optim's coupled-decay optimizers, and who skips it. */
+export interface WeightDecayOptions {
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Parameters that get no weight decay (HF Trainer's second parameter group: biases and norms). */
+  noDecay?: (name: string) => boolean;
+}
+
+/** Each parameter that has a gradient in this step, with it (checked): PyTorch skips a `.grad` of None. */
+export function* withGradients(
+  params: ReadonlyMap<string, Float32Array>,
+  grads: ReadonlyMap<string, Float32Array>,
+): Generator<[name: string, param: Float32Array, grad: Float32Array]> {
+  for (const [name, p] of params) {
+    const grad = grads.get(name);
+    if (grad === undefined) continue;
+    checkGradient(name, p, grad);
+    yield [name, p, grad];
+  }
+}
+
+/**
+ * The gradient as torch's coupled-decay optimizers read it, `grad.add(param, alpha=weight_decay)`: each element
+ * scaled by the clipping coefficient (`f(g · s)`, what `clip_grad_norm_` leaves in `.grad`), plus `wd · p` as one
+ * fused multiply-add. The caller's gradient itself when neither applies (it is read only), else a scratch array.
+ */
+export class DecayedGradient {
+  private scratch = new Float32Array(0);
+
+  of(grad: Float32Array, p: Float32Array, scale: number, wd: number): Float32Array {
+    if (wd === 0 && scale === 1) return grad;
+    const n = grad.length;
+    if (this.scratch.length < n) this.scratch = new Float32Array(n);
+    const g = this.scratch.subarray(0, n);
+    if (wd === 0) for (let i = 0; i < n; i++) g[i] = Math.fround(grad[i]! * scale);
+    else for (let i = 0; i < n; i++) g[i] = Math.fround(Math.fround(grad[i]! * scale) + wd * p[i]!);
+    return g;
+  }
+}

@@ -19,11 +19,11 @@
  * `alpha`, `eps`, `momentum` and `centered` come from HF's `optim_args` (`optimArgs`).
  */
 import { VedError } from '@ved/core';
-import { checkBuffer, checkGradient, checkNumber, type Optimizer, type OptimizerState } from './optimizer.js';
+import { DecayedGradient, checkBuffer, checkNumber, withGradients, type Optimizer, type OptimizerState, type WeightDecayOptions } from './optimizer.js';
 
 const f = Math.fround;
 
-export interface RMSpropOptions {
+export interface RMSpropOptions extends WeightDecayOptions {
   /** Smoothing constant (default 0.99). */
   alpha?: number;
   /** Default 1e-8. */
@@ -32,10 +32,6 @@ export interface RMSpropOptions {
   momentum?: number;
   /** Normalise by the variance's estimate rather than the raw second moment (default false). */
   centered?: boolean;
-  /** L2 penalty added to the gradient (default 0). */
-  weightDecay?: number;
-  /** Parameters that get no weight decay (HF Trainer's second parameter group). */
-  noDecay?: (name: string) => boolean;
 }
 
 export class RMSprop implements Optimizer {
@@ -50,6 +46,7 @@ export class RMSprop implements Optimizer {
   private readonly squareAvg = new Map<string, Float32Array>();
   private readonly gradAvg = new Map<string, Float32Array>();
   private readonly momentumBuffer = new Map<string, Float32Array>();
+  private readonly decayed = new DecayedGradient();
 
   constructor(options: RMSpropOptions = {}) {
     this.alpha = checkNumber('RMSprop alpha', options.alpha ?? 0.99, { min: 0 });
@@ -74,17 +71,14 @@ export class RMSprop implements Optimizer {
     const c = f(1 - this.alpha);
     const eps = f(this.eps);
     const mu = f(this.momentum);
-    for (const [name, p] of params) {
-      const grad = grads.get(name);
-      if (grad === undefined) continue;
-      checkGradient(name, p, grad);
+    for (const [name, p, grad] of withGradients(params, grads)) {
       const n = p.length;
-      const wd = this.noDecay(name) ? 0 : f(this.weightDecay);
+      const gs = this.decayed.of(grad, p, scale, this.noDecay(name) ? 0 : f(this.weightDecay));
       const v = this.buffer(this.squareAvg, name, n);
       const m = this.centered ? this.buffer(this.gradAvg, name, n) : undefined;
       const b = this.momentum > 0 ? this.buffer(this.momentumBuffer, name, n) : undefined;
       for (let i = 0; i < n; i++) {
-        const g = wd === 0 ? f(grad[i]! * scale) : f(f(grad[i]! * scale) + wd * p[i]!);
+        const g = gs[i]!;
         const vi = f(f(v[i]! * alpha) + f(c * g) * g);
         v[i] = vi;
         let a: number;

@@ -14,21 +14,17 @@
  *     param.add_(grad, alpha=-lr)                           p = f(p + f(−lr) · g)
  */
 import { VedError } from '@ved/core';
-import { checkBuffer, checkGradient, checkNumber, type Optimizer, type OptimizerState } from './optimizer.js';
+import { DecayedGradient, checkBuffer, checkNumber, withGradients, type Optimizer, type OptimizerState, type WeightDecayOptions } from './optimizer.js';
 
 const f = Math.fround;
 
-export interface SGDOptions {
+export interface SGDOptions extends WeightDecayOptions {
   /** Default 0 (plain gradient descent). */
   momentum?: number;
   /** Default 0. */
   dampening?: number;
   /** Default false; needs momentum > 0 and dampening 0, as torch requires. */
   nesterov?: boolean;
-  /** L2 penalty added to the gradient (default 0). */
-  weightDecay?: number;
-  /** Parameters that get no weight decay (HF Trainer's second parameter group). */
-  noDecay?: (name: string) => boolean;
 }
 
 export class SGD implements Optimizer {
@@ -40,7 +36,7 @@ export class SGD implements Optimizer {
   private readonly noDecay: (name: string) => boolean;
   private steps = 0;
   private readonly buffers = new Map<string, Float32Array>();
-  private scratch = new Float32Array(0);
+  private readonly decayed = new DecayedGradient();
 
   constructor(options: SGDOptions = {}) {
     this.momentum = checkNumber('SGD momentum', options.momentum ?? 0, { min: 0 });
@@ -64,20 +60,9 @@ export class SGD implements Optimizer {
     const negLr = f(-lr);
     const mu = f(this.momentum);
     const oneMinusDampening = f(1 - this.dampening);
-    for (const [name, p] of params) {
-      const grad = grads.get(name);
-      if (grad === undefined) continue;
-      checkGradient(name, p, grad);
+    for (const [name, p, grad] of withGradients(params, grads)) {
       const n = p.length;
-      const wd = this.noDecay(name) ? 0 : f(this.weightDecay);
-      // g: the gradient, scaled, with weight decay, in a scratch buffer (the caller's gradient is read only).
-      let g: Float32Array = grad;
-      if (wd !== 0 || scale !== 1) {
-        if (this.scratch.length < n) this.scratch = new Float32Array(n);
-        g = this.scratch.subarray(0, n);
-        if (wd === 0) for (let i = 0; i < n; i++) g[i] = f(grad[i]! * scale);
-        else for (let i = 0; i < n; i++) g[i] = f(f(grad[i]! * scale) + wd * p[i]!);
-      }
+      let g = this.decayed.of(grad, p, scale, this.noDecay(name) ? 0 : f(this.weightDecay));
       if (this.momentum !== 0) {
         let buf = this.buffers.get(name);
         if (buf === undefined) {
