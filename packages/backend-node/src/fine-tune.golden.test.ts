@@ -231,7 +231,7 @@ describe('the best model and early stopping across an interruption (adamw_best)'
         args: { early_stopping_patience: 3, early_stopping_threshold: 0.2 },
         attributes: { early_stopping_patience_counter: 2 },
       });
-      expect(state.ved).toMatchObject({ metric_for_best_model: 'eval_loss', best_model_step: 8 });
+      expect(state.ved).toMatchObject({ metric_for_best_model: 'eval_loss', greater_is_better: false, best_model_step: 8 });
 
       const resumed = make();
       const out = await resumed.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
@@ -240,6 +240,19 @@ describe('the best model and early stopping across an interruption (adamw_best)'
       // The final checkpoint holds the best weights themselves: no second copy.
       expect((await resumed.checkpointFiles()).map((f) => f.name)).not.toContain('best_model.safetensors');
       await resumed.dispose();
+
+      // Another direction of the metric cannot resume the run.
+      const flipped = new Trainer<string>({
+        model,
+        runtime: nodeRuntime,
+        args: { ...argsOf(ref), greaterIsBetter: true },
+        trainDataset: manifest,
+        evalDataset: ref.eval_examples!.map((k) => manifest[k]!),
+        prepareImages: (images) => pipe.preprocess(images),
+        tokenizer: pipe.tokenizer!,
+      });
+      await expect(flipped.train({ resumeFromCheckpoint: new DirectoryFiles(dir) })).rejects.toThrow(/its best eval_loss was the lowest, this run's greaterIsBetter is true/);
+      await flipped.dispose();
 
       // Without the best weights, a run that loads them back cannot resume.
       const { unlinkSync } = await import('node:fs');

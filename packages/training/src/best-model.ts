@@ -109,6 +109,7 @@ export class BestModel {
     const patience = this.args.earlyStoppingPatience;
     return {
       metricName: this.args.metricForBestModel!,
+      greaterIsBetter: this.args.greaterIsBetter!,
       metric: this.metric,
       globalStep: this.globalStep,
       modelStep: this.modelStep,
@@ -127,6 +128,9 @@ export class BestModel {
     if (name === undefined || saved === undefined) return;
     if (saved.metricName !== name) {
       throw new VedError('INVALID_OPTION', `Cannot resume exactly from ${files.location}: its best model was chosen by ${saved.metricName}, this run's metricForBestModel is ${name}.`);
+    }
+    if (saved.greaterIsBetter !== undefined && saved.greaterIsBetter !== this.args.greaterIsBetter) {
+      throw new VedError('INVALID_OPTION', `Cannot resume exactly from ${files.location}: its best ${name} was the ${saved.greaterIsBetter ? 'highest' : 'lowest'}, this run's greaterIsBetter is ${this.args.greaterIsBetter}.`);
     }
     this.metric = saved.metric;
     this.globalStep = saved.globalStep;

@@ -14,9 +14,11 @@
  * - then `clip_grad_norm_(max_grad_norm)` (the norm is measured even when
  *   clipping is off), one optimizer update at the schedule's rate for this
  *   update, and the schedule moves on;
- * - AdamW, SGD or Adafactor over two parameter groups (`get_decay_parameter_names`: no
- *   weight decay on biases and LayerNorm weights); frozen weights get no
- *   gradient at all.
+ * - AdamW, SGD, Adafactor, RMSprop or Adagrad over two parameter groups
+ *   (`get_decay_parameter_names`: no weight decay on biases and LayerNorm
+ *   weights); frozen weights get no gradient at all;
+ * - after an update, `_maybe_log_save_evaluate`'s evaluation, best model
+ *   (best-model.ts), early stopping and checkpoint (`afterUpdate`).
  *
  * Data order: seeded per epoch (`EpochOrder`), or the dataset's order. A NaN
  * or infinite loss or gradient norm stops training before the update

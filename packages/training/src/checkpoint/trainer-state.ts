@@ -60,6 +60,8 @@ export interface TrainerState {
 export interface BestModelState {
   /** `eval_loss`, `eval_exact_match` or `eval_cer`. */
   metricName: string;
+  /** `greater_is_better` of the run (absent in a state written before ved recorded it). */
+  greaterIsBetter?: boolean;
   metric: number | undefined;
   globalStep: number | undefined;
   /** The best saved update (HF's `best_model_checkpoint`) and the checksum of its trainable weights. */
@@ -141,7 +143,12 @@ export function trainerStateJson(state: TrainerState): string {
           }
         : {}),
       ...(best !== undefined
-        ? { metric_for_best_model: best.metricName, best_model_step: best.modelStep ?? null, best_weights_checksum: best.weightsChecksum ?? null }
+        ? {
+            metric_for_best_model: best.metricName,
+            ...(best.greaterIsBetter !== undefined ? { greater_is_better: best.greaterIsBetter } : {}),
+            best_model_step: best.modelStep ?? null,
+            best_weights_checksum: best.weightsChecksum ?? null,
+          }
         : {}),
       ...(state.afterUpdatePending ? { evaluation_pending: true } : {}),
     },
@@ -215,6 +222,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
     }
     best = {
       metricName: str(ved, 'metric_for_best_model'),
+      ...(typeof ved.greater_is_better === 'boolean' ? { greaterIsBetter: ved.greater_is_better } : {}),
       metric: typeof metric === 'number' ? metric : undefined,
       globalStep: optionalInt(obj, 'best_global_step'),
       modelStep: optionalInt(ved, 'best_model_step'),
