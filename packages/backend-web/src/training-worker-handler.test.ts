@@ -4,7 +4,8 @@
  * case of HF Trainer's reference (tools/reference/make_optimizer_fixtures.py)
  * and posts every update — the same losses as PyTorch's —, captions with the
  * trained weights, and stops on `abort` keeping the updates done. The browser
- * runs the same handler in a Web Worker (apps/docs' training page test).
+ * runs the same handler in a Web Worker (apps/docs' training page test). The best model and early
+ * stopping of the fixture's adamw_best case stop where Python stops.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +69,23 @@ describe('training worker (onnxruntime-web, WASM)', () => {
     });
     const after = (await w.send({ type: 'caption', images: [images[0]!], options: { maxNewTokens: 5 } })) as Extract<FromTrainingWorker, { type: 'result' }>;
     expect(after.result.sequences).not.toEqual(before.result.sequences);
+    expect((await w.send({ type: 'dispose' })).type).toBe('done');
+  });
+
+  it('the best model and early stopping on onnxruntime-web as HF Trainer (fixture case adamw_best): where training stopped and which update came back', async () => {
+    const w = worker();
+    await w.send({ type: 'load', model: DIR, options: {} });
+    const images = await Promise.all(manifest.map((e) => readImageFile(join(DIR, e.image))));
+    const examples = images.map((image, i) => ({ image, text: manifest[i]!.text }));
+    const ref = reference.cases.adamw_best;
+    const args = {
+      learningRate: 0.06, weightDecay: 0, maxGradNorm: 1, lrSchedulerType: 'constant', batchSize: 2, maxSteps: 12, shuffle: false, dropout: false,
+      evalSteps: 1, evalBatchSize: 2, predictWithGenerate: false, saveSteps: 2, loadBestModelAtEnd: true, earlyStoppingPatience: 3, earlyStoppingThreshold: 0.2,
+    } as const;
+    const trained = await w.send({ type: 'train', examples, evalExamples: (ref.eval_examples as number[]).map((k) => examples[k]!), args });
+    const result = (trained as { result: TrainSummary }).result;
+    expect(result).toMatchObject({ globalStep: 10, stoppedEarly: true, bestGlobalStep: 8, bestModelStep: 8, aborted: false });
+    expect(Math.abs(result.bestMetric! - ref.best_metric)).toBeLessThan(1e-4);
     expect((await w.send({ type: 'dispose' })).type).toBe('done');
   });
 
