@@ -112,6 +112,25 @@ OPTIMIZER_CASES = [
 OPTIMIZER_CLASSES = {"adamw": torch.optim.AdamW, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 
 
+def record_steps(tensors, name, opt, params, init, grads, lrs, keep):
+    """Runs `opt` one step per rate of `lrs` with the given gradients, recording the initial parameters, each
+    step's gradients, parameters and the optimizer's state buffers that `keep(key, value)` selects."""
+    for n, t in init.items():
+        tensors[f"{name}.{n}.init"] = t.clone()
+    for k, lr in enumerate(lrs):
+        for group in opt.param_groups:
+            group["lr"] = lr
+        for n, p in params.items():
+            p.grad = grads[k][n].clone()
+            tensors[f"{name}.{n}.grad.{k + 1}"] = grads[k][n].clone()
+        opt.step()
+        for n, p in params.items():
+            tensors[f"{name}.{n}.step.{k + 1}"] = p.detach().clone()
+            for key, value in opt.state[p].items():
+                if keep(key, value):
+                    tensors[f"{name}.{n}.{key}.{k + 1}"] = value.detach().clone()
+
+
 def make_optimizers():
     tensors: dict[str, torch.Tensor] = {}
     cases = []
@@ -121,20 +140,7 @@ def make_optimizers():
         decay = kwargs.pop("weight_decay")
         groups = [{"params": [params["w"]], "weight_decay": decay}, {"params": [params["b"]], "weight_decay": 0.0}]
         opt = OPTIMIZER_CLASSES[kind](groups, lr=LRS[0], **kwargs)
-        for n, t in init.items():
-            tensors[f"{name}.{n}.init"] = t.clone()
-        for k in range(STEPS):
-            for group in opt.param_groups:
-                group["lr"] = LRS[k]
-            for n, p in params.items():
-                p.grad = grads[k][n].clone()
-                tensors[f"{name}.{n}.grad.{k + 1}"] = grads[k][n].clone()
-            opt.step()
-            for n, p in params.items():
-                tensors[f"{name}.{n}.step.{k + 1}"] = p.detach().clone()
-                for key, value in opt.state[p].items():
-                    if key != "step" and isinstance(value, torch.Tensor):
-                        tensors[f"{name}.{n}.{key}.{k + 1}"] = value.detach().clone()
+        record_steps(tensors, name, opt, params, init, grads, LRS[:STEPS], lambda key, value: key != "step" and isinstance(value, torch.Tensor))
         cases.append({"name": name, "optimizer": kind, "weight_decay": decay, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}})
     save_file(tensors, OUT / "optimizers.safetensors")
     (OUT / "optimizers.json").write_text(json.dumps({"steps": STEPS, "lrs": LRS, "params": {n: list(s) for n, s in SHAPES.items()}, "decayed": ["w"], "cases": cases}, indent=1) + "\n")
@@ -160,20 +166,7 @@ def make_adafactor():
         params = {n: torch.nn.Parameter(t.clone()) for n, t in init.items()}
         groups = [{"params": [params["conv"], params["w"]], "weight_decay": decay}, {"params": [params["b"]], "weight_decay": 0.0}]
         opt = Adafactor(groups, lr=ADAFACTOR_LRS[0], scale_parameter=False, relative_step=False)
-        for n, t in init.items():
-            tensors[f"{name}.{n}.init"] = t.clone()
-        for k, lr in enumerate(ADAFACTOR_LRS):
-            for group in opt.param_groups:
-                group["lr"] = lr
-            for n, p in params.items():
-                p.grad = grads[k][n].clone()
-                tensors[f"{name}.{n}.grad.{k + 1}"] = grads[k][n].clone()
-            opt.step()
-            for n, p in params.items():
-                tensors[f"{name}.{n}.step.{k + 1}"] = p.detach().clone()
-                for key, value in opt.state[p].items():
-                    if key.startswith("exp_avg"):
-                        tensors[f"{name}.{n}.{key}.{k + 1}"] = value.detach().clone()
+        record_steps(tensors, name, opt, params, init, grads, ADAFACTOR_LRS, lambda key, value: key.startswith("exp_avg"))
         cases.append({"name": name, "weight_decay": decay})
     save_file(tensors, OUT / "adafactor.safetensors")
     (OUT / "adafactor.json").write_text(json.dumps({"lrs": ADAFACTOR_LRS, "params": {n: list(s) for n, s in ADAFACTOR_SHAPES.items()}, "decayed": ["conv", "w"], "cases": cases}, indent=1) + "\n")
