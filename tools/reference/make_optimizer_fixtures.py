@@ -375,6 +375,26 @@ TRAIN_CASES = {
                          lr_scheduler_kwargs={"patience": 0, "factor": 0.5, "min_lr": 1e-4, "max_lr": 0.2}, warmup_steps=0,
                          gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1,
                          per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], max_steps=8),
+    # eval_strategy / save_strategy "epoch" (DefaultFlowCallback.on_epoch_end): 6 examples in batches of 2 with
+    # accumulation 2 make epochs of 2 updates (the second takes the remaining batch); the evaluations start at epoch 2
+    # (eval_delay, in epochs), the loss turns up after update 4, training stops at update 8 of 16 and update 4's
+    # checkpoint comes back.
+    "adamw_epoch": dict(optim="adamw_torch", learning_rate=0.15, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="constant",
+                        warmup_steps=0, gradient_accumulation_steps=2, per_device_train_batch_size=2, eval_strategy="epoch",
+                        eval_delay=2, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="epoch", max_steps=-1,
+                        num_train_epochs=8, load_best_model_at_end=True, early_stopping_patience=2),
+    # Mixed strategies: an evaluation every epoch, a checkpoint every 3 updates, 4.5 epochs (training ends inside the
+    # fifth, where on_epoch_end evaluates once more). Update 6's evaluation, a new best, comes after its checkpoint:
+    # Python names checkpoint-6 the best only at the next save (update 9, whose own best evaluation comes after it).
+    "adamw_epoch_mixed": dict(optim="adamw_torch", learning_rate=0.12, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="linear",
+                              warmup_steps=0, gradient_accumulation_steps=2, per_device_train_batch_size=2, eval_strategy="epoch",
+                              per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="steps", save_steps=3,
+                              max_steps=-1, num_train_epochs=4.5, metric_for_best_model="loss", early_stopping_patience=3),
+    # eval_steps and save_steps as ratios of max_steps (TrainerState.compute_steps: ceil(8 × 0.25) = 2, ceil(8 × 0.5) = 4).
+    "adamw_ratio": dict(optim="adamw_torch", learning_rate=0.06, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="constant",
+                        warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps",
+                        eval_steps=0.25, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="steps",
+                        save_steps=0.5, max_steps=8, load_best_model_at_end=True),
     # torch.optim's RMSprop (centered, with momentum) and Adagrad (with lr_decay), as HF Trainer builds them from optim_args.
     "rmsprop": dict(optim="rmsprop", optim_args="momentum=0.5,centered=True,alpha=0.9", learning_rate=2e-3, weight_decay=0.01, max_grad_norm=1.0,
                     lr_scheduler_type="linear", warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2),
@@ -461,9 +481,12 @@ def make_training():
                     | ({"early_stopping_patience": patience, "early_stopping_threshold": threshold} if patience is not None else {}),
             "steps": [{"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"]} for e in logs],
             **({"eval_examples": eval_examples, "eval_losses": [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
+            **({"eval_steps_at": [e["step"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
             **({"global_step": trainer.state.global_step, "best_metric": trainer.state.best_metric, "best_global_step": trainer.state.best_global_step,
                 "best_model_step": None if trainer.state.best_model_checkpoint is None else int(trainer.state.best_model_checkpoint.rsplit("-", 1)[1])}
-               if args.load_best_model_at_end else {}),
+               if args.metric_for_best_model is not None else {}),
+            **({"saved_steps": sorted(int(d.name.rsplit("-", 1)[1]) for d in (out / f".run-{name}").glob("checkpoint-*"))}
+               if args.save_strategy != "no" else {}),
         }
         # Changes under the checkpoint's names (transformers 5 renames ViT's modules in memory: encoder.layers.0.…
         # holds encoder.encoder.layer.0.…), from the saved weights. With a best checkpoint, its weights: Python's

@@ -24,7 +24,12 @@
  *   stops at, `best_metric`, `best_global_step`, the checkpoint loaded back and
  *   its weights; once where the best evaluation was never saved (nothing is
  *   loaded back), once with `save_strategy="best"` (it was saved, and is), and
- *   across an interruption (`best_model.safetensors`).
+ *   across an interruption (`best_model.safetensors`);
+ * - `eval_strategy` / `save_strategy` "epoch" (evaluations from `eval_delay`
+ *   epochs on, early stopping, the best epoch loaded back), the two mixed
+ *   (an evaluation every epoch, a checkpoint every 3 updates, 4.5 epochs), and
+ *   `eval_steps` / `save_steps` as ratios: which updates are evaluated and
+ *   saved, as Python's `log_history` and checkpoint folders.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +52,11 @@ interface CaseRef {
   /** Manifest lines evaluated every `eval_steps` updates, and Python's eval_loss each time. */
   eval_examples?: number[];
   eval_losses?: number[];
-  /** With load_best_model_at_end: where training ended, and HF TrainerState's best_* fields. */
+  /** The updates evaluated after (HF's log_history). */
+  eval_steps_at?: number[];
+  /** The updates Python saved a checkpoint of (output_dir/checkpoint-N). */
+  saved_steps?: number[];
+  /** With a best model tracked (metric_for_best_model): where training ended, and HF TrainerState's best_* fields. */
   global_step?: number;
   best_metric?: number;
   best_global_step?: number | null;
@@ -84,9 +93,12 @@ function argsOf(c: CaseRef): TrainingArguments {
     ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs as unknown as Record<string, unknown> } : {}),
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor as number } : {}),
     ...(a.freeze !== undefined ? { freeze: a.freeze as unknown as string[] } : {}),
-    ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps as number, evalBatchSize: a.per_device_eval_batch_size as number, predictWithGenerate: false } : {}),
+    ...(a.eval_strategy !== undefined ? { evalBatchSize: a.per_device_eval_batch_size as number, predictWithGenerate: false } : {}),
+    ...(a.eval_strategy === 'epoch' ? { evalStrategy: 'epoch' as const } : {}),
+    ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps as number } : {}),
+    ...(a.eval_delay !== undefined ? { evalDelay: a.eval_delay as number } : {}),
     ...(a.save_steps !== undefined ? { saveSteps: a.save_steps as number } : {}),
-    ...(a.save_strategy === 'best' ? { saveStrategy: 'best' as const } : {}),
+    ...(a.save_strategy === 'best' || a.save_strategy === 'epoch' ? { saveStrategy: a.save_strategy } : {}),
     ...(a.load_best_model_at_end !== undefined ? { loadBestModelAtEnd: a.load_best_model_at_end as unknown as boolean } : {}),
     ...(a.metric_for_best_model !== undefined ? { metricForBestModel: a.metric_for_best_model as string } : {}),
     ...(a.early_stopping_patience !== undefined
@@ -96,6 +108,7 @@ function argsOf(c: CaseRef): TrainingArguments {
     gradientAccumulationSteps: a.gradient_accumulation_steps as number,
     batchSize: a.per_device_train_batch_size as number,
     maxSteps: (a.max_steps as number | undefined) ?? reference.max_steps,
+    ...(a.num_train_epochs !== undefined ? { numTrainEpochs: a.num_train_epochs as number } : {}),
     shuffle: false,
     dropout: false,
   };
@@ -110,7 +123,7 @@ afterAll(() => pipe?.dispose());
 async function run(
   name: string,
   parallelUpdates?: ParallelUpdates,
-): Promise<{ out: TrainOutput; steps: StepMetrics[]; evalLosses: number[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
+): Promise<{ out: TrainOutput; steps: StepMetrics[]; evalLosses: number[]; savedSteps: number[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
   const model = pipe.model as VisionEncoderDecoderModel;
   const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
   const evalExamples = reference.cases[name]!.eval_examples;
@@ -123,14 +136,16 @@ async function run(
     ...(evalExamples !== undefined ? { evalDataset: evalExamples.map((k) => manifest[k]!) } : {}),
     prepareImages: (images) => pipe.preprocess(images),
     tokenizer: pipe.tokenizer!,
+    saveCheckpoint: async (_files, step) => void savedSteps.push(step),
   });
+  const savedSteps: number[] = [];
   try {
     const initial = new Map(model.weights.names().map((n) => [n, Float32Array.from(model.weights.getFloat32(n))]));
     const out = await trainer.train();
     const files = await trainer.checkpointFiles();
     const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors')!.bytes, 'model.safetensors');
     const final = new Map(saved.names().map((n) => [n, saved.getFloat32(n)]));
-    return { out, steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), initial, final };
+    return { out, steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), savedSteps, initial, final };
   } finally {
     await trainer.dispose();
   }
@@ -140,16 +155,22 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
   for (const name of Object.keys(reference.cases)) {
     it(`${name}: per-update loss, learning rate and gradient norm`, async () => {
       const expected = reference.cases[name]!.steps;
-      const { out, steps, evalLosses, initial, final } = await run(name);
+      const { out, steps, evalLosses, savedSteps, initial, final } = await run(name);
       const ref = reference.cases[name]!;
       const expectedEval = ref.eval_losses;
       if (ref.global_step !== undefined) {
         // Early stopping and the best model: where training stopped, the best metric and which update's weights came back.
         expect(out.globalStep).toBe(ref.global_step);
-        expect(out.stoppedEarly).toBe(ref.global_step < ((ref.args.max_steps as number | undefined) ?? reference.max_steps));
+        const maxSteps = (ref.args.max_steps as number | undefined) ?? reference.max_steps;
+        expect(out.stoppedEarly).toBe(ref.global_step < (maxSteps > 0 ? maxSteps : out.steps[0]!.totalSteps));
         expect(Math.abs(out.bestMetric! - ref.best_metric!)).toBeLessThan(1e-4);
         expect(out.bestGlobalStep ?? null).toBe(ref.best_global_step);
         expect(out.bestModelStep ?? null).toBe(ref.best_model_step);
+      }
+      if (ref.eval_steps_at !== undefined) expect(out.evaluations.map((e) => e.step)).toEqual(ref.eval_steps_at);
+      if (ref.saved_steps !== undefined) {
+        // Python's checkpoints, and ved's save of the model training ends with (trainer.save_model()).
+        expect(savedSteps).toEqual([...new Set([...ref.saved_steps, out.globalStep])].sort((a, b) => a - b));
       }
       if (expectedEval !== undefined) {
         expect(evalLosses.length).toBe(expectedEval.length);
@@ -265,6 +286,60 @@ describe('the best model and early stopping across an interruption (adamw_best)'
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the evaluation and save strategies across interruptions', () => {
+  // Stopped at every update, before what follows it (its evaluations then pending) or after an evaluation, and
+  // resumed from the checkpoint: the same evaluations, best model and weights as the uninterrupted run — also
+  // where an "epoch" evaluation names a best whose "steps" checkpoint came first (adamw_epoch_mixed, update 6).
+  for (const name of ['adamw_epoch', 'adamw_epoch_mixed', 'adamw_ratio']) {
+    it(`${name}: resumes exactly wherever it was stopped`, async () => {
+      const model = pipe.model as VisionEncoderDecoderModel;
+      const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
+      const ref = reference.cases[name]!;
+      const make = (callbacks?: { onStep?: (m: StepMetrics) => void; onEvaluate?: (m: EvalMetrics) => void }) =>
+        new Trainer<string>({
+          model,
+          runtime: nodeRuntime,
+          args: argsOf(ref),
+          trainDataset: manifest,
+          evalDataset: ref.eval_examples!.map((k) => manifest[k]!),
+          prepareImages: (images) => pipe.preprocess(images),
+          tokenizer: pipe.tokenizer!,
+          ...(callbacks ? { callbacks } : {}),
+        });
+      const weightsOf = async (t: Trainer<string>) => Buffer.from((await t.checkpointFiles()).find((f) => f.name === 'model.safetensors')!.bytes);
+      const full = make();
+      const fullOut = await full.train();
+      const fullWeights = await weightsOf(full);
+      await full.dispose();
+      expect(fullOut.evaluations.map((e) => e.step)).toEqual(ref.eval_steps_at);
+      const summary = (o: TrainOutput) => ({ globalStep: o.globalStep, stoppedEarly: o.stoppedEarly, bestGlobalStep: o.bestGlobalStep, bestModelStep: o.bestModelStep, bestMetric: o.bestMetric });
+      const dir = mkdtempSync(join(tmpdir(), 'ved-strategy-'));
+      try {
+        for (let k = 1; k < fullOut.globalStep; k++) {
+          for (const where of ['step', 'evaluation'] as const) {
+            if (where === 'evaluation' && !fullOut.evaluations.some((e) => e.step === k)) continue;
+            const controller = new AbortController();
+            const stop = () => controller.abort(new Error('stop'));
+            const first = make(where === 'step' ? { onStep: (m) => m.step === k && stop() } : { onEvaluate: (m) => m.step === k && stop() });
+            await expect(first.train({ signal: controller.signal })).rejects.toThrow('stop');
+            await writeCheckpoint(dir, await first.checkpointFiles());
+            const before = first.step;
+            await first.dispose();
+            const resumed = make();
+            const out = await resumed.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+            expect(summary(out), `stopped at update ${k} (${where}; saved at ${before})`).toEqual(summary(fullOut));
+            expect(out.evaluations.map((e) => e.step)).toEqual(fullOut.evaluations.filter((e) => e.step > before || (where === 'step' && e.step === before)).map((e) => e.step));
+            expect((await weightsOf(resumed)).equals(fullWeights), `weights after stopping at update ${k} (${where})`).toBe(true);
+            await resumed.dispose();
+          }
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('computeMetrics (HF compute_metrics) and a metric of its own as metricForBestModel', () => {

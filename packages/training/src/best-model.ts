@@ -11,7 +11,7 @@
 import { VedError, parseSafetensors, partsFile, safetensorsParts, type ModelFiles, type SavedFile } from '@ved/core';
 import { BEST_MODEL_FILE, TRAINER_STATE_FILE, weightsChecksum, type BestModelState } from './checkpoint/trainer-state.js';
 import type { EvalMetrics } from './evaluation.js';
-import type { ResolvedArguments } from './training-arguments.js';
+import { savesCheckpoints, type ResolvedArguments } from './training-arguments.js';
 
 type Weights = ReadonlyMap<string, Float32Array>;
 
@@ -20,9 +20,12 @@ export class BestModel {
   metric: number | undefined;
   /** `best_global_step`: the update of the best evaluation (kept where updates are saved). */
   globalStep: number | undefined;
-  /** The best saved update (`best_model_checkpoint`), whose trainable weights `weights` holds. */
+  /** The best saved update (`best_model_checkpoint`), whose trainable weights `weights` holds (with `loadBestModelAtEnd`). */
   modelStep: number | undefined;
   private weights: Weights | undefined;
+  /** The update last saved (a checkpoint), and whether `globalStep`'s was (Python: its folder exists). */
+  private lastSaved: number | undefined;
+  private bestSaved = false;
   /** The model's weights are the best's (just saved as the best, loaded back, or resumed from it). */
   private current = false;
   /** `EarlyStoppingCallback.early_stopping_patience_counter`. */
@@ -64,8 +67,12 @@ export class BestModel {
     const newBest = this.better(value, this.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity));
     if (newBest) {
       this.metric = value;
-      // best_global_step is kept only where checkpoints are saved (save_strategy "steps" or "best").
-      if (this.args.saveSteps !== undefined || this.args.saveStrategy === 'best') this.globalStep = evaluation.step;
+      // best_global_step is kept only where checkpoints are saved (save_strategy "steps", "epoch" or "best").
+      if (savesCheckpoints(this.args)) {
+        this.globalStep = evaluation.step;
+        // Saved already: an "epoch" evaluation after a "steps" save of the same update (mixed strategies).
+        this.bestSaved = this.lastSaved === evaluation.step;
+      }
     }
     return { stop, newBest };
   }
@@ -80,14 +87,20 @@ export class BestModel {
   }
 
   /**
-   * `_save_checkpoint` of update `step`: when it is the best evaluation's update, it becomes the best checkpoint
-   * (its weights are copied into the previous best's arrays, so that two copies of a large model never coexist).
+   * `_save_checkpoint` of update `step`: the best evaluation's update becomes the best checkpoint once its own
+   * checkpoint exists, i.e. at its save or (mixed strategies) the next. With `loadBestModelAtEnd` its weights are
+   * kept, copied into the previous best's arrays so that two copies of a large model never coexist.
    */
   checkpointSaved(step: number, parameters: Weights): void {
-    if (this.globalStep !== step) return;
-    this.modelStep = step;
-    this.weights = copyWeights(parameters, this.weights);
-    this.current = true;
+    this.lastSaved = step;
+    if (this.globalStep === step) {
+      this.bestSaved = true;
+      if (this.args.loadBestModelAtEnd) {
+        this.weights = copyWeights(parameters, this.weights);
+        this.current = true;
+      }
+    }
+    if (this.bestSaved) this.modelStep = this.globalStep;
   }
 
   /** `_load_best_model`: the best checkpoint's weights back into the model (none saved: nothing changes). */
@@ -114,6 +127,7 @@ export class BestModel {
       globalStep: this.globalStep,
       modelStep: this.modelStep,
       weightsChecksum: this.weights === undefined ? undefined : weightsChecksum(this.weights),
+      ...(this.bestSaved && this.modelStep !== this.globalStep ? { globalStepSaved: true } : {}),
       ...(patience !== undefined ? { earlyStopping: { patience, threshold: this.args.earlyStoppingThreshold, counter: this.patienceCounter } } : {}),
     };
   }
@@ -135,6 +149,7 @@ export class BestModel {
     this.metric = saved.metric;
     this.globalStep = saved.globalStep;
     this.modelStep = saved.modelStep;
+    this.bestSaved = saved.globalStep !== undefined && (saved.modelStep === saved.globalStep || saved.globalStepSaved === true);
     this.patienceCounter = saved.earlyStopping?.counter ?? 0;
     if (saved.modelStep === undefined || saved.weightsChecksum === undefined) return;
     if (weightsChecksum(parameters) === saved.weightsChecksum) {

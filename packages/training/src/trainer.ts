@@ -367,11 +367,14 @@ export class Trainer<Image> {
   }
 
   /**
-   * What follows update `step` (`_maybe_log_save_evaluate`): DefaultFlowCallback.on_step_end's evaluation (every
-   * evalSteps updates from evalDelay on, and after the last; without evalSteps, ved's after the last), the
-   * schedule and best model it moves, early stopping, HF's checkpoints (every saveSteps updates and the last, or
-   * each new best) among which the best model is chosen, and the save. Until the evaluation's bookkeeping is done
-   * a checkpoint records it as pending, so that a run stopped during it (Ctrl-C) evaluates first when resumed.
+   * What follows update `step`, as HF Trainer's loop runs it: `DefaultFlowCallback.on_step_end` and
+   * `_maybe_log_save_evaluate` (the evaluation every evalSteps updates from evalDelay on and after the last —
+   * without an evaluation strategy, ved's after the last —, the schedule and best model it moves, early stopping,
+   * the checkpoint every saveSteps updates and after the last, or at each new best); then, where the update ends
+   * an epoch or training stops, `on_epoch_end` and `_maybe_log_save_evaluate` again (the evaluation and checkpoint
+   * of the "epoch" strategies); then `_load_best_model` and ved's save of the model training ends with. Until the
+   * evaluations' bookkeeping is done a checkpoint records it as pending, so that a run stopped during one (Ctrl-C)
+   * runs what follows the update first when resumed.
    */
   private async afterUpdate(
     p: Prepared<Image>,
@@ -380,34 +383,46 @@ export class Trainer<Image> {
     stopRequested: boolean,
     signal: AbortSignal | undefined,
   ): Promise<{ end: boolean; stoppedEarly: boolean }> {
-    const { evalSteps, saveSteps, evalDelay } = this.args;
-    const last = step === p.plan.totalSteps;
-    const saveBest = this.args.saveStrategy === 'best';
-    const scheduledSave = saveSteps !== undefined && step % saveSteps === 0;
-    let newBest = false;
-    let stoppedEarly = false;
-    const evaluate = evalSteps === undefined ? last : (step % evalSteps === 0 || last) && evalDelay <= step;
-    if (p.eval !== undefined && evaluate) {
-      const evaluation = await this.evaluate(signal);
-      evaluations.push(evaluation);
-      // Trainer._evaluate steps ReduceLROnPlateau / GreedyLR with metric_for_best_model ("loss" by default).
-      if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.best.metricOf(evaluation));
-      if (this.best.tracked) {
-        const tracked = this.best.track(evaluation);
-        newBest = tracked.newBest;
-        stoppedEarly = tracked.stop && !last;
+    const { evalStrategy, saveStrategy, evalDelay } = this.args;
+    const { plan } = p;
+    const last = step === plan.totalSteps;
+    let stop = stopRequested;
+    let saved = false;
+    const maybeEvaluateAndSave = async (evaluate: boolean, scheduledSave: boolean) => {
+      let newBest = false;
+      if (evaluate && p.eval !== undefined) {
+        const evaluation = await this.evaluate(signal);
+        evaluations.push(evaluation);
+        // Trainer._evaluate steps ReduceLROnPlateau / GreedyLR with metric_for_best_model ("loss" by default).
+        if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.best.metricOf(evaluation));
+        if (this.best.tracked) {
+          const tracked = this.best.track(evaluation);
+          newBest = tracked.newBest;
+          stop ||= tracked.stop;
+        }
       }
+      if (saveStrategy === 'best' ? newBest : scheduledSave) {
+        this.best.checkpointSaved(step, p.session.parameters);
+        saved = true;
+      }
+    };
+    // on_step_end
+    const { evalSteps, saveSteps } = plan;
+    const stepEval = evalStrategy === 'steps' ? (step % evalSteps! === 0 || last) && evalDelay <= step : evalStrategy === undefined && last;
+    await maybeEvaluateAndSave(stepEval, saveStrategy === 'steps' && saveSteps !== undefined && (step % saveSteps === 0 || last));
+    // on_epoch_end: after the epoch's last batch, or where training stops inside an epoch.
+    const { batches } = updateBatches(plan, this.args.gradientAccumulationSteps, step);
+    if (batches[batches.length - 1] === plan.batchesPerEpoch - 1 || last || stop) {
+      await maybeEvaluateAndSave(evalStrategy === 'epoch' && evalDelay <= this.epoch, saveStrategy === 'epoch');
     }
     // A stop asked for by the evaluation before training comes after the first update, as in Python.
-    if (stopRequested && !last) stoppedEarly = true;
-    const checkpoint = saveBest ? newBest : saveSteps !== undefined && (scheduledSave || last);
-    if (checkpoint) this.best.checkpointSaved(step, p.session.parameters);
+    const stoppedEarly = stop && !last;
     const end = last || stoppedEarly;
     // _finalize_training → _load_best_model, before ved's save after the last update: that save holds the model
     // training ends with, as `trainer.save_model()` after `train()` does in Python.
     if (end && this.args.loadBestModelAtEnd) this.best.loadInto(p.session.parameters);
     this.afterUpdatePending = false;
-    if (this.init.saveCheckpoint !== undefined && (scheduledSave || (saveBest && newBest) || end)) {
+    if (this.init.saveCheckpoint !== undefined && (saved || end)) {
       await this.init.saveCheckpoint(await this.checkpointFiles(), step);
       this.init.callbacks?.onSave?.({ step });
     }

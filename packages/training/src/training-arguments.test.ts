@@ -55,21 +55,57 @@ describe('resolveArguments', () => {
 
     // save_strategy "best": a save after each new best; the best model needs no saveSteps then.
     expect(resolveArguments({ saveStrategy: 'best', evalSteps: 2, loadBestModelAtEnd: true })).toMatchObject({ saveStrategy: 'best', metricForBestModel: 'eval_loss' });
-    expect(() => resolveArguments({ saveStrategy: 'best' })).toThrow(/saveStrategy is "best"; expected evalSteps with it/);
+    expect(() => resolveArguments({ saveStrategy: 'best' })).toThrow(/saveStrategy is "best"; expected evalSteps or evalStrategy "epoch" with it/);
     expect(() => resolveArguments({ saveStrategy: 'best', evalSteps: 1, saveSteps: 2 })).toThrow(/saveSteps is 2; expected none with saveStrategy "best"/);
-    expect(() => resolveArguments({ saveStrategy: 'epoch' as never })).toThrow(/saveStrategy is "epoch"; expected "steps" or "best"/);
+    expect(() => resolveArguments({ saveStrategy: 'checkpoint' as never })).toThrow(/saveStrategy is "checkpoint"; expected "no", "steps", "epoch", "best"/);
     // Another name is one of computeMetrics' results (the Trainer checks it has one); greater_is_better as Python.
     expect(resolveArguments({ metricForBestModel: 'bleu' })).toMatchObject({ metricForBestModel: 'eval_bleu', greaterIsBetter: true });
     expect(() => resolveArguments({ metricForBestModel: 'eval-loss' })).toThrow(/metricForBestModel is "eval-loss"; expected a metric's name: "loss", "exact_match", "cer" or one computeMetrics returns/);
     expect(() => resolveArguments({ metricForBestModel: 'cer', predictWithGenerate: false })).toThrow(/eval_cer is measured on generated texts/);
     expect(() => resolveArguments({ greaterIsBetter: true })).toThrow(/greaterIsBetter is true; expected it only with metricForBestModel/);
-    expect(() => resolveArguments({ loadBestModelAtEnd: true, saveSteps: 10 })).toThrow(/loadBestModelAtEnd is true; expected evalSteps with it/);
-    expect(() => resolveArguments({ loadBestModelAtEnd: true, evalSteps: 4 })).toThrow(/saveSteps is undefined; expected a multiple of evalSteps \(4\)/);
-    expect(() => resolveArguments({ loadBestModelAtEnd: true, evalSteps: 4, saveSteps: 6 })).toThrow(/saveSteps is 6; expected a multiple of evalSteps \(4\)/);
-    expect(() => resolveArguments({ earlyStoppingPatience: 2 })).toThrow(/earlyStoppingPatience is 2; expected evalSteps with it/);
+    expect(() => resolveArguments({ loadBestModelAtEnd: true, saveSteps: 10 })).toThrow(/loadBestModelAtEnd is true; expected evalSteps or evalStrategy "epoch" with it/);
+    expect(() => resolveArguments({ loadBestModelAtEnd: true, evalSteps: 4 })).toThrow(/saveSteps is undefined; expected a multiple of evalSteps \(4;/);
+    expect(() => resolveArguments({ loadBestModelAtEnd: true, evalSteps: 4, saveSteps: 6 })).toThrow(/saveSteps is 6; expected a multiple of evalSteps \(4;/);
+    expect(() => resolveArguments({ earlyStoppingPatience: 2 })).toThrow(/earlyStoppingPatience is 2; expected evalSteps or evalStrategy "epoch" with it/);
     expect(() => resolveArguments({ earlyStoppingPatience: 0, evalSteps: 1 })).toThrow(/earlyStoppingPatience is 0; expected a positive integer/);
     expect(() => resolveArguments({ earlyStoppingThreshold: 0.1 })).toThrow(/earlyStoppingThreshold is 0.1; expected it only with earlyStoppingPatience/);
     expect(() => resolveArguments({ earlyStoppingPatience: 1, evalSteps: 1, earlyStoppingThreshold: -1 })).toThrow(/earlyStoppingThreshold is -1/);
+  });
+
+  it('resolves the evaluation and save strategies as TrainingArguments.__post_init__ checks them', () => {
+    // No strategy: ved's evaluation after the last update; evalSteps implies "steps".
+    expect(resolveArguments()).toMatchObject({ evalStrategy: undefined, saveStrategy: 'steps' });
+    expect(resolveArguments({ evalSteps: 3 })).toMatchObject({ evalStrategy: 'steps', evalSteps: 3 });
+    expect(resolveArguments({ evalStrategy: 'epoch', saveStrategy: 'epoch', loadBestModelAtEnd: true })).toMatchObject({ evalStrategy: 'epoch', saveStrategy: 'epoch', metricForBestModel: 'eval_loss' });
+    expect(resolveArguments({ evalStrategy: 'epoch', earlyStoppingPatience: 2 })).toMatchObject({ metricForBestModel: 'eval_loss' });
+    expect(resolveArguments({ evalStrategy: 'epoch', saveStrategy: 'best', loadBestModelAtEnd: true })).toMatchObject({ saveStrategy: 'best' });
+    expect(resolveArguments({ evalStrategy: 'epoch', lrSchedulerType: 'reduce_lr_on_plateau' })).toMatchObject({ metricForBestModel: 'eval_loss' });
+    expect(resolveArguments({ evalStrategy: 'no', saveStrategy: 'no' })).toMatchObject({ evalStrategy: 'no', saveStrategy: 'no' });
+    expect(() => resolveArguments({ evalStrategy: 'sometimes' as never })).toThrow(/evalStrategy is "sometimes"; expected "no", "steps", "epoch"/);
+    expect(() => resolveArguments({ evalStrategy: 'steps' })).toThrow(/evalStrategy is "steps"; expected evalSteps with it/);
+    expect(() => resolveArguments({ evalStrategy: 'epoch', evalSteps: 2 })).toThrow(/evalSteps is 2; expected none with evalStrategy "epoch"/);
+    expect(() => resolveArguments({ saveStrategy: 'epoch', saveSteps: 2 })).toThrow(/saveSteps is 2; expected none with saveStrategy "epoch"/);
+    expect(() => resolveArguments({ evalStrategy: 'no', lrSchedulerType: 'greedy' })).toThrow(/lrSchedulerType is "greedy"; expected evalSteps or evalStrategy "epoch" with it/);
+    expect(() => resolveArguments({ evalStrategy: 'no', earlyStoppingPatience: 1 })).toThrow(/earlyStoppingPatience is 1; expected evalSteps or evalStrategy "epoch"/);
+    // load_best_model_at_end: "requires the save and eval strategy to match, except when --save_strategy="best"".
+    expect(() => resolveArguments({ evalStrategy: 'epoch', loadBestModelAtEnd: true })).toThrow(/saveStrategy is undefined; expected "epoch" \(or "best"\) with evalStrategy "epoch"/);
+    expect(() => resolveArguments({ evalStrategy: 'epoch', saveStrategy: 'steps', saveSteps: 2, loadBestModelAtEnd: true })).toThrow(/saveStrategy is "steps"; expected "epoch"/);
+    expect(() => resolveArguments({ evalSteps: 2, saveStrategy: 'epoch', loadBestModelAtEnd: true })).toThrow(/saveSteps is undefined; expected a multiple of evalSteps \(2/);
+    // Mixed strategies without the best model are Python's too.
+    expect(resolveArguments({ evalStrategy: 'epoch', saveSteps: 2, earlyStoppingPatience: 1 })).toMatchObject({ saveStrategy: 'steps', saveSteps: 2 });
+  });
+
+  it('takes evalSteps and saveSteps as ratios of the total updates (TrainerState.compute_steps)', () => {
+    const args = resolveArguments({ maxSteps: 7, evalSteps: 0.25, saveSteps: 0.5, loadBestModelAtEnd: true });
+    expect(args).toMatchObject({ evalSteps: 0.25, saveSteps: 0.5 });
+    expect(planTraining(args, 8)).toMatchObject({ totalSteps: 7, evalSteps: 2, saveSteps: 4 });
+    expect(planTraining(resolveArguments({ evalSteps: 5, saveSteps: 3 }), 8)).toMatchObject({ evalSteps: 5, saveSteps: 3 });
+    expect(() => resolveArguments({ evalSteps: 1.5 })).toThrow(/evalSteps is 1.5; expected a whole number of updates, or a ratio of the total in \(0, 1\)/);
+    expect(() => resolveArguments({ saveSteps: 0 })).toThrow(/saveSteps is 0; expected a whole number/);
+    // With the best model: both counts or both ratios, the save a multiple of the evaluation.
+    expect(() => resolveArguments({ evalSteps: 0.2, saveSteps: 4, loadBestModelAtEnd: true })).toThrow(/saveSteps is 4; expected a multiple of evalSteps \(0.2; both counts or both ratios\)/);
+    expect(() => resolveArguments({ evalSteps: 0.2, saveSteps: 0.3, loadBestModelAtEnd: true })).toThrow(/saveSteps is 0.3; expected a multiple/);
+    expect(resolveArguments({ evalSteps: 0.1, saveSteps: 0.3, loadBestModelAtEnd: true }).saveSteps).toBe(0.3);
   });
 });
 

@@ -67,23 +67,37 @@ export interface TrainingArguments {
    * `weight_decay` there changes nothing, as each parameter group sets its own: use `weightDecay`.)
    */
   optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean; alpha?: number; eps?: number; centered?: boolean; lrDecay?: number };
-  /** `eval_steps`: evaluate every N updates when an evaluation dataset is given (and after the last update). */
+  /**
+   * `eval_strategy`: `steps` (every `evalSteps` updates and after the last; implied by `evalSteps`), `epoch` (at
+   * the end of every epoch, and where training stops inside one, as `DefaultFlowCallback.on_epoch_end`) or `no`
+   * (never during training). Without it or `evalSteps`, an `evalDataset` is evaluated once, after the last update.
+   */
+  evalStrategy?: 'no' | 'steps' | 'epoch';
+  /**
+   * `eval_steps`: evaluate every N updates when an evaluation dataset is given (and after the last update); a
+   * ratio below 1 is that share of the total updates, rounded up (`TrainerState.compute_steps`).
+   */
   evalSteps?: number;
   /**
-   * `eval_delay` (0): with `evalSteps`, no evaluation before this many updates (the one after the last update
-   * too, as `DefaultFlowCallback` skips it).
+   * `eval_delay` (0): no evaluation before this many updates (with `evalSteps`; the one after the last update
+   * too, as `DefaultFlowCallback` skips it), or before this many epochs (with `evalStrategy: 'epoch'`).
    */
   evalDelay?: number;
   /** `eval_on_start` (false): evaluate before the first update, as a baseline (needs an `evalDataset`). */
   evalOnStart?: boolean;
-  /** `save_steps`: call `saveCheckpoint` every N updates (and after the last update, whenever a saver is given). */
+  /**
+   * `save_steps`: call `saveCheckpoint` every N updates (and after the last update, whenever a saver is given); a
+   * ratio below 1 is that share of the total updates, rounded up.
+   */
   saveSteps?: number;
   /**
-   * `save_strategy`: `steps` (default: every `saveSteps` updates) or `best` (whenever an evaluation finds a new best
-   * `metricForBestModel`, which then defaults to `loss`; needs `evalSteps`, and takes no `saveSteps`). Either way
-   * the last update is saved too, whenever a saver is given.
+   * `save_strategy`: `steps` (default: every `saveSteps` updates), `epoch` (at the end of every epoch, and where
+   * training stops inside one), `best` (whenever an evaluation finds a new best `metricForBestModel`, which then
+   * defaults to `loss`; needs an evaluation strategy, and takes no `saveSteps`) or `no` (no checkpoint during
+   * training). Whatever the strategy, the last update is saved too, whenever a saver is given (as
+   * `trainer.save_model()` after `train()`).
    */
-  saveStrategy?: 'steps' | 'best';
+  saveStrategy?: 'no' | 'steps' | 'epoch' | 'best';
   /** Weights whose name starts with one of these prefixes are frozen (`encoder.` freezes the whole encoder). */
   freeze?: readonly string[];
   /** Dropout in training mode (true, as `model.train()`), or off. */
@@ -140,7 +154,7 @@ export type BestModelMetric = `eval_${string}`;
 export type ResolvedArguments = Required<
   Omit<
     TrainingArguments,
-    'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
+    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
   >
 > & {
   optim: 'adamw' | 'sgd' | 'adafactor' | 'rmsprop' | 'adagrad';
@@ -152,9 +166,12 @@ export type ResolvedArguments = Required<
   centered: boolean;
   lrDecay: number;
   optimEps: number | undefined;
+  /** Undefined: none given (an `evalDataset` is evaluated after the last update only). */
+  evalStrategy: 'no' | 'steps' | 'epoch' | undefined;
+  /** As given: a number of updates, or a ratio below 1 (`TrainingPlan.evalSteps` has the count). */
   evalSteps: number | undefined;
   saveSteps: number | undefined;
-  saveStrategy: 'steps' | 'best';
+  saveStrategy: 'no' | 'steps' | 'epoch' | 'best';
   maxTargetLength: number | undefined;
   generationMaxLength: number | undefined;
   generationNumBeams: number | undefined;
@@ -168,7 +185,7 @@ export type ResolvedArguments = Required<
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
-  'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
+  'evalStrategy', 'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
 
@@ -185,6 +202,20 @@ function num(option: string, value: number | undefined, fallback: number, check:
 function posInt(option: string, value: number | undefined, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) bad(option, value, 'a positive integer');
+  return value;
+}
+
+/** `eval_steps` / `save_steps`: a whole number of updates, or a ratio of the total in (0, 1). */
+function stepsOrRatio(option: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (value >= 1 && !Number.isInteger(value))) {
+    bad(option, value, 'a whole number of updates, or a ratio of the total in (0, 1)');
+  }
+  return value;
+}
+
+function oneOf<T extends string>(option: string, value: T | undefined, choices: readonly T[]): T | undefined {
+  if (value !== undefined && !choices.includes(value)) bad(option, value, choices.map((c) => JSON.stringify(c)).join(', '));
   return value;
 }
 
@@ -242,11 +273,12 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     centered: bool('optimArgs.centered', optimArgs.centered, false),
     lrDecay: num('optimArgs.lrDecay', optimArgs.lrDecay, 0, (v) => v >= 0, 'a non-negative number'),
     optimEps: optimArgs.eps === undefined ? undefined : num('optimArgs.eps', optimArgs.eps, 0, (v) => v >= 0, 'a non-negative number'),
-    evalSteps: posInt('evalSteps', args.evalSteps, undefined),
-    evalDelay: num('evalDelay', args.evalDelay, 0, (v) => v >= 0, 'a non-negative number of updates'),
+    evalStrategy: oneOf('evalStrategy', args.evalStrategy, ['no', 'steps', 'epoch'] as const) ?? (args.evalSteps !== undefined ? 'steps' : undefined),
+    evalSteps: stepsOrRatio('evalSteps', args.evalSteps),
+    evalDelay: num('evalDelay', args.evalDelay, 0, (v) => v >= 0, 'a non-negative number of updates (of epochs with evalStrategy "epoch")'),
     evalOnStart: bool('evalOnStart', args.evalOnStart, false),
-    saveSteps: posInt('saveSteps', args.saveSteps, undefined),
-    saveStrategy: args.saveStrategy ?? 'steps',
+    saveSteps: stepsOrRatio('saveSteps', args.saveSteps),
+    saveStrategy: oneOf('saveStrategy', args.saveStrategy, ['no', 'steps', 'epoch', 'best'] as const) ?? 'steps',
     freeze: [...freeze],
     dropout: bool('dropout', args.dropout, true),
     shuffle: bool('shuffle', args.shuffle, true),
@@ -261,13 +293,32 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     earlyStoppingPatience: posInt('earlyStoppingPatience', args.earlyStoppingPatience, undefined),
     earlyStoppingThreshold: num('earlyStoppingThreshold', args.earlyStoppingThreshold, 0, (v) => v >= 0, 'a non-negative number'),
   };
+  resolveStrategies(resolved);
   resolveBestModel(args, resolved);
-  if ((type === 'reduce_lr_on_plateau' || type === 'greedy') && resolved.evalSteps === undefined) {
-    bad('lrSchedulerType', type, `evalSteps with it: ${type} follows the evaluations (HF: "requires an eval strategy")`);
+  if ((type === 'reduce_lr_on_plateau' || type === 'greedy') && !evaluatesPeriodically(resolved)) {
+    bad('lrSchedulerType', type, `evalSteps or evalStrategy "epoch" with it: ${type} follows the evaluations (HF: "requires an eval strategy")`);
   }
   // The schedule's kwargs are checked now, not after the model has loaded (the step counts come later).
   new LearningRateSchedule({ type, learningRate: resolved.learningRate, totalSteps: 1, kwargs: resolved.lrSchedulerKwargs });
   return resolved;
+}
+
+/** Evaluations during training (every `evalSteps` updates or every epoch), which the best model, early stopping and `reduce_lr_on_plateau` follow. */
+export function evaluatesPeriodically(args: ResolvedArguments): boolean {
+  return args.evalStrategy === 'steps' || args.evalStrategy === 'epoch';
+}
+
+/** Checkpoints during training among which a best model is chosen (`save_strategy` steps with `saveSteps`, epoch or best). */
+export function savesCheckpoints(args: ResolvedArguments): boolean {
+  return args.saveStrategy === 'epoch' || args.saveStrategy === 'best' || (args.saveStrategy === 'steps' && args.saveSteps !== undefined);
+}
+
+/** The strategies and their step counts agree (`TrainingArguments.__post_init__`'s checks). */
+function resolveStrategies(resolved: ResolvedArguments): void {
+  const { evalStrategy, evalSteps, saveStrategy, saveSteps } = resolved;
+  if (evalStrategy === 'steps' && evalSteps === undefined) bad('evalStrategy', 'steps', 'evalSteps with it (how many updates apart)');
+  if (evalStrategy !== 'steps' && evalSteps !== undefined) bad('evalSteps', evalSteps, `none with evalStrategy ${JSON.stringify(evalStrategy)} (evalSteps counts updates for "steps")`);
+  if (saveStrategy !== 'steps' && saveSteps !== undefined) bad('saveSteps', saveSteps, `none with saveStrategy ${JSON.stringify(saveStrategy)} (saveSteps counts updates for "steps")`);
 }
 
 /**
@@ -277,9 +328,8 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
 function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments): void {
   const early = resolved.earlyStoppingPatience !== undefined;
   const saveBest = resolved.saveStrategy === 'best';
-  if (resolved.saveStrategy !== 'steps' && !saveBest) bad('saveStrategy', resolved.saveStrategy, '"steps" or "best"');
-  if (saveBest && resolved.evalSteps === undefined) bad('saveStrategy', 'best', 'evalSteps with it (a save follows an evaluation that finds a new best)');
-  if (saveBest && resolved.saveSteps !== undefined) bad('saveSteps', resolved.saveSteps, 'none with saveStrategy "best" (it saves when an evaluation finds a new best)');
+  const periodic = evaluatesPeriodically(resolved);
+  if (saveBest && !periodic) bad('saveStrategy', 'best', 'evalSteps or evalStrategy "epoch" with it (a save follows an evaluation that finds a new best)');
   let metric = args.metricForBestModel;
   if (metric !== undefined) {
     const prefixed = typeof metric === 'string' && !metric.startsWith('eval_') ? `eval_${metric}` : metric;
@@ -299,13 +349,22 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
     bad('metricForBestModel', args.metricForBestModel, `"loss", or predictWithGenerate: ${metric} is measured on generated texts`);
   }
   if (resolved.loadBestModelAtEnd && !saveBest) {
-    if (resolved.evalSteps === undefined) bad('loadBestModelAtEnd', true, 'evalSteps with it (the best model is chosen by evaluations)');
-    if (resolved.saveSteps === undefined || resolved.saveSteps % resolved.evalSteps !== 0) {
-      bad('saveSteps', args.saveSteps, `a multiple of evalSteps (${resolved.evalSteps}) with loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the saving steps to be a round multiple of the evaluation steps")`);
+    if (!periodic) bad('loadBestModelAtEnd', true, 'evalSteps or evalStrategy "epoch" with it (the best model is chosen by evaluations)');
+    if (resolved.evalStrategy === 'epoch' && resolved.saveStrategy !== 'epoch') {
+      bad('saveStrategy', args.saveStrategy, '"epoch" (or "best") with evalStrategy "epoch" and loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the save and eval strategy to match")');
+    }
+    if (resolved.evalStrategy === 'steps' && !isMultiple(resolved.saveSteps, resolved.evalSteps!)) {
+      bad('saveSteps', args.saveSteps, `a multiple of evalSteps (${resolved.evalSteps}; both counts or both ratios) with loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the saving steps to be a round multiple of the evaluation steps")`);
     }
   }
-  if (early && resolved.evalSteps === undefined) bad('earlyStoppingPatience', resolved.earlyStoppingPatience, 'evalSteps with it (it counts evaluations without improvement)');
+  if (early && !periodic) bad('earlyStoppingPatience', resolved.earlyStoppingPatience, 'evalSteps or evalStrategy "epoch" with it (it counts evaluations without improvement)');
   if (!early && args.earlyStoppingThreshold !== undefined) bad('earlyStoppingThreshold', args.earlyStoppingThreshold, 'it only with earlyStoppingPatience');
+}
+
+/** `save_steps % eval_steps == 0`, for two counts or two ratios (compared in millionths, as Python does). */
+function isMultiple(save: number | undefined, evalSteps: number): boolean {
+  if (save === undefined || save < 1 !== evalSteps < 1) return false;
+  return Math.round(save * 1_000_000) % Math.round(evalSteps * 1_000_000) === 0;
 }
 
 export interface TrainingPlan {
@@ -320,6 +379,9 @@ export interface TrainingPlan {
   epochs: number;
   /** Warmup updates (`get_warmup_steps`). */
   warmupSteps: number;
+  /** `state.eval_steps` and `state.save_steps`: `evalSteps` / `saveSteps` in updates (ratios of `totalSteps` rounded up). */
+  evalSteps: number | undefined;
+  saveSteps: number | undefined;
 }
 
 /** `Trainer.set_initial_training_values` for a dataset of `examples` examples. */
@@ -330,7 +392,9 @@ export function planTraining(args: ResolvedArguments, examples: number): Trainin
   const totalSteps = args.maxSteps > 0 ? args.maxSteps : Math.ceil(args.numTrainEpochs * updatesPerEpoch);
   const epochs = args.maxSteps > 0 ? Math.ceil(totalSteps / updatesPerEpoch) : Math.ceil(args.numTrainEpochs);
   const warmupSteps = args.warmupSteps >= 1 ? Math.trunc(args.warmupSteps) : Math.ceil(totalSteps * args.warmupSteps);
-  return { examples, batchesPerEpoch, updatesPerEpoch, totalSteps, epochs, warmupSteps };
+  // TrainerState.compute_steps
+  const count = (steps: number | undefined) => (steps === undefined ? undefined : steps < 1 ? Math.ceil(totalSteps * steps) : steps);
+  return { examples, batchesPerEpoch, updatesPerEpoch, totalSteps, epochs, warmupSteps, evalSteps: count(args.evalSteps), saveSteps: count(args.saveSteps) };
 }
 
 /**

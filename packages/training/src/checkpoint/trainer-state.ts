@@ -67,6 +67,11 @@ export interface BestModelState {
   /** The best saved update (HF's `best_model_checkpoint`) and the checksum of its trainable weights. */
   modelStep: number | undefined;
   weightsChecksum: string | undefined;
+  /**
+   * `globalStep` was saved but is not yet `modelStep` (mixed strategies: an "epoch" evaluation found it after its
+   * "steps" checkpoint; Python names it the best checkpoint at the next save).
+   */
+  globalStepSaved?: boolean;
   /** `EarlyStoppingCallback`'s arguments and counter, with early stopping. */
   earlyStopping?: { patience: number; threshold: number; counter: number };
 }
@@ -148,6 +153,7 @@ export function trainerStateJson(state: TrainerState): string {
             ...(best.greaterIsBetter !== undefined ? { greater_is_better: best.greaterIsBetter } : {}),
             best_model_step: best.modelStep ?? null,
             best_weights_checksum: best.weightsChecksum ?? null,
+            ...(best.globalStepSaved ? { best_global_step_saved: true } : {}),
           }
         : {}),
       ...(state.afterUpdatePending ? { evaluation_pending: true } : {}),
@@ -227,6 +233,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       globalStep: optionalInt(obj, 'best_global_step'),
       modelStep: optionalInt(ved, 'best_model_step'),
       weightsChecksum: typeof checksum === 'string' ? checksum : undefined,
+      ...(ved.best_global_step_saved === true ? { globalStepSaved: true } : {}),
       ...(earlyStopping !== undefined ? { earlyStopping } : {}),
     };
   }
