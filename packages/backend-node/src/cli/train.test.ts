@@ -240,8 +240,38 @@ describe('ved train', () => {
     expect(await usage(['--early-stopping-threshold', '0.1'])).toBeInstanceOf(UsageError);
     expect(await usage(['--load-best', '--eval-manifest', evalManifest, '--eval-every', '2', '--save-every', '3'])).toMatchObject({
       code: 'INVALID_OPTION',
-      message: expect.stringMatching(/saveSteps is 3; expected a multiple of evalSteps \(2\) with loadBestModelAtEnd/),
+      message: expect.stringMatching(/saveSteps is 3; expected a multiple of evalSteps \(2; both counts or both ratios\) with loadBestModelAtEnd/),
     });
+  });
+
+  it('--eval-strategy / --save-strategy epoch and ratios for --eval-every / --save-every: HF Trainer\'s evaluations, stop and best (fixture cases adamw_epoch, adamw_ratio)', async () => {
+    const lines = readFileSync(MANIFEST, 'utf8').split('\n').filter(Boolean);
+    const evalManifest = join(tmp, 'epoch-eval.jsonl');
+    const ref = reference.cases.adamw_epoch;
+    writeFileSync(evalManifest, `${(ref.eval_examples as number[]).map((k) => JSON.stringify({ ...JSON.parse(lines[k]!), image: resolvePath(MODEL, JSON.parse(lines[k]!).image) })).join('\n')}\n`);
+    const base = ['--model', MODEL, '--manifest', MANIFEST, '--schedule', 'constant', '--batch-size', '2', '--no-dropout', '--no-shuffle', '--eval-manifest', evalManifest];
+    const epoch = [...base, '--lr', '0.15', '--grad-accum', '2', '--epochs', '8', '--eval-strategy', 'epoch', '--eval-delay', '2', '--save-strategy', 'epoch', '--load-best', '--early-stopping', '2'];
+    const run = await train([...epoch, '--out', join(tmp, 'epoch'), '--json']);
+    expect(run.error).toBeUndefined();
+    expect(JSON.parse(run.lines.at(-1)!)).toMatchObject({ global_step: 8, stopped_early: true, best_global_step: 4, best_model_step: 4 });
+    const evals = run.lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
+    expect(evals.map((e) => e.step)).toEqual(ref.eval_steps_at);
+    evals.forEach((e, i) => expect(Math.abs(e.eval_loss - ref.eval_losses[i]), `eval ${i + 1}`).toBeLessThan(1e-4));
+
+    const ratio = reference.cases.adamw_ratio;
+    const byRatio = await train([...base, '--lr', '0.06', '--steps', '8', '--eval-every', '0.25', '--save-every', '0.5', '--load-best', '--out', join(tmp, 'ratio'), '--json']);
+    expect(byRatio.error).toBeUndefined();
+    expect(byRatio.lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l).map((e) => e.step)).toEqual(ratio.eval_steps_at);
+    expect(JSON.parse(byRatio.lines.at(-1)!)).toMatchObject({ global_step: 8, best_global_step: ratio.best_global_step, best_model_step: ratio.best_model_step });
+
+    const usage = async (extra: string[]) => (await train([...base, '--steps', '2', '--out', join(tmp, 'x'), ...extra])).error;
+    expect(await usage(['--eval-strategy', 'epoch', '--eval-every', '2'])).toMatchObject({ message: '--eval-every counts updates: drop it with --eval-strategy epoch' });
+    expect(await usage(['--eval-strategy', 'steps'])).toMatchObject({ message: '--eval-strategy steps needs --eval-every N' });
+    expect(await usage(['--save-strategy', 'epoch', '--save-every', '2'])).toMatchObject({ message: '--save-every counts updates: drop it with --save-strategy epoch' });
+    expect(await usage(['--eval-every', '1.5'])).toMatchObject({ message: '--eval-every is 1.5; expected a whole number of updates, or a ratio of the total below 1' });
+    expect(await usage(['--eval-strategy', 'epoch', '--load-best'])).toMatchObject({ message: expect.stringMatching(/--load-best with --eval-strategy epoch needs --save-strategy epoch/) });
+    expect(await usage(['--save-best', '--save-strategy', 'epoch', '--eval-strategy', 'epoch'])).toBeInstanceOf(UsageError);
+    expect(await usage(['--save-strategy', 'best'])).toMatchObject({ message: expect.stringMatching(/--save-strategy best needs --eval-manifest FILE and --eval-every N or --eval-strategy epoch/) });
   });
 
   it('--eval-batch-size, --generation-max-length / --generation-num-beams, --no-predict-with-generate', async () => {

@@ -132,23 +132,44 @@ export const trainCommand = defineCommand({
     'max-target-length': { type: 'integer', min: 1, help: 'truncate tokenized texts (special tokens included)' },
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
     'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
-    'eval-every': { type: 'integer', min: 1, help: '… and every N updates [eval_steps] (needs --eval-manifest)' },
+    'eval-every': {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      metavar: 'N',
+      help: '… and every N updates, or a ratio N < 1 of the total [eval_steps] (needs --eval-manifest)',
+    },
+    'eval-strategy': {
+      type: 'choice',
+      choices: ['steps', 'epoch'],
+      help: '[eval_strategy]: steps (every --eval-every updates) or epoch (at the end of every epoch, and where training stops inside one) (needs --eval-manifest)',
+    },
     'no-predict-with-generate': {
       type: 'boolean',
       help: 'evaluations measure the loss only, without generating (faster; exact_match and cer are null) [predict_with_generate=False]',
     },
     'generation-max-length': { type: 'integer', min: 1, metavar: 'N', help: "evaluations generate up to N tokens [generation_max_length] (default: the checkpoint's generation config)" },
     'generation-num-beams': { type: 'integer', min: 1, metavar: 'N', help: "evaluations generate with N beams [generation_num_beams] (default: the checkpoint's generation config)" },
-    'eval-delay': { type: 'integer', min: 0, metavar: 'N', help: 'no --eval-every evaluation before update N [eval_delay] (needs --eval-every)' },
+    'eval-delay': {
+      type: 'number',
+      min: 0,
+      metavar: 'N',
+      help: 'no evaluation before update N (--eval-every), or before epoch N (--eval-strategy epoch) [eval_delay]',
+    },
     'eval-on-start': { type: 'boolean', help: 'evaluate before the first update too, as a baseline [eval_on_start] (needs --eval-manifest)' },
-    'save-every': { type: 'integer', min: 1, help: 'also save every N updates [save_steps]' },
+    'save-every': { type: 'number', min: 0, exclusiveMin: true, metavar: 'N', help: 'also save every N updates, or a ratio N < 1 of the total [save_steps]' },
+    'save-strategy': {
+      type: 'choice',
+      choices: ['steps', 'epoch', 'best'],
+      help: '[save_strategy]: steps (every --save-every updates), epoch (at the end of every epoch, and where training stops inside one) or best (as --save-best); the last update is always saved',
+    },
     'save-best': {
       type: 'boolean',
-      help: '[save_strategy best]: save into --out whenever an evaluation finds a new best by --best-metric (instead of --save-every; needs --eval-every)',
+      help: '[save_strategy best]: save into --out whenever an evaluation finds a new best by --best-metric (instead of --save-every; needs --eval-every or --eval-strategy epoch)',
     },
     'load-best': {
       type: 'boolean',
-      help: '[load_best_model_at_end]: end with the weights of the best saved update by --best-metric (needs --eval-every, and --save-every a multiple of it or --save-best)',
+      help: '[load_best_model_at_end]: end with the weights of the best saved update by --best-metric (needs --eval-every and --save-every a multiple of it, --eval-strategy epoch and --save-strategy epoch, or --save-best)',
     },
     'best-metric': {
       type: 'choice',
@@ -160,7 +181,7 @@ export const trainCommand = defineCommand({
       type: 'integer',
       min: 1,
       metavar: 'N',
-      help: "stop after N evaluations in a row without improvement [EarlyStoppingCallback's early_stopping_patience] (needs --eval-every)",
+      help: "stop after N evaluations in a row without improvement [EarlyStoppingCallback's early_stopping_patience] (needs --eval-every or --eval-strategy epoch)",
     },
     'early-stopping-threshold': { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'an improvement must exceed X [early_stopping_threshold]' },
     resume: { type: 'string', metavar: 'DIR', help: 'continue exactly from a checkpoint this command saved' },
@@ -170,6 +191,7 @@ export const trainCommand = defineCommand({
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./fine-tuned --epochs 3',
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./ft --steps 500 --lr 1e-4 --schedule cosine --warmup-steps 50 --eval-manifest val.jsonl --eval-every 100',
     'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./ft --epochs 10 --eval-manifest val.jsonl --eval-every 100 --save-every 100 --load-best --best-metric cer --early-stopping 3',
+    'ved train --model ./vit-gpt2 --manifest train.jsonl --out ./ft --epochs 10 --eval-manifest val.jsonl --eval-strategy epoch --save-strategy epoch --load-best --early-stopping 2',
   ],
   async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
@@ -191,7 +213,20 @@ export const trainCommand = defineCommand({
     const optimArgs = values['optim-args'] === undefined ? {} : parseOptimArgs(values['optim-args']);
     if (momentum !== undefined && optimArgs.momentum !== undefined) throw new UsageError('give the momentum once: --momentum or --optim-args momentum=…');
     if (momentum !== undefined && (optimizer === 'sgd' || optimizer === 'rmsprop')) optimArgs.momentum = momentum;
-    if (values['eval-every'] !== undefined && values['eval-manifest'] === undefined) throw new UsageError('--eval-every needs --eval-manifest FILE');
+    for (const flag of ['eval-every', 'save-every'] as const) {
+      const n = values[flag];
+      if (n !== undefined && n >= 1 && !Number.isInteger(n)) throw new UsageError(`--${flag} is ${n}; expected a whole number of updates, or a ratio of the total below 1`);
+    }
+    if (values['eval-strategy'] === 'epoch' && values['eval-every'] !== undefined) throw new UsageError('--eval-every counts updates: drop it with --eval-strategy epoch');
+    if (values['eval-strategy'] === 'steps' && values['eval-every'] === undefined) throw new UsageError('--eval-strategy steps needs --eval-every N');
+    const evalStrategy = values['eval-strategy'] ?? (values['eval-every'] !== undefined ? 'steps' : undefined);
+    if (evalStrategy !== undefined && values['eval-manifest'] === undefined) throw new UsageError(`--${values['eval-every'] !== undefined ? 'eval-every' : 'eval-strategy'} needs --eval-manifest FILE`);
+    if (values['save-strategy'] !== undefined && values['save-strategy'] !== 'steps' && values['save-every'] !== undefined) {
+      throw new UsageError(`--save-every counts updates: drop it with --save-strategy ${values['save-strategy']}`);
+    }
+    if (values['save-strategy'] === 'steps' && values['save-every'] === undefined) throw new UsageError('--save-strategy steps needs --save-every N');
+    if (values['save-best'] && values['save-strategy'] !== undefined && values['save-strategy'] !== 'best') throw new UsageError(`give --save-best or --save-strategy ${values['save-strategy']}, not both`);
+    const saveStrategy = (values['save-best'] ? 'best' : values['save-strategy']) as TrainingArguments['saveStrategy'];
     for (const flag of ['eval-batch-size', 'generation-max-length', 'generation-num-beams', 'no-predict-with-generate'] as const) {
       if (values[flag] !== undefined && values[flag] !== false && values['eval-manifest'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE`);
     }
@@ -199,10 +234,14 @@ export const trainCommand = defineCommand({
       throw new UsageError('--generation-max-length and --generation-num-beams are for evaluations that generate; drop --no-predict-with-generate');
     }
     if (values['save-best'] && values['save-every'] !== undefined) throw new UsageError('give --save-best or --save-every, not both');
-    if (values['eval-delay'] !== undefined && values['eval-every'] === undefined) throw new UsageError('--eval-delay needs --eval-every N');
+    if (values['eval-delay'] !== undefined && evalStrategy === undefined) throw new UsageError('--eval-delay needs --eval-every N or --eval-strategy epoch');
     if (values['eval-on-start'] && values['eval-manifest'] === undefined) throw new UsageError('--eval-on-start needs --eval-manifest FILE');
     for (const flag of ['load-best', 'early-stopping', 'save-best'] as const) {
-      if (values[flag] !== undefined && values[flag] !== false && values['eval-every'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE and --eval-every N`);
+      if (values[flag] !== undefined && values[flag] !== false && evalStrategy === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE and --eval-every N or --eval-strategy epoch`);
+    }
+    if (saveStrategy === 'best' && evalStrategy === undefined) throw new UsageError('--save-strategy best needs --eval-manifest FILE and --eval-every N or --eval-strategy epoch');
+    if (values['load-best'] && evalStrategy === 'epoch' && saveStrategy !== 'epoch' && saveStrategy !== 'best') {
+      throw new UsageError('--load-best with --eval-strategy epoch needs --save-strategy epoch (or best): only a saved update can be loaded back');
     }
     if (values['early-stopping-threshold'] !== undefined && values['early-stopping'] === undefined) throw new UsageError('--early-stopping-threshold needs --early-stopping N');
     const bestMetric = values['best-metric'] as 'loss' | 'exact_match' | 'cer' | undefined;
@@ -235,11 +274,12 @@ export const trainCommand = defineCommand({
       seed: values.seed,
       ...(values['max-target-length'] !== undefined ? { maxTargetLength: values['max-target-length'] } : {}),
       ...(values['append-eos'] ? { appendEosToken: true } : {}),
+      ...(evalStrategy === 'epoch' ? { evalStrategy } : {}),
       ...(values['eval-every'] !== undefined ? { evalSteps: values['eval-every'] } : {}),
       ...(values['save-every'] !== undefined ? { saveSteps: values['save-every'] } : {}),
       ...(values['eval-delay'] !== undefined ? { evalDelay: values['eval-delay'] } : {}),
       ...(values['eval-on-start'] ? { evalOnStart: true } : {}),
-      ...(values['save-best'] ? { saveStrategy: 'best' as const } : {}),
+      ...(saveStrategy !== undefined ? { saveStrategy } : {}),
       ...(values['load-best'] ? { loadBestModelAtEnd: true } : {}),
       // The CLI names the metric's direction: a character error rate is better lower (Python's default would be higher).
       ...(bestMetric !== undefined ? { metricForBestModel: bestMetric, greaterIsBetter: bestMetric === 'exact_match' } : {}),
