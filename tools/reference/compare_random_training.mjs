@@ -3,7 +3,8 @@
 // evaluation loss after training (1e-4), and every parameter's change over the run (1e-3 of that tensor's
 // largest change; AdamW's attention key biases aside: their exact gradient is zero and Adam scales float
 // noise to whole steps); with evaluations during training, every evaluation's loss, the update training stopped at
-// and the best model's state (best_metric, best_global_step, the checkpoint loaded back); and that ved refuses the
+// (and the updates evaluated after) and the best model's state (best_metric, best_global_step, the checkpoint loaded
+// back); and that ved refuses the
 // arguments Python refuses.
 //
 // With --resume, each run that Python trained for two updates or more is stopped once in ved (at a random update:
@@ -51,7 +52,9 @@ function argsOf(a) {
     lrSchedulerType: a.lr_scheduler_type,
     ...(a.lr_scheduler_kwargs !== undefined ? { lrSchedulerKwargs: a.lr_scheduler_kwargs } : {}),
     ...(a.label_smoothing_factor !== undefined ? { labelSmoothingFactor: a.label_smoothing_factor } : {}),
+    ...(a.eval_strategy === 'epoch' ? { evalStrategy: 'epoch' } : {}),
     ...(a.eval_steps !== undefined ? { evalSteps: a.eval_steps } : {}),
+    ...(a.save_strategy === 'epoch' || a.save_strategy === 'best' ? { saveStrategy: a.save_strategy } : {}),
     ...(a.save_steps !== undefined ? { saveSteps: a.save_steps } : {}),
     ...(a.eval_delay !== undefined ? { evalDelay: a.eval_delay } : {}),
     ...(a.eval_on_start !== undefined ? { evalOnStart: a.eval_on_start } : {}),
@@ -147,7 +150,10 @@ for (const run of index.runs) {
     });
     if (!(Math.abs(evaluation.evalLoss - run.eval_loss) <= 1e-4)) problems.push(`eval loss ${evaluation.evalLoss} against ${run.eval_loss}`);
     // Without eval_steps Python evaluates only when asked; ved's Trainer also evaluates after the last update then.
-    const evals = [...(run.args.eval_steps !== undefined ? out.evaluations.map((e) => e.evalLoss) : []), evaluation.evalLoss];
+    const evals = [...(run.args.eval_strategy !== undefined ? out.evaluations.map((e) => e.evalLoss) : []), evaluation.evalLoss];
+    if (run.eval_steps_at !== undefined && run.args.eval_strategy !== undefined && JSON.stringify(out.evaluations.map((e) => e.step)) !== JSON.stringify(run.eval_steps_at)) {
+      problems.push(`evaluated after updates ${JSON.stringify(out.evaluations.map((e) => e.step))} against ${JSON.stringify(run.eval_steps_at)}`);
+    }
     if (evals.length !== run.evals.length || evals.some((l, i) => !(Math.abs(l - run.evals[i]) <= 1e-4))) problems.push(`evaluations ${JSON.stringify(evals)} against ${JSON.stringify(run.evals)}`);
     if (out.globalStep !== run.global_step) problems.push(`stopped at update ${out.globalStep} against ${run.global_step}`);
     const best = [out.bestGlobalStep ?? null, out.bestModelStep ?? null];

@@ -6,7 +6,8 @@ Draws N runs of `Trainer.train()` on the tiny composed model of fixtures/optim/t
 epsilon sometimes) or SGD (momentum, dampening, nesterov), rate, weight decay, clipping (0 turns it off), batch
 size, gradient accumulation, `max_steps` or fractional `num_train_epochs`, warm-up steps or ratio, every LambdaLR
 schedule with random `lr_scheduler_kwargs`, label smoothing, and in about a third of the runs evaluations every
-1-3 updates with checkpoints every 1-4, `load_best_model_at_end`, `metric_for_best_model` / `greater_is_better`
+1-3 updates (or every epoch, or ratios of the run) with checkpoints every 1-4 updates (or every epoch, or at each
+new best), `load_best_model_at_end`, `metric_for_best_model` / `greater_is_better`
 and an `EarlyStoppingCallback` (patience, threshold); on a random selection and order of the fixture's
 six examples (sequential sampling, dropout off), then `Trainer.evaluate()` on another random selection with a
 random evaluation batch size. Records every update's loss, learning rate and gradient norm, every evaluation's
@@ -116,7 +117,7 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
     if kw:
         args["lr_scheduler_kwargs"] = kw
     if name in ("reduce_lr_on_plateau", "greedy"):
-        args.update(eval_strategy="steps", eval_steps=r.randint(1, 3))
+        args.update(eval_strategy="steps", eval_steps=r.randint(1, 3)) if r.random() < 0.7 else args.update(eval_strategy="epoch")
     if r.random() < 0.4:
         args["label_smoothing_factor"] = r.choice([0.05, 0.1, 0.3])
     if r.random() < 0.35:
@@ -143,6 +144,22 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
             args["early_stopping_patience"] = r.randint(1, 3)
             if r.random() < 0.5:
                 args["early_stopping_threshold"] = r.choice([0.0, 0.01, 0.1, 0.5])
+        if r.random() < 0.4:
+            # Epoch strategies (DefaultFlowCallback.on_epoch_end), mixed with step checkpoints or "best" at times;
+            # eval_delay then counts epochs. Combinations Python refuses (load_best_model_at_end with unequal
+            # strategies) are drawn too: ved must refuse them.
+            args["eval_strategy"] = "epoch"
+            del args["eval_steps"]
+            save = r.choice(["epoch", "epoch", "steps", "best"])
+            args["save_strategy"] = save
+            if save != "steps":
+                del args["save_steps"]
+            if "eval_delay" in args:
+                args["eval_delay"] = r.choice([0.5, 1, 1.5, 2])
+        elif r.random() < 0.25:
+            # eval_steps / save_steps as ratios of max_steps (TrainerState.compute_steps).
+            args["eval_steps"] = r.choice([0.1, 0.2, 0.25, 0.5])
+            args["save_steps"] = r.choice([0.2, 0.25, 0.5, 2])
     args["per_device_eval_batch_size"] = r.randint(1, 4)
     train = r.sample(range(6), r.randint(1, 6))
     evaluate = r.sample(range(6), r.randint(1, 6))
@@ -200,6 +217,8 @@ def main() -> None:
             trainer.train()
             state = trainer.state
             in_loop = [e["eval_loss"] for e in state.log_history if "eval_loss" in e]
+            entry_eval_steps = [e["step"] for e in state.log_history if "eval_loss" in e]
+            entry_saved = sorted(int(d.name.rsplit("-", 1)[1]) for d in run_dir.glob("checkpoint-*"))
             best_dir = state.best_model_checkpoint if targs.load_best_model_at_end else None
             evaluator = trainer
             if best_dir is not None:
@@ -227,6 +246,8 @@ def main() -> None:
                            "learning_rate": e["learning_rate"]} for e in logs]
         entry["eval_loss"] = metrics["eval_loss"]
         entry["evals"] = in_loop + [metrics["eval_loss"]]
+        entry["eval_steps_at"] = entry_eval_steps
+        entry["saved_steps"] = entry_saved
         entry["global_step"] = state.global_step
         entry["best_metric"] = state.best_metric
         entry["best_global_step"] = state.best_global_step

@@ -102,8 +102,10 @@ describe('resolveArguments', () => {
     expect(planTraining(resolveArguments({ evalSteps: 5, saveSteps: 3 }), 8)).toMatchObject({ evalSteps: 5, saveSteps: 3 });
     expect(() => resolveArguments({ evalSteps: 1.5 })).toThrow(/evalSteps is 1.5; expected a whole number of updates, or a ratio of the total in \(0, 1\)/);
     expect(() => resolveArguments({ saveSteps: 0 })).toThrow(/saveSteps is 0; expected a whole number/);
-    // With the best model: both counts or both ratios, the save a multiple of the evaluation.
-    expect(() => resolveArguments({ evalSteps: 0.2, saveSteps: 4, loadBestModelAtEnd: true })).toThrow(/saveSteps is 4; expected a multiple of evalSteps \(0.2; both counts or both ratios\)/);
+    // With the best model: the save a multiple of the evaluation (a count and a ratio only where the first test passes).
+    expect(() => resolveArguments({ evalSteps: 0.3, saveSteps: 4, loadBestModelAtEnd: true })).toThrow(/saveSteps is 4; expected a multiple of evalSteps \(0.3; two ratios are compared as ratios\)/);
+    // Python's first test is save_steps % eval_steps as given: 2 updates against a ratio of 0.25 passes it.
+    expect(resolveArguments({ evalSteps: 0.25, saveSteps: 2, loadBestModelAtEnd: true }).saveSteps).toBe(2);
     expect(() => resolveArguments({ evalSteps: 0.2, saveSteps: 0.3, loadBestModelAtEnd: true })).toThrow(/saveSteps is 0.3; expected a multiple/);
     expect(resolveArguments({ evalSteps: 0.1, saveSteps: 0.3, loadBestModelAtEnd: true }).saveSteps).toBe(0.3);
   });

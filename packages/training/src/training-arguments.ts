@@ -354,17 +354,23 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
       bad('saveStrategy', args.saveStrategy, '"epoch" (or "best") with evalStrategy "epoch" and loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the save and eval strategy to match")');
     }
     if (resolved.evalStrategy === 'steps' && !isMultiple(resolved.saveSteps, resolved.evalSteps!)) {
-      bad('saveSteps', args.saveSteps, `a multiple of evalSteps (${resolved.evalSteps}; both counts or both ratios) with loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the saving steps to be a round multiple of the evaluation steps")`);
+      bad('saveSteps', args.saveSteps, `a multiple of evalSteps (${resolved.evalSteps}; two ratios are compared as ratios) with loadBestModelAtEnd: only a saved update can be loaded back (HF: "requires the saving steps to be a round multiple of the evaluation steps")`);
     }
   }
   if (early && !periodic) bad('earlyStoppingPatience', resolved.earlyStoppingPatience, 'evalSteps or evalStrategy "epoch" with it (it counts evaluations without improvement)');
   if (!early && args.earlyStoppingThreshold !== undefined) bad('earlyStoppingThreshold', args.earlyStoppingThreshold, 'it only with earlyStoppingPatience');
 }
 
-/** `save_steps % eval_steps == 0`, for two counts or two ratios (compared in millionths, as Python does). */
+/**
+ * `TrainingArguments.__post_init__`'s check, float for float: `save_steps % eval_steps == 0` as given (so 2 updates
+ * and a ratio of 0.25 pass), else two ratios compared in millionths.
+ */
 function isMultiple(save: number | undefined, evalSteps: number): boolean {
-  if (save === undefined || save < 1 !== evalSteps < 1) return false;
-  return Math.round(save * 1_000_000) % Math.round(evalSteps * 1_000_000) === 0;
+  if (save === undefined) return false;
+  if (save % evalSteps === 0) return true;
+  if (evalSteps >= 1 && save >= 1) return false;
+  if (!(evalSteps < 1 && save < 1)) return false;
+  return (save * 1_000_000) % (evalSteps * 1_000_000) === 0;
 }
 
 export interface TrainingPlan {

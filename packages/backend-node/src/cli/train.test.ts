@@ -240,7 +240,7 @@ describe('ved train', () => {
     expect(await usage(['--early-stopping-threshold', '0.1'])).toBeInstanceOf(UsageError);
     expect(await usage(['--load-best', '--eval-manifest', evalManifest, '--eval-every', '2', '--save-every', '3'])).toMatchObject({
       code: 'INVALID_OPTION',
-      message: expect.stringMatching(/saveSteps is 3; expected a multiple of evalSteps \(2; both counts or both ratios\) with loadBestModelAtEnd/),
+      message: expect.stringMatching(/saveSteps is 3; expected a multiple of evalSteps \(2; two ratios are compared as ratios\) with loadBestModelAtEnd/),
     });
   });
 
