@@ -103,6 +103,22 @@ await build({
   target: 'es2022',
   conditions: ['source'],
   logLevel: 'error',
+  // VED_BENCH_ORT_ENTRY=webgpu|wasm: ved's backend-web on another build of its onnxruntime-web (the default entry
+  // loads the JSEP build; `webgpu` the asyncify build transformers.js loads, `wasm` the CPU-only one).
+  plugins: process.env.VED_BENCH_ORT_ENTRY
+    ? [
+        {
+          name: 'ved-ort-entry',
+          setup(b) {
+            b.onResolve({ filter: /^onnxruntime-web$/ }, (args) =>
+              args.importer.includes(`${join('packages', 'backend-web')}`)
+                ? b.resolve(`onnxruntime-web/${process.env.VED_BENCH_ORT_ENTRY}`, { resolveDir: args.resolveDir, kind: args.kind })
+                : undefined,
+            );
+          },
+        },
+      ]
+    : [],
 });
 writeFileSync(join(page, 'index.html'), '<!doctype html><meta charset="utf-8"><title>ved bench</title><script type="module" src="page.js"></script>\n');
 const { server, origin } = await serve(page);
