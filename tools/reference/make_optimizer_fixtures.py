@@ -395,6 +395,15 @@ TRAIN_CASES = {
                         warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps",
                         eval_steps=0.25, per_device_eval_batch_size=2, eval_examples=[0, 1, 2, 3], save_strategy="steps",
                         save_steps=0.5, max_steps=8, load_best_model_at_end=True),
+    # logging_steps / logging_first_step / logging_strategy: log_history entries with the mean loss of the updates
+    # since the last entry and the last update's rate and norm (8 updates: logged after 1, 3, 6; epochs of 3 updates
+    # with logging_strategy "epoch" over 2.5 epochs: after 3, 6 and 8, where training stops inside the third).
+    "adamw_logging": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
+                          warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2, logging_steps=3,
+                          logging_first_step=True, max_steps=8),
+    "adamw_log_epoch": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
+                            warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2, logging_strategy="epoch",
+                            max_steps=-1, num_train_epochs=2.5),
     # torch.optim's RMSprop (centered, with momentum) and Adagrad (with lr_decay), as HF Trainer builds them from optim_args.
     "rmsprop": dict(optim="rmsprop", optim_args="momentum=0.5,centered=True,alpha=0.9", learning_rate=2e-3, weight_decay=0.01, max_grad_norm=1.0,
                     lr_scheduler_type="linear", warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2),
@@ -466,9 +475,9 @@ def make_training():
                 p.requires_grad_(False)
         model.train = lambda mode=True, m=model: m  # keep eval mode (dropout off) while HF Trainer trains
         initial_saved = load_file(str(out / "model.safetensors"))
-        args = TrainingArguments(output_dir=str(out / f".run-{name}"), logging_steps=1, report_to=[], use_cpu=True, seed=0,
+        args = TrainingArguments(output_dir=str(out / f".run-{name}"), report_to=[], use_cpu=True, seed=0,
                                  dataloader_num_workers=0, train_sampling_strategy="sequential",
-                                 **({"max_steps": STEPS, "save_strategy": "no"} | kwargs))
+                                 **({"max_steps": STEPS, "save_strategy": "no", "logging_steps": 1} | kwargs))
         smoothing = kwargs.get("label_smoothing_factor", 0) != 0
         trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate,
                             eval_dataset=None if eval_examples is None else [examples[k] for k in eval_examples],
@@ -479,7 +488,10 @@ def make_training():
         reference["cases"][name] = {
             "args": kwargs | ({"freeze": freeze} if freeze else {})
                     | ({"early_stopping_patience": patience, "early_stopping_threshold": threshold} if patience is not None else {}),
-            "steps": [{"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"]} for e in logs],
+            # With logging arguments the log_history's training entries (each a mean over its window), else every update.
+            ("logged" if any(k.startswith("logging_") for k in kwargs) else "steps"): [
+                {"step": e["step"], "loss": e["loss"], "grad_norm": float(e["grad_norm"]), "learning_rate": e["learning_rate"], "epoch": e["epoch"]}
+                for e in logs],
             **({"eval_examples": eval_examples, "eval_losses": [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
             **({"eval_steps_at": [e["step"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
             **({"global_step": trainer.state.global_step, "best_metric": trainer.state.best_metric, "best_global_step": trainer.state.best_global_step,

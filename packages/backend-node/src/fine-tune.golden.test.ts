@@ -48,7 +48,10 @@ import { fixturePath } from './test-utils/fixtures.js';
 const DIR = fixturePath('optim', 'train');
 interface CaseRef {
   args: Record<string, string | number>;
-  steps: { step: number; loss: number; grad_norm: number; learning_rate: number }[];
+  /** Every update (cases logging every update), or … */
+  steps?: LoggedRef[];
+  /** … the log_history's training entries, each the mean over its logging window (cases with logging arguments). */
+  logged?: LoggedRef[];
   /** Manifest lines evaluated every `eval_steps` updates, and Python's eval_loss each time. */
   eval_examples?: number[];
   eval_losses?: number[];
@@ -61,6 +64,13 @@ interface CaseRef {
   best_metric?: number;
   best_global_step?: number | null;
   best_model_step?: number | null;
+}
+interface LoggedRef {
+  step: number;
+  loss: number;
+  grad_norm: number;
+  learning_rate: number;
+  epoch: number;
 }
 const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as { max_steps: number; cases: Record<string, CaseRef> };
 const changes = parseSafetensors(new Uint8Array(readFileSync(join(DIR, 'changes.safetensors'))), 'changes.safetensors');
@@ -104,6 +114,9 @@ function argsOf(c: CaseRef): TrainingArguments {
     ...(a.early_stopping_patience !== undefined
       ? { earlyStoppingPatience: a.early_stopping_patience as number, earlyStoppingThreshold: a.early_stopping_threshold as number }
       : {}),
+    ...(a.logging_steps !== undefined ? { loggingSteps: a.logging_steps as number } : {}),
+    ...(a.logging_first_step !== undefined ? { loggingFirstStep: a.logging_first_step as unknown as boolean } : {}),
+    ...(a.logging_strategy !== undefined ? { loggingStrategy: a.logging_strategy as 'no' | 'steps' | 'epoch' } : {}),
     warmupSteps: a.warmup_steps as number,
     gradientAccumulationSteps: a.gradient_accumulation_steps as number,
     batchSize: a.per_device_train_batch_size as number,
@@ -123,7 +136,15 @@ afterAll(() => pipe?.dispose());
 async function run(
   name: string,
   parallelUpdates?: ParallelUpdates,
-): Promise<{ out: TrainOutput; steps: StepMetrics[]; evalLosses: number[]; savedSteps: number[]; initial: Map<string, Float32Array>; final: Map<string, Float32Array> }> {
+): Promise<{
+  out: TrainOutput;
+  steps: StepMetrics[];
+  evalLosses: number[];
+  savedSteps: number[];
+  logHistory: Array<Record<string, number>>;
+  initial: Map<string, Float32Array>;
+  final: Map<string, Float32Array>;
+}> {
   const model = pipe.model as VisionEncoderDecoderModel;
   const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
   const evalExamples = reference.cases[name]!.eval_examples;
@@ -145,7 +166,8 @@ async function run(
     const files = await trainer.checkpointFiles();
     const saved = parseSafetensors(files.find((f) => f.name === 'model.safetensors')!.bytes, 'model.safetensors');
     const final = new Map(saved.names().map((n) => [n, saved.getFloat32(n)]));
-    return { out, steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), savedSteps, initial, final };
+    const state = JSON.parse(new TextDecoder().decode(files.find((f) => f.name === 'trainer_state.json')!.bytes)) as { log_history: Array<Record<string, number>> };
+    return { out, steps: out.steps, evalLosses: out.evaluations.map((e) => e.evalLoss), savedSteps, logHistory: state.log_history, initial, final };
   } finally {
     await trainer.dispose();
   }
@@ -154,8 +176,7 @@ async function run(
 describe('training vs HF Trainer (fixtures/optim/train)', () => {
   for (const name of Object.keys(reference.cases)) {
     it(`${name}: per-update loss, learning rate and gradient norm`, async () => {
-      const expected = reference.cases[name]!.steps;
-      const { out, steps, evalLosses, savedSteps, initial, final } = await run(name);
+      const { out, steps, evalLosses, savedSteps, logHistory, initial, final } = await run(name);
       const ref = reference.cases[name]!;
       const expectedEval = ref.eval_losses;
       if (ref.global_step !== undefined) {
@@ -176,14 +197,22 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
         expect(evalLosses.length).toBe(expectedEval.length);
         evalLosses.forEach((l, i) => expect(Math.abs(l - expectedEval[i]!), `eval loss ${i + 1}`).toBeLessThan(1e-4));
       }
-      expect(steps.map((s) => s.step)).toEqual(expected.map((e) => e.step));
-      const diffs = steps.map((s, i) => Math.abs(s.loss - expected[i]!.loss));
-      console.log(`${name}: |loss − PyTorch's| per update ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
-      steps.forEach((s, i) => {
+      // Every update's numbers (onStep, TrainOutput.steps, and log_history when logging every update), or the
+      // log_history's training entries, each averaging its logging window.
+      const compared = ref.logged !== undefined
+        ? logHistory.filter((e) => 'loss' in e).map((e) => ({ step: e.step!, loss: e.loss!, learningRate: e.learning_rate!, gradNorm: e.grad_norm!, epoch: e.epoch! }))
+        : steps;
+      const expected = (ref.logged ?? ref.steps)!;
+      if (ref.steps !== undefined) expect(logHistory.filter((e) => 'loss' in e).map((e) => e.step)).toEqual(expected.map((e) => e.step));
+      expect(compared.map((s) => s.step)).toEqual(expected.map((e) => e.step));
+      const diffs = compared.map((s, i) => Math.abs(s.loss - expected[i]!.loss));
+      console.log(`${name}: |loss − PyTorch's| per ${ref.logged ? 'logged window' : 'update'} ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
+      compared.forEach((s, i) => {
         const e = expected[i]!;
         expect(Math.abs(s.loss - e.loss), `loss of update ${s.step}`).toBeLessThan(1e-4);
         expect(s.learningRate, `lr of update ${s.step}`).toBeCloseTo(e.learning_rate, 12);
         expect(Math.abs(s.gradNorm - e.grad_norm) / e.grad_norm, `grad norm of update ${s.step}`).toBeLessThan(1e-4);
+        expect(s.epoch, `epoch of update ${s.step}`).toBeCloseTo(e.epoch, 12);
       });
 
       // Each tensor's change over the run against PyTorch's.
@@ -312,6 +341,8 @@ describe('the evaluation and save strategies across interruptions', () => {
       const full = make();
       const fullOut = await full.train();
       const fullWeights = await weightsOf(full);
+      const historyOf = async (t: Trainer<string>) => JSON.parse(new TextDecoder().decode((await t.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes)).log_history;
+      const fullHistory = await historyOf(full);
       await full.dispose();
       expect(fullOut.evaluations.map((e) => e.step)).toEqual(ref.eval_steps_at);
       const summary = (o: TrainOutput) => ({ globalStep: o.globalStep, stoppedEarly: o.stoppedEarly, bestGlobalStep: o.bestGlobalStep, bestModelStep: o.bestModelStep, bestMetric: o.bestMetric });
@@ -335,6 +366,9 @@ describe('the evaluation and save strategies across interruptions', () => {
             expect(summary(out), `stopped at update ${k} (${where}; saved at ${before})`).toEqual(summary(fullOut));
             expect(out.evaluations.map((e) => e.step)).toEqual(fullOut.evaluations.filter((e) => e.step > before || (where === 'step' && e.step === before)).map((e) => e.step));
             expect((await weightsOf(resumed)).equals(fullWeights), `weights after stopping at update ${k} (${where})`).toBe(true);
+            // Every update's log entry and every evaluation's, once (an update stopped during its evaluation was
+            // logged before it).
+            expect(await historyOf(resumed), `log_history after stopping at update ${k} (${where})`).toEqual(fullHistory);
             await resumed.dispose();
           }
         }

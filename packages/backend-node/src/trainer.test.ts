@@ -204,6 +204,42 @@ describe('Trainer (synthetic gradients)', () => {
     await Promise.all([full.trainer.dispose(), first.trainer.dispose(), resumed.trainer.dispose()]);
   });
 
+  it('loggingSteps: each log_history entry averages its window; a resumed run starts a new window, as Python', async () => {
+    const args: TrainingArguments = { batchSize: 2, maxSteps: 7, learningRate: 0.02, seed: 3, loggingSteps: 3, loggingFirstStep: true };
+    const training = (h: Array<Record<string, number>>) => h.filter((e) => 'loss' in e);
+    const full = makeTrainer(args);
+    await full.trainer.train();
+    const history = (files: { name: string; bytes: Uint8Array }[]) =>
+      training(JSON.parse(new TextDecoder().decode(files.find((f) => f.name === 'trainer_state.json')!.bytes)).log_history);
+    const logged = history(await full.trainer.checkpointFiles());
+    const mean = (from: number, to: number) => full.steps.slice(from, to).reduce((a, m) => a + m.loss, 0) / (to - from);
+    // logging_first_step, then every 3 updates: windows [1], [2, 3], [4, 5, 6]; update 7 ends unlogged (as in Python).
+    expect(logged.map((e) => e.step)).toEqual([1, 3, 6]);
+    expect(logged.map((e) => e.loss)).toEqual([mean(0, 1), mean(1, 3), mean(3, 6)]);
+    expect(logged[2]).toMatchObject({ learning_rate: full.steps[5]!.learningRate, grad_norm: full.steps[5]!.gradNorm, epoch: full.steps[5]!.epoch });
+    expect(JSON.parse(new TextDecoder().decode((await full.trainer.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes)).logging_steps).toBe(3);
+
+    // Saved at update 4 and resumed: Python's `_globalstep_last_logged = global_step`, so update 6's entry averages 5 and 6.
+    const dir = join(tmp, 'logging');
+    const controller = new AbortController();
+    const first = makeTrainer({ ...args, saveSteps: 4 }, { save: dir, onStep: (m) => m.step === 5 && controller.abort(new Error('stop')) });
+    await expect(first.trainer.train({ signal: controller.signal })).rejects.toThrow('stop');
+    const resumed = makeTrainer(args);
+    await resumed.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+    const after = history(await resumed.trainer.checkpointFiles());
+    expect(after.map((e) => e.step)).toEqual([1, 3, 6]);
+    expect(after[2]!.loss).toBe(mean(4, 6));
+    // An epoch strategy logs at each epoch's end and where training stops inside one; "no" logs nothing.
+    const byEpoch = makeTrainer({ batchSize: 2, numTrainEpochs: 2.5, learningRate: 0.02, loggingStrategy: 'epoch' });
+    await byEpoch.trainer.train();
+    expect(history(await byEpoch.trainer.checkpointFiles()).map((e) => e.step)).toEqual([3, 6, 8]);
+    const none = makeTrainer({ batchSize: 2, maxSteps: 3, learningRate: 0.02, loggingStrategy: 'no' });
+    await none.trainer.train();
+    expect(history(await none.trainer.checkpointFiles())).toEqual([]);
+    expect(() => makeTrainer({ loggingSteps: 2.5 })).toThrow(/loggingSteps is 2.5; expected a whole number of updates, or a ratio/);
+    await Promise.all([full, first, resumed, byEpoch, none].map((r) => r.trainer.dispose()));
+  });
+
   it('reduce_lr_on_plateau resumes exactly: its counters travel in trainer_state.json', async () => {
     const args: TrainingArguments = {
       batchSize: 2,

@@ -203,6 +203,8 @@ export class Trainer<Image> {
   private globalStep = 0;
   private epoch = 0;
   private logHistory: LogEntry[] = [];
+  /** What the next `log_history` entry averages: the updates' losses since the last entry (HF's `tr_loss`), the last update's rate and norm. */
+  private logWindow = { lossSum: 0, lastLogged: 0, learningRate: 0, gradNorm: 0 };
   /** The last update's evaluation (and what follows it) has not run yet: a checkpoint taken now records it. */
   private afterUpdatePending = false;
   private readonly best: BestModel;
@@ -347,7 +349,9 @@ export class Trainer<Image> {
       this.epoch = epoch + (batches[batches.length - 1]! + 1) / plan.batchesPerEpoch;
       const metrics: StepMetrics = { step, totalSteps: plan.totalSteps, epoch: this.epoch, loss: lossSum / batches.length, learningRate, gradNorm, examples, tokens };
       steps.push(metrics);
-      this.logHistory.push({ epoch: metrics.epoch, grad_norm: gradNorm, learning_rate: learningRate, loss: metrics.loss, step });
+      this.logWindow.lossSum += metrics.loss;
+      this.logWindow.learningRate = learningRate;
+      this.logWindow.gradNorm = gradNorm;
       this.init.callbacks?.onStep?.(metrics);
       ({ end, stoppedEarly } = await this.afterUpdate(p, step, evaluations, stopRequested, options.signal));
       stopRequested = false;
@@ -407,12 +411,15 @@ export class Trainer<Image> {
       }
     };
     // on_step_end
-    const { evalSteps, saveSteps } = plan;
+    const { evalSteps, saveSteps, loggingSteps } = plan;
+    const { loggingStrategy } = this.args;
+    if ((step === 1 && this.args.loggingFirstStep) || (loggingStrategy === 'steps' && step % loggingSteps === 0)) this.log(step);
     const stepEval = evalStrategy === 'steps' ? (step % evalSteps! === 0 || last) && evalDelay <= step : evalStrategy === undefined && last;
     await maybeEvaluateAndSave(stepEval, saveStrategy === 'steps' && saveSteps !== undefined && (step % saveSteps === 0 || last));
     // on_epoch_end: after the epoch's last batch, or where training stops inside an epoch.
     const { batches } = updateBatches(plan, this.args.gradientAccumulationSteps, step);
     if (batches[batches.length - 1] === plan.batchesPerEpoch - 1 || last || stop) {
+      if (loggingStrategy === 'epoch') this.log(step);
       await maybeEvaluateAndSave(evalStrategy === 'epoch' && evalDelay <= this.epoch, saveStrategy === 'epoch');
     }
     // A stop asked for by the evaluation before training comes after the first update, as in Python.
@@ -427,6 +434,15 @@ export class Trainer<Image> {
       this.init.callbacks?.onSave?.({ step });
     }
     return { end, stoppedEarly };
+  }
+
+  /** `_maybe_log_save_evaluate`'s log: the mean loss of the updates since the last entry, with the last one's rate and norm. */
+  private log(step: number): void {
+    const w = this.logWindow;
+    if (step <= w.lastLogged) return;
+    this.logHistory.push({ epoch: this.epoch, grad_norm: w.gradNorm, learning_rate: w.learningRate, loss: w.lossSum / (step - w.lastLogged), step });
+    w.lossSum = 0;
+    w.lastLogged = step;
   }
 
   /**
@@ -560,6 +576,7 @@ export class Trainer<Image> {
       ...(p.schedule.state !== undefined ? { lrScheduler: p.schedule.state } : {}),
       ...(this.best.tracked ? { best: this.best.state() } : {}),
       ...(this.afterUpdatePending ? { afterUpdatePending: true } : {}),
+      loggingSteps: p.plan.loggingSteps,
     };
   }
 
@@ -631,6 +648,9 @@ export class Trainer<Image> {
     }
     await this.best.resume(saved.best, files, p.session.parameters);
     this.afterUpdatePending = saved.afterUpdatePending === true;
+    // Python starts a new logging window where it resumes (`_globalstep_last_logged = global_step`). An update
+    // stopped during its evaluation was logged before it (the log comes first in `_maybe_log_save_evaluate`).
+    this.logWindow = { lossSum: 0, lastLogged: saved.globalStep, learningRate: 0, gradNorm: 0 };
     this.globalStep = saved.globalStep;
     this.epoch = saved.epoch;
     this.logHistory = [...saved.logHistory];

@@ -68,6 +68,20 @@ export interface TrainingArguments {
    */
   optimArgs?: { momentum?: number; dampening?: number; nesterov?: boolean; alpha?: number; eps?: number; centered?: boolean; lrDecay?: number };
   /**
+   * `logging_strategy`: `steps` (default: a `log_history` entry every `loggingSteps` updates), `epoch` (at the end
+   * of every epoch, and where training stops inside one) or `no`. What `onStep` and `TrainOutput.steps` report is
+   * every update either way.
+   */
+  loggingStrategy?: 'no' | 'steps' | 'epoch';
+  /**
+   * `logging_steps`: updates between `log_history` entries, each with the mean loss of the updates since the last
+   * (and the last one's rate and gradient norm), as `_maybe_log_save_evaluate` logs them; a ratio below 1 is that
+   * share of the total updates. ved's default is 1 (every update is logged); Python's is 500.
+   */
+  loggingSteps?: number;
+  /** `logging_first_step` (false): also log the first update. */
+  loggingFirstStep?: boolean;
+  /**
    * `eval_strategy`: `steps` (every `evalSteps` updates and after the last; implied by `evalSteps`), `epoch` (at
    * the end of every epoch, and where training stops inside one, as `DefaultFlowCallback.on_epoch_end`) or `no`
    * (never during training). Without it or `evalSteps`, an `evalDataset` is evaluated once, after the last update.
@@ -154,7 +168,7 @@ export type BestModelMetric = `eval_${string}`;
 export type ResolvedArguments = Required<
   Omit<
     TrainingArguments,
-    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
+    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'loggingStrategy' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
   >
 > & {
   optim: 'adamw' | 'sgd' | 'adafactor' | 'rmsprop' | 'adagrad';
@@ -166,6 +180,7 @@ export type ResolvedArguments = Required<
   centered: boolean;
   lrDecay: number;
   optimEps: number | undefined;
+  loggingStrategy: 'no' | 'steps' | 'epoch';
   /** Undefined: none given (an `evalDataset` is evaluated after the last update only). */
   evalStrategy: 'no' | 'steps' | 'epoch' | undefined;
   /** As given: a number of updates, or a ratio below 1 (`TrainingPlan.evalSteps` has the count). */
@@ -185,7 +200,7 @@ export type ResolvedArguments = Required<
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
-  'evalStrategy', 'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
+  'loggingStrategy', 'loggingSteps', 'loggingFirstStep', 'evalStrategy', 'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
 
@@ -273,6 +288,9 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     centered: bool('optimArgs.centered', optimArgs.centered, false),
     lrDecay: num('optimArgs.lrDecay', optimArgs.lrDecay, 0, (v) => v >= 0, 'a non-negative number'),
     optimEps: optimArgs.eps === undefined ? undefined : num('optimArgs.eps', optimArgs.eps, 0, (v) => v >= 0, 'a non-negative number'),
+    loggingStrategy: oneOf('loggingStrategy', args.loggingStrategy, ['no', 'steps', 'epoch'] as const) ?? 'steps',
+    loggingSteps: stepsOrRatio('loggingSteps', args.loggingSteps) ?? 1,
+    loggingFirstStep: bool('loggingFirstStep', args.loggingFirstStep, false),
     evalStrategy: oneOf('evalStrategy', args.evalStrategy, ['no', 'steps', 'epoch'] as const) ?? (args.evalSteps !== undefined ? 'steps' : undefined),
     evalSteps: stepsOrRatio('evalSteps', args.evalSteps),
     evalDelay: num('evalDelay', args.evalDelay, 0, (v) => v >= 0, 'a non-negative number of updates (of epochs with evalStrategy "epoch")'),
@@ -385,9 +403,10 @@ export interface TrainingPlan {
   epochs: number;
   /** Warmup updates (`get_warmup_steps`). */
   warmupSteps: number;
-  /** `state.eval_steps` and `state.save_steps`: `evalSteps` / `saveSteps` in updates (ratios of `totalSteps` rounded up). */
+  /** `state.eval_steps`, `state.save_steps`, `state.logging_steps`: in updates (ratios of `totalSteps` rounded up). */
   evalSteps: number | undefined;
   saveSteps: number | undefined;
+  loggingSteps: number;
 }
 
 /** `Trainer.set_initial_training_values` for a dataset of `examples` examples. */
@@ -400,7 +419,7 @@ export function planTraining(args: ResolvedArguments, examples: number): Trainin
   const warmupSteps = args.warmupSteps >= 1 ? Math.trunc(args.warmupSteps) : Math.ceil(totalSteps * args.warmupSteps);
   // TrainerState.compute_steps
   const count = (steps: number | undefined) => (steps === undefined ? undefined : steps < 1 ? Math.ceil(totalSteps * steps) : steps);
-  return { examples, batchesPerEpoch, updatesPerEpoch, totalSteps, epochs, warmupSteps, evalSteps: count(args.evalSteps), saveSteps: count(args.saveSteps) };
+  return { examples, batchesPerEpoch, updatesPerEpoch, totalSteps, epochs, warmupSteps, evalSteps: count(args.evalSteps), saveSteps: count(args.saveSteps), loggingSteps: count(args.loggingSteps)! };
 }
 
 /**

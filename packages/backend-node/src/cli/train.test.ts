@@ -264,7 +264,18 @@ describe('ved train', () => {
     expect(byRatio.lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l).map((e) => e.step)).toEqual(ratio.eval_steps_at);
     expect(JSON.parse(byRatio.lines.at(-1)!)).toMatchObject({ global_step: 8, best_global_step: ratio.best_global_step, best_model_step: ratio.best_model_step });
 
+    // --logging-steps / --logging-first-step: trainer_state.json's log_history as Python's (fixture case adamw_logging).
+    const logging = reference.cases.adamw_logging;
+    const logged = await train(['--model', MODEL, '--manifest', MANIFEST, '--lr', '5e-3', '--weight-decay', '0.01', '--max-grad-norm', '0.5', '--warmup-steps', '1',
+      '--batch-size', '2', '--steps', '8', '--no-dropout', '--no-shuffle', '--logging-steps', '3', '--logging-first-step', '--out', join(tmp, 'logging'), '--json']);
+    expect(logged.error).toBeUndefined();
+    expect(logged.lines.filter((l) => 'loss' in JSON.parse(l))).toHaveLength(8); // --json: every update
+    const history = JSON.parse(readFileSync(join(tmp, 'logging', 'trainer_state.json'), 'utf8')).log_history.filter((e: { loss?: number }) => e.loss !== undefined);
+    expect(history.map((e: { step: number }) => e.step)).toEqual(logging.logged.map((e: { step: number }) => e.step));
+    history.forEach((e: { loss: number }, i: number) => expect(Math.abs(e.loss - logging.logged[i].loss)).toBeLessThan(1e-4));
+
     const usage = async (extra: string[]) => (await train([...base, '--steps', '2', '--out', join(tmp, 'x'), ...extra])).error;
+    expect(await usage(['--logging-steps', '2.5'])).toMatchObject({ message: '--logging-steps is 2.5; expected a whole number of updates, or a ratio of the total below 1' });
     expect(await usage(['--eval-strategy', 'epoch', '--eval-every', '2'])).toMatchObject({ message: '--eval-every counts updates: drop it with --eval-strategy epoch' });
     expect(await usage(['--eval-strategy', 'steps'])).toMatchObject({ message: '--eval-strategy steps needs --eval-every N' });
     expect(await usage(['--save-strategy', 'epoch', '--save-every', '2'])).toMatchObject({ message: '--save-every counts updates: drop it with --save-strategy epoch' });

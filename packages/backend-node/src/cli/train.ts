@@ -131,6 +131,16 @@ export const trainCommand = defineCommand({
     seed: { type: 'integer', min: 0, default: 0, help: '[seed]: data order and dropout masks' },
     'max-target-length': { type: 'integer', min: 1, help: 'truncate tokenized texts (special tokens included)' },
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
+    'logging-steps': {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      metavar: 'N',
+      defaultText: '1',
+      help: "a trainer_state.json log_history entry every N updates (or a ratio N < 1 of the total), with the mean loss since the last [logging_steps]; --json prints every update either way",
+    },
+    'logging-strategy': { type: 'choice', choices: ['steps', 'epoch', 'no'], defaultText: 'steps', help: '[logging_strategy] of the log_history entries' },
+    'logging-first-step': { type: 'boolean', help: 'log the first update too [logging_first_step]' },
     'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
     'eval-every': {
       type: 'number',
@@ -213,7 +223,7 @@ export const trainCommand = defineCommand({
     const optimArgs = values['optim-args'] === undefined ? {} : parseOptimArgs(values['optim-args']);
     if (momentum !== undefined && optimArgs.momentum !== undefined) throw new UsageError('give the momentum once: --momentum or --optim-args momentum=…');
     if (momentum !== undefined && (optimizer === 'sgd' || optimizer === 'rmsprop')) optimArgs.momentum = momentum;
-    for (const flag of ['eval-every', 'save-every'] as const) {
+    for (const flag of ['eval-every', 'save-every', 'logging-steps'] as const) {
       const n = values[flag];
       if (n !== undefined && n >= 1 && !Number.isInteger(n)) throw new UsageError(`--${flag} is ${n}; expected a whole number of updates, or a ratio of the total below 1`);
     }
@@ -274,6 +284,9 @@ export const trainCommand = defineCommand({
       seed: values.seed,
       ...(values['max-target-length'] !== undefined ? { maxTargetLength: values['max-target-length'] } : {}),
       ...(values['append-eos'] ? { appendEosToken: true } : {}),
+      ...(values['logging-steps'] !== undefined ? { loggingSteps: values['logging-steps'] } : {}),
+      ...(values['logging-strategy'] !== undefined ? { loggingStrategy: values['logging-strategy'] as 'steps' | 'epoch' | 'no' } : {}),
+      ...(values['logging-first-step'] ? { loggingFirstStep: true } : {}),
       ...(evalStrategy === 'epoch' ? { evalStrategy } : {}),
       ...(values['eval-every'] !== undefined ? { evalSteps: values['eval-every'] } : {}),
       ...(values['save-every'] !== undefined ? { saveSteps: values['save-every'] } : {}),

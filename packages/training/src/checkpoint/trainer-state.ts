@@ -55,6 +55,8 @@ export interface TrainerState {
   best?: BestModelState;
   /** Saved while the last update's evaluation ran (Ctrl-C): a resumed run evaluates that update first. */
   afterUpdatePending?: boolean;
+  /** `logging_steps` in updates (ved's default 1). */
+  loggingSteps?: number;
 }
 
 export interface BestModelState {
@@ -101,7 +103,7 @@ export function trainerStateJson(state: TrainerState): string {
     is_local_process_zero: true,
     is_world_process_zero: true,
     log_history: state.logHistory,
-    logging_steps: 1,
+    logging_steps: state.loggingSteps ?? 1,
     max_steps: state.maxSteps,
     num_train_epochs: state.numTrainEpochs,
     total_flos: 0,
@@ -157,6 +159,7 @@ export function trainerStateJson(state: TrainerState): string {
           }
         : {}),
       ...(state.afterUpdatePending ? { evaluation_pending: true } : {}),
+
     },
   };
   return `${JSON.stringify(json, null, 2)}\n`;
