@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, VisionEncoderDecoderModel } from '@ved/core';
-import { Trainer, type ComputeMetrics, type EvalMetrics, type EvalPrediction, type ParallelUpdates, type StepMetrics, type TrainOutput, type TrainingArguments } from '@ved/training';
+import { Trainer, type ComputeMetrics, type EvalMetrics, type EvalPrediction, type ParallelUpdates, type StepMetrics, type TrainerCallbacks, type TrainingArguments, type TrainingExample, type TrainOutput } from '@ved/training';
 import { DirectoryFiles } from './directory-files.js';
 import { writeCheckpoint } from './save.js';
 import { createParallelUpdates } from './parallel-updates.js';
@@ -245,23 +245,29 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
   }
 });
 
+/** A Trainer for a fixture case with an evaluation set (its eval_examples of the manifest). */
+function caseTrainer(name: string, manifest: TrainingExample<string>[], callbacks?: TrainerCallbacks): Trainer<string> {
+  const ref = reference.cases[name]!;
+  return new Trainer<string>({
+    model: pipe.model as VisionEncoderDecoderModel,
+    runtime: nodeRuntime,
+    args: argsOf(ref),
+    trainDataset: manifest,
+    evalDataset: ref.eval_examples!.map((k) => manifest[k]!),
+    prepareImages: (images) => pipe.preprocess(images),
+    tokenizer: pipe.tokenizer!,
+    ...(callbacks ? { callbacks } : {}),
+  });
+}
+
+const weightsOf = async (t: Trainer<string>) => Buffer.from((await t.checkpointFiles()).find((f) => f.name === 'model.safetensors')!.bytes);
+
 describe('the best model and early stopping across an interruption (adamw_best)', () => {
   it('resumes exactly from a checkpoint whose best weights are not its own (best_model.safetensors)', async () => {
     const model = pipe.model as VisionEncoderDecoderModel;
     const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
     const ref = reference.cases.adamw_best!;
-    const make = (onEvaluate?: (m: EvalMetrics) => void) =>
-      new Trainer<string>({
-        model,
-        runtime: nodeRuntime,
-        args: argsOf(ref),
-        trainDataset: manifest,
-        evalDataset: ref.eval_examples!.map((k) => manifest[k]!),
-        prepareImages: (images) => pipe.preprocess(images),
-        tokenizer: pipe.tokenizer!,
-        ...(onEvaluate ? { callbacks: { onEvaluate } } : {}),
-      });
-    const weightsOf = async (t: Trainer<string>) => Buffer.from((await t.checkpointFiles()).find((f) => f.name === 'model.safetensors')!.bytes);
+    const make = (onEvaluate?: (m: EvalMetrics) => void) => caseTrainer('adamw_best', manifest, onEvaluate ? { onEvaluate } : undefined);
     const full = make();
     const fullOut = await full.train();
     const dir = mkdtempSync(join(tmpdir(), 'ved-best-'));
@@ -323,21 +329,9 @@ describe('the evaluation and save strategies across interruptions', () => {
   // where an "epoch" evaluation names a best whose "steps" checkpoint came first (adamw_epoch_mixed, update 6).
   for (const name of ['adamw_epoch', 'adamw_epoch_mixed', 'adamw_ratio']) {
     it(`${name}: resumes exactly wherever it was stopped`, async () => {
-      const model = pipe.model as VisionEncoderDecoderModel;
       const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
       const ref = reference.cases[name]!;
-      const make = (callbacks?: { onStep?: (m: StepMetrics) => void; onEvaluate?: (m: EvalMetrics) => void }) =>
-        new Trainer<string>({
-          model,
-          runtime: nodeRuntime,
-          args: argsOf(ref),
-          trainDataset: manifest,
-          evalDataset: ref.eval_examples!.map((k) => manifest[k]!),
-          prepareImages: (images) => pipe.preprocess(images),
-          tokenizer: pipe.tokenizer!,
-          ...(callbacks ? { callbacks } : {}),
-        });
-      const weightsOf = async (t: Trainer<string>) => Buffer.from((await t.checkpointFiles()).find((f) => f.name === 'model.safetensors')!.bytes);
+      const make = (callbacks?: TrainerCallbacks) => caseTrainer(name, manifest, callbacks);
       const full = make();
       const fullOut = await full.train();
       const fullWeights = await weightsOf(full);
