@@ -5,7 +5,7 @@
  * and posts every update — the same losses as PyTorch's —, captions with the
  * trained weights, and stops on `abort` keeping the updates done. The browser
  * runs the same handler in a Web Worker (apps/docs' training page test). The best model and early
- * stopping of the fixture's adamw_best case stop where Python stops.
+ * stopping of the fixture's adamw_best and adamw_epoch cases stop where Python stops.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,6 +86,25 @@ describe('training worker (onnxruntime-web, WASM)', () => {
     const result = (trained as { result: TrainSummary }).result;
     expect(result).toMatchObject({ globalStep: 10, stoppedEarly: true, bestGlobalStep: 8, bestModelStep: 8, aborted: false });
     expect(Math.abs(result.bestMetric! - ref.best_metric)).toBeLessThan(1e-4);
+
+    // Evaluations and checkpoints every epoch from epoch 2 on (fixture case adamw_epoch): HF's stop and best.
+    const epoch = reference.cases.adamw_epoch;
+    const byEpoch = await w.send({
+      type: 'train',
+      examples,
+      evalExamples: (epoch.eval_examples as number[]).map((k) => examples[k]!),
+      args: {
+        learningRate: 0.15, weightDecay: 0, maxGradNorm: 1, lrSchedulerType: 'constant', batchSize: 2, gradientAccumulationSteps: 2, numTrainEpochs: 8,
+        shuffle: false, dropout: false, evalStrategy: 'epoch', evalDelay: 2, evalBatchSize: 2, predictWithGenerate: false, saveStrategy: 'epoch',
+        loadBestModelAtEnd: true, earlyStoppingPatience: 2,
+      },
+    });
+    expect((byEpoch as { result: TrainSummary }).result).toMatchObject({
+      globalStep: epoch.global_step,
+      stoppedEarly: true,
+      bestGlobalStep: epoch.best_global_step,
+      bestModelStep: epoch.best_model_step,
+    });
     expect((await w.send({ type: 'dispose' })).type).toBe('done');
   });
 
