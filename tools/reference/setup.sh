@@ -24,6 +24,7 @@ PACKAGES=(
   accelerate  # HF Trainer (make_optimizer_fixtures.py runs its training loop)
   Levenshtein  # NougatTokenizer.post_process_generation (make_nougat_postprocess_fixtures.py)
   nltk  # the same; its words corpus is NOT downloaded, so Python takes the LookupError branch ved ports
+  torchmetrics  # CharErrorRate / WordErrorRate (make_text_metric_fixtures.py)
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -46,10 +46,11 @@ describe('levenshtein and scoreTexts', () => {
     expect(levenshtein('ab', 'ba')).toBe(2);
   });
 
-  it('computes exact match and CER on a hand-made case', () => {
-    // refs: 4 + 2 + 5 + 3 = 14 characters; edits: 0 + 1 (deletion) + 2 (h→j, +!) + 3 (empty reading)
+  it('computes exact match, CER and WER on a hand-made case', () => {
+    // refs: 4 + 2 + 5 + 3 = 14 characters; edits: 0 + 1 (deletion) + 2 (h→j, +!) + 3 (empty reading);
+    // words: 1 + 1 + 1 + 2 = 5; word edits: 0 + 1 + 1 + 2
     const s = scoreTexts(['abcd', 'x', 'jello!', ''], ['abcd', 'xy', 'hello', 'a b']);
-    expect(s).toEqual({ images: 4, exactMatch: 0.25, cer: 6 / 14, exact: 1, edits: 6, referenceChars: 14 });
+    expect(s).toEqual({ images: 4, exactMatch: 0.25, cer: 6 / 14, wer: 4 / 5, exact: 1, edits: 6, referenceChars: 14, wordEdits: 4, referenceWords: 5 });
   });
 });
 
@@ -126,12 +127,14 @@ describe('ved eval', () => {
     const json = ved(['eval', '--manifest', path, '--json']);
     expect(json.stderr).toBe('');
     expect(json.status).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ images: 3, exact_match: 1 / 3, cer: 3 / refChars });
+    const { wer, wordEdits, referenceWords } = scoreTexts(readings, texts);
+    expect(JSON.parse(json.stdout)).toEqual({ images: 3, exact_match: 1 / 3, cer: 3 / refChars, wer });
 
     const text = ved(['eval', '--model', defaultModelDir, '--manifest', path, '--batch-size', '2']);
     expect(text.status).toBe(0);
     expect(text.stdout).toBe(
-      `images: 3\nexact match: 33.33% (1/3)\nCER: ${((100 * 3) / refChars).toFixed(2)}% (3 edits / ${refChars} reference characters)\n`,
+      `images: 3\nexact match: 33.33% (1/3)\nCER: ${((100 * 3) / refChars).toFixed(2)}% (3 edits / ${refChars} reference characters)\n` +
+        `WER: ${(100 * wer).toFixed(2)}% (${wordEdits} edits / ${referenceWords} reference words)\n`,
     );
   });
 

@@ -10,7 +10,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { VedError } from '@ved/core';
+import { TextScorer, VedError, type TextScore } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
 import type { ImageToText } from './pipeline.js';
 
@@ -178,57 +178,8 @@ export async function readManifest(path: string): Promise<ManifestEntry[]> {
   return entries;
 }
 
-/** Levenshtein distance between two strings, over Unicode code points. */
-export function levenshtein(a: string, b: string): number {
-  const s = Array.from(a);
-  const t = Array.from(b);
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= t.length; j++) {
-      const sub = prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1);
-      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, sub));
-    }
-    prev = cur;
-  }
-  return prev[t.length]!;
-}
-
-export interface TextScore {
-  images: number;
-  /** Share of predictions equal to their reference. */
-  exactMatch: number;
-  /** Summed edit distance over summed reference length (0 when there are no reference characters and no edits). */
-  cer: number;
-  exact: number;
-  edits: number;
-  referenceChars: number;
-}
-
-/** Exact-match rate and CER of predictions against references (same order). */
-export function scoreTexts(predictions: readonly string[], references: readonly string[]): TextScore {
-  if (predictions.length !== references.length) {
-    throw new VedError('INVALID_INPUT', `scoreTexts: ${predictions.length} predictions for ${references.length} references.`);
-  }
-  let exact = 0;
-  let edits = 0;
-  let referenceChars = 0;
-  references.forEach((ref, i) => {
-    const pred = predictions[i]!;
-    if (pred === ref) exact++;
-    edits += levenshtein(ref, pred);
-    referenceChars += Array.from(ref).length;
-  });
-  const images = references.length;
-  return {
-    images,
-    exactMatch: images === 0 ? 0 : exact / images,
-    cer: referenceChars === 0 ? (edits === 0 ? 0 : Infinity) : edits / referenceChars,
-    exact,
-    edits,
-    referenceChars,
-  };
-}
+// The scores are @ved/core's (text-metrics.ts: exact match, CER and WER as torchmetrics computes them).
+export { levenshtein, scoreTexts, type TextScore } from '@ved/core';
 
 export interface EvaluateOptions {
   /** Images per `generate` call (default 16). */
@@ -271,10 +222,7 @@ export async function evaluate(
   const total = options.total ?? (Array.isArray(entries) ? entries.length : Number.NaN);
   const keep = options.keepPredictions !== false;
   const predictions: { entry: ManifestEntry; text: string }[] = [];
-  let images = 0;
-  let exact = 0;
-  let edits = 0;
-  let referenceChars = 0;
+  const scorer = new TextScorer();
   let batch: ManifestEntry[] = [];
   const run = async () => {
     const { texts } = await pipe.generate(
@@ -284,16 +232,12 @@ export async function evaluate(
     batch.forEach((entry, i) => {
       const text = texts[i] ?? '';
       const prediction = { entry, text: options.postProcess ? options.postProcess(text) : text };
-      const score = scoreTexts([prediction.text], [entry.text]);
-      images++;
-      exact += score.exact;
-      edits += score.edits;
-      referenceChars += score.referenceChars;
+      scorer.add(prediction.text, entry.text);
       if (keep) predictions.push(prediction);
       options.onPrediction?.(prediction);
     });
     batch = [];
-    options.onProgress?.(images, total);
+    options.onProgress?.(scorer.score.images, total);
   };
   for await (const entry of entries) {
     batch.push(entry);
@@ -301,12 +245,7 @@ export async function evaluate(
   }
   if (batch.length > 0) await run();
   return {
-    images,
-    exactMatch: images === 0 ? 0 : exact / images,
-    cer: referenceChars === 0 ? (edits === 0 ? 0 : Infinity) : edits / referenceChars,
-    exact,
-    edits,
-    referenceChars,
+    ...scorer.score,
     predictions,
   };
 }

@@ -421,6 +421,7 @@ describe('computeMetrics (HF compute_metrics) and a metric of its own as metricF
         test_loss: evaluation.evalLoss,
         test_exact_match: evaluation.exactMatch,
         test_cer: evaluation.cer,
+        test_wer: evaluation.wer,
         test_mean_length: evaluation.metrics!.mean_length,
       });
       expect(predicted.predictions).toEqual(calls.at(-1)!.predictions);
@@ -444,7 +445,7 @@ describe('computeMetrics (HF compute_metrics) and a metric of its own as metricF
     expect(await refused({ metricForBestModel: 'bleu' })).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/"eval_bleu" is none of the evaluation's metrics .*give a computeMetrics that returns it/) });
     expect(await refused({ metricForBestModel: 'bleu' }, () => ({ rouge: 1 }))).toMatchObject({
       code: 'INVALID_OPTION',
-      message: expect.stringMatching(/metricForBestModel is "eval_bleu", which the evaluation at update 1 did not return; it returned eval_loss, eval_exact_match, eval_cer, eval_rouge/),
+      message: expect.stringMatching(/metricForBestModel is "eval_bleu", which the evaluation at update 1 did not return; it returned eval_loss, eval_exact_match, eval_cer, eval_wer, eval_rouge/),
     });
     expect(await refused({}, () => ({ loss: 1 }))).toMatchObject({ message: expect.stringMatching(/computeMetrics returned a metric named "loss"/) });
     expect(await refused({}, () => ({ bleu: '0.3' }) as never)).toMatchObject({ message: expect.stringMatching(/computeMetrics returned "0.3" for "bleu"; expected a number/) });

@@ -5,6 +5,7 @@
  */
 export { VedError, listChoices, shortenLongRuns, MAX_MESSAGE_RUN, type VedErrorCode } from './errors.js';
 export { closestName, didYouMean } from './did-you-mean.js';
+export { TextScorer, editDistance, levenshtein, scoreTexts, splitWords, type TextScore } from './text-metrics.js';
 export * from './config/index.js';
 export * from './nn/index.js';
 export { GraphBuilder, type Dim, type ElementType, type AttributeValue, type OpOptions, type BuiltModel, type ExternalLocation, type WeightSpill } from './onnx/graph-builder.js';

@@ -46,7 +46,7 @@ export class BestModel {
   /** The value of `metricForBestModel` (`eval_loss` without one) in an evaluation. */
   metricOf(evaluation: EvalMetrics): number {
     const name = this.args.metricForBestModel ?? 'eval_loss';
-    const own: Record<string, number | undefined> = { eval_loss: evaluation.evalLoss, eval_exact_match: evaluation.exactMatch, eval_cer: evaluation.cer };
+    const own: Record<string, number | undefined> = { eval_loss: evaluation.evalLoss, eval_exact_match: evaluation.exactMatch, eval_cer: evaluation.cer, eval_wer: evaluation.wer };
     const value = name in own ? own[name] : evaluation.metrics?.[name.slice('eval_'.length)];
     if (value === undefined) {
       // Trainer._determine_best_metric's KeyError, with the metrics there are.

@@ -23,6 +23,8 @@ export interface EvalMetrics {
   exactMatch?: number;
   /** Character error rate of the generated texts (with `predictWithGenerate`). */
   cer?: number;
+  /** Word error rate of the generated texts (with `predictWithGenerate`). */
+  wer?: number;
   /** What `computeMetrics` returned, by its names (logged with the `eval_` prefix). */
   metrics?: Record<string, number>;
   examples: number;
@@ -47,7 +49,7 @@ export interface EvalPrediction {
 export type ComputeMetrics = (prediction: EvalPrediction) => Record<string, number> | Promise<Record<string, number>>;
 
 /** Names `computeMetrics` may not return: the evaluation's own. */
-const OWN_METRICS = new Set(['loss', 'exact_match', 'cer']);
+const OWN_METRICS = new Set(['loss', 'exact_match', 'cer', 'wer']);
 
 export interface EvaluationInputs<Image> {
   session: TrainingSessionLike;
@@ -129,7 +131,7 @@ function checkedMetrics(result: unknown): Record<string, number> {
   for (const [key, value] of Object.entries(result)) {
     const name = key.startsWith('eval_') ? key.slice('eval_'.length) : key;
     if (!/^[A-Za-z0-9_]+$/.test(name) || OWN_METRICS.has(name)) {
-      throw new VedError('INVALID_OPTION', `computeMetrics returned a metric named ${JSON.stringify(key)}; expected letters, digits and _, other than the evaluation's own loss, exact_match and cer.`);
+      throw new VedError('INVALID_OPTION', `computeMetrics returned a metric named ${JSON.stringify(key)}; expected letters, digits and _, other than the evaluation's own loss, exact_match, cer and wer.`);
     }
     if (typeof value !== 'number') throw new VedError('INVALID_OPTION', `computeMetrics returned ${JSON.stringify(value)} for "${key}"; expected a number.`);
     metrics[name] = value;

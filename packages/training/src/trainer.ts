@@ -500,6 +500,7 @@ export class Trainer<Image> {
     const entry: LogEntry = { epoch: this.epoch, eval_loss: result.evalLoss, step: this.globalStep };
     if (result.exactMatch !== undefined) entry.eval_exact_match = result.exactMatch;
     if (result.cer !== undefined) entry.eval_cer = result.cer;
+    if (result.wer !== undefined) entry.eval_wer = result.wer;
     for (const [name, value] of Object.entries(result.metrics ?? {})) entry[`eval_${name}`] = value;
     this.logHistory.push(entry);
     this.init.callbacks?.onEvaluate?.(metrics);
@@ -518,6 +519,7 @@ export class Trainer<Image> {
     const metrics: Record<string, number> = { test_loss: result.evalLoss };
     if (result.exactMatch !== undefined) metrics.test_exact_match = result.exactMatch;
     if (result.cer !== undefined) metrics.test_cer = result.cer;
+    if (result.wer !== undefined) metrics.test_wer = result.wer;
     for (const [name, value] of Object.entries(result.metrics ?? {})) metrics[`test_${name}`] = value;
     return {
       ...(prediction !== undefined ? { predictionIds: prediction.predictionIds, predictions: prediction.predictions } : {}),

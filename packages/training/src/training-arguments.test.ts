@@ -60,7 +60,7 @@ describe('resolveArguments', () => {
     expect(() => resolveArguments({ saveStrategy: 'checkpoint' as never })).toThrow(/saveStrategy is "checkpoint"; expected "no", "steps", "epoch", "best"/);
     // Another name is one of computeMetrics' results (the Trainer checks it has one); greater_is_better as Python.
     expect(resolveArguments({ metricForBestModel: 'bleu' })).toMatchObject({ metricForBestModel: 'eval_bleu', greaterIsBetter: true });
-    expect(() => resolveArguments({ metricForBestModel: 'eval-loss' })).toThrow(/metricForBestModel is "eval-loss"; expected a metric's name: "loss", "exact_match", "cer" or one computeMetrics returns/);
+    expect(() => resolveArguments({ metricForBestModel: 'eval-loss' })).toThrow(/metricForBestModel is "eval-loss"; expected a metric's name: "loss", "exact_match", "cer", "wer" or one computeMetrics returns/);
     expect(() => resolveArguments({ metricForBestModel: 'cer', predictWithGenerate: false })).toThrow(/eval_cer is measured on generated texts/);
     expect(() => resolveArguments({ greaterIsBetter: true })).toThrow(/greaterIsBetter is true; expected it only with metricForBestModel/);
     expect(() => resolveArguments({ loadBestModelAtEnd: true, saveSteps: 10 })).toThrow(/loadBestModelAtEnd is true; expected evalSteps or evalStrategy "epoch" with it/);

@@ -126,7 +126,7 @@ export interface TrainingArguments {
    * fine-tuned on targets without one never learns to stop; ved's default model was trained with it.
    */
   appendEosToken?: boolean;
-  /** Also generate on the evaluation set and report `exactMatch` and `cer` (Seq2SeqTrainingArguments' `predict_with_generate`; default true). */
+  /** Also generate on the evaluation set and report `exactMatch`, `cer` and `wer` (Seq2SeqTrainingArguments' `predict_with_generate`; default true). */
   predictWithGenerate?: boolean;
   /** `generation_max_length` for evaluation (default: the checkpoint's generation config). */
   generationMaxLength?: number;
@@ -140,7 +140,7 @@ export interface TrainingArguments {
    */
   loadBestModelAtEnd?: boolean;
   /**
-   * `metric_for_best_model`: `loss`, `exact_match`, `cer` or a name `computeMetrics` returns, with or without the
+   * `metric_for_best_model`: `loss`, `exact_match`, `cer`, `wer` or a name `computeMetrics` returns, with or without the
    * `eval_` prefix (default `loss`
    * with `loadBestModelAtEnd`, `reduce_lr_on_plateau` or `greedy`, as Python defaults it, and with early stopping
    * or `saveStrategy: 'best'`, where Python asks for one). `reduce_lr_on_plateau` and `greedy` follow it too.
@@ -148,7 +148,7 @@ export interface TrainingArguments {
   metricForBestModel?: string;
   /**
    * `greater_is_better`: Python's default is true unless the metric's name ends in `loss` (so give false with
-   * `cer`, a rate of errors).
+   * `cer` or `wer`, rates of errors).
    */
   greaterIsBetter?: boolean;
   /**
@@ -161,7 +161,7 @@ export interface TrainingArguments {
 }
 
 /** The evaluation's own metrics, with the `eval_` prefix (`computeMetrics` may add others). */
-export const BEST_MODEL_METRICS = ['eval_loss', 'eval_exact_match', 'eval_cer'] as const;
+export const BEST_MODEL_METRICS = ['eval_loss', 'eval_exact_match', 'eval_cer', 'eval_wer'] as const;
 /** A metric of the evaluation, with the `eval_` prefix. */
 export type BestModelMetric = `eval_${string}`;
 

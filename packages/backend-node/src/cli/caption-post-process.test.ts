@@ -36,7 +36,7 @@ describe('ved eval --post-process', () => {
       // The greedy texts of two images, as NougatTokenizer().post_process_single returns them (a trailing space).
       writeFileSync(manifest, `${JSON.stringify({ image: IMAGES[1], text: 'on on on on on on on on on ' })}\n${JSON.stringify({ image: IMAGES[2], text: 'and andDDDDDDD ' })}\n`);
       const score = async (extra: string[]) => JSON.parse((await caption([], () => runEval(['--manifest', manifest, '--model', NOUGAT, '--max-new-tokens', '10', '--json', ...extra]))).lines[0]!);
-      expect(await score(['--post-process'])).toEqual({ images: 2, exact_match: 1, cer: 0 });
+      expect(await score(['--post-process'])).toEqual({ images: 2, exact_match: 1, cer: 0, wer: 0 });
       expect((await score([])).exact_match).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

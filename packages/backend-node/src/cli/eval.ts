@@ -2,9 +2,9 @@
  * `ved eval --manifest FILE [--model DIR] [model and generation options] [--batch-size N] [--json] [--errors]`
  *
  * Reads every image of a JSON-lines manifest (`{"image": path, "text": expected}`)
- * and prints the exact-match rate and the character error rate. `--model`
+ * and prints the exact-match rate, the character error rate and the word error rate. `--model`
  * defaults to the embedded default model; `--dtype q8` measures the accuracy of
- * int8 weights. With --json, one line: `{"images": N, "exact_match": x, "cer": y}`.
+ * int8 weights. With --json, one line: `{"images": N, "exact_match": x, "cer": y, "wer": z}`.
  * With --errors, each wrong reading is listed as `line<TAB>image<TAB>expected<TAB>read`.
  */
 import { defaultModelDir } from '@ved/default-model';
@@ -18,7 +18,7 @@ import { CACHE_FLAGS, cacheLoadOptions } from './cache-flags.js';
 
 export const evalCommand = defineCommand({
   name: 'eval',
-  summary: 'exact-match rate and character error rate (CER) of a model on a JSON-lines manifest of {"image", "text"}',
+  summary: 'exact-match rate, character error rate (CER) and word error rate (WER) of a model on a JSON-lines manifest of {"image", "text"}',
   description:
     'Image paths in the manifest are absolute or relative to the manifest. The whole manifest is checked before the model loads. ' +
     'A progress bar (images done, ETA) is drawn on stderr when it is a terminal.',
@@ -28,7 +28,7 @@ export const evalCommand = defineCommand({
     ...HARDENING_FLAGS,
     ...CACHE_FLAGS,
     'batch-size': { type: 'integer', min: 1, default: 16, help: 'images per generate() call' },
-    json: { type: 'boolean', help: 'print one JSON line {"images", "exact_match", "cer"}' },
+    json: { type: 'boolean', help: 'print one JSON line {"images", "exact_match", "cer", "wer"}' },
     errors: { type: 'boolean', help: 'list each wrong reading as line<TAB>image<TAB>expected<TAB>read' },
     'post-process': {
       type: 'boolean',
@@ -62,13 +62,14 @@ export const evalCommand = defineCommand({
       });
       bar.stop();
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ images: result.images, exact_match: result.exactMatch, cer: result.cer })}\n`);
+        process.stdout.write(`${JSON.stringify({ images: result.images, exact_match: result.exactMatch, cer: result.cer, wer: result.wer })}\n`);
       } else {
         const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
         process.stdout.write(
           `images: ${result.images}\n` +
             `exact match: ${pct(result.exactMatch)} (${result.exact}/${result.images})\n` +
-            `CER: ${pct(result.cer)} (${result.edits} edits / ${result.referenceChars} reference characters)\n`,
+            `CER: ${pct(result.cer)} (${result.edits} edits / ${result.referenceChars} reference characters)\n` +
+            `WER: ${pct(result.wer)} (${result.wordEdits} edits / ${result.referenceWords} reference words)\n`,
         );
       }
     } finally {

@@ -155,12 +155,17 @@ describe('ved train', () => {
     expect(lines[0]).toMatch(/^trained 2 step\(s\) to step 2; mean loss \d+\.\d{4}; saved to /);
   });
 
-  it('evaluates with --eval-manifest / --eval-every: eval_loss, exact_match, cer', async () => {
+  it('evaluates with --eval-manifest / --eval-every: eval_loss, exact_match, cer, wer', async () => {
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'eval'), '--json', '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST, '--eval-every', '1']);
     expect(error).toBeUndefined();
     const evals = lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
-    expect(evals.map((e) => Object.keys(e))).toEqual([['step', 'eval_loss', 'exact_match', 'cer'], ['step', 'eval_loss', 'exact_match', 'cer']]);
+    expect(evals.map((e) => Object.keys(e))).toEqual([['step', 'eval_loss', 'exact_match', 'cer', 'wer'], ['step', 'eval_loss', 'exact_match', 'cer', 'wer']]);
     expect(evals.map((e) => e.step)).toEqual([1, 2]);
+    // The word error rate as --best-metric: lower is better, as for CER.
+    const best = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'eval-wer'), '--json', '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST, '--eval-every', '1', '--best-metric', 'wer']);
+    expect(best.error).toBeUndefined();
+    const bestEvals = best.lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
+    expect(JSON.parse(best.lines.at(-1)!)).toMatchObject({ metric_for_best_model: 'eval_wer', best_metric: Math.min(...bestEvals.map((e) => e.wer)) });
   });
 
   it('--optimizer rmsprop / adagrad with --optim-args: HF Trainer\'s losses, rates and norms (fixture cases rmsprop, adagrad)', async () => {

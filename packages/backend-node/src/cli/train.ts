@@ -10,7 +10,7 @@
  * `--json` lines: `{"step": N, "loss": x, "lr": x, "grad_norm": x}` after each
  * update (the mean loss of its micro-batches before the update, the rate it
  * used, the gradient norm before clipping), and `{"step": N, "eval_loss": x,
- * "exact_match": x, "cer": x}` after each evaluation, and with --load-best,
+ * "exact_match": x, "cer": x, "wer": x}` after each evaluation, and with --load-best,
  * --save-best, --early-stopping or --best-metric a last line `{"global_step", "stopped_early",
  * "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}`.
  * Without --json, a progress bar on stderr (cli-progress): step/total, loss, images/s, ETA.
@@ -57,7 +57,7 @@ export const trainCommand = defineCommand({
   description:
     "Hugging Face Trainer's loop with torch.optim's AdamW or SGD; writes a Hugging Face checkpoint plus optimizer.safetensors and trainer_state.json " +
     'into --out (the names in brackets are TrainingArguments\'). With --json, one JSON line per update ({"step", "loss", "lr", "grad_norm"}) and per ' +
-    'evaluation ({"step", "eval_loss", "exact_match", "cer"}), and with --load-best, --save-best, --early-stopping or --best-metric a last line with the best model ' +
+    'evaluation ({"step", "eval_loss", "exact_match", "cer", "wer"}), and with --load-best, --save-best, --early-stopping or --best-metric a last line with the best model ' +
     '({"global_step", "stopped_early", "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}); without it, a progress bar on stderr (step, loss, images/s, ETA). ' +
     'Ctrl-C saves the last complete update.',
   flags: {
@@ -156,7 +156,7 @@ export const trainCommand = defineCommand({
     },
     'no-predict-with-generate': {
       type: 'boolean',
-      help: 'evaluations measure the loss only, without generating (faster; exact_match and cer are null) [predict_with_generate=False]',
+      help: 'evaluations measure the loss only, without generating (faster; exact_match, cer and wer are null) [predict_with_generate=False]',
     },
     'generation-max-length': { type: 'integer', min: 1, metavar: 'N', help: "evaluations generate up to N tokens [generation_max_length] (default: the checkpoint's generation config)" },
     'generation-num-beams': { type: 'integer', min: 1, metavar: 'N', help: "evaluations generate with N beams [generation_num_beams] (default: the checkpoint's generation config)" },
@@ -183,9 +183,9 @@ export const trainCommand = defineCommand({
     },
     'best-metric': {
       type: 'choice',
-      choices: ['loss', 'exact_match', 'cer'],
+      choices: ['loss', 'exact_match', 'cer', 'wer'],
       defaultText: 'loss',
-      help: '[metric_for_best_model] of --load-best, --early-stopping and the plateau schedule; lower loss and CER, higher exact match are better [greater_is_better]',
+      help: '[metric_for_best_model] of --load-best, --early-stopping and the plateau schedule; lower loss, CER and WER, higher exact match are better [greater_is_better]',
     },
     'early-stopping': {
       type: 'integer',
@@ -254,7 +254,7 @@ export const trainCommand = defineCommand({
       throw new UsageError('--load-best with --eval-strategy epoch needs --save-strategy epoch (or best): only a saved update can be loaded back');
     }
     if (values['early-stopping-threshold'] !== undefined && values['early-stopping'] === undefined) throw new UsageError('--early-stopping-threshold needs --early-stopping N');
-    const bestMetric = values['best-metric'] as 'loss' | 'exact_match' | 'cer' | undefined;
+    const bestMetric = values['best-metric'] as 'loss' | 'exact_match' | 'cer' | 'wer' | undefined;
     const tracksBest = values['load-best'] || values['save-best'] || values['early-stopping'] !== undefined || bestMetric !== undefined;
     const warmupSteps = values['warmup-steps'];
     const batchSize = values['batch-size'];
@@ -382,10 +382,10 @@ export const trainCommand = defineCommand({
           else bar?.update(m.step, { loss: m.loss.toFixed(4), ips: (imagesSeen / ((performance.now() - started) / 1000)).toFixed(1) });
         },
         onEvaluate: (m: EvalMetrics) => {
-          if (json) write({ step: m.step, eval_loss: m.evalLoss, exact_match: m.exactMatch ?? null, cer: m.cer ?? null });
+          if (json) write({ step: m.step, eval_loss: m.evalLoss, exact_match: m.exactMatch ?? null, cer: m.cer ?? null, wer: m.wer ?? null });
           else {
             const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-            bars?.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, exact match ${pct(m.exactMatch)}, CER ${pct(m.cer)}\n`);
+            bars?.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, exact match ${pct(m.exactMatch)}, CER ${pct(m.cer)}, WER ${pct(m.wer)}\n`);
           }
         },
       },

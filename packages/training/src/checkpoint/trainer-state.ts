@@ -37,6 +37,7 @@ export interface LogEntry {
   eval_loss?: number;
   eval_exact_match?: number;
   eval_cer?: number;
+  eval_wer?: number;
   [key: string]: number | undefined;
 }
 
@@ -60,7 +61,7 @@ export interface TrainerState {
 }
 
 export interface BestModelState {
-  /** `eval_loss`, `eval_exact_match` or `eval_cer`. */
+  /** `eval_loss`, `eval_exact_match`, `eval_cer`, `eval_wer` or one of computeMetrics. */
   metricName: string;
   /** `greater_is_better` of the run (absent in a state written before ved recorded it). */
   greaterIsBetter?: boolean;
