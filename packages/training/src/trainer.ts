@@ -548,7 +548,10 @@ export class Trainer<Image> {
     });
   }
 
-  /** The checkpoint of the current state: the Hugging Face model files, `optimizer.safetensors` and `trainer_state.json`. */
+  /**
+   * The checkpoint of the current state: the Hugging Face model files, `optimizer.safetensors` and `trainer_state.json`
+   * (with `saveOnlyModel`, the model files and `trainer_state.json`: `_save_checkpoint` skips the optimizer's state).
+   */
   async checkpointFiles(): Promise<SavedFile[]> {
     const p = await this.prepare();
     const { model } = this.init;
@@ -559,9 +562,12 @@ export class Trainer<Image> {
       { source: model.weights, from: '', to: '' },
     ]);
     const files = serializePretrained(model.parts, weights, model.generationConfigJson);
-    files.push(optimizerFile(p.optimizer.state(), (name) => this.shapeOf(name, p.session)));
-    const best = this.best.file((name) => this.shapeOf(name, p.session));
-    if (best !== undefined) files.push(best);
+    if (!this.args.saveOnlyModel) {
+      files.push(optimizerFile(p.optimizer.state(), (name) => this.shapeOf(name, p.session)));
+      // The best weights travel for a resumed run, which needs the optimizer's state too.
+      const best = this.best.file((name) => this.shapeOf(name, p.session));
+      if (best !== undefined) files.push(best);
+    }
     files.push({ name: TRAINER_STATE_FILE, bytes: new TextEncoder().encode(trainerStateJson(this.state(p))) });
     return files;
   }
@@ -600,7 +606,10 @@ export class Trainer<Image> {
     const where = (name: string) => `${files.location}/${name}`;
     for (const name of [TRAINER_STATE_FILE, OPTIMIZER_FILE]) {
       if (!(await files.exists(name))) {
-        throw new VedError('FILE_NOT_FOUND', `${files.location} has no ${name}: it is not a checkpoint saved by ved's Trainer, so training cannot resume from it.`);
+        throw new VedError(
+          'FILE_NOT_FOUND',
+          `${files.location} has no ${name}: it is not a checkpoint saved by ved's Trainer${name === OPTIMIZER_FILE ? ' (or it was saved with saveOnlyModel, which leaves the optimizer\'s state out)' : ''}, so training cannot resume from it.`,
+        );
       }
     }
     const saved = parseTrainerState(await readText(files, TRAINER_STATE_FILE), where(TRAINER_STATE_FILE));

@@ -148,6 +148,22 @@ describe('ved train', () => {
     expect(errors.filter((e) => e === lowMemoryHint())).toHaveLength(process.platform === 'linux' ? 1 : 0);
   });
 
+  it('--save-only-model: the model and trainer_state.json without the optimizer\'s state, which resuming then asks for', async () => {
+    const flags = ['--model', MODEL, '--manifest', MANIFEST, '--steps', '2', '--batch-size', '3', '--no-dropout', '--no-shuffle', '--json'];
+    const full = join(tmp, 'full-save');
+    expect((await train([...flags, '--out', full])).error).toBeUndefined();
+    const only = join(tmp, 'only-model');
+    // An earlier full save in --out: its optimizer state would no longer match the weights, so it goes.
+    expect((await train([...flags, '--out', only])).error).toBeUndefined();
+    expect(existsSync(join(only, 'optimizer.safetensors'))).toBe(true);
+    expect((await train([...flags, '--out', only, '--save-only-model'])).error).toBeUndefined();
+    expect(existsSync(join(only, 'optimizer.safetensors'))).toBe(false);
+    expect(readFileSync(join(only, 'model.safetensors'))).toEqual(readFileSync(join(full, 'model.safetensors')));
+    expect(JSON.parse(readFileSync(join(only, 'trainer_state.json'), 'utf8')).global_step).toBe(2);
+    const resumed = await train([...flags, '--steps', '3', '--out', join(tmp, 'only-resumed'), '--resume', only]);
+    expect(resumed.error).toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringMatching(/has no optimizer\.safetensors: .*saved with saveOnlyModel/) });
+  });
+
   it('without --json: a summary line on stdout (the progress bar goes to stderr)', async () => {
     const { lines, error } = await train(['--model', MODEL, '--manifest', MANIFEST, '--out', join(tmp, 'plain'), '--steps', '2', '--batch-size', '3', '--eval-manifest', MANIFEST]);
     expect(error).toBeUndefined();

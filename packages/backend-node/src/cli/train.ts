@@ -194,6 +194,10 @@ export const trainCommand = defineCommand({
       help: "stop after N evaluations in a row without improvement [EarlyStoppingCallback's early_stopping_patience] (needs --eval-every or --eval-strategy epoch)",
     },
     'early-stopping-threshold': { type: 'number', metavar: 'X', min: 0, defaultText: '0', help: 'an improvement must exceed X [early_stopping_threshold]' },
+    'save-only-model': {
+      type: 'boolean',
+      help: "[save_only_model]: --out gets the model and trainer_state.json, not the optimizer's state (AdamW's is twice the weights); such a checkpoint cannot be resumed",
+    },
     resume: { type: 'string', metavar: 'DIR', help: 'continue exactly from a checkpoint this command saved' },
     json: { type: 'boolean', help: 'one JSON line per update and per evaluation on stdout' },
   },
@@ -293,6 +297,7 @@ export const trainCommand = defineCommand({
       ...(values['eval-delay'] !== undefined ? { evalDelay: values['eval-delay'] } : {}),
       ...(values['eval-on-start'] ? { evalOnStart: true } : {}),
       ...(saveStrategy !== undefined ? { saveStrategy } : {}),
+      ...(values['save-only-model'] ? { saveOnlyModel: true } : {}),
       ...(values['load-best'] ? { loadBestModelAtEnd: true } : {}),
       // The CLI names the metric's direction: a character error rate is better lower (Python's default would be higher).
       ...(bestMetric !== undefined ? { metricForBestModel: bestMetric, greaterIsBetter: bestMetric === 'exact_match' } : {}),
@@ -325,7 +330,7 @@ export const trainCommand = defineCommand({
     await checkOut(out, modelDir);
 
     // The Trainer and the progress bars load when training runs, not with every `ved` command.
-    const [{ Trainer, defaultSessionFactory, withFloat32Weights, BEST_MODEL_FILE }, { MultiBar, Presets }] = await Promise.all([import('@ved/training'), import('cli-progress')]);
+    const [{ Trainer, defaultSessionFactory, withFloat32Weights, BEST_MODEL_FILE, OPTIMIZER_FILE }, { MultiBar, Presets }] = await Promise.all([import('@ved/training'), import('cli-progress')]);
     // Every manifest line and image path is checked before the model loads.
     const trainDataset = await readTrainingManifest(values.manifest);
     const evalDataset = values['eval-manifest'] === undefined ? undefined : await readTrainingManifest(values['eval-manifest']);
@@ -366,7 +371,7 @@ export const trainCommand = defineCommand({
         ? (m, r, o) => defaultSessionFactory(m, r, { ...o, sessionOptions: { ...o.sessionOptions, enableCpuMemArena: false } })
         : defaultSessionFactory,
       saveCheckpoint: async (files, step) => {
-        await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE] });
+        await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE, OPTIMIZER_FILE] });
         savedStep = step;
       },
       callbacks: {
@@ -427,12 +432,12 @@ export const trainCommand = defineCommand({
         // Interrupted (Ctrl-C): keep the updates done so far, the state after the last complete update.
         let saved = savedStep;
         if (trainer.step > Math.max(savedStep, 0)) {
-          await writeCheckpoint(out, await trainer.checkpointFiles(), [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE] });
+          await writeCheckpoint(out, await trainer.checkpointFiles(), [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE, OPTIMIZER_FILE] });
           saved = trainer.step;
         }
         throw new VedError(
           'RUNTIME',
-          `interrupted during step ${trainer.step + 1}; ${saved > 0 ? `step ${saved} is saved in ${resolve(out)} (continue with --resume ${out})` : 'no step was completed, nothing was saved'}.`,
+          `interrupted during step ${trainer.step + 1}; ${saved > 0 ? `step ${saved} is saved in ${resolve(out)} (${values['save-only-model'] ? 'without the optimizer\'s state (--save-only-model): it cannot be resumed' : `continue with --resume ${out}`})` : 'no step was completed, nothing was saved'}.`,
         );
       }
       throw err;
