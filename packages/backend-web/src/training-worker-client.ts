@@ -14,30 +14,17 @@
  * const { texts } = await trainer.caption([canvas]);   // read with the fine-tuned weights
  * ```
  */
-import { VedError, type DownloadProgress, type VedErrorCode } from '@ved/core';
 import type { GenerationOptions } from '@ved/generation';
 import type { EvalMetrics, StepMetrics, TrainingArguments } from '@ved/training';
 import type { WebImageInput } from './image-input.js';
 import type { CaptionResult } from './pipeline.js';
-import type { WebRuntimeReport } from './runtime.js';
 import type { FromTrainingWorker, ToTrainingWorker, TrainSummary, WorkerTrainingExample } from './training-worker-protocol.js';
-import { toTransferable } from './worker-client.js';
-import type { WorkerLoadOptions } from './worker-protocol.js';
+import { WorkerRequests, toTransferable, transferableImages, type Pending, type WorkerLike } from './worker-requests.js';
 
-interface WorkerLike {
-  postMessage(message: ToTrainingWorker, transfer?: Transferable[]): void;
-  addEventListener(type: 'message', listener: (event: MessageEvent<FromTrainingWorker>) => void): void;
-  addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
-  terminate(): void;
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  onProgress?: (progress: DownloadProgress) => void;
+type Callbacks = {
   onStep?: (metrics: StepMetrics) => void;
   onEvaluate?: (metrics: EvalMetrics) => void;
-}
+};
 
 /** A training example on the page: any image the captioning API takes, and its text (or label ids). */
 export interface PageTrainingExample {
@@ -54,24 +41,9 @@ export interface WorkerTrainOptions {
   evalExamples?: readonly PageTrainingExample[];
 }
 
-export class TrainingWorker {
-  private next = 1;
-  private readonly pending = new Map<number, Pending>();
-
-  constructor(private readonly worker: WorkerLike) {
-    worker.addEventListener('message', (event) => this.receive(event.data));
-    worker.addEventListener('error', (event) => {
-      const error = new VedError('RUNTIME', `The training worker failed to start or crashed: ${event.message || 'unknown error'} (check the worker script URL and that it is served as JavaScript).`);
-      for (const p of this.pending.values()) p.reject(error);
-      this.pending.clear();
-    });
-  }
-
-  /** Loads a model (URL or repository id) in the worker; resolves with the runtime's report. */
-  load(model: string, options: WorkerLoadOptions & { onProgress?: (progress: DownloadProgress) => void } = {}): Promise<WebRuntimeReport> {
-    const { onProgress, ...rest } = options;
-    const baseUrl = rest.baseUrl ?? (globalThis as { location?: { href: string } }).location?.href;
-    return this.send({ type: 'load', model, options: { ...rest, ...(baseUrl ? { baseUrl } : {}) } }, [], onProgress ? { onProgress } : {}) as Promise<WebRuntimeReport>;
+export class TrainingWorker extends WorkerRequests<ToTrainingWorker, FromTrainingWorker, Callbacks> {
+  constructor(worker: WorkerLike<ToTrainingWorker, FromTrainingWorker>) {
+    super(worker, 'training worker');
   }
 
   /** Fine-tunes the loaded model on `examples` with `args` (HF TrainingArguments names, see docs/training.md). */
@@ -91,7 +63,7 @@ export class TrainingWorker {
       ...(options.evalExamples ? { evalExamples: await prepare(options.evalExamples) } : {}),
       args,
     };
-    const id = this.next;
+    const id = this.nextId;
     const onAbort = () => this.send({ type: 'abort', target: id }, [], {});
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -106,61 +78,27 @@ export class TrainingWorker {
 
   /** Captions images with the worker's current weights (fine-tuned after `train`). */
   async caption(images: readonly WebImageInput[], options: GenerationOptions = {}): Promise<CaptionResult> {
-    const prepared = await Promise.all(images.map(toTransferable));
-    const transfer = prepared.filter((img): img is ImageBitmap => typeof ImageBitmap !== 'undefined' && img instanceof ImageBitmap);
-    return this.send({ type: 'caption', images: prepared, options }, transfer, {}) as Promise<CaptionResult>;
+    const prepared = await transferableImages(images);
+    return this.send({ type: 'caption', images: prepared.images, options }, prepared.transfer, {}) as Promise<CaptionResult>;
   }
 
-  /** Releases the model in the worker. */
-  dispose(): Promise<void> {
-    return this.send({ type: 'dispose' }, [], {}) as Promise<void>;
-  }
-
-  terminate(): void {
-    this.worker.terminate();
-    const error = new VedError('RUNTIME', 'The training worker was terminated.');
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  private send(message: DistributiveOmit<ToTrainingWorker, 'id'>, transfer: Transferable[], callbacks: Omit<Pending, 'resolve' | 'reject'>): Promise<unknown> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, ...callbacks });
-      this.worker.postMessage({ ...message, id } as ToTrainingWorker, transfer);
-    });
-  }
-
-  private receive(message: FromTrainingWorker): void {
-    const p = this.pending.get(message.id);
-    if (p === undefined) return;
+  protected receive(message: FromTrainingWorker, request: Pending<Callbacks>): void {
     switch (message.type) {
       case 'progress':
-        p.onProgress?.(message.progress);
-        return;
+        return request.onProgress?.(message.progress);
       case 'step':
-        p.onStep?.(message.metrics);
-        return;
+        return request.onStep?.(message.metrics);
       case 'evaluate':
-        p.onEvaluate?.(message.metrics);
-        return;
+        return request.onEvaluate?.(message.metrics);
       case 'loaded':
-        this.pending.delete(message.id);
-        return p.resolve(message.runtime);
+        return this.resolve(message.id, message.runtime);
       case 'trained':
       case 'result':
-        this.pending.delete(message.id);
-        return p.resolve(message.result);
+        return this.resolve(message.id, message.result);
       case 'done':
-        this.pending.delete(message.id);
-        return p.resolve(undefined);
-      case 'error': {
-        this.pending.delete(message.id);
-        const { name, message: text, code } = message.error;
-        return p.reject(code !== undefined ? new VedError(code as VedErrorCode, text) : Object.assign(new Error(text), { name }));
-      }
+        return this.resolve(message.id, undefined);
+      case 'error':
+        return this.reject(message.id, message.error);
     }
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
