@@ -63,7 +63,9 @@ function argsOf(a) {
     ...(a.greater_is_better !== undefined ? { greaterIsBetter: a.greater_is_better } : {}),
     ...(a.early_stopping_patience !== undefined ? { earlyStoppingPatience: a.early_stopping_patience } : {}),
     ...(a.early_stopping_threshold !== undefined ? { earlyStoppingThreshold: a.early_stopping_threshold } : {}),
-    shuffle: false,
+    shuffle: a.train_sampling_strategy === 'random',
+    seed: a.seed ?? 0,
+    ...(a.data_seed !== undefined ? { dataSeed: a.data_seed } : {}),
     dropout: false,
     predictWithGenerate: false,
   };

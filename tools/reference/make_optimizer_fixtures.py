@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import sys
 import warnings
@@ -404,6 +405,14 @@ TRAIN_CASES = {
     "adamw_log_epoch": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
                             warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2, logging_strategy="epoch",
                             max_steps=-1, num_train_epochs=2.5),
+    # Shuffled epochs (train_sampling_strategy "random"): accelerate's SeedableRandomSampler draws each epoch's order
+    # with torch.randperm from a generator seeded with data_seed (else seed) + epoch.
+    "adamw_shuffle": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
+                          warmup_steps=1, gradient_accumulation_steps=2, per_device_train_batch_size=2, train_sampling_strategy="random",
+                          seed=5, max_steps=-1, num_train_epochs=3),
+    "sgd_shuffle_data_seed": dict(optim="sgd", optim_args="momentum=0.9", learning_rate=0.3, weight_decay=0.0, max_grad_norm=1.0,
+                                  lr_scheduler_type="constant", warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=4,
+                                  train_sampling_strategy="random", seed=3, data_seed=11, max_steps=-1, num_train_epochs=3),
     # torch.optim's RMSprop (centered, with momentum) and Adagrad (with lr_decay), as HF Trainer builds them from optim_args.
     "rmsprop": dict(optim="rmsprop", optim_args="momentum=0.5,centered=True,alpha=0.9", learning_rate=2e-3, weight_decay=0.01, max_grad_norm=1.0,
                     lr_scheduler_type="linear", warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2),
@@ -475,9 +484,9 @@ def make_training():
                 p.requires_grad_(False)
         model.train = lambda mode=True, m=model: m  # keep eval mode (dropout off) while HF Trainer trains
         initial_saved = load_file(str(out / "model.safetensors"))
-        args = TrainingArguments(output_dir=str(out / f".run-{name}"), report_to=[], use_cpu=True, seed=0,
-                                 dataloader_num_workers=0, train_sampling_strategy="sequential",
-                                 **({"max_steps": STEPS, "save_strategy": "no", "logging_steps": 1} | kwargs))
+        args = TrainingArguments(output_dir=str(out / f".run-{name}"), report_to=[], use_cpu=True, dataloader_num_workers=0,
+                                 **({"max_steps": STEPS, "save_strategy": "no", "logging_steps": 1, "seed": 0,
+                                     "train_sampling_strategy": "sequential"} | kwargs))
         smoothing = kwargs.get("label_smoothing_factor", 0) != 0
         trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate,
                             eval_dataset=None if eval_examples is None else [examples[k] for k in eval_examples],
@@ -517,8 +526,25 @@ def make_training():
     (out / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")
 
 
+def make_randperm():
+    """torch.randperm(n, generator=torch.Generator().manual_seed(seed)) for 1,000 (n, seed) pairs: the order HF Trainer's
+    SeedableRandomSampler visits a shuffled dataset in. Each permutation as its first and last 8 elements and
+    sum(i * p[i]), which any other permutation changes."""
+    r = random.Random(20261207)
+    cases = []
+    for k in range(1000):
+        n = r.choice([1, 2, 3, 4, 5, 6, 7, 8, 10, 16, 31, 64, 100, 257, 1000, 4999]) if k % 4 else r.randint(1, 700)
+        seed = r.choice([0, 1, 42, 43, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**32 + 5, 2**40 + 7, 2**53 - 1]) if k % 3 == 0 else r.randint(0, 10**6)
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+        cases.append({"n": n, "seed": seed, "head": perm[:8], "tail": perm[-8:], "weighted": sum(i * p for i, p in enumerate(perm))})
+    (OUT / "randperm.json").write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")) + "\n")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["--randperm"]:  # only randperm.json
+        make_randperm()
+        sys.exit(0)
     if sys.argv[1:] == ["--schedules"]:  # only schedules.json
         make_schedules()
         sys.exit(0)
@@ -538,4 +564,5 @@ if __name__ == "__main__":
     make_decay()
     make_targets()
     make_training()
+    make_randperm()
     print("wrote", ", ".join(sorted(p.name for p in OUT.iterdir())))

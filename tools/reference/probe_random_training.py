@@ -5,11 +5,11 @@ Draws N runs of `Trainer.train()` on the tiny composed model of fixtures/optim/t
 `enc_to_dec_proj` and a tied head), each with random TrainingArguments: AdamW (`adamw_torch`, random betas and
 epsilon sometimes) or SGD (momentum, dampening, nesterov), rate, weight decay, clipping (0 turns it off), batch
 size, gradient accumulation, `max_steps` or fractional `num_train_epochs`, warm-up steps or ratio, every LambdaLR
-schedule with random `lr_scheduler_kwargs`, label smoothing, and in about a third of the runs evaluations every
+schedule with random `lr_scheduler_kwargs`, label smoothing, shuffled epochs (seed, data_seed) or the manifest order, and in about a third of the runs evaluations every
 1-3 updates (or every epoch, or ratios of the run) with checkpoints every 1-4 updates (or every epoch, or at each
 new best), `load_best_model_at_end`, `metric_for_best_model` / `greater_is_better`
 and an `EarlyStoppingCallback` (patience, threshold); on a random selection and order of the fixture's
-six examples (sequential sampling, dropout off), then `Trainer.evaluate()` on another random selection with a
+six examples (dropout off), then `Trainer.evaluate()` on another random selection with a
 random evaluation batch size. Records every update's loss, learning rate and gradient norm, every evaluation's
 loss, where training stopped and the best model's state, and every parameter's change over the run.
 
@@ -161,6 +161,11 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
             args["eval_steps"] = r.choice([0.1, 0.2, 0.25, 0.5])
             args["save_steps"] = r.choice([0.2, 0.25, 0.5, 2])
     args["per_device_eval_batch_size"] = r.randint(1, 4)
+    if r.random() < 0.4:
+        # Shuffled epochs: accelerate's SeedableRandomSampler, torch.randperm seeded with data_seed (else seed) + epoch.
+        args.update(train_sampling_strategy="random", seed=r.randint(0, 10**6))
+        if r.random() < 0.4:
+            args["data_seed"] = r.choice([0, 7, r.randint(0, 2**40)])
     train = r.sample(range(6), r.randint(1, 6))
     evaluate = r.sample(range(6), r.randint(1, 6))
     return args, train, evaluate
@@ -208,9 +213,8 @@ def main() -> None:
         if "early_stopping_patience" in args:
             callbacks.append(EarlyStoppingCallback(args["early_stopping_patience"], args.get("early_stopping_threshold", 0.0)))
         try:
-            targs = TrainingArguments(output_dir=str(run_dir), logging_steps=1, report_to=[], use_cpu=True, seed=0,
-                                      dataloader_num_workers=0, train_sampling_strategy="sequential",
-                                      **({"save_strategy": "no"} | targs_kwargs))
+            targs = TrainingArguments(output_dir=str(run_dir), logging_steps=1, report_to=[], use_cpu=True, dataloader_num_workers=0,
+                                      **({"save_strategy": "no", "seed": 0, "train_sampling_strategy": "sequential"} | targs_kwargs))
             trainer = Trainer(model=model, args=targs, train_dataset=[examples[k] for k in train], eval_dataset=[examples[k] for k in evaluate],
                               data_collator=collate, callbacks=callbacks)
             trainer.model_accepts_loss_kwargs = False

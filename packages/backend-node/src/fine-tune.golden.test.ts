@@ -122,7 +122,10 @@ function argsOf(c: CaseRef): TrainingArguments {
     batchSize: a.per_device_train_batch_size as number,
     maxSteps: (a.max_steps as number | undefined) ?? reference.max_steps,
     ...(a.num_train_epochs !== undefined ? { numTrainEpochs: a.num_train_epochs as number } : {}),
-    shuffle: false,
+    // HF Trainer's shuffled order (train_sampling_strategy "random") from seed / data_seed, or the manifest's.
+    shuffle: a.train_sampling_strategy === 'random',
+    seed: (a.seed as number | undefined) ?? 0,
+    ...(a.data_seed !== undefined ? { dataSeed: a.data_seed as number } : {}),
     dropout: false,
   };
 }

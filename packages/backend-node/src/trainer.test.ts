@@ -457,6 +457,33 @@ describe('Trainer (synthetic gradients)', () => {
     await run.trainer.dispose();
   });
 
+  it("shuffles as HF Trainer (torch.randperm seeded with dataSeed + epoch); a resumed run keeps the data seed and order", async () => {
+    // (The order itself is checked against HF Trainer's in fine-tune.golden.test.ts, cases adamw_shuffle and sgd_shuffle_data_seed.)
+    const args: TrainingArguments = { batchSize: 6, maxSteps: 3, learningRate: 0.01, seed: 3, dataSeed: 11 };
+    const run = makeTrainer(args, { save: join(tmp, 'shuffled') });
+    await run.trainer.train();
+    const state = JSON.parse(readFileSync(join(tmp, 'shuffled', 'trainer_state.json'), 'utf8'));
+    expect(state.ved).toMatchObject({ shuffle: true, data_seed: 11, data_order: 'torch' });
+    await run.trainer.dispose();
+
+    const other = makeTrainer({ ...args, maxSteps: 4, dataSeed: 12 });
+    expect(await other.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(join(tmp, 'shuffled')) }).catch((e) => e)).toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(/dataSeed was 11, now 12/),
+    });
+    await other.trainer.dispose();
+    // A shuffled run saved by an earlier ved (no data_order) drew another order: refused, not silently reordered.
+    delete state.ved.data_order;
+    delete state.ved.data_seed;
+    writeFileSync(join(tmp, 'shuffled', 'trainer_state.json'), JSON.stringify(state));
+    const old = makeTrainer({ batchSize: 6, maxSteps: 4, learningRate: 0.01, seed: 3 });
+    expect(await old.trainer.train({ resumeFromCheckpoint: new DirectoryFiles(join(tmp, 'shuffled')) }).catch((e) => e)).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/an earlier version of ved saved it, whose shuffled data order is not this one's/),
+    });
+    await old.trainer.dispose();
+  });
+
   it('names the example whose image fails to decode', async () => {
     const broken = join(tmp, 'broken.png');
     writeFileSync(broken, 'not a png');

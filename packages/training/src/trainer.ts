@@ -20,7 +20,8 @@
  * - after an update, `_maybe_log_save_evaluate`'s evaluation, best model
  *   (best-model.ts), early stopping and checkpoint (`afterUpdate`).
  *
- * Data order: seeded per epoch (`EpochOrder`), or the dataset's order. A NaN
+ * Data order: HF Trainer's shuffled order per epoch (`EpochOrder`: torch.randperm seeded with the data seed and
+ * the epoch), or the dataset's order. A NaN
  * or infinite loss or gradient norm stops training before the update
  * (`TrainingDivergedError`). `checkpointFiles()` gives the Hugging Face
  * checkpoint of the current weights plus `optimizer.safetensors` and
@@ -303,7 +304,7 @@ export class Trainer<Image> {
       session,
       optimizer,
       schedule,
-      order: new EpochOrder(train.length, args.shuffle, args.seed),
+      order: new EpochOrder(train.length, args.shuffle, args.dataSeed ?? args.seed),
       fingerprint: await modelFingerprint(model.config.encoderType, model.config.decoderType, model.weights),
       padTokenId: top.pad_token_id as number,
       decoderStartTokenId: top.decoder_start_token_id as number,
@@ -595,6 +596,7 @@ export class Trainer<Image> {
       optimizer: this.args.optim,
       seed: this.args.seed,
       shuffle: this.args.shuffle,
+      ...(this.args.shuffle ? { dataSeed: this.args.dataSeed ?? this.args.seed, dataOrder: 'torch' as const } : {}),
       gradientAccumulationSteps: this.args.gradientAccumulationSteps,
       examples: p.train.length,
       trainable: p.session.parameters.size,
@@ -622,6 +624,7 @@ export class Trainer<Image> {
         ['optimizer', saved.run.optimizer, current.optimizer],
         ['seed', saved.run.seed, current.seed],
         ['shuffle', saved.run.shuffle, current.shuffle],
+        ['dataSeed', saved.run.dataSeed ?? (saved.run.shuffle ? saved.run.seed : undefined), current.dataSeed],
         ['batchSize', saved.trainBatchSize, this.args.batchSize],
         ['gradientAccumulationSteps', saved.run.gradientAccumulationSteps, current.gradientAccumulationSteps],
         ['number of training examples', saved.run.examples, current.examples],
@@ -632,6 +635,12 @@ export class Trainer<Image> {
       throw new VedError(
         'INVALID_OPTION',
         `Cannot resume exactly from ${files.location}: ${differences.map(([name, a, b]) => `${name} was ${JSON.stringify(a)}, now ${JSON.stringify(b)}`).join('; ')}. Resume with the same data and options.`,
+      );
+    }
+    if (current.shuffle && saved.run.dataOrder !== 'torch') {
+      throw new VedError(
+        'INVALID_INPUT',
+        `Cannot resume exactly from ${files.location}: an earlier version of ved saved it, whose shuffled data order is not this one's (HF Trainer's torch.randperm); resume it with that version, or with shuffle off if it was trained so.`,
       );
     }
     const optimizerState = parseOptimizerFile(await files.readBytes(OPTIMIZER_FILE), where(OPTIMIZER_FILE));

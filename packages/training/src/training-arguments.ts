@@ -50,8 +50,13 @@ export interface TrainingArguments {
   lrSchedulerKwargs?: Readonly<Record<string, unknown>>;
   /** `warmup_steps` (0): a number of updates, or a ratio of the total when below 1. */
   warmupSteps?: number;
-  /** `seed` (42): the data order and the dropout masks. */
+  /** `seed` (42): the data order (unless `dataSeed`) and the dropout masks. */
   seed?: number;
+  /**
+   * `data_seed`: the seed of the shuffled data order alone (default: `seed`). The order is HF Trainer's: epoch e
+   * visits `torch.randperm(examples)` drawn from a generator seeded with `dataSeed + e`.
+   */
+  dataSeed?: number;
   /** `per_device_train_batch_size` (8). */
   batchSize?: number;
   /** `per_device_eval_batch_size` (8). */
@@ -173,7 +178,7 @@ export type BestModelMetric = `eval_${string}`;
 export type ResolvedArguments = Required<
   Omit<
     TrainingArguments,
-    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'loggingStrategy' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
+    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'loggingStrategy' | 'dataSeed' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
   >
 > & {
   optim: 'adamw' | 'sgd' | 'adafactor' | 'rmsprop' | 'adagrad';
@@ -186,6 +191,7 @@ export type ResolvedArguments = Required<
   lrDecay: number;
   optimEps: number | undefined;
   loggingStrategy: 'no' | 'steps' | 'epoch';
+  dataSeed: number | undefined;
   /** Undefined: none given (an `evalDataset` is evaluated after the last update only). */
   evalStrategy: 'no' | 'steps' | 'epoch' | undefined;
   /** As given: a number of updates, or a ratio below 1 (`TrainingPlan.evalSteps` has the count). */
@@ -204,7 +210,7 @@ export type ResolvedArguments = Required<
 
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
-  'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
+  'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'dataSeed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
   'loggingStrategy', 'loggingSteps', 'loggingFirstStep', 'evalStrategy', 'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'saveOnlyModel', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
@@ -283,6 +289,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     lrSchedulerKwargs: { ...kwargs },
     warmupSteps: num('warmupSteps', args.warmupSteps, 0, (v) => v >= 0 && (v < 1 || Number.isInteger(v)), 'a whole number of steps, or a ratio in [0, 1)'),
     seed,
+    dataSeed: args.dataSeed === undefined ? undefined : num('dataSeed', args.dataSeed, 0, (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer'),
     batchSize: posInt('batchSize', args.batchSize, 8)!,
     evalBatchSize: posInt('evalBatchSize', args.evalBatchSize, 8)!,
     optim: optim === 'sgd' || optim === 'adafactor' || optim === 'rmsprop' || optim === 'adagrad' ? optim : 'adamw',

@@ -128,7 +128,8 @@ export const trainCommand = defineCommand({
       help: "onnxruntime's CPU memory arena off for the training graph: with MALLOC_MMAP_THRESHOLD_=131072 in the environment the peak memory falls to what the step needs, at the cost of slower updates (docs/training.md)",
     },
     verbose: { type: 'boolean', help: "name the memory allocator and whether onnxruntime's CPU arena is on, on stderr" },
-    seed: { type: 'integer', min: 0, default: 0, help: '[seed]: data order and dropout masks' },
+    seed: { type: 'integer', min: 0, default: 0, help: "[seed]: data order (HF Trainer's torch.randperm per epoch) and dropout masks" },
+    'data-seed': { type: 'integer', min: 0, defaultText: '--seed', help: '[data_seed]: the data order alone' },
     'max-target-length': { type: 'integer', min: 1, help: 'truncate tokenized texts (special tokens included)' },
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
     'logging-steps': {
@@ -286,6 +287,7 @@ export const trainCommand = defineCommand({
       dropout: !values['no-dropout'],
       shuffle: !values['no-shuffle'],
       seed: values.seed,
+      ...(values['data-seed'] !== undefined ? { dataSeed: values['data-seed'] } : {}),
       ...(values['max-target-length'] !== undefined ? { maxTargetLength: values['max-target-length'] } : {}),
       ...(values['append-eos'] ? { appendEosToken: true } : {}),
       ...(values['logging-steps'] !== undefined ? { loggingSteps: values['logging-steps'] } : {}),

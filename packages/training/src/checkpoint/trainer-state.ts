@@ -86,6 +86,12 @@ export interface RunIdentity {
   optimizer: OptimizerName;
   seed: number;
   shuffle: boolean;
+  /**
+   * With `shuffle`: the seed of the data order (`data_seed`, else `seed`) and how the order is drawn — "torch": HF
+   * Trainer's `torch.randperm` (absent in checkpoints of an earlier ved, whose shuffled order differs).
+   */
+  dataSeed?: number;
+  dataOrder?: 'torch';
   gradientAccumulationSteps: number;
   examples: number;
   trainable: number;
@@ -127,6 +133,8 @@ export function trainerStateJson(state: TrainerState): string {
       optimizer: state.run.optimizer,
       seed: state.run.seed,
       shuffle: state.run.shuffle,
+      ...(state.run.dataSeed !== undefined ? { data_seed: state.run.dataSeed } : {}),
+      ...(state.run.dataOrder !== undefined ? { data_order: state.run.dataOrder } : {}),
       gradient_accumulation_steps: state.run.gradientAccumulationSteps,
       examples: state.run.examples,
       trainable_parameters: state.run.trainable,
@@ -254,6 +262,8 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       optimizer,
       seed: int(ved, 'seed'),
       shuffle: ved.shuffle,
+      ...(typeof ved.data_seed === 'number' ? { dataSeed: ved.data_seed } : {}),
+      ...(ved.data_order === 'torch' ? { dataOrder: 'torch' as const } : {}),
       gradientAccumulationSteps: int(ved, 'gradient_accumulation_steps'),
       examples: int(ved, 'examples'),
       trainable: int(ved, 'trainable_parameters'),
