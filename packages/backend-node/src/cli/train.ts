@@ -2,7 +2,7 @@
  * `ved train --model DIR --manifest train.jsonl --out DIR [options]`: fine-tunes
  * a checkpoint on a JSON-lines manifest of `{"image", "text"}` or
  * `{"image", "labels"}` with `@ved/training`'s Trainer (HF Trainer's loop,
- * torch.optim's AdamW / SGD), and writes a Hugging Face checkpoint plus
+ * torch.optim's AdamW, SGD, RMSprop and Adagrad, transformers' Adafactor), and writes a Hugging Face checkpoint plus
  * `optimizer.safetensors` and `trainer_state.json` into --out.
  *
  * Every flag, with its TrainingArguments name, is in the table below (`ved train --help`).
@@ -55,7 +55,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'fine-tune a checkpoint on a JSON-lines manifest of {"image", "text"} or {"image", "labels"} (see docs/training.md)',
   description:
-    "Hugging Face Trainer's loop with torch.optim's AdamW or SGD; writes a Hugging Face checkpoint plus optimizer.safetensors and trainer_state.json " +
+    "Hugging Face Trainer's loop with torch.optim's AdamW, SGD, RMSprop or Adagrad, or transformers' Adafactor; writes a Hugging Face checkpoint plus optimizer.safetensors and trainer_state.json " +
     'into --out (the names in brackets are TrainingArguments\'). With --json, one JSON line per update ({"step", "loss", "lr", "grad_norm"}) and per ' +
     'evaluation ({"step", "eval_loss", "exact_match", "cer", "wer"}), and with --load-best, --save-best, --early-stopping or --best-metric a last line with the best model ' +
     '({"global_step", "stopped_early", "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}); without it, a progress bar on stderr (step, loss, images/s, ETA). ' +
