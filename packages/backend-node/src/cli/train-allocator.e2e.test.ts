@@ -81,3 +81,17 @@ describe('ved train --allocator', () => {
     expect(existsSync(join(tmp, 'refused'))).toBe(false);
   });
 });
+
+describe('ved train as a process, with arguments only the Trainer refuses', () => {
+  // Before, these were found when the Trainer was built — after the model loaded and the thread of the parallel
+  // AdamW updates started, which then kept the process alive: the error was printed and ved never exited.
+  it('exits at once with the error, before loading anything', () => {
+    for (const extra of [['--optimizer', 'adagrad', '--optim-args', 'centered=True'], ['--schedule', 'reduce_lr_on_plateau']]) {
+      const run = spawnSync(process.execPath, [CLI, ...TRAIN, '--out', join(tmp, 'bad-args'), ...extra], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(run.signal, `${extra.join(' ')}: still running after 60 s`).toBeNull();
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^ved train: error \[INVALID_OPTION\]: (optimArgs is \{"centered":true\}|lrSchedulerType is "reduce_lr_on_plateau")/);
+      expect(existsSync(join(tmp, 'bad-args'))).toBe(false);
+    }
+  });
+});

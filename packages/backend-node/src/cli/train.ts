@@ -306,6 +306,8 @@ export const trainCommand = defineCommand({
       ...(values['early-stopping'] !== undefined ? { earlyStoppingPatience: values['early-stopping'] } : {}),
       ...(values['early-stopping-threshold'] !== undefined ? { earlyStoppingThreshold: values['early-stopping-threshold'] } : {}),
     };
+    // Every argument the flags give is checked before anything loads (or a child process starts).
+    (await import('@ved/training')).resolveArguments(args);
     const modelDir = values.model;
     const out = values.out;
     const choice = values.allocator as 'auto' | 'tcmalloc' | 'system';
@@ -360,43 +362,56 @@ export const trainCommand = defineCommand({
     let savedStep = -1;
     // Half of AdamW's update on the other core while onnxruntime waits (identical numbers).
     const parallelUpdates = await createParallelUpdates();
-    const trainer = new Trainer<string>({
-      parallelUpdates,
-      model,
-      runtime: nodeRuntime,
-      args,
-      trainDataset,
-      ...(evalDataset ? { evalDataset } : {}),
-      prepareImages: (images) => pipe.preprocess(images),
-      ...(pipe.tokenizer ? { tokenizer: pipe.tokenizer } : {}),
-      createSession: lowMemory
-        ? (m, r, o) => defaultSessionFactory(m, r, { ...o, sessionOptions: { ...o.sessionOptions, enableCpuMemArena: false } })
-        : defaultSessionFactory,
-      saveCheckpoint: async (files, step) => {
-        await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE, OPTIMIZER_FILE] });
-        savedStep = step;
-      },
-      callbacks: {
-        // Arena off: the previous update's gradients are freed before the next run needs the memory.
-        ...(lowMemory ? { onStepBegin: () => collectGarbage() } : {}),
-        onTrainBegin: ({ plan, startStep }) => {
-          started = performance.now();
-          bar = bars?.create(plan.totalSteps, startStep, { loss: '-', ips: '-' });
+    const release = async () => {
+      process.removeListener('SIGINT', onSigint);
+      // The worker thread of the parallel updates would keep the process alive.
+      await parallelUpdates.close();
+      if (model !== pipe.model) await model.dispose();
+      await pipe.dispose();
+    };
+    let trainer: InstanceType<typeof Trainer<string>>;
+    try {
+      trainer = new Trainer<string>({
+        parallelUpdates,
+        model,
+        runtime: nodeRuntime,
+        args,
+        trainDataset,
+        ...(evalDataset ? { evalDataset } : {}),
+        prepareImages: (images) => pipe.preprocess(images),
+        ...(pipe.tokenizer ? { tokenizer: pipe.tokenizer } : {}),
+        createSession: lowMemory
+          ? (m, r, o) => defaultSessionFactory(m, r, { ...o, sessionOptions: { ...o.sessionOptions, enableCpuMemArena: false } })
+          : defaultSessionFactory,
+        saveCheckpoint: async (files, step) => {
+          await writeCheckpoint(out, files, [{ dir: modelDir }], { sources: [modelDir], targetLabel: '--out', replaces: [BEST_MODEL_FILE, OPTIMIZER_FILE] });
+          savedStep = step;
         },
-        onStep: (m: StepMetrics) => {
-          imagesSeen += m.examples;
-          if (json) write({ step: m.step, loss: m.loss, lr: m.learningRate, grad_norm: m.gradNorm });
-          else bar?.update(m.step, { loss: m.loss.toFixed(4), ips: (imagesSeen / ((performance.now() - started) / 1000)).toFixed(1) });
+        callbacks: {
+          // Arena off: the previous update's gradients are freed before the next run needs the memory.
+          ...(lowMemory ? { onStepBegin: () => collectGarbage() } : {}),
+          onTrainBegin: ({ plan, startStep }) => {
+            started = performance.now();
+            bar = bars?.create(plan.totalSteps, startStep, { loss: '-', ips: '-' });
+          },
+          onStep: (m: StepMetrics) => {
+            imagesSeen += m.examples;
+            if (json) write({ step: m.step, loss: m.loss, lr: m.learningRate, grad_norm: m.gradNorm });
+            else bar?.update(m.step, { loss: m.loss.toFixed(4), ips: (imagesSeen / ((performance.now() - started) / 1000)).toFixed(1) });
+          },
+          onEvaluate: (m: EvalMetrics) => {
+            if (json) write({ step: m.step, eval_loss: m.evalLoss, exact_match: m.exactMatch ?? null, cer: m.cer ?? null, wer: m.wer ?? null });
+            else {
+              const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
+              bars?.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, exact match ${pct(m.exactMatch)}, CER ${pct(m.cer)}, WER ${pct(m.wer)}\n`);
+            }
+          },
         },
-        onEvaluate: (m: EvalMetrics) => {
-          if (json) write({ step: m.step, eval_loss: m.evalLoss, exact_match: m.exactMatch ?? null, cer: m.cer ?? null, wer: m.wer ?? null });
-          else {
-            const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-            bars?.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, exact match ${pct(m.exactMatch)}, CER ${pct(m.cer)}, WER ${pct(m.wer)}\n`);
-          }
-        },
-      },
-    });
+      });
+    } catch (err) {
+      await release();
+      throw err;
+    }
     try {
       const result = await trainer.train({
         signal: controller.signal,
@@ -444,11 +459,8 @@ export const trainCommand = defineCommand({
       }
       throw err;
     } finally {
-      process.removeListener('SIGINT', onSigint);
-      await parallelUpdates.close();
       await trainer.dispose();
-      if (model !== pipe.model) await model.dispose();
-      await pipe.dispose();
+      await release();
     }
   },
 });
