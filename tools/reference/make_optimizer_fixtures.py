@@ -405,6 +405,12 @@ TRAIN_CASES = {
     "adamw_log_epoch": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
                             warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2, logging_strategy="epoch",
                             max_steps=-1, num_train_epochs=2.5),
+    # Two evaluation sets by name (eval_dataset as a dict): each evaluated in turn and logged as eval_<name>_loss; the
+    # best model and early stopping follow the second set's loss (best_metric is its loss, not the first set's).
+    "adamw_eval_sets": dict(optim="adamw_torch", learning_rate=0.03, weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="constant",
+                            warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=2, eval_strategy="steps", eval_steps=1,
+                            per_device_eval_batch_size=2, eval_sets={"val": [0, 1, 2, 3], "held": [4, 5]}, save_strategy="steps", save_steps=2,
+                            max_steps=12, load_best_model_at_end=True, metric_for_best_model="eval_held_loss", early_stopping_patience=3),
     # Shuffled epochs (train_sampling_strategy "random"): accelerate's SeedableRandomSampler draws each epoch's order
     # with torch.randperm from a generator seeded with data_seed (else seed) + epoch.
     "adamw_shuffle": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
@@ -476,6 +482,7 @@ def make_training():
         kwargs = dict(kwargs)
         freeze = kwargs.pop("freeze", [])
         eval_examples = kwargs.pop("eval_examples", None)
+        eval_sets = kwargs.pop("eval_sets", None)
         patience = kwargs.pop("early_stopping_patience", None)
         threshold = kwargs.pop("early_stopping_threshold", 0.0)
         model = VisionEncoderDecoderModel.from_pretrained(out)
@@ -489,13 +496,14 @@ def make_training():
                                      "train_sampling_strategy": "sequential"} | kwargs))
         smoothing = kwargs.get("label_smoothing_factor", 0) != 0
         trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate,
-                            eval_dataset=None if eval_examples is None else [examples[k] for k in eval_examples],
+                            eval_dataset={n: [examples[k] for k in ks] for n, ks in eval_sets.items()} if eval_sets is not None
+                            else None if eval_examples is None else [examples[k] for k in eval_examples],
                             callbacks=[] if patience is None else [EarlyStoppingCallback(patience, threshold)])
         trainer.model_accepts_loss_kwargs = False
         trainer.train()
         logs = [e for e in trainer.state.log_history if "loss" in e]
         reference["cases"][name] = {
-            "args": kwargs | ({"freeze": freeze} if freeze else {})
+            "args": kwargs | ({"freeze": freeze} if freeze else {}) | ({"eval_sets": eval_sets} if eval_sets else {})
                     | ({"early_stopping_patience": patience, "early_stopping_threshold": threshold} if patience is not None else {}),
             # With logging arguments the log_history's training entries (each a mean over its window), else every update.
             ("logged" if any(k.startswith("logging_") for k in kwargs) else "steps"): [
@@ -503,6 +511,9 @@ def make_training():
                 for e in logs],
             **({"eval_examples": eval_examples, "eval_losses": [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
             **({"eval_steps_at": [e["step"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
+            # Named sets: every evaluation in log order, as [update, set, loss].
+            **({"eval_log": [[e["step"], n, e[f"eval_{n}_loss"]] for e in trainer.state.log_history for n in eval_sets if f"eval_{n}_loss" in e]}
+               if eval_sets else {}),
             **({"global_step": trainer.state.global_step, "best_metric": trainer.state.best_metric, "best_global_step": trainer.state.best_global_step,
                 "best_model_step": None if trainer.state.best_model_checkpoint is None else int(trainer.state.best_model_checkpoint.rsplit("-", 1)[1])}
                if args.metric_for_best_model is not None else {}),

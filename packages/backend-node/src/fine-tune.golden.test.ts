@@ -57,6 +57,8 @@ interface CaseRef {
   eval_losses?: number[];
   /** The updates evaluated after (HF's log_history). */
   eval_steps_at?: number[];
+  /** Named evaluation sets (HF's eval_dataset dict): each evaluation in log order, as [update, set, eval loss]. */
+  eval_log?: [number, string, number][];
   /** The updates Python saved a checkpoint of (output_dir/checkpoint-N). */
   saved_steps?: number[];
   /** With a best model tracked (metric_for_best_model): where training ended, and HF TrainerState's best_* fields. */
@@ -151,6 +153,7 @@ async function run(
   const model = pipe.model as VisionEncoderDecoderModel;
   const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
   const evalExamples = reference.cases[name]!.eval_examples;
+  const evalSets = reference.cases[name]!.args.eval_sets as unknown as Record<string, number[]> | undefined;
   const trainer = new Trainer<string>({
     ...(parallelUpdates ? { parallelUpdates } : {}),
     model,
@@ -158,6 +161,7 @@ async function run(
     args: argsOf(reference.cases[name]!),
     trainDataset: manifest,
     ...(evalExamples !== undefined ? { evalDataset: evalExamples.map((k) => manifest[k]!) } : {}),
+    ...(evalSets !== undefined ? { evalDataset: Object.fromEntries(Object.entries(evalSets).map(([n, ks]) => [n, ks.map((k) => manifest[k]!)])) } : {}),
     prepareImages: (images) => pipe.preprocess(images),
     tokenizer: pipe.tokenizer!,
     saveCheckpoint: async (_files, step) => void savedSteps.push(step),
@@ -192,6 +196,12 @@ describe('training vs HF Trainer (fixtures/optim/train)', () => {
         expect(out.bestModelStep ?? null).toBe(ref.best_model_step);
       }
       if (ref.eval_steps_at !== undefined) expect(out.evaluations.map((e) => e.step)).toEqual(ref.eval_steps_at);
+      if (ref.eval_log !== undefined) {
+        expect(out.evaluations.map((e) => [e.step, e.dataset])).toEqual(ref.eval_log.map(([step, set]) => [step, set]));
+        out.evaluations.forEach((e, i) => expect(Math.abs(e.evalLoss - ref.eval_log![i]![2]), `evaluation ${i + 1}`).toBeLessThan(1e-4));
+        // log_history as Python's: eval_<set>_loss entries.
+        expect(logHistory.filter((e) => Object.keys(e).some((k) => /^eval_[a-z]+_loss$/.test(k))).length).toBe(ref.eval_log.length);
+      }
       if (ref.saved_steps !== undefined) {
         // Python's checkpoints, and ved's save of the model training ends with (trainer.save_model()).
         expect(savedSteps).toEqual([...new Set([...ref.saved_steps, out.globalStep])].sort((a, b) => a - b));

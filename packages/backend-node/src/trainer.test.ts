@@ -45,7 +45,7 @@ interface Run {
 interface Extra {
   dataset?: TrainingExample<string>[];
   save?: string;
-  evalDataset?: TrainingExample<string>[];
+  evalDataset?: TrainingExample<string>[] | Record<string, TrainingExample<string>[]>;
   onStep?: (m: StepMetrics) => void;
   onStepBegin?: (info: { step: number }) => void;
   lossOverride?: { call: number; loss: number };
@@ -348,6 +348,33 @@ describe('Trainer (synthetic gradients)', () => {
     expect(e.exactMatch).toBeGreaterThanOrEqual(0);
     expect(e.cer).toBeGreaterThan(0); // a random tiny model does not read these
     await run.trainer.dispose();
+  });
+
+  it('evaluates named evaluation sets in turn (HF eval_dataset dict): eval_<name>_… metrics, one of which chooses the best', async () => {
+    const sets = { first: EXAMPLES.slice(0, 2), second: EXAMPLES.slice(2, 5) };
+    const run = makeTrainer({ batchSize: 3, maxSteps: 2, evalSteps: 1, learningRate: 0.01, metricForBestModel: 'eval_second_cer', greaterIsBetter: false }, { evalDataset: sets });
+    const out = await run.trainer.train();
+    expect(out.evaluations.map((e) => [e.step, e.dataset, e.examples])).toEqual([[1, 'first', 2], [1, 'second', 3], [2, 'first', 2], [2, 'second', 3]]);
+    expect(out.bestMetric).toBe(Math.min(out.evaluations[1]!.cer!, out.evaluations[3]!.cer!));
+    const history = JSON.parse(new TextDecoder().decode((await run.trainer.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes)).log_history;
+    const evalEntries = history.filter((e: Record<string, number>) => !('loss' in e));
+    expect(evalEntries.map((e: Record<string, number>) => Object.keys(e).filter((k) => k.startsWith('eval_')))).toEqual([
+      ['eval_first_loss', 'eval_first_exact_match', 'eval_first_cer', 'eval_first_wer'],
+      ['eval_second_loss', 'eval_second_exact_match', 'eval_second_cer', 'eval_second_wer'],
+      ['eval_first_loss', 'eval_first_exact_match', 'eval_first_cer', 'eval_first_wer'],
+      ['eval_second_loss', 'eval_second_exact_match', 'eval_second_cer', 'eval_second_wer'],
+    ]);
+    expect((await run.trainer.evaluateDatasets()).map((e) => e.dataset)).toEqual(['first', 'second']);
+    await expect(run.trainer.evaluate()).rejects.toThrow(/the evalDataset is named sets \(first, second\): evaluateDatasets\(\) evaluates each/);
+    await run.trainer.dispose();
+
+    // The default metric (loss) names no set's metric; a name must make metric names.
+    const unnamed = makeTrainer({ maxSteps: 1, evalSteps: 1, loadBestModelAtEnd: true, saveSteps: 1 }, { evalDataset: sets });
+    await expect(unnamed.trainer.train()).rejects.toThrow(/metricForBestModel "eval_loss" is none of the evaluation's metrics \(eval_first_loss, .*with named evaluation datasets, name one of theirs/);
+    await unnamed.trainer.dispose();
+    const badName = makeTrainer({ maxSteps: 1 }, { evalDataset: { 'my set': EXAMPLES.slice(0, 1) } });
+    await expect(badName.trainer.train()).rejects.toThrow(/evalDataset name "my set": expected letters, digits and _/);
+    await badName.trainer.dispose();
   });
 
   it('evalDelay skips the evaluations before it (the last one too); evalOnStart adds one before the first update', async () => {

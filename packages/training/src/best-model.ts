@@ -43,15 +43,24 @@ export class BestModel {
     this.current = false;
   }
 
-  /** The value of `metricForBestModel` (`eval_loss` without one) in an evaluation. */
-  metricOf(evaluation: EvalMetrics): number {
+  /**
+   * The value of `metricForBestModel` (`eval_loss` without one) in an evaluation round: one evaluation, or one per
+   * named set (their metrics merged under `eval_<set>_…`, as `Trainer.evaluate` merges them for Python).
+   */
+  metricOf(round: EvalMetrics | readonly EvalMetrics[]): number {
+    const evaluations = Array.isArray(round) ? (round as readonly EvalMetrics[]) : [round as EvalMetrics];
     const name = this.args.metricForBestModel ?? 'eval_loss';
-    const own: Record<string, number | undefined> = { eval_loss: evaluation.evalLoss, eval_exact_match: evaluation.exactMatch, eval_cer: evaluation.cer, eval_wer: evaluation.wer };
-    const value = name in own ? own[name] : evaluation.metrics?.[name.slice('eval_'.length)];
+    const merged: Record<string, number | undefined> = {};
+    for (const e of evaluations) {
+      const prefix = e.dataset === undefined ? 'eval' : `eval_${e.dataset}`;
+      Object.assign(merged, { [`${prefix}_loss`]: e.evalLoss, [`${prefix}_exact_match`]: e.exactMatch, [`${prefix}_cer`]: e.cer, [`${prefix}_wer`]: e.wer });
+      for (const [k, v] of Object.entries(e.metrics ?? {})) merged[`${prefix}_${k}`] = v;
+    }
+    const value = merged[name];
     if (value === undefined) {
       // Trainer._determine_best_metric's KeyError, with the metrics there are.
-      const available = [...Object.keys(own).filter((k) => own[k] !== undefined), ...Object.keys(evaluation.metrics ?? {}).map((k) => `eval_${k}`)];
-      throw new VedError('INVALID_OPTION', `metricForBestModel is ${JSON.stringify(name)}, which the evaluation at update ${evaluation.step} did not return; it returned ${available.join(', ')}.`);
+      const available = Object.keys(merged).filter((k) => merged[k] !== undefined);
+      throw new VedError('INVALID_OPTION', `metricForBestModel is ${JSON.stringify(name)}, which the evaluation at update ${evaluations[0]?.step} did not return; it returned ${available.join(', ')}.`);
     }
     return value;
   }
@@ -61,17 +70,18 @@ export class BestModel {
    * `_determine_best_metric` (a strictly better value is the new best). Returns whether early stopping ends
    * training and whether the value is a new best.
    */
-  track(evaluation: EvalMetrics): { stop: boolean; newBest: boolean } {
-    const value = this.metricOf(evaluation);
+  track(round: EvalMetrics | readonly EvalMetrics[]): { stop: boolean; newBest: boolean } {
+    const value = this.metricOf(round);
+    const step = (Array.isArray(round) ? (round as readonly EvalMetrics[])[0]! : (round as EvalMetrics)).step;
     const stop = this.countPatience(value);
     const newBest = this.better(value, this.metric ?? (this.args.greaterIsBetter ? -Infinity : Infinity));
     if (newBest) {
       this.metric = value;
       // best_global_step is kept only where checkpoints are saved (save_strategy "steps", "epoch" or "best").
       if (savesCheckpoints(this.args)) {
-        this.globalStep = evaluation.step;
+        this.globalStep = step;
         // Saved already: an "epoch" evaluation after a "steps" save of the same update (mixed strategies).
-        this.bestSaved = this.lastSaved === evaluation.step;
+        this.bestSaved = this.lastSaved === step;
       }
     }
     return { stop, newBest };

@@ -16,6 +16,8 @@ import type { TrainingSessionLike } from './session.js';
 export interface EvalMetrics {
   /** The update after which the evaluation ran (0 before training). */
   step: number;
+  /** The evaluation set's name, when the Trainer has several by name (`eval_<dataset>_loss`, …). */
+  dataset?: string;
   epoch: number;
   /** Mean eval-mode loss per example. */
   evalLoss: number;

@@ -122,7 +122,11 @@ export interface TrainerInit<Image> {
   runtime: Runtime;
   args?: TrainingArguments;
   trainDataset: TrainingDataset<Image>;
-  evalDataset?: TrainingDataset<Image>;
+  /**
+   * The evaluation examples; or several sets by name, as HF's `eval_dataset` dict: each is evaluated in turn,
+   * its metrics logged as `eval_<name>_loss` (`eval_<name>_cer`, …), and `metricForBestModel` names one of them.
+   */
+  evalDataset?: TrainingDataset<Image> | Readonly<Record<string, TrainingDataset<Image>>>;
   /** Decodes and preprocesses images into `pixel_values` (a pipeline's `preprocess`). */
   prepareImages: (images: readonly Image[]) => Promise<PixelBatch>;
   /** Tokenizes `text` examples and decodes generated ids in evaluation. */
@@ -185,7 +189,8 @@ export interface TrainOutput {
 
 interface Prepared<Image> {
   train: PreparedExample<Image>[];
-  eval: PreparedExample<Image>[] | undefined;
+  /** The evaluation sets (one, unnamed, or several by name). */
+  eval: EvalSet<Image>[] | undefined;
   plan: TrainingPlan;
   session: TrainingSessionLike;
   optimizer: Optimizer;
@@ -196,6 +201,12 @@ interface Prepared<Image> {
   decoderStartTokenId: number;
   /** How datasets are tokenized and checked (for `predict`'s). */
   exampleOptions: Omit<Parameters<typeof prepareExamples>[1], 'label'>;
+}
+
+/** An evaluation set: unnamed (`eval_loss`, …), or one of several by name (`eval_<name>_loss`, …). */
+interface EvalSet<Image> {
+  name: string | undefined;
+  examples: PreparedExample<Image>[];
 }
 
 export class Trainer<Image> {
@@ -243,7 +254,7 @@ export class Trainer<Image> {
       ...(eosTokenId !== undefined ? { eosTokenId } : {}),
     };
     const train = await prepareExamples(this.init.trainDataset, { ...common, label: 'training dataset' });
-    const evalSet = this.init.evalDataset === undefined ? undefined : await prepareExamples(this.init.evalDataset, { ...common, label: 'evaluation dataset' });
+    const evalSet = await this.prepareEvalSets(common);
 
     const names = model.weights.names();
     for (const prefix of args.freeze) {
@@ -287,14 +298,18 @@ export class Trainer<Image> {
       throw new VedError('INVALID_OPTION', `${option} follows the evaluations: give an evalDataset.`);
     }
     const metric = args.metricForBestModel;
-    const ownMetric = metric === undefined || (BEST_MODEL_METRICS as readonly string[]).includes(metric);
+    // The evaluation's own metric names: eval_loss, … or, with named sets, eval_<name>_loss, …
+    const ownNames = (evalSet ?? [{ name: undefined }]).flatMap(({ name }) => BEST_MODEL_METRICS.map((m) => metricName(name, m.slice('eval_'.length))));
+    const lossNames = ownNames.filter((m) => m.endsWith('_loss'));
+    const ownMetric = metric === undefined || ownNames.includes(metric);
     if (this.init.computeMetrics !== undefined && !args.predictWithGenerate) {
       throw new VedError('INVALID_OPTION', 'computeMetrics scores generated texts: turn predictWithGenerate on (its default).');
     }
     if (!ownMetric && this.init.computeMetrics === undefined) {
-      throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(metric)} is none of the evaluation's metrics (${BEST_MODEL_METRICS.join(', ')}); give a computeMetrics that returns it.`);
+      const named = evalSet?.some((s) => s.name !== undefined) ? '; with named evaluation datasets, name one of theirs' : '';
+      throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(metric)} is none of the evaluation's metrics (${ownNames.join(', ')})${named}; or give a computeMetrics that returns it.`);
     }
-    if (metric !== undefined && metric !== 'eval_loss' && tokenizer === undefined) {
+    if (metric !== undefined && !lossNames.includes(metric) && tokenizer === undefined) {
       throw new VedError('INVALID_OPTION', `metricForBestModel ${JSON.stringify(metric)} scores generated texts: give the Trainer a tokenizer to decode them.`);
     }
     return {
@@ -310,6 +325,24 @@ export class Trainer<Image> {
       decoderStartTokenId: top.decoder_start_token_id as number,
       exampleOptions: common,
     };
+  }
+
+  /** The evaluation set, or the named sets in their order (HF evaluates an `eval_dataset` dict in its order). */
+  private async prepareEvalSets(common: Omit<Parameters<typeof prepareExamples>[1], 'label'>): Promise<EvalSet<Image>[] | undefined> {
+    const given = this.init.evalDataset;
+    if (given === undefined) return undefined;
+    const iterable = Symbol.iterator in given || Symbol.asyncIterator in given;
+    if (iterable) return [{ name: undefined, examples: await prepareExamples(given as TrainingDataset<Image>, { ...common, label: 'evaluation dataset' }) }];
+    const entries = Object.entries(given as Readonly<Record<string, TrainingDataset<Image>>>);
+    if (entries.length === 0) throw new VedError('INVALID_OPTION', 'evalDataset is an empty set of named datasets; give at least one, or none.');
+    const sets: EvalSet<Image>[] = [];
+    for (const [name, dataset] of entries) {
+      if (!/^[A-Za-z0-9_]+$/.test(name)) {
+        throw new VedError('INVALID_OPTION', `evalDataset name ${JSON.stringify(name)}: expected letters, digits and _ (it names the metrics, eval_${name}_loss).`);
+      }
+      sets.push({ name, examples: await prepareExamples(dataset, { ...common, label: `evaluation dataset "${name}"` }) });
+    }
+    return sets;
   }
 
   private shapeOf(name: string, session: TrainingSessionLike): readonly number[] {
@@ -331,9 +364,9 @@ export class Trainer<Image> {
     // neither chooses a best model nor moves an evaluation-driven schedule (Trainer._evaluate's skip_scheduler).
     let stopRequested = false;
     if (this.args.evalOnStart && p.eval !== undefined) {
-      const evaluation = await this.evaluate(options.signal);
-      evaluations.push(evaluation);
-      if (this.best.tracked) stopRequested = this.best.countPatience(this.best.metricOf(evaluation));
+      const round = await this.evaluateDatasets(options.signal);
+      evaluations.push(...round);
+      if (this.best.tracked) stopRequested = this.best.countPatience(this.best.metricOf(round));
     }
     let end = false;
     if (this.afterUpdatePending) {
@@ -396,12 +429,12 @@ export class Trainer<Image> {
     const maybeEvaluateAndSave = async (evaluate: boolean, scheduledSave: boolean) => {
       let newBest = false;
       if (evaluate && p.eval !== undefined) {
-        const evaluation = await this.evaluate(signal);
-        evaluations.push(evaluation);
+        const round = await this.evaluateDatasets(signal);
+        evaluations.push(...round);
         // Trainer._evaluate steps ReduceLROnPlateau / GreedyLR with metric_for_best_model ("loss" by default).
-        if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.best.metricOf(evaluation));
+        if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.best.metricOf(round));
         if (this.best.tracked) {
-          const tracked = this.best.track(evaluation);
+          const tracked = this.best.track(round);
           newBest = tracked.newBest;
           stop ||= tracked.stop;
         }
@@ -492,20 +525,38 @@ export class Trainer<Image> {
     return { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm };
   }
 
-  /** Evaluates the current weights on the evaluation dataset. */
+  /** Evaluates the current weights on the evaluation dataset (one, unnamed: with named sets, `evaluateDatasets`). */
   async evaluate(signal?: AbortSignal): Promise<EvalMetrics> {
     const p = await this.prepare();
     if (p.eval === undefined) throw new VedError('INVALID_OPTION', 'evaluate() needs an evalDataset.');
-    const { metrics: result } = await this.runEvaluation(p, p.eval, signal);
-    const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...result };
-    const entry: LogEntry = { epoch: this.epoch, eval_loss: result.evalLoss, step: this.globalStep };
-    if (result.exactMatch !== undefined) entry.eval_exact_match = result.exactMatch;
-    if (result.cer !== undefined) entry.eval_cer = result.cer;
-    if (result.wer !== undefined) entry.eval_wer = result.wer;
-    for (const [name, value] of Object.entries(result.metrics ?? {})) entry[`eval_${name}`] = value;
-    this.logHistory.push(entry);
-    this.init.callbacks?.onEvaluate?.(metrics);
-    return metrics;
+    if (p.eval.length > 1 || p.eval[0]!.name !== undefined) {
+      throw new VedError('INVALID_OPTION', `evaluate() gives one evaluation; the evalDataset is named sets (${p.eval.map((s) => s.name).join(', ')}): evaluateDatasets() evaluates each.`);
+    }
+    return (await this.evaluateDatasets(signal))[0]!;
+  }
+
+  /**
+   * Evaluates the current weights on each evaluation set in turn (HF's `evaluate()` of an `eval_dataset` dict): one
+   * `EvalMetrics` per set (`dataset` naming it), each logged under its prefix (`eval_<name>_loss`, …).
+   */
+  async evaluateDatasets(signal?: AbortSignal): Promise<EvalMetrics[]> {
+    const p = await this.prepare();
+    if (p.eval === undefined) throw new VedError('INVALID_OPTION', 'evaluateDatasets() needs an evalDataset.');
+    const round: EvalMetrics[] = [];
+    for (const set of p.eval) {
+      const { metrics: result } = await this.runEvaluation(p, set.examples, signal);
+      const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...(set.name !== undefined ? { dataset: set.name } : {}), ...result };
+      const key = (metric: string) => metricName(set.name, metric);
+      const entry: LogEntry = { epoch: this.epoch, [key('loss')]: result.evalLoss, step: this.globalStep };
+      if (result.exactMatch !== undefined) entry[key('exact_match')] = result.exactMatch;
+      if (result.cer !== undefined) entry[key('cer')] = result.cer;
+      if (result.wer !== undefined) entry[key('wer')] = result.wer;
+      for (const [name, value] of Object.entries(result.metrics ?? {})) entry[key(name)] = value;
+      this.logHistory.push(entry);
+      this.init.callbacks?.onEvaluate?.(metrics);
+      round.push(metrics);
+    }
+    return round;
   }
 
   /**
@@ -759,3 +810,7 @@ function describeBatch(batch: readonly PreparedExample<unknown>[]): string {
   return shown.join('; ') + (batch.length > shown.length ? `; … (${batch.length} examples)` : '');
 }
 
+/** A metric's logged name: `eval_<metric>`, or `eval_<set>_<metric>` for a named evaluation set (HF's metric_key_prefix). */
+function metricName(set: string | undefined, metric: string): string {
+  return set === undefined ? `eval_${metric}` : `eval_${set}_${metric}`;
+}

@@ -376,7 +376,9 @@ function resolveBestModel(args: TrainingArguments, resolved: ResolvedArguments):
   if (args.greaterIsBetter !== undefined && metric === undefined) bad('greaterIsBetter', args.greaterIsBetter, 'it only with metricForBestModel, loadBestModelAtEnd or earlyStoppingPatience');
   resolved.metricForBestModel = metric as BestModelMetric | undefined;
   resolved.greaterIsBetter = metric === undefined ? undefined : (args.greaterIsBetter ?? !metric.endsWith('loss'));
-  if (metric !== undefined && metric !== 'eval_loss' && !resolved.predictWithGenerate) {
+  // exact_match, cer and wer (of the evaluation, or of a named set: eval_<set>_cer) score generated texts; a name of
+  // computeMetrics' asks for predictWithGenerate where the Trainer knows of it.
+  if (metric !== undefined && /_(exact_match|cer|wer)$/.test(metric) && !resolved.predictWithGenerate) {
     bad('metricForBestModel', args.metricForBestModel, `"loss", or predictWithGenerate: ${metric} is measured on generated texts`);
   }
   if (resolved.loadBestModelAtEnd && !saveBest) {
