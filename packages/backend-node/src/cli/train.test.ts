@@ -295,7 +295,26 @@ describe('ved train', () => {
     expect(history.map((e: { step: number }) => e.step)).toEqual(logging.logged.map((e: { step: number }) => e.step));
     history.forEach((e: { loss: number }, i: number) => expect(Math.abs(e.loss - logging.logged[i].loss)).toBeLessThan(1e-4));
 
+    // Two --eval-manifest files: two sets named by their files, the best model by --best-eval-set's loss (fixture case adamw_eval_sets).
+    const sets = reference.cases.adamw_eval_sets;
+    const setFile = (name: string) => {
+      const file = join(tmp, `${name}.jsonl`);
+      writeFileSync(file, `${(sets.args.eval_sets[name] as number[]).map((k) => JSON.stringify({ ...JSON.parse(lines[k]!), image: resolvePath(MODEL, JSON.parse(lines[k]!).image) })).join('\n')}\n`);
+      return file;
+    };
+    const named = await train([...base.filter((a) => a !== '--eval-manifest' && a !== evalManifest), '--eval-manifest', setFile('val'), '--eval-manifest', setFile('held'),
+      '--lr', '0.03', '--steps', '12', '--eval-every', '1', '--save-every', '2', '--load-best', '--best-eval-set', 'held', '--early-stopping', '3', '--out', join(tmp, 'eval-sets'), '--json']);
+    expect(named.error).toBeUndefined();
+    const namedEvals = named.lines.map((l) => JSON.parse(l)).filter((l) => 'eval_loss' in l);
+    expect(namedEvals.map((e) => [e.step, e.dataset])).toEqual(sets.eval_log.map(([step, set]: [number, string]) => [step, set]));
+    namedEvals.forEach((e, i) => expect(Math.abs(e.eval_loss - sets.eval_log[i][2]), `evaluation ${i + 1}`).toBeLessThan(1e-4));
+    expect(JSON.parse(named.lines.at(-1)!)).toMatchObject({ metric_for_best_model: 'eval_held_loss', best_global_step: sets.best_global_step, best_model_step: sets.best_model_step });
+
     const usage = async (extra: string[]) => (await train([...base, '--steps', '2', '--out', join(tmp, 'x'), ...extra])).error;
+    expect(await usage(['--best-eval-set', 'held'])).toMatchObject({ message: expect.stringMatching(/--best-eval-set held names none of the evaluation sets/) });
+    expect(await usage(['--eval-manifest', join(tmp, 'a', 'val.jsonl'), '--eval-manifest', join(tmp, 'b', 'val.jsonl')])).toMatchObject({
+      message: expect.stringMatching(/would both name the set "val": rename one of the files/),
+    });
     expect(await usage(['--logging-steps', '2.5'])).toMatchObject({ message: '--logging-steps is 2.5; expected a whole number of updates, or a ratio of the total below 1' });
     expect(await usage(['--eval-strategy', 'epoch', '--eval-every', '2'])).toMatchObject({ message: '--eval-every counts updates: drop it with --eval-strategy epoch' });
     expect(await usage(['--eval-strategy', 'steps'])).toMatchObject({ message: '--eval-strategy steps needs --eval-every N' });

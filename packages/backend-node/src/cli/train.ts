@@ -142,7 +142,13 @@ export const trainCommand = defineCommand({
     },
     'logging-strategy': { type: 'choice', choices: ['steps', 'epoch', 'no'], defaultText: 'steps', help: '[logging_strategy] of the log_history entries' },
     'logging-first-step': { type: 'boolean', help: 'log the first update too [logging_first_step]' },
-    'eval-manifest': { type: 'string', metavar: 'FILE', help: 'evaluate (eval loss, exact match, CER) after the last update' },
+    'eval-manifest': {
+      type: 'string',
+      metavar: 'FILE',
+      multiple: true,
+      help: 'evaluate (eval loss, exact match, CER, WER) after the last update; given more than once, several sets named by their files (val.jsonl: eval_val_loss) [eval_dataset]',
+    },
+    'best-eval-set': { type: 'string', metavar: 'NAME', defaultText: 'the first', help: 'with several --eval-manifest: the set whose --best-metric counts' },
     'eval-every': {
       type: 'number',
       min: 0,
@@ -235,7 +241,11 @@ export const trainCommand = defineCommand({
     if (values['eval-strategy'] === 'epoch' && values['eval-every'] !== undefined) throw new UsageError('--eval-every counts updates: drop it with --eval-strategy epoch');
     if (values['eval-strategy'] === 'steps' && values['eval-every'] === undefined) throw new UsageError('--eval-strategy steps needs --eval-every N');
     const evalStrategy = values['eval-strategy'] ?? (values['eval-every'] !== undefined ? 'steps' : undefined);
-    if (evalStrategy !== undefined && values['eval-manifest'] === undefined) throw new UsageError(`--${values['eval-every'] !== undefined ? 'eval-every' : 'eval-strategy'} needs --eval-manifest FILE`);
+    const evalManifests = evalSetNames(values['eval-manifest']);
+    if (values['best-eval-set'] !== undefined && !evalManifests.some((m) => m.name === values['best-eval-set'])) {
+      throw new UsageError(`--best-eval-set ${values['best-eval-set']} names none of the evaluation sets (${evalManifests.map((m) => m.name ?? '(one unnamed set)').join(', ') || 'no --eval-manifest'})`);
+    }
+    if (evalStrategy !== undefined && evalManifests.length === 0) throw new UsageError(`--${values['eval-every'] !== undefined ? 'eval-every' : 'eval-strategy'} needs --eval-manifest FILE`);
     if (values['save-strategy'] !== undefined && values['save-strategy'] !== 'steps' && values['save-every'] !== undefined) {
       throw new UsageError(`--save-every counts updates: drop it with --save-strategy ${values['save-strategy']}`);
     }
@@ -243,14 +253,14 @@ export const trainCommand = defineCommand({
     if (values['save-best'] && values['save-strategy'] !== undefined && values['save-strategy'] !== 'best') throw new UsageError(`give --save-best or --save-strategy ${values['save-strategy']}, not both`);
     const saveStrategy = (values['save-best'] ? 'best' : values['save-strategy']) as TrainingArguments['saveStrategy'];
     for (const flag of ['eval-batch-size', 'generation-max-length', 'generation-num-beams', 'no-predict-with-generate'] as const) {
-      if (values[flag] !== undefined && values[flag] !== false && values['eval-manifest'] === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE`);
+      if (values[flag] !== undefined && values[flag] !== false && evalManifests.length === 0) throw new UsageError(`--${flag} needs --eval-manifest FILE`);
     }
     if (values['no-predict-with-generate'] && (values['generation-max-length'] !== undefined || values['generation-num-beams'] !== undefined)) {
       throw new UsageError('--generation-max-length and --generation-num-beams are for evaluations that generate; drop --no-predict-with-generate');
     }
     if (values['save-best'] && values['save-every'] !== undefined) throw new UsageError('give --save-best or --save-every, not both');
     if (values['eval-delay'] !== undefined && evalStrategy === undefined) throw new UsageError('--eval-delay needs --eval-every N or --eval-strategy epoch');
-    if (values['eval-on-start'] && values['eval-manifest'] === undefined) throw new UsageError('--eval-on-start needs --eval-manifest FILE');
+    if (values['eval-on-start'] && evalManifests.length === 0) throw new UsageError('--eval-on-start needs --eval-manifest FILE');
     for (const flag of ['load-best', 'early-stopping', 'save-best'] as const) {
       if (values[flag] !== undefined && values[flag] !== false && evalStrategy === undefined) throw new UsageError(`--${flag} needs --eval-manifest FILE and --eval-every N or --eval-strategy epoch`);
     }
@@ -261,6 +271,8 @@ export const trainCommand = defineCommand({
     if (values['early-stopping-threshold'] !== undefined && values['early-stopping'] === undefined) throw new UsageError('--early-stopping-threshold needs --early-stopping N');
     const bestMetric = values['best-metric'] as 'loss' | 'exact_match' | 'cer' | 'wer' | undefined;
     const tracksBest = values['load-best'] || values['save-best'] || values['early-stopping'] !== undefined || bestMetric !== undefined;
+    // Several evaluation sets: the one whose metric chooses the best model.
+    const bestSet = evalManifests[0]?.name === undefined ? undefined : (values['best-eval-set'] ?? evalManifests[0]!.name);
     const warmupSteps = values['warmup-steps'];
     const batchSize = values['batch-size'];
     const steps = values.steps;
@@ -302,7 +314,12 @@ export const trainCommand = defineCommand({
       ...(values['save-only-model'] ? { saveOnlyModel: true } : {}),
       ...(values['load-best'] ? { loadBestModelAtEnd: true } : {}),
       // The CLI names the metric's direction: a character error rate is better lower (Python's default would be higher).
-      ...(bestMetric !== undefined ? { metricForBestModel: bestMetric, greaterIsBetter: bestMetric === 'exact_match' } : {}),
+      // With several evaluation sets, the metric is one set's (eval_<set>_<metric>), as HF's metric_for_best_model names it.
+      ...(bestSet !== undefined && (tracksBest || schedule === 'reduce_lr_on_plateau' || schedule === 'greedy')
+        ? { metricForBestModel: `eval_${bestSet}_${bestMetric ?? 'loss'}`, greaterIsBetter: bestMetric === 'exact_match' }
+        : bestMetric !== undefined
+          ? { metricForBestModel: bestMetric, greaterIsBetter: bestMetric === 'exact_match' }
+          : {}),
       ...(values['early-stopping'] !== undefined ? { earlyStoppingPatience: values['early-stopping'] } : {}),
       ...(values['early-stopping-threshold'] !== undefined ? { earlyStoppingThreshold: values['early-stopping-threshold'] } : {}),
     };
@@ -337,7 +354,9 @@ export const trainCommand = defineCommand({
     const [{ Trainer, defaultSessionFactory, withFloat32Weights, BEST_MODEL_FILE, OPTIMIZER_FILE }, { MultiBar, Presets }] = await Promise.all([import('@ved/training'), import('cli-progress')]);
     // Every manifest line and image path is checked before the model loads.
     const trainDataset = await readTrainingManifest(values.manifest);
-    const evalDataset = values['eval-manifest'] === undefined ? undefined : await readTrainingManifest(values['eval-manifest']);
+    const evalSets = await Promise.all(evalManifests.map(async ({ name, file }) => ({ name, examples: await readTrainingManifest(file) })));
+    const evalDataset =
+      evalSets.length === 0 ? undefined : evalSets[0]!.name === undefined ? evalSets[0]!.examples : Object.fromEntries(evalSets.map((s) => [s.name!, s.examples]));
 
     const pipe = await ImageToText.fromPretrained(modelDir, { format: 'safetensors', ...hardeningOptions(values) });
     if (!(pipe.model instanceof VisionEncoderDecoderModel)) {
@@ -400,10 +419,12 @@ export const trainCommand = defineCommand({
             else bar?.update(m.step, { loss: m.loss.toFixed(4), ips: (imagesSeen / ((performance.now() - started) / 1000)).toFixed(1) });
           },
           onEvaluate: (m: EvalMetrics) => {
-            if (json) write({ step: m.step, eval_loss: m.evalLoss, exact_match: m.exactMatch ?? null, cer: m.cer ?? null, wer: m.wer ?? null });
+            const dataset = m.dataset !== undefined ? { dataset: m.dataset } : {};
+            if (json) write({ step: m.step, ...dataset, eval_loss: m.evalLoss, exact_match: m.exactMatch ?? null, cer: m.cer ?? null, wer: m.wer ?? null });
             else {
               const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-              bars?.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, exact match ${pct(m.exactMatch)}, CER ${pct(m.cer)}, WER ${pct(m.wer)}\n`);
+              const set = m.dataset !== undefined ? ` (${m.dataset})` : '';
+              bars?.log(`step ${m.step}${set}: eval loss ${m.evalLoss.toFixed(4)}, exact match ${pct(m.exactMatch)}, CER ${pct(m.cer)}, WER ${pct(m.wer)}\n`);
             }
           },
         },
@@ -418,7 +439,7 @@ export const trainCommand = defineCommand({
         ...(values.resume !== undefined ? { resumeFromCheckpoint: new DirectoryFiles(values.resume) } : {}),
       });
       bars?.stop();
-      const metric = `eval_${bestMetric ?? 'loss'}`;
+      const metric = `eval_${bestSet !== undefined ? `${bestSet}_` : ''}${bestMetric ?? 'loss'}`;
       if (json) {
         if (tracksBest) {
           write({
@@ -499,3 +520,18 @@ function tcmallocMissing(allocator: AllocatorName): string {
 
 /** `ved train ...argv` (without plugin loading). */
 export const runTrain = (argv: string[]): Promise<void> => runCommand(trainCommand, argv);
+
+/**
+ * The `--eval-manifest` files with their set names: one file is the one unnamed set (`eval_loss`, …); several are
+ * named by their file names without the extension, other characters than letters, digits and _ as _ (HF's
+ * `eval_dataset` dict: `eval_<name>_loss`, …).
+ */
+export function evalSetNames(files: readonly string[]): { name: string | undefined; file: string }[] {
+  if (files.length <= 1) return files.map((file) => ({ name: undefined, file }));
+  const sets = files.map((file) => ({ name: basename(file).replace(/\.(jsonl|json)$/i, '').replace(/[^A-Za-z0-9_]/g, '_'), file }));
+  for (const [i, set] of sets.entries()) {
+    const other = sets.findIndex((s, j) => j !== i && s.name === set.name);
+    if (other >= 0) throw new UsageError(`--eval-manifest ${set.file} and ${sets[other]!.file} would both name the set "${set.name}": rename one of the files`);
+  }
+  return sets;
+}
