@@ -10,7 +10,8 @@
  * `--json` lines: `{"step": N, "loss": x, "lr": x, "grad_norm": x}` after each
  * update (the mean loss of its micro-batches before the update, the rate it
  * used, the gradient norm before clipping), and `{"step": N, "eval_loss": x,
- * "exact_match": x, "cer": x, "wer": x}` after each evaluation, and with --load-best,
+ * "exact_match": x, "cer": x, "wer": x}` after each evaluation (with `"dataset": name`
+ * after "step" when --eval-manifest names several sets), and with --load-best,
  * --save-best, --early-stopping or --best-metric a last line `{"global_step", "stopped_early",
  * "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}`.
  * Without --json, a progress bar on stderr (cli-progress): step/total, loss, images/s, ETA.
@@ -57,7 +58,7 @@ export const trainCommand = defineCommand({
   description:
     "Hugging Face Trainer's loop with torch.optim's AdamW, SGD, RMSprop or Adagrad, or transformers' Adafactor; writes a Hugging Face checkpoint plus optimizer.safetensors and trainer_state.json " +
     'into --out (the names in brackets are TrainingArguments\'). With --json, one JSON line per update ({"step", "loss", "lr", "grad_norm"}) and per ' +
-    'evaluation ({"step", "eval_loss", "exact_match", "cer", "wer"}), and with --load-best, --save-best, --early-stopping or --best-metric a last line with the best model ' +
+    'evaluation ({"step", "eval_loss", "exact_match", "cer", "wer"}, with "dataset" for several --eval-manifest), and with --load-best, --save-best, --early-stopping or --best-metric a last line with the best model ' +
     '({"global_step", "stopped_early", "metric_for_best_model", "best_metric", "best_global_step", "best_model_step"}); without it, a progress bar on stderr (step, loss, images/s, ETA). ' +
     'Ctrl-C saves the last complete update.',
   flags: {
