@@ -38,7 +38,8 @@ export interface WorkerTrainOptions {
   onEvaluate?: (metrics: EvalMetrics) => void;
   /** Stops training after the current micro-batch; the promise then resolves with `aborted: true`. */
   signal?: AbortSignal;
-  evalExamples?: readonly PageTrainingExample[];
+  /** The evaluation examples, or several sets by name (`eval_<name>_loss`, …; see the Trainer's `evalDataset`). */
+  evalExamples?: readonly PageTrainingExample[] | Readonly<Record<string, readonly PageTrainingExample[]>>;
 }
 
 export class TrainingWorker extends WorkerRequests<ToTrainingWorker, FromTrainingWorker, Callbacks> {
@@ -57,10 +58,14 @@ export class TrainingWorker extends WorkerRequests<ToTrainingWorker, FromTrainin
           return { image: prepared, ...target };
         }),
       );
+    const prepareSets = async (sets: NonNullable<WorkerTrainOptions['evalExamples']>) =>
+      Array.isArray(sets)
+        ? prepare(sets as readonly PageTrainingExample[])
+        : Object.fromEntries(await Promise.all(Object.entries(sets).map(async ([name, list]) => [name, await prepare(list)] as const)));
     const message = {
       type: 'train' as const,
       examples: await prepare(examples),
-      ...(options.evalExamples ? { evalExamples: await prepare(options.evalExamples) } : {}),
+      ...(options.evalExamples ? { evalExamples: await prepareSets(options.evalExamples) } : {}),
       args,
     };
     const id = this.nextId;

@@ -5,7 +5,7 @@
  * and posts every update — the same losses as PyTorch's —, captions with the
  * trained weights, and stops on `abort` keeping the updates done. The browser
  * runs the same handler in a Web Worker (apps/docs' training page test). The best model and early
- * stopping of the fixture's adamw_best and adamw_epoch cases stop where Python stops.
+ * stopping of the fixture's adamw_best, adamw_epoch and adamw_eval_sets cases stop where Python stops.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,7 +87,9 @@ describe('training worker (onnxruntime-web, WASM)', () => {
     expect(result).toMatchObject({ globalStep: 10, stoppedEarly: true, bestGlobalStep: 8, bestModelStep: 8, aborted: false });
     expect(Math.abs(result.bestMetric! - ref.best_metric)).toBeLessThan(1e-4);
 
-    // Evaluations and checkpoints every epoch from epoch 2 on (fixture case adamw_epoch): HF's stop and best.
+    // Evaluations and checkpoints every epoch from epoch 2 on (fixture case adamw_epoch): HF's stop and best. The
+    // worker trains on from the weights it holds, so the checkpoint is loaded again first.
+    await w.send({ type: 'load', model: DIR, options: {} });
     const epoch = reference.cases.adamw_epoch;
     const byEpoch = await w.send({
       type: 'train',
@@ -105,6 +107,23 @@ describe('training worker (onnxruntime-web, WASM)', () => {
       bestGlobalStep: epoch.best_global_step,
       bestModelStep: epoch.best_model_step,
     });
+
+    // Two evaluation sets by name (fixture case adamw_eval_sets): each evaluated in turn, the best by the second's loss.
+    const sets = reference.cases.adamw_eval_sets;
+    await w.send({ type: 'load', model: DIR, options: {} });
+    const before = w.posted.length;
+    const named = await w.send({
+      type: 'train',
+      examples,
+      evalExamples: Object.fromEntries(Object.entries(sets.args.eval_sets as Record<string, number[]>).map(([name, ks]) => [name, ks.map((k) => examples[k]!)])),
+      args: {
+        learningRate: 0.03, weightDecay: 0, maxGradNorm: 1, lrSchedulerType: 'constant', batchSize: 2, maxSteps: 12, shuffle: false, dropout: false,
+        evalSteps: 1, evalBatchSize: 2, predictWithGenerate: false, saveSteps: 2, loadBestModelAtEnd: true, metricForBestModel: 'eval_held_loss', earlyStoppingPatience: 3,
+      },
+    });
+    const evaluated = w.posted.slice(before).filter((m) => m.type === 'evaluate') as Extract<FromTrainingWorker, { type: 'evaluate' }>[];
+    expect(evaluated.map((m) => [m.metrics.step, m.metrics.dataset])).toEqual(sets.eval_log.map(([step, set]: [number, string]) => [step, set]));
+    expect(Math.abs((named as { result: TrainSummary }).result.bestMetric! - sets.best_metric)).toBeLessThan(1e-4);
     expect((await w.send({ type: 'dispose' })).type).toBe('done');
   });
 

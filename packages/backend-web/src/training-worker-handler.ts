@@ -83,7 +83,13 @@ export function createTrainingWorkerHandler(options: TrainingWorkerHandlerOption
           runtime: p.runtime,
           args: message.args,
           trainDataset: await examples(message.examples),
-          ...(message.evalExamples ? { evalDataset: await examples(message.evalExamples) } : {}),
+          ...(message.evalExamples
+            ? {
+                evalDataset: Array.isArray(message.evalExamples)
+                  ? await examples(message.evalExamples)
+                  : Object.fromEntries(await Promise.all(Object.entries(message.evalExamples).map(async ([name, list]) => [name, await examples(list)] as const))),
+              }
+            : {}),
           prepareImages: (images) => p.preprocess(images),
           ...(p.tokenizer ? { tokenizer: p.tokenizer } : {}),
           callbacks: {

@@ -31,7 +31,14 @@ export interface TrainSummary {
 
 export type ToTrainingWorker =
   | { type: 'load'; id: number; model: string; options: WorkerLoadOptions }
-  | { type: 'train'; id: number; examples: WorkerTrainingExample[]; evalExamples?: WorkerTrainingExample[]; args: TrainingArguments }
+  | {
+      type: 'train';
+      id: number;
+      examples: WorkerTrainingExample[];
+      /** The evaluation examples, or several sets by name (the Trainer's `evalDataset`). */
+      evalExamples?: WorkerTrainingExample[] | Record<string, WorkerTrainingExample[]>;
+      args: TrainingArguments;
+    }
   | { type: 'caption'; id: number; images: TransferableImage[]; options: GenerationOptions }
   | { type: 'abort'; id: number; target: number }
   | { type: 'dispose'; id: number };
