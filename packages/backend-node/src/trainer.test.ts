@@ -377,6 +377,45 @@ describe('Trainer (synthetic gradients)', () => {
     await badName.trainer.dispose();
   });
 
+  it('evaluates another dataset, under another prefix, with other generation settings (HF evaluate(eval_dataset, metric_key_prefix, **gen_kwargs))', async () => {
+    const run = makeTrainer({ batchSize: 3, maxSteps: 1, learningRate: 0 }, { evalDataset: EXAMPLES.slice(0, 3) });
+    const own = await run.trainer.evaluate();
+    const other = await run.trainer.evaluate({ evalDataset: EXAMPLES.slice(3), metricKeyPrefix: 'test' });
+    expect(other.examples).toBe(3);
+    expect(other.metricKeyPrefix).toBe('test');
+    const sets = await run.trainer.evaluateDatasets({ evalDataset: { first: EXAMPLES.slice(0, 3), second: EXAMPLES.slice(3) }, metricKeyPrefix: 'test' });
+    // The same numbers as the Trainer's own set and the single call on the same examples.
+    expect(sets.map((e) => [e.dataset, e.metricKeyPrefix])).toEqual([['first', 'test'], ['second', 'test']]);
+    const numbers = ({ evalLoss, exactMatch, cer, wer }: typeof own) => ({ evalLoss, exactMatch, cer, wer });
+    expect(numbers(sets[0]!)).toEqual(numbers(own));
+    expect(numbers(sets[1]!)).toEqual(numbers(other));
+    const history = JSON.parse(new TextDecoder().decode((await run.trainer.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes)).log_history;
+    expect(history.map((e: Record<string, number>) => Object.keys(e).filter((k) => k !== 'epoch' && k !== 'step'))).toEqual([
+      ['eval_loss', 'eval_exact_match', 'eval_cer', 'eval_wer'],
+      ['test_loss', 'test_exact_match', 'test_cer', 'test_wer'],
+      ['test_first_loss', 'test_first_exact_match', 'test_first_cer', 'test_first_wer'],
+      ['test_second_loss', 'test_second_exact_match', 'test_second_cer', 'test_second_wer'],
+    ]);
+    // An AbortSignal alone is still evaluate(signal).
+    expect(numbers(await run.trainer.evaluate(new AbortController().signal))).toEqual(numbers(own));
+
+    // Seq2SeqTrainer's gen_kwargs: this call's max_length / num_beams over generationMaxLength / generationNumBeams.
+    const short = await run.trainer.predict(EXAMPLES, { maxLength: 3, metricKeyPrefix: 'short' });
+    expect(short.predictionIds!.every((ids) => ids.length <= 3)).toBe(true);
+    expect(Object.keys(short.metrics)).toEqual(['short_loss', 'short_exact_match', 'short_cer', 'short_wer']);
+    const beams = makeTrainer({ batchSize: 3, maxSteps: 1, learningRate: 0, generationNumBeams: 3, generationMaxLength: 6 }, {});
+    const byArgs = await beams.trainer.predict(EXAMPLES);
+    expect((await run.trainer.predict(EXAMPLES, { numBeams: 3, maxLength: 6 })).predictionIds).toEqual(byArgs.predictionIds);
+    expect((await beams.trainer.evaluate({ evalDataset: EXAMPLES })).cer).toBe(byArgs.metrics.test_cer);
+
+    await expect(beams.trainer.evaluate()).rejects.toThrow(/evaluate\(\) needs an evalDataset \(the Trainer's, or the call's\)/);
+    await expect(run.trainer.evaluate({ evalDataset: { first: EXAMPLES } })).rejects.toThrow(/evaluate\(\) gives one evaluation; the evalDataset given is named sets \(first\)/);
+    await expect(run.trainer.evaluate({ metricKeyPrefix: 'my eval' })).rejects.toThrow(/metricKeyPrefix "my eval": expected letters, digits and _/);
+    await expect(run.trainer.evaluate({ evalDataset: [] })).rejects.toThrow(/evaluation dataset holds no examples/i);
+    await beams.trainer.dispose();
+    await run.trainer.dispose();
+  });
+
   it('evalDelay skips the evaluations before it (the last one too); evalOnStart adds one before the first update', async () => {
     const steps = async (args: TrainingArguments) => {
       const run = makeTrainer({ batchSize: 3, learningRate: 0, predictWithGenerate: false, ...args }, { evalDataset: EXAMPLES.slice(0, 2) });

@@ -18,6 +18,8 @@ export interface EvalMetrics {
   step: number;
   /** The evaluation set's name, when the Trainer has several by name (`eval_<dataset>_loss`, …). */
   dataset?: string;
+  /** The prefix its metrics were logged under, when a call gave one other than `eval` (HF's `metric_key_prefix`). */
+  metricKeyPrefix?: string;
   epoch: number;
   /** Mean eval-mode loss per example. */
   evalLoss: number;

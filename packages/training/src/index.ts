@@ -5,7 +5,7 @@
  * accumulation, freezing, evaluation, and checkpoints that resume exactly.
  * Backend-agnostic: the caller supplies the runtime and image decoding.
  */
-export { Trainer, type TrainerInit, type TrainerCallbacks, type TrainOptions, type TrainOutput, type StepMetrics, type PredictionOutput } from './trainer.js';
+export { Trainer, type TrainerInit, type TrainerCallbacks, type TrainOptions, type TrainOutput, type StepMetrics, type PredictionOutput, type EvaluateOptions, type PredictOptions } from './trainer.js';
 export type { ComputeMetrics, EvalMetrics, EvalPrediction } from './evaluation.js';
 export {
   resolveArguments,

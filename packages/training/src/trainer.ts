@@ -49,7 +49,7 @@ import { EpochOrder } from './data/epoch-order.js';
 import { prepareExamples, type PreparedExample, type TrainingDataset } from './data/examples.js';
 import { BestModel } from './best-model.js';
 import { TrainingDivergedError } from './errors.js';
-import { runEvaluation, type ComputeMetrics, type EvalMetrics } from './evaluation.js';
+import { runEvaluation, type ComputeMetrics, type EvalMetrics, type EvaluationResult } from './evaluation.js';
 import { AdamW, type ParallelUpdates } from './optim/adamw.js';
 import { clipCoefficient, totalGradNorm } from './optim/clip-grad-norm.js';
 import { isNoDecayParameter } from './optim/decay-parameters.js';
@@ -168,6 +168,31 @@ export interface TrainOptions {
   resumeFromCheckpoint?: ModelFiles;
 }
 
+/**
+ * What `evaluate` / `evaluateDatasets` may change for one call (Seq2SeqTrainer.evaluate's `eval_dataset`,
+ * `metric_key_prefix` and generation kwargs).
+ */
+export interface EvaluateOptions<Image> {
+  signal?: AbortSignal;
+  /** Evaluate on this dataset (or these sets by name) instead of the Trainer's `evalDataset`. */
+  evalDataset?: TrainingDataset<Image> | Readonly<Record<string, TrainingDataset<Image>>>;
+  /** The metrics' prefix (`metric_key_prefix`, default `eval`): `test` logs `test_loss`, `test_<set>_loss`, … */
+  metricKeyPrefix?: string;
+  /** The generation's `max_length` for this call (else `generationMaxLength`, else the checkpoint's). */
+  maxLength?: number;
+  /** The generation's `num_beams` for this call (else `generationNumBeams`, else the checkpoint's). */
+  numBeams?: number;
+}
+
+/** What `predict` may change for one call (Seq2SeqTrainer.predict's `metric_key_prefix` and generation kwargs). */
+export interface PredictOptions {
+  signal?: AbortSignal;
+  /** The metrics' prefix (`metric_key_prefix`, default `test`). */
+  metricKeyPrefix?: string;
+  maxLength?: number;
+  numBeams?: number;
+}
+
 export interface TrainOutput {
   globalStep: number;
   /** Mean loss over the updates of this call. */
@@ -254,7 +279,7 @@ export class Trainer<Image> {
       ...(eosTokenId !== undefined ? { eosTokenId } : {}),
     };
     const train = await prepareExamples(this.init.trainDataset, { ...common, label: 'training dataset' });
-    const evalSet = await this.prepareEvalSets(common);
+    const evalSet = await this.prepareEvalSets(this.init.evalDataset, common);
 
     const names = model.weights.names();
     for (const prefix of args.freeze) {
@@ -328,8 +353,10 @@ export class Trainer<Image> {
   }
 
   /** The evaluation set, or the named sets in their order (HF evaluates an `eval_dataset` dict in its order). */
-  private async prepareEvalSets(common: Omit<Parameters<typeof prepareExamples>[1], 'label'>): Promise<EvalSet<Image>[] | undefined> {
-    const given = this.init.evalDataset;
+  private async prepareEvalSets(
+    given: TrainerInit<Image>['evalDataset'],
+    common: Omit<Parameters<typeof prepareExamples>[1], 'label'>,
+  ): Promise<EvalSet<Image>[] | undefined> {
     if (given === undefined) return undefined;
     const iterable = Symbol.iterator in given || Symbol.asyncIterator in given;
     if (iterable) return [{ name: undefined, examples: await prepareExamples(given as TrainingDataset<Image>, { ...common, label: 'evaluation dataset' }) }];
@@ -364,7 +391,7 @@ export class Trainer<Image> {
     // neither chooses a best model nor moves an evaluation-driven schedule (Trainer._evaluate's skip_scheduler).
     let stopRequested = false;
     if (this.args.evalOnStart && p.eval !== undefined) {
-      const round = await this.evaluateDatasets(options.signal);
+      const round = await this.evaluateDatasets(options.signal !== undefined ? { signal: options.signal } : {});
       evaluations.push(...round);
       if (this.best.tracked) stopRequested = this.best.countPatience(this.best.metricOf(round));
     }
@@ -429,7 +456,7 @@ export class Trainer<Image> {
     const maybeEvaluateAndSave = async (evaluate: boolean, scheduledSave: boolean) => {
       let newBest = false;
       if (evaluate && p.eval !== undefined) {
-        const round = await this.evaluateDatasets(signal);
+        const round = await this.evaluateDatasets(signal !== undefined ? { signal } : {});
         evaluations.push(...round);
         // Trainer._evaluate steps ReduceLROnPlateau / GreedyLR with metric_for_best_model ("loss" by default).
         if (p.schedule.followsEvaluations) p.schedule.reportEvaluation(this.best.metricOf(round));
@@ -525,34 +552,51 @@ export class Trainer<Image> {
     return { epoch, batches, lossSum, examples, tokens, learningRate, gradNorm };
   }
 
-  /** Evaluates the current weights on the evaluation dataset (one, unnamed: with named sets, `evaluateDatasets`). */
-  async evaluate(signal?: AbortSignal): Promise<EvalMetrics> {
+  /**
+   * Evaluates the current weights on the evaluation dataset — the Trainer's, or `options.evalDataset` — when it is
+   * one set (with named sets, `evaluateDatasets`). Logged and reported to `onEvaluate` as HF's `evaluate()`; an
+   * AbortSignal alone is `{ signal }`.
+   */
+  async evaluate(options?: AbortSignal | EvaluateOptions<Image>): Promise<EvalMetrics> {
+    const opts = evaluateOptions(options);
     const p = await this.prepare();
-    if (p.eval === undefined) throw new VedError('INVALID_OPTION', 'evaluate() needs an evalDataset.');
-    if (p.eval.length > 1 || p.eval[0]!.name !== undefined) {
-      throw new VedError('INVALID_OPTION', `evaluate() gives one evaluation; the evalDataset is named sets (${p.eval.map((s) => s.name).join(', ')}): evaluateDatasets() evaluates each.`);
+    const sets = await this.setsToEvaluate(p, opts, 'evaluate()');
+    if (sets.length > 1 || sets[0]!.name !== undefined) {
+      const whose = opts.evalDataset !== undefined ? 'the evalDataset given' : 'the evalDataset';
+      throw new VedError('INVALID_OPTION', `evaluate() gives one evaluation; ${whose} is named sets (${sets.map((s) => s.name).join(', ')}): evaluateDatasets() evaluates each.`);
     }
-    return (await this.evaluateDatasets(signal))[0]!;
+    return (await this.evaluateSets(p, sets, opts))[0]!;
   }
 
   /**
    * Evaluates the current weights on each evaluation set in turn (HF's `evaluate()` of an `eval_dataset` dict): one
    * `EvalMetrics` per set (`dataset` naming it), each logged under its prefix (`eval_<name>_loss`, …).
    */
-  async evaluateDatasets(signal?: AbortSignal): Promise<EvalMetrics[]> {
+  async evaluateDatasets(options?: AbortSignal | EvaluateOptions<Image>): Promise<EvalMetrics[]> {
+    const opts = evaluateOptions(options);
     const p = await this.prepare();
-    if (p.eval === undefined) throw new VedError('INVALID_OPTION', 'evaluateDatasets() needs an evalDataset.');
+    return this.evaluateSets(p, await this.setsToEvaluate(p, opts, 'evaluateDatasets()'), opts);
+  }
+
+  private async setsToEvaluate(p: Prepared<Image>, opts: EvaluateOptions<Image>, caller: string): Promise<EvalSet<Image>[]> {
+    if (opts.evalDataset !== undefined) return (await this.prepareEvalSets(opts.evalDataset, p.exampleOptions))!;
+    if (p.eval === undefined) throw new VedError('INVALID_OPTION', `${caller} needs an evalDataset (the Trainer's, or the call's).`);
+    return p.eval;
+  }
+
+  private async evaluateSets(p: Prepared<Image>, sets: readonly EvalSet<Image>[], opts: EvaluateOptions<Image>): Promise<EvalMetrics[]> {
+    const prefix = metricKeyPrefix(opts.metricKeyPrefix, 'eval');
     const round: EvalMetrics[] = [];
-    for (const set of p.eval) {
-      const { metrics: result } = await this.runEvaluation(p, set.examples, signal);
-      const metrics: EvalMetrics = { step: this.globalStep, epoch: this.epoch, ...(set.name !== undefined ? { dataset: set.name } : {}), ...result };
-      const key = (metric: string) => metricName(set.name, metric);
-      const entry: LogEntry = { epoch: this.epoch, [key('loss')]: result.evalLoss, step: this.globalStep };
-      if (result.exactMatch !== undefined) entry[key('exact_match')] = result.exactMatch;
-      if (result.cer !== undefined) entry[key('cer')] = result.cer;
-      if (result.wer !== undefined) entry[key('wer')] = result.wer;
-      for (const [name, value] of Object.entries(result.metrics ?? {})) entry[key(name)] = value;
-      this.logHistory.push(entry);
+    for (const set of sets) {
+      const { metrics: result } = await this.runEvaluation(p, set.examples, opts);
+      const metrics: EvalMetrics = {
+        step: this.globalStep,
+        epoch: this.epoch,
+        ...(set.name !== undefined ? { dataset: set.name } : {}),
+        ...(prefix !== 'eval' ? { metricKeyPrefix: prefix } : {}),
+        ...result,
+      };
+      this.logHistory.push({ epoch: this.epoch, ...prefixedMetrics(set.name === undefined ? prefix : `${prefix}_${set.name}`, result), step: this.globalStep });
       this.init.callbacks?.onEvaluate?.(metrics);
       round.push(metrics);
     }
@@ -562,26 +606,26 @@ export class Trainer<Image> {
   /**
    * `Seq2SeqTrainer.predict(test_dataset)`: the current weights on another dataset — the generated ids and
    * texts (with `predictWithGenerate`), the labels and references, and the metrics under the `test_` prefix
-   * (`test_loss`, `test_exact_match`, `test_cer` and `computeMetrics`' names). Nothing is logged, as in Python.
+   * (`test_loss`, `test_exact_match`, `test_cer` and `computeMetrics`' names; `metricKeyPrefix` changes it).
+   * Nothing is logged, as in Python.
    */
-  async predict(testDataset: TrainingDataset<Image>, options: { signal?: AbortSignal } = {}): Promise<PredictionOutput> {
+  async predict(testDataset: TrainingDataset<Image>, options: PredictOptions = {}): Promise<PredictionOutput> {
+    const prefix = metricKeyPrefix(options.metricKeyPrefix, 'test');
     const p = await this.prepare();
     const examples = await prepareExamples(testDataset, { ...p.exampleOptions, label: 'test dataset' });
-    const { metrics: result, prediction } = await this.runEvaluation(p, examples, options.signal);
-    const metrics: Record<string, number> = { test_loss: result.evalLoss };
-    if (result.exactMatch !== undefined) metrics.test_exact_match = result.exactMatch;
-    if (result.cer !== undefined) metrics.test_cer = result.cer;
-    if (result.wer !== undefined) metrics.test_wer = result.wer;
-    for (const [name, value] of Object.entries(result.metrics ?? {})) metrics[`test_${name}`] = value;
+    const { metrics: result, prediction } = await this.runEvaluation(p, examples, options);
     return {
       ...(prediction !== undefined ? { predictionIds: prediction.predictionIds, predictions: prediction.predictions } : {}),
       labelIds: examples.map((e) => [...e.labels]),
       references: prediction?.references ?? examples.map((e) => e.text ?? ''),
-      metrics,
+      metrics: prefixedMetrics(prefix, result),
     };
   }
 
-  private runEvaluation(p: Prepared<Image>, examples: readonly PreparedExample<Image>[], signal: AbortSignal | undefined) {
+  private runEvaluation(p: Prepared<Image>, examples: readonly PreparedExample<Image>[], call: { signal?: AbortSignal | undefined; maxLength?: number | undefined; numBeams?: number | undefined }) {
+    // Seq2SeqTrainer.evaluate / predict: the call's gen_kwargs, else generation_max_length / generation_num_beams.
+    const maxLength = call.maxLength ?? this.args.generationMaxLength;
+    const numBeams = call.numBeams ?? this.args.generationNumBeams;
     return runEvaluation({
       session: p.session,
       examples,
@@ -590,12 +634,9 @@ export class Trainer<Image> {
       padTokenId: p.padTokenId,
       decoderStartTokenId: p.decoderStartTokenId,
       generateTexts: this.args.predictWithGenerate,
-      generation: {
-        ...(this.args.generationMaxLength !== undefined ? { maxLength: this.args.generationMaxLength } : {}),
-        ...(this.args.generationNumBeams !== undefined ? { numBeams: this.args.generationNumBeams } : {}),
-      },
+      generation: { ...(maxLength !== undefined ? { maxLength } : {}), ...(numBeams !== undefined ? { numBeams } : {}) },
       tokenizer: this.init.tokenizer,
-      signal,
+      signal: call.signal,
       ...(this.init.computeMetrics !== undefined ? { computeMetrics: this.init.computeMetrics } : {}),
     });
   }
@@ -813,4 +854,29 @@ function describeBatch(batch: readonly PreparedExample<unknown>[]): string {
 /** A metric's logged name: `eval_<metric>`, or `eval_<set>_<metric>` for a named evaluation set (HF's metric_key_prefix). */
 function metricName(set: string | undefined, metric: string): string {
   return set === undefined ? `eval_${metric}` : `eval_${set}_${metric}`;
+}
+
+/** An evaluation's numbers under a prefix, as `evaluation_loop` names them: `<prefix>_loss`, `<prefix>_cer`, … */
+function prefixedMetrics(prefix: string, result: EvaluationResult['metrics']): Record<string, number> {
+  const metrics: Record<string, number> = { [`${prefix}_loss`]: result.evalLoss };
+  if (result.exactMatch !== undefined) metrics[`${prefix}_exact_match`] = result.exactMatch;
+  if (result.cer !== undefined) metrics[`${prefix}_cer`] = result.cer;
+  if (result.wer !== undefined) metrics[`${prefix}_wer`] = result.wer;
+  for (const [name, value] of Object.entries(result.metrics ?? {})) metrics[`${prefix}_${name}`] = value;
+  return metrics;
+}
+
+/** A call's `metricKeyPrefix`, checked: it names logged metrics, so letters, digits and `_`. */
+function metricKeyPrefix(given: string | undefined, fallback: string): string {
+  if (given === undefined) return fallback;
+  if (!/^[A-Za-z0-9_]+$/.test(given)) {
+    throw new VedError('INVALID_OPTION', `metricKeyPrefix ${JSON.stringify(given)}: expected letters, digits and _ (it names the metrics, ${given}_loss).`);
+  }
+  return given;
+}
+
+/** `evaluate(signal)` as `evaluate({ signal })`. */
+function evaluateOptions<Image>(options: AbortSignal | EvaluateOptions<Image> | undefined): EvaluateOptions<Image> {
+  if (options === undefined) return {};
+  return 'aborted' in options ? { signal: options } : options;
 }
