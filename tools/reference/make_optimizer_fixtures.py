@@ -419,6 +419,17 @@ TRAIN_CASES = {
     "sgd_shuffle_data_seed": dict(optim="sgd", optim_args="momentum=0.9", learning_rate=0.3, weight_decay=0.0, max_grad_norm=1.0,
                                   lr_scheduler_type="constant", warmup_steps=0, gradient_accumulation_steps=1, per_device_train_batch_size=4,
                                   train_sampling_strategy="random", seed=3, data_seed=11, max_steps=-1, num_train_epochs=3),
+    # train_sampling_strategy "group_by_length" (LengthGroupedSampler, lengths = len(labels) through an input_ids key):
+    # each epoch a torch.randperm from the global generator, after the base seed each DataLoader iterator draws from
+    # it — the training loader's per epoch and every evaluation's, eval_on_start's included.
+    "adamw_group_by_length": dict(optim="adamw_torch", learning_rate=5e-3, weight_decay=0.01, max_grad_norm=0.5, lr_scheduler_type="linear",
+                                  warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2,
+                                  train_sampling_strategy="group_by_length", seed=7, max_steps=-1, num_train_epochs=3,
+                                  eval_strategy="steps", eval_steps=2, eval_on_start=True, per_device_eval_batch_size=2, eval_examples=[0, 1]),
+    "sgd_group_by_length_sets": dict(optim="sgd", optim_args="momentum=0.9", learning_rate=0.3, weight_decay=0.0, max_grad_norm=1.0,
+                                     lr_scheduler_type="constant", warmup_steps=0, gradient_accumulation_steps=2, per_device_train_batch_size=1,
+                                     train_sampling_strategy="group_by_length", seed=12, max_steps=-1, num_train_epochs=4,
+                                     eval_strategy="epoch", per_device_eval_batch_size=2, eval_sets={"val": [0, 1, 2], "held": [4, 5]}),
     # torch.optim's RMSprop (centered, with momentum) and Adagrad (with lr_decay), as HF Trainer builds them from optim_args.
     "rmsprop": dict(optim="rmsprop", optim_args="momentum=0.5,centered=True,alpha=0.9", learning_rate=2e-3, weight_decay=0.01, max_grad_norm=1.0,
                     lr_scheduler_type="linear", warmup_steps=1, gradient_accumulation_steps=1, per_device_train_batch_size=2),
@@ -476,6 +487,27 @@ def make_training():
         out["decoder_input_ids"] = VisionEncoderDecoderModel.prepare_decoder_input_ids_from_labels(model, out["labels"])
         return out
 
+    # The length-grouped orders as the sampler drew them, each with the number of evaluation sets evaluated before
+    # it (each took a DataLoader base seed from the same global generator).
+    import transformers.trainer_pt_utils as trainer_pt_utils
+    from transformers import TrainerCallback
+
+    drawn_orders: list[tuple[int, list[int]]] = []
+    evaluated = [0]
+    grouped_indices = trainer_pt_utils.get_length_grouped_indices
+
+    def recording_grouped_indices(*a, **k):
+        order = grouped_indices(*a, **k)
+        if k.get("generator") is None:  # the training sampler's (the evaluation sets' have a generator of their own)
+            drawn_orders.append((evaluated[0], list(order)))
+        return order
+
+    trainer_pt_utils.get_length_grouped_indices = recording_grouped_indices
+
+    class CountEvaluations(TrainerCallback):
+        def on_evaluate(self, args, state, control, **kwargs):
+            evaluated[0] += 1
+
     reference = {"texts": TRAIN_TEXTS, "images": TRAIN_IMAGES, "max_steps": STEPS, "cases": {}}
     changes: dict[str, torch.Tensor] = {}
     for name, kwargs in TRAIN_CASES.items():
@@ -495,10 +527,16 @@ def make_training():
                                  **({"max_steps": STEPS, "save_strategy": "no", "logging_steps": 1, "seed": 0,
                                      "train_sampling_strategy": "sequential"} | kwargs))
         smoothing = kwargs.get("label_smoothing_factor", 0) != 0
-        trainer = HfTrainer(model=model, args=args, train_dataset=examples, data_collator=collate_with_inputs if smoothing else collate,
-                            eval_dataset={n: [examples[k] for k in ks] for n, ks in eval_sets.items()} if eval_sets is not None
-                            else None if eval_examples is None else [examples[k] for k in eval_examples],
-                            callbacks=[] if patience is None else [EarlyStoppingCallback(patience, threshold)])
+        # LengthGroupedSampler reads each example's length from its input_ids (no processing_class): the labels'. The
+        # evaluation sets are length-grouped too (_get_eval_sampler, a generator seeded with data_seed or seed).
+        grouped = args.train_sampling_strategy == "group_by_length"
+        train_examples = [dict(e, input_ids=e["labels"]) for e in examples] if grouped else examples
+        trainer = HfTrainer(model=model, args=args, train_dataset=train_examples, data_collator=collate_with_inputs if smoothing else collate,
+                            eval_dataset={n: [train_examples[k] for k in ks] for n, ks in eval_sets.items()} if eval_sets is not None
+                            else None if eval_examples is None else [train_examples[k] for k in eval_examples],
+                            callbacks=([] if patience is None else [EarlyStoppingCallback(patience, threshold)]) + [CountEvaluations()])
+        drawn_orders.clear()
+        evaluated[0] = 0
         trainer.model_accepts_loss_kwargs = False
         trainer.train()
         logs = [e for e in trainer.state.log_history if "loss" in e]
@@ -511,6 +549,9 @@ def make_training():
                 for e in logs],
             **({"eval_examples": eval_examples, "eval_losses": [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
             **({"eval_steps_at": [e["step"] for e in trainer.state.log_history if "eval_loss" in e]} if eval_examples else {}),
+            # The length-grouped order of each epoch and the evaluation sets evaluated before it; the lengths.
+            **({"orders": [o for _, o in drawn_orders], "evaluations_before": [n for n, _ in drawn_orders],
+                "lengths": [len(e["labels"]) for e in examples]} if grouped else {}),
             # Named sets: every evaluation in log order, as [update, set, loss].
             **({"eval_log": [[e["step"], n, e[f"eval_{n}_loss"]] for e in trainer.state.log_history for n in eval_sets if f"eval_{n}_loss" in e]}
                if eval_sets else {}),
@@ -551,8 +592,36 @@ def make_randperm():
     (OUT / "randperm.json").write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")) + "\n")
 
 
+def make_length_grouped():
+    """get_length_grouped_indices(lengths, batch_size, generator=g) (LengthGroupedSampler's order) for 200 random cases:
+    the generator seeded and then advanced by a number of DataLoader base seeds (64-bit random_() draws), as the
+    global generator stands at an epoch's start. Lengths with many ties (Python's stable sort keeps their drawn
+    order) and sets large enough for several mega-batches. Each order as its first and last 8 elements and
+    sum(i * p[i])."""
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    r = random.Random(20261208)
+    cases = []
+    for k in range(200):
+        n = r.choice([1, 2, 3, 5, 8, 17, 40, 64, 100, 257, 500]) if k % 3 else r.randint(1, 300)
+        spread = r.choice([1, 3, 10, 100])
+        lengths = [r.randint(0, spread) for _ in range(n)]
+        batch = r.choice([1, 2, 3, 4, 8, 16, 32])
+        seed, draws = r.randint(0, 2**32 - 1), r.choice([0, 1, 2, 3, 7])
+        g = torch.Generator().manual_seed(seed)
+        for _ in range(draws):
+            torch.empty((), dtype=torch.int64).random_(generator=g)
+        order = get_length_grouped_indices(lengths, batch, generator=g)
+        cases.append({"seed": seed, "draws": draws, "batch": batch, "lengths": lengths, "head": order[:8], "tail": order[-8:],
+                      "weighted": sum(i * p for i, p in enumerate(order))})
+    (OUT / "length-grouped.json").write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")) + "\n")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["--length-grouped"]:  # only length-grouped.json
+        make_length_grouped()
+        sys.exit(0)
     if sys.argv[1:] == ["--randperm"]:  # only randperm.json
         make_randperm()
         sys.exit(0)
@@ -576,4 +645,5 @@ if __name__ == "__main__":
     make_targets()
     make_training()
     make_randperm()
+    make_length_grouped()
     print("wrote", ", ".join(sorted(p.name for p in OUT.iterdir())))

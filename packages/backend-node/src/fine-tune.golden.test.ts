@@ -29,7 +29,9 @@
  *   epochs on, early stopping, the best epoch loaded back), the two mixed
  *   (an evaluation every epoch, a checkpoint every 3 updates, 4.5 epochs), and
  *   `eval_steps` / `save_steps` as ratios: which updates are evaluated and
- *   saved, as Python's `log_history` and checkpoint folders.
+ *   saved, as Python's `log_history` and checkpoint folders;
+ * - `train_sampling_strategy` "random" (accelerate's seeded sampler) and "group_by_length" (the global generator's
+ *   permutation after the evaluations' DataLoader seeds; the evaluation sets length-grouped too).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +59,9 @@ interface CaseRef {
   eval_losses?: number[];
   /** The updates evaluated after (HF's log_history). */
   eval_steps_at?: number[];
+  /** With train_sampling_strategy "group_by_length": each epoch's order, the evaluation sets evaluated before it. */
+  orders?: number[][];
+  evaluations_before?: number[];
   /** Named evaluation sets (HF's eval_dataset dict): each evaluation in log order, as [update, set, eval loss]. */
   eval_log?: [number, string, number][];
   /** The updates Python saved a checkpoint of (output_dir/checkpoint-N). */
@@ -124,8 +129,10 @@ function argsOf(c: CaseRef): TrainingArguments {
     batchSize: a.per_device_train_batch_size as number,
     maxSteps: (a.max_steps as number | undefined) ?? reference.max_steps,
     ...(a.num_train_epochs !== undefined ? { numTrainEpochs: a.num_train_epochs as number } : {}),
-    // HF Trainer's shuffled order (train_sampling_strategy "random") from seed / data_seed, or the manifest's.
-    shuffle: a.train_sampling_strategy === 'random',
+    // HF Trainer's shuffled order (train_sampling_strategy "random") from seed / data_seed, its length-grouped one, or
+    // the manifest's.
+    trainSamplingStrategy: a.train_sampling_strategy === 'random' || a.train_sampling_strategy === 'group_by_length' ? a.train_sampling_strategy : 'sequential',
+    ...(a.eval_on_start !== undefined ? { evalOnStart: a.eval_on_start as unknown as boolean } : {}),
     seed: (a.seed as number | undefined) ?? 0,
     ...(a.data_seed !== undefined ? { dataSeed: a.data_seed as number } : {}),
     dropout: false,
@@ -378,6 +385,56 @@ describe('the evaluation and save strategies across interruptions', () => {
             expect(await historyOf(resumed), `log_history after stopping at update ${k} (${where})`).toEqual(fullHistory);
             await resumed.dispose();
           }
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('the length-grouped order across interruptions', () => {
+  // Stopped after every update and resumed: the same order, so the same losses and weights as the uninterrupted run —
+  // with eval_on_start run again on resume without moving the generator (Python reloads the checkpoint's RNG state
+  // after it), and with named sets evaluated every epoch. (Python's own resume inside epoch 1 or later restarts the
+  // sampler from the seed's first state, not the epoch's: ved continues the uninterrupted run's order.)
+  for (const name of ['adamw_group_by_length', 'sgd_group_by_length_sets']) {
+    it(`${name}: resumes exactly wherever it was stopped`, async () => {
+      const manifest = await readTrainingManifest(join(DIR, 'manifest.jsonl'));
+      const ref = reference.cases[name]!;
+      const sets = ref.args.eval_sets as unknown as Record<string, number[]> | undefined;
+      const make = (callbacks?: TrainerCallbacks) =>
+        new Trainer<string>({
+          model: pipe.model as VisionEncoderDecoderModel,
+          runtime: nodeRuntime,
+          args: argsOf(ref),
+          trainDataset: manifest,
+          evalDataset: sets !== undefined ? Object.fromEntries(Object.entries(sets).map(([n, ks]) => [n, ks.map((k) => manifest[k]!)])) : ref.eval_examples!.map((k) => manifest[k]!),
+          prepareImages: (images) => pipe.preprocess(images),
+          tokenizer: pipe.tokenizer!,
+          ...(callbacks ? { callbacks } : {}),
+        });
+      const full = make();
+      const fullOut = await full.train();
+      const fullWeights = await weightsOf(full);
+      const stateOf = async (t: Trainer<string>) => JSON.parse(new TextDecoder().decode((await t.checkpointFiles()).find((f) => f.name === 'trainer_state.json')!.bytes));
+      const fullState = await stateOf(full);
+      await full.dispose();
+      expect(fullState.ved).toMatchObject({ shuffle: true, data_order: 'length_grouped', loader_draws: { epoch_starts: ref.evaluations_before } });
+      const dir = mkdtempSync(join(tmpdir(), 'ved-grouped-'));
+      try {
+        for (let k = 1; k < fullOut.globalStep; k++) {
+          const controller = new AbortController();
+          const first = make({ onStep: (m) => m.step === k && controller.abort(new Error('stop')) });
+          await expect(first.train({ signal: controller.signal })).rejects.toThrow('stop');
+          await writeCheckpoint(dir, await first.checkpointFiles());
+          await first.dispose();
+          const resumed = make();
+          const out = await resumed.train({ resumeFromCheckpoint: new DirectoryFiles(dir) });
+          expect(out.steps.map((m) => m.loss), `losses after stopping at update ${k}`).toEqual(fullOut.steps.slice(k).map((m) => m.loss));
+          expect((await weightsOf(resumed)).equals(fullWeights), `weights after stopping at update ${k}`).toBe(true);
+          expect((await stateOf(resumed)).ved.loader_draws.epoch_starts).toEqual(ref.evaluations_before);
+          await resumed.dispose();
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ export { prepareExamples, type TrainingExample, type TrainingDataset, type Prepa
 export { collateLabels, type CollatedLabels } from './data/collate.js';
 export { tokenizeTarget } from './data/tokenize-target.js';
 export { EpochOrder } from './data/epoch-order.js';
+export { LengthGroupedOrder, lengthGroupedIndices } from './data/length-grouped.js';
 export { textMetrics, levenshtein, type TextMetrics } from './metrics.js';
 export {
   TRAINER_STATE_FILE,

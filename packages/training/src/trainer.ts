@@ -46,6 +46,8 @@ import {
 } from '@ved/core';
 import { collateLabels } from './data/collate.js';
 import { EpochOrder } from './data/epoch-order.js';
+import { LengthGroupedOrder, lengthGroupedIndices } from './data/length-grouped.js';
+import { TorchCpuGenerator } from './data/torch-randperm.js';
 import { prepareExamples, type PreparedExample, type TrainingDataset } from './data/examples.js';
 import { BestModel } from './best-model.js';
 import { TrainingDivergedError } from './errors.js';
@@ -220,7 +222,7 @@ interface Prepared<Image> {
   session: TrainingSessionLike;
   optimizer: Optimizer;
   schedule: LearningRateSchedule;
-  order: EpochOrder;
+  order: Pick<EpochOrder, 'epoch'>;
   fingerprint: string;
   padTokenId: number;
   decoderStartTokenId: number;
@@ -244,6 +246,11 @@ export class Trainer<Image> {
   private logWindow = { lossSum: 0, lastLogged: 0, learningRate: 0, gradNorm: 0 };
   /** The last update's evaluation (and what follows it) has not run yet: a checkpoint taken now records it. */
   private afterUpdatePending = false;
+  /**
+   * The `DataLoader` iterators of evaluations and `predict` so far, and how many had run when each epoch began: each
+   * takes a base seed from torch's global generator, which the length-grouped order draws from (length-grouped.ts).
+   */
+  private loaderDraws = { total: 0, epochStarts: [] as number[] };
   private readonly best: BestModel;
 
   constructor(private readonly init: TrainerInit<Image>) {
@@ -344,7 +351,15 @@ export class Trainer<Image> {
       session,
       optimizer,
       schedule,
-      order: new EpochOrder(train.length, args.shuffle, args.dataSeed ?? args.seed),
+      order:
+        args.trainSamplingStrategy === 'group_by_length'
+          ? new LengthGroupedOrder(
+              train.map((e) => e.labels.length),
+              args.batchSize * args.gradientAccumulationSteps,
+              args.seed,
+              (epoch) => this.loaderDrawsBefore(epoch),
+            )
+          : new EpochOrder(train.length, args.shuffle, args.dataSeed ?? args.seed),
       fingerprint: await modelFingerprint(model.config.encoderType, model.config.decoderType, model.weights),
       padTokenId: top.pad_token_id as number,
       decoderStartTokenId: top.decoder_start_token_id as number,
@@ -372,6 +387,24 @@ export class Trainer<Image> {
     return sets;
   }
 
+  /**
+   * The order an evaluation visits its examples in: theirs, or with `group_by_length` as `_get_eval_sampler`'s
+   * `LengthGroupedSampler` (batches of `evalBatchSize`, its own generator seeded with `data_seed`, else `seed`) — the
+   * batches' make-up moves the mean loss, and `predict` returns its outputs in this order, as Python's.
+   */
+  private evaluationOrder(examples: readonly PreparedExample<Image>[]): readonly PreparedExample<Image>[] {
+    if (this.args.trainSamplingStrategy !== 'group_by_length') return examples;
+    const generator = new TorchCpuGenerator(this.args.dataSeed ?? this.args.seed);
+    return lengthGroupedIndices(examples.map((e) => e.labels.length), this.args.evalBatchSize, generator).map((i) => examples[i]!);
+  }
+
+  /** How many evaluation and `predict` iterators had drawn from torch's global generator when `epoch` began. */
+  private loaderDrawsBefore(epoch: number): number {
+    const drawn = this.loaderDraws.epochStarts[epoch];
+    if (drawn === undefined) throw new Error(`The length-grouped order of epoch ${epoch} was asked for before the epoch began.`);
+    return drawn;
+  }
+
   private shapeOf(name: string, session: TrainingSessionLike): readonly number[] {
     const weights = this.init.model.weights;
     return weights.has(name) ? weights.info(name).shape : [session.parameters.get(name)?.length ?? 0];
@@ -391,9 +424,12 @@ export class Trainer<Image> {
     // neither chooses a best model nor moves an evaluation-driven schedule (Trainer._evaluate's skip_scheduler).
     let stopRequested = false;
     if (this.args.evalOnStart && p.eval !== undefined) {
+      const drawn = this.loaderDraws.total;
       const round = await this.evaluateDatasets(options.signal !== undefined ? { signal: options.signal } : {});
       evaluations.push(...round);
       if (this.best.tracked) stopRequested = this.best.countPatience(this.best.metricOf(round));
+      // A resumed run's generator is the checkpoint's (`_load_rng_state` after eval_on_start).
+      if (options.resumeFromCheckpoint !== undefined) this.loaderDraws.total = drawn;
     }
     let end = false;
     if (this.afterUpdatePending) {
@@ -515,6 +551,7 @@ export class Trainer<Image> {
   private async update(p: Prepared<Image>, step: number, signal: AbortSignal | undefined) {
     const { plan, session, optimizer, schedule } = p;
     const { epoch, batches } = updateBatches(plan, this.args.gradientAccumulationSteps, step);
+    this.loaderDraws.epochStarts[epoch] ??= this.loaderDraws.total;
     const order = p.order.epoch(epoch);
     const scale = f(1 / batches.length);
     let grads: Map<string, Float32Array> | undefined;
@@ -588,7 +625,9 @@ export class Trainer<Image> {
     const prefix = metricKeyPrefix(opts.metricKeyPrefix, 'eval');
     const round: EvalMetrics[] = [];
     for (const set of sets) {
-      const { metrics: result } = await this.runEvaluation(p, set.examples, opts);
+      const { metrics: result } = await this.runEvaluation(p, this.evaluationOrder(set.examples), opts);
+      // Its DataLoader's base seed, counted once it completed: a stopped evaluation runs again on resume.
+      this.loaderDraws.total++;
       const metrics: EvalMetrics = {
         step: this.globalStep,
         epoch: this.epoch,
@@ -612,8 +651,9 @@ export class Trainer<Image> {
   async predict(testDataset: TrainingDataset<Image>, options: PredictOptions = {}): Promise<PredictionOutput> {
     const prefix = metricKeyPrefix(options.metricKeyPrefix, 'test');
     const p = await this.prepare();
-    const examples = await prepareExamples(testDataset, { ...p.exampleOptions, label: 'test dataset' });
+    const examples = this.evaluationOrder(await prepareExamples(testDataset, { ...p.exampleOptions, label: 'test dataset' }));
     const { metrics: result, prediction } = await this.runEvaluation(p, examples, options);
+    this.loaderDraws.total++;
     return {
       ...(prediction !== undefined ? { predictionIds: prediction.predictionIds, predictions: prediction.predictions } : {}),
       labelIds: examples.map((e) => [...e.labels]),
@@ -678,6 +718,7 @@ export class Trainer<Image> {
       ...(this.best.tracked ? { best: this.best.state() } : {}),
       ...(this.afterUpdatePending ? { afterUpdatePending: true } : {}),
       loggingSteps: p.plan.loggingSteps,
+      ...(this.args.trainSamplingStrategy === 'group_by_length' ? { loaderDraws: { total: this.loaderDraws.total, epochStarts: [...this.loaderDraws.epochStarts] } } : {}),
     };
   }
 
@@ -688,7 +729,10 @@ export class Trainer<Image> {
       optimizer: this.args.optim,
       seed: this.args.seed,
       shuffle: this.args.shuffle,
-      ...(this.args.shuffle ? { dataSeed: this.args.dataSeed ?? this.args.seed, dataOrder: 'torch' as const } : {}),
+      // group_by_length: the evaluation sets' order is drawn from the data seed (the training order from the seed).
+      ...(this.args.shuffle
+        ? { dataSeed: this.args.dataSeed ?? this.args.seed, dataOrder: this.args.trainSamplingStrategy === 'group_by_length' ? ('length_grouped' as const) : ('torch' as const) }
+        : {}),
       gradientAccumulationSteps: this.args.gradientAccumulationSteps,
       examples: p.train.length,
       trainable: p.session.parameters.size,
@@ -716,6 +760,7 @@ export class Trainer<Image> {
         ['optimizer', saved.run.optimizer, current.optimizer],
         ['seed', saved.run.seed, current.seed],
         ['shuffle', saved.run.shuffle, current.shuffle],
+        ['trainSamplingStrategy', saved.run.dataOrder === 'length_grouped' ? 'group_by_length' : saved.run.shuffle ? 'random' : 'sequential', this.args.trainSamplingStrategy],
         ['dataSeed', saved.run.dataSeed ?? (saved.run.shuffle ? saved.run.seed : undefined), current.dataSeed],
         ['batchSize', saved.trainBatchSize, this.args.batchSize],
         ['gradientAccumulationSteps', saved.run.gradientAccumulationSteps, current.gradientAccumulationSteps],
@@ -729,7 +774,7 @@ export class Trainer<Image> {
         `Cannot resume exactly from ${files.location}: ${differences.map(([name, a, b]) => `${name} was ${JSON.stringify(a)}, now ${JSON.stringify(b)}`).join('; ')}. Resume with the same data and options.`,
       );
     }
-    if (current.shuffle && saved.run.dataOrder !== 'torch') {
+    if (current.dataOrder === 'torch' && saved.run.dataOrder === undefined) {
       throw new VedError(
         'INVALID_INPUT',
         `Cannot resume exactly from ${files.location}: an earlier version of ved saved it, whose shuffled data order is not this one's (HF Trainer's torch.randperm); resume it with that version, or with shuffle off if it was trained so.`,
@@ -766,6 +811,10 @@ export class Trainer<Image> {
     this.globalStep = saved.globalStep;
     this.epoch = saved.epoch;
     this.logHistory = [...saved.logHistory];
+    if (this.args.trainSamplingStrategy === 'group_by_length') {
+      if (saved.loaderDraws === undefined) throw new VedError('INVALID_INPUT', `${where(TRAINER_STATE_FILE)} has no "loader_draws", which the length-grouped order resumes from.`);
+      this.loaderDraws = { total: saved.loaderDraws.total, epochStarts: [...saved.loaderDraws.epochStarts] };
+    }
   }
 
   /** Preprocesses a batch's images; a failure names the example whose image failed. */

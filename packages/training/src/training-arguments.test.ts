@@ -41,6 +41,19 @@ describe('resolveArguments', () => {
     expect(resolveArguments({ optim: 'adamw_torch_fused' }).optim).toBe('adamw');
   });
 
+  it('takes the sampling strategy as train_sampling_strategy, or shuffle as its short form', () => {
+    const of = (a: Parameters<typeof resolveArguments>[0]) => {
+      const r = resolveArguments(a);
+      return [r.trainSamplingStrategy, r.shuffle];
+    };
+    expect(of({})).toEqual(['random', true]);
+    expect(of({ shuffle: false })).toEqual(['sequential', false]);
+    expect(of({ trainSamplingStrategy: 'group_by_length' })).toEqual(['group_by_length', true]);
+    expect(of({ trainSamplingStrategy: 'sequential', shuffle: false })).toEqual(['sequential', false]);
+    expect(() => resolveArguments({ trainSamplingStrategy: 'group_by_length', shuffle: false })).toThrow(/shuffle is false; expected true with trainSamplingStrategy "group_by_length" \(or leave it out\)/);
+    expect(() => resolveArguments({ trainSamplingStrategy: 'batch_rebalance' as never })).toThrow(/trainSamplingStrategy is "batch_rebalance"; expected "random", "sequential", "group_by_length"/);
+  });
+
   it('defaults and checks the best-model options as TrainingArguments.__post_init__', () => {
     expect(resolveArguments()).toMatchObject({ loadBestModelAtEnd: false, metricForBestModel: undefined, greaterIsBetter: undefined, earlyStoppingPatience: undefined });
     // metric_for_best_model defaults to "loss" with load_best_model_at_end (and reduce_lr_on_plateau); greater_is_better

@@ -126,8 +126,16 @@ export interface TrainingArguments {
   freeze?: readonly string[];
   /** Dropout in training mode (true, as `model.train()`), or off. */
   dropout?: boolean;
-  /** Shuffle the examples every epoch (true, as HF's RandomSampler), or keep their order. */
+  /** Shuffle the examples every epoch (true, as HF's RandomSampler), or keep their order (`trainSamplingStrategy`'s short form). */
   shuffle?: boolean;
+  /**
+   * `train_sampling_strategy` (`random`): `random` (shuffled, HF's `RandomSampler` order), `sequential` (the dataset's
+   * order, as `shuffle: false`) or `group_by_length` (HF's `LengthGroupedSampler`: each epoch a `torch.randperm` of the
+   * examples from the global generator seeded with `seed`, cut into mega-batches of 50 updates' examples (fewer for
+   * small sets) sorted longest label first, the longest example's mega-batch first — batches of similar label lengths,
+   * less padding). An example's length is its label tokens, as a dataset column `length` of `len(labels)` in Python.
+   */
+  trainSamplingStrategy?: 'random' | 'sequential' | 'group_by_length';
   /** Truncate tokenized target texts to this many tokens (special tokens included). */
   maxTargetLength?: number;
   /**
@@ -178,7 +186,7 @@ export type BestModelMetric = `eval_${string}`;
 export type ResolvedArguments = Required<
   Omit<
     TrainingArguments,
-    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'loggingStrategy' | 'dataSeed' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
+    'evalStrategy' | 'evalSteps' | 'saveSteps' | 'loggingStrategy' | 'dataSeed' | 'maxTargetLength' | 'generationMaxLength' | 'generationNumBeams' | 'optimArgs' | 'optim' | 'trainSamplingStrategy' | 'metricForBestModel' | 'greaterIsBetter' | 'earlyStoppingPatience'
   >
 > & {
   optim: 'adamw' | 'sgd' | 'adafactor' | 'rmsprop' | 'adagrad';
@@ -192,6 +200,8 @@ export type ResolvedArguments = Required<
   optimEps: number | undefined;
   loggingStrategy: 'no' | 'steps' | 'epoch';
   dataSeed: number | undefined;
+  /** `shuffle` is false exactly when this is `sequential`. */
+  trainSamplingStrategy: 'random' | 'sequential' | 'group_by_length';
   /** Undefined: none given (an `evalDataset` is evaluated after the last update only). */
   evalStrategy: 'no' | 'steps' | 'epoch' | undefined;
   /** As given: a number of updates, or a ratio below 1 (`TrainingPlan.evalSteps` has the count). */
@@ -211,7 +221,7 @@ export type ResolvedArguments = Required<
 const KNOWN = new Set<string>([
   'learningRate', 'weightDecay', 'labelSmoothingFactor', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'gradientAccumulationSteps',
   'numTrainEpochs', 'maxSteps', 'lrSchedulerType', 'lrSchedulerKwargs', 'warmupSteps', 'seed', 'dataSeed', 'batchSize', 'evalBatchSize', 'optim', 'optimArgs',
-  'loggingStrategy', 'loggingSteps', 'loggingFirstStep', 'evalStrategy', 'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'saveOnlyModel', 'freeze', 'dropout', 'shuffle', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
+  'loggingStrategy', 'loggingSteps', 'loggingFirstStep', 'evalStrategy', 'evalSteps', 'evalDelay', 'evalOnStart', 'saveSteps', 'saveStrategy', 'saveOnlyModel', 'freeze', 'dropout', 'shuffle', 'trainSamplingStrategy', 'maxTargetLength', 'appendEosToken', 'predictWithGenerate', 'generationMaxLength',
   'generationNumBeams', 'loadBestModelAtEnd', 'metricForBestModel', 'greaterIsBetter', 'earlyStoppingPatience', 'earlyStoppingThreshold',
 ]);
 
@@ -238,6 +248,18 @@ function stepsOrRatio(option: string, value: number | undefined): number | undef
     bad(option, value, 'a whole number of updates, or a ratio of the total in (0, 1)');
   }
   return value;
+}
+
+/** `shuffle` and `trainSamplingStrategy`, one from the other; both given, they must agree. */
+function samplingStrategy(args: TrainingArguments): { shuffle: boolean; trainSamplingStrategy: ResolvedArguments['trainSamplingStrategy'] } {
+  const shuffle = args.shuffle;
+  if (shuffle !== undefined && typeof shuffle !== 'boolean') bad('shuffle', shuffle, 'true or false');
+  const strategy = oneOf('trainSamplingStrategy', args.trainSamplingStrategy, ['random', 'sequential', 'group_by_length'] as const);
+  if (strategy === undefined) return { shuffle: shuffle ?? true, trainSamplingStrategy: shuffle === false ? 'sequential' : 'random' };
+  if (shuffle !== undefined && shuffle !== (strategy !== 'sequential')) {
+    bad('shuffle', shuffle, `${!shuffle} with trainSamplingStrategy "${strategy}" (or leave it out)`);
+  }
+  return { shuffle: strategy !== 'sequential', trainSamplingStrategy: strategy };
 }
 
 function oneOf<T extends string>(option: string, value: T | undefined, choices: readonly T[]): T | undefined {
@@ -312,7 +334,7 @@ export function resolveArguments(args: TrainingArguments = {}): ResolvedArgument
     saveOnlyModel: bool('saveOnlyModel', args.saveOnlyModel, false),
     freeze: [...freeze],
     dropout: bool('dropout', args.dropout, true),
-    shuffle: bool('shuffle', args.shuffle, true),
+    ...samplingStrategy(args),
     maxTargetLength: posInt('maxTargetLength', args.maxTargetLength, undefined),
     appendEosToken: bool('appendEosToken', args.appendEosToken, false),
     predictWithGenerate: bool('predictWithGenerate', args.predictWithGenerate, true),

@@ -265,6 +265,29 @@ describe('ved train', () => {
     });
   });
 
+  it("--group-by-length: HF Trainer's length-grouped batches and evaluation order (fixture case adamw_group_by_length)", async () => {
+    const lines = readFileSync(MANIFEST, 'utf8').split('\n').filter(Boolean);
+    const ref = reference.cases.adamw_group_by_length;
+    const evalManifest = join(tmp, 'grouped-eval.jsonl');
+    writeFileSync(evalManifest, `${(ref.eval_examples as number[]).map((k) => JSON.stringify({ ...JSON.parse(lines[k]!), image: resolvePath(MODEL, JSON.parse(lines[k]!).image) })).join('\n')}\n`);
+    const flags = ['--model', MODEL, '--manifest', MANIFEST, '--lr', '5e-3', '--weight-decay', '0.01', '--max-grad-norm', '0.5', '--schedule', 'linear', '--warmup-steps', '1',
+      '--batch-size', '2', '--epochs', '3', '--seed', '7', '--no-dropout', '--group-by-length', '--eval-manifest', evalManifest, '--eval-every', '2', '--eval-on-start',
+      '--no-predict-with-generate', '--out', join(tmp, 'grouped'), '--json'];
+    const run = await train(flags);
+    expect(run.error).toBeUndefined();
+    const got = run.lines.map((l) => JSON.parse(l));
+    const updates = got.filter((l) => 'loss' in l && !('eval_loss' in l) && 'grad_norm' in l);
+    expect(updates.map((l) => l.step)).toEqual(ref.steps.map((s: { step: number }) => s.step));
+    updates.forEach((l, i) => expect(Math.abs(l.loss - ref.steps[i].loss), `update ${l.step}`).toBeLessThan(1e-4));
+    const evals = got.filter((l) => 'eval_loss' in l);
+    expect(evals.map((e) => e.step)).toEqual(ref.eval_steps_at);
+    evals.forEach((e, i) => expect(Math.abs(e.eval_loss - ref.eval_losses[i]), `evaluation ${i + 1}`).toBeLessThan(1e-4));
+    expect(JSON.parse(readFileSync(join(tmp, 'grouped', 'trainer_state.json'), 'utf8')).ved).toMatchObject({ data_order: 'length_grouped', data_seed: 7 });
+    const both = await train([...flags, '--no-shuffle']);
+    expect(both.error).toBeInstanceOf(UsageError);
+    expect((both.error as Error).message).toBe('give --no-shuffle or --group-by-length, not both');
+  });
+
   it('--eval-strategy / --save-strategy epoch and ratios for --eval-every / --save-every: HF Trainer\'s evaluations, stop and best (fixture cases adamw_epoch, adamw_ratio)', async () => {
     const lines = readFileSync(MANIFEST, 'utf8').split('\n').filter(Boolean);
     const evalManifest = join(tmp, 'epoch-eval.jsonl');

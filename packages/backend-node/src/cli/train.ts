@@ -116,6 +116,10 @@ export const trainCommand = defineCommand({
     'freeze-encoder': { type: 'boolean', help: "no gradient for the encoder's weights (encoder.)" },
     'no-dropout': { type: 'boolean', help: 'dropout off (default: training-mode dropout)' },
     'no-shuffle': { type: 'boolean', help: 'batches follow the manifest order, epoch after epoch' },
+    'group-by-length': {
+      type: 'boolean',
+      help: "[train_sampling_strategy=group_by_length]: batches of similar label lengths (less padding), in HF Trainer's LengthGroupedSampler order",
+    },
     allocator: {
       type: 'choice',
       choices: ['auto', 'tcmalloc', 'system'],
@@ -130,7 +134,7 @@ export const trainCommand = defineCommand({
     },
     verbose: { type: 'boolean', help: "name the memory allocator and whether onnxruntime's CPU arena is on, on stderr" },
     seed: { type: 'integer', min: 0, default: 0, help: "[seed]: data order (HF Trainer's torch.randperm per epoch) and dropout masks" },
-    'data-seed': { type: 'integer', min: 0, defaultText: '--seed', help: '[data_seed]: the data order alone' },
+    'data-seed': { type: 'integer', min: 0, defaultText: '--seed', help: '[data_seed]: the shuffled data order alone (with --group-by-length: the evaluation sets\' order)' },
     'max-target-length': { type: 'integer', min: 1, help: 'truncate tokenized texts (special tokens included)' },
     'append-eos': { type: 'boolean', help: "end every tokenized text with the model's eos_token_id (GPT-2-style tokenizers add none)" },
     'logging-steps': {
@@ -217,6 +221,7 @@ export const trainCommand = defineCommand({
   ],
   async run({ values, argv }) {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+    if (values['no-shuffle'] && values['group-by-length']) throw new UsageError('give --no-shuffle or --group-by-length, not both');
     const optimizer = values.optimizer as NonNullable<TrainingArguments['optim']>;
     const schedule = values.schedule as NonNullable<TrainingArguments['lrSchedulerType']>;
     let scheduleKwargs: Record<string, unknown> | undefined;
@@ -298,7 +303,7 @@ export const trainCommand = defineCommand({
       warmupSteps,
       freeze: values['freeze-encoder'] ? ['encoder.'] : [],
       dropout: !values['no-dropout'],
-      shuffle: !values['no-shuffle'],
+      trainSamplingStrategy: values['group-by-length'] ? 'group_by_length' : values['no-shuffle'] ? 'sequential' : 'random',
       seed: values.seed,
       ...(values['data-seed'] !== undefined ? { dataSeed: values['data-seed'] } : {}),
       ...(values['max-target-length'] !== undefined ? { maxTargetLength: values['max-target-length'] } : {}),

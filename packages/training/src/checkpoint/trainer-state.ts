@@ -58,6 +58,11 @@ export interface TrainerState {
   afterUpdatePending?: boolean;
   /** `logging_steps` in updates (ved's default 1). */
   loggingSteps?: number;
+  /**
+   * With the length-grouped order: the evaluation and `predict` iterators that have drawn from torch's global
+   * generator, in all and when each epoch began (what Python's `rng_state.pth` carries for that order).
+   */
+  loaderDraws?: { total: number; epochStarts: number[] };
 }
 
 export interface BestModelState {
@@ -88,10 +93,12 @@ export interface RunIdentity {
   shuffle: boolean;
   /**
    * With `shuffle`: the seed of the data order (`data_seed`, else `seed`) and how the order is drawn — "torch": HF
-   * Trainer's `torch.randperm` (absent in checkpoints of an earlier ved, whose shuffled order differs).
+   * Trainer's `torch.randperm` (absent in checkpoints of an earlier ved, whose shuffled order differs);
+   * "length_grouped": `trainSamplingStrategy` "group_by_length" (torch's global generator, seeded with `seed`; the
+   * data seed draws the evaluation sets' order).
    */
   dataSeed?: number;
-  dataOrder?: 'torch';
+  dataOrder?: 'torch' | 'length_grouped';
   gradientAccumulationSteps: number;
   examples: number;
   trainable: number;
@@ -135,6 +142,7 @@ export function trainerStateJson(state: TrainerState): string {
       shuffle: state.run.shuffle,
       ...(state.run.dataSeed !== undefined ? { data_seed: state.run.dataSeed } : {}),
       ...(state.run.dataOrder !== undefined ? { data_order: state.run.dataOrder } : {}),
+      ...(state.loaderDraws !== undefined ? { loader_draws: { total: state.loaderDraws.total, epoch_starts: state.loaderDraws.epochStarts } } : {}),
       gradient_accumulation_steps: state.run.gradientAccumulationSteps,
       examples: state.run.examples,
       trainable_parameters: state.run.trainable,
@@ -221,6 +229,15 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       };
     }
   }
+  let loaderDraws: TrainerState['loaderDraws'];
+  if (ved.loader_draws !== undefined) {
+    const draws = ved.loader_draws as Record<string, unknown>;
+    const starts = draws?.epoch_starts;
+    if (typeof draws !== 'object' || draws === null || !Array.isArray(starts) || starts.some((v) => !Number.isInteger(v) || v < 0)) {
+      throw new VedError('INVALID_INPUT', `${where}: "loader_draws" must hold "total" and "epoch_starts" (non-negative integers).`);
+    }
+    loaderDraws = { total: int(draws, 'total'), epochStarts: starts as number[] };
+  }
   let best: BestModelState | undefined;
   if (ved.metric_for_best_model !== undefined) {
     const optionalInt = (o: Record<string, unknown>, key: string) => (o[key] === null || o[key] === undefined ? undefined : int(o, key));
@@ -263,7 +280,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
       seed: int(ved, 'seed'),
       shuffle: ved.shuffle,
       ...(typeof ved.data_seed === 'number' ? { dataSeed: ved.data_seed } : {}),
-      ...(ved.data_order === 'torch' ? { dataOrder: 'torch' as const } : {}),
+      ...(ved.data_order === 'torch' || ved.data_order === 'length_grouped' ? { dataOrder: ved.data_order } : {}),
       gradientAccumulationSteps: int(ved, 'gradient_accumulation_steps'),
       examples: int(ved, 'examples'),
       trainable: int(ved, 'trainable_parameters'),
@@ -271,6 +288,7 @@ export function parseTrainerState(text: string, where: string): TrainerState {
     ...(lrScheduler !== undefined ? { lrScheduler } : {}),
     ...(best !== undefined ? { best } : {}),
     ...(ved.evaluation_pending === true ? { afterUpdatePending: true } : {}),
+    ...(loaderDraws !== undefined ? { loaderDraws } : {}),
   };
 }
 

@@ -46,12 +46,22 @@ export class TorchCpuGenerator {
     y ^= y >>> 18;
     return y >>> 0;
   }
+
+  /** Two words (`random64()`: what a 64-bit integer `random_()` takes, e.g. a `DataLoader` iterator's base seed). */
+  random64(): void {
+    this.random();
+    this.random();
+  }
 }
 
 /** `torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()`. */
 export function torchRandperm(n: number, seed: number): number[] {
+  return randpermFrom(new TorchCpuGenerator(seed), n);
+}
+
+/** `torch.randperm(n, generator=g).tolist()`, drawing from `generator` where it stands. */
+export function randpermFrom(generator: TorchCpuGenerator, n: number): number[] {
   if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32 / 20) throw new VedError('INVALID_OPTION', `randperm of ${n} elements; expected a whole number below ${Math.floor(2 ** 32 / 20)}.`);
-  const generator = new TorchCpuGenerator(seed);
   const r = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n - 1; i++) {
     const z = generator.random() % (n - i);
