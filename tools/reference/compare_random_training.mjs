@@ -63,7 +63,7 @@ function argsOf(a) {
     ...(a.greater_is_better !== undefined ? { greaterIsBetter: a.greater_is_better } : {}),
     ...(a.early_stopping_patience !== undefined ? { earlyStoppingPatience: a.early_stopping_patience } : {}),
     ...(a.early_stopping_threshold !== undefined ? { earlyStoppingThreshold: a.early_stopping_threshold } : {}),
-    shuffle: a.train_sampling_strategy === 'random',
+    trainSamplingStrategy: a.train_sampling_strategy === 'random' || a.train_sampling_strategy === 'group_by_length' ? a.train_sampling_strategy : 'sequential',
     seed: a.seed ?? 0,
     ...(a.data_seed !== undefined ? { dataSeed: a.data_seed } : {}),
     dropout: false,

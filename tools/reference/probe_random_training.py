@@ -5,7 +5,7 @@ Draws N runs of `Trainer.train()` on the tiny composed model of fixtures/optim/t
 `enc_to_dec_proj` and a tied head), each with random TrainingArguments: AdamW (`adamw_torch`, random betas and
 epsilon sometimes) or SGD (momentum, dampening, nesterov), rate, weight decay, clipping (0 turns it off), batch
 size, gradient accumulation, `max_steps` or fractional `num_train_epochs`, warm-up steps or ratio, every LambdaLR
-schedule with random `lr_scheduler_kwargs`, label smoothing, shuffled epochs (seed, data_seed) or the manifest order, and in about a third of the runs evaluations every
+schedule with random `lr_scheduler_kwargs`, label smoothing, shuffled or length-grouped epochs (seed, data_seed) or the manifest order, and in about a third of the runs evaluations every
 1-3 updates (or every epoch, or ratios of the run) with checkpoints every 1-4 updates (or every epoch, or at each
 new best), `load_best_model_at_end`, `metric_for_best_model` / `greater_is_better`
 and an `EarlyStoppingCallback` (patience, threshold); on a random selection and order of the fixture's
@@ -161,11 +161,14 @@ def draw(r: random.Random) -> tuple[dict, list[int], list[int]]:
             args["eval_steps"] = r.choice([0.1, 0.2, 0.25, 0.5])
             args["save_steps"] = r.choice([0.2, 0.25, 0.5, 2])
     args["per_device_eval_batch_size"] = r.randint(1, 4)
-    if r.random() < 0.4:
-        # Shuffled epochs: accelerate's SeedableRandomSampler, torch.randperm seeded with data_seed (else seed) + epoch.
-        args.update(train_sampling_strategy="random", seed=r.randint(0, 10**6))
+    if r.random() < 0.5:
+        # Shuffled epochs: accelerate's SeedableRandomSampler, torch.randperm seeded with data_seed (else seed) + epoch;
+        # or a fifth of them length-grouped (LengthGroupedSampler: the global generator, seeded with seed, after the
+        # DataLoader base seeds; the evaluation set grouped by a generator seeded with data_seed or seed).
+        grouped = r.random() < 0.2
+        args.update(train_sampling_strategy="group_by_length" if grouped else "random", seed=r.randint(0, 2**32 - 1 if grouped else 10**6))
         if r.random() < 0.4:
-            args["data_seed"] = r.choice([0, 7, r.randint(0, 2**40)])
+            args["data_seed"] = r.choice([0, 7, r.randint(0, 2**32 - 1 if grouped else 2**40)])
     train = r.sample(range(6), r.randint(1, 6))
     evaluate = r.sample(range(6), r.randint(1, 6))
     return args, train, evaluate
@@ -215,7 +218,10 @@ def main() -> None:
         try:
             targs = TrainingArguments(output_dir=str(run_dir), logging_steps=1, report_to=[], use_cpu=True, dataloader_num_workers=0,
                                       **({"save_strategy": "no", "seed": 0, "train_sampling_strategy": "sequential"} | targs_kwargs))
-            trainer = Trainer(model=model, args=targs, train_dataset=[examples[k] for k in train], eval_dataset=[examples[k] for k in evaluate],
+            # LengthGroupedSampler reads each example's length from its input_ids (no processing_class): the labels'.
+            grouped = args.get("train_sampling_strategy") == "group_by_length"
+            pick = (lambda k: dict(examples[k], input_ids=examples[k]["labels"])) if grouped else (lambda k: examples[k])
+            trainer = Trainer(model=model, args=targs, train_dataset=[pick(k) for k in train], eval_dataset=[pick(k) for k in evaluate],
                               data_collator=collate, callbacks=callbacks)
             trainer.model_accepts_loss_kwargs = False
             trainer.train()
@@ -231,7 +237,7 @@ def main() -> None:
                 # they keep the last update's weights. ved loads the whole best checkpoint, as from_pretrained does.
                 best = VisionEncoderDecoderModel.from_pretrained(best_dir)
                 best.train = lambda mode=True, m=best: m
-                evaluator = Trainer(model=best, args=targs, eval_dataset=[examples[k] for k in evaluate], data_collator=collate)
+                evaluator = Trainer(model=best, args=targs, eval_dataset=[pick(k) for k in evaluate], data_collator=collate)
             metrics = evaluator.evaluate()
             # The final weights under the checkpoint's names (transformers 5 renames ViT's modules in memory).
             if best_dir is not None:
