@@ -5,7 +5,8 @@
  * and posts every update — the same losses as PyTorch's —, captions with the
  * trained weights, and stops on `abort` keeping the updates done. The browser
  * runs the same handler in a Web Worker (apps/docs' training page test). The best model and early
- * stopping of the fixture's adamw_best, adamw_epoch and adamw_eval_sets cases stop where Python stops.
+ * stopping of the fixture's adamw_best, adamw_epoch and adamw_eval_sets cases stop where Python stops; the
+ * length-grouped case sgd_group_by_length_sets trains on Python's batches.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,6 +125,27 @@ describe('training worker (onnxruntime-web, WASM)', () => {
     const evaluated = w.posted.slice(before).filter((m) => m.type === 'evaluate') as Extract<FromTrainingWorker, { type: 'evaluate' }>[];
     expect(evaluated.map((m) => [m.metrics.step, m.metrics.dataset])).toEqual(sets.eval_log.map(([step, set]: [number, string]) => [step, set]));
     expect(Math.abs((named as { result: TrainSummary }).result.bestMetric! - sets.best_metric)).toBeLessThan(1e-4);
+
+    // Length-grouped batches (fixture case sgd_group_by_length_sets): Python's order epoch after epoch, after the
+    // evaluations' DataLoader seeds, and its length-grouped evaluation batches.
+    const grouped = reference.cases.sgd_group_by_length_sets;
+    await w.send({ type: 'load', model: DIR, options: {} });
+    const start = w.posted.length;
+    await w.send({
+      type: 'train',
+      examples,
+      evalExamples: Object.fromEntries(Object.entries(grouped.args.eval_sets as Record<string, number[]>).map(([name, ks]) => [name, ks.map((k) => examples[k]!)])),
+      args: {
+        optim: 'sgd', optimArgs: { momentum: 0.9 }, learningRate: 0.3, weightDecay: 0, maxGradNorm: 1, lrSchedulerType: 'constant', batchSize: 1, gradientAccumulationSteps: 2,
+        numTrainEpochs: 4, trainSamplingStrategy: 'group_by_length', seed: 12, dropout: false, evalStrategy: 'epoch', evalBatchSize: 2, predictWithGenerate: false, saveStrategy: 'no',
+      },
+    });
+    const groupedSteps = w.posted.slice(start).filter((m) => m.type === 'step') as Extract<FromTrainingWorker, { type: 'step' }>[];
+    expect(groupedSteps.map((m) => m.metrics.step)).toEqual(grouped.steps.map((s: { step: number }) => s.step));
+    groupedSteps.forEach((m, i) => expect(Math.abs(m.metrics.loss - grouped.steps[i].loss), `update ${i + 1}`).toBeLessThan(1e-4));
+    const groupedEvals = w.posted.slice(start).filter((m) => m.type === 'evaluate') as Extract<FromTrainingWorker, { type: 'evaluate' }>[];
+    groupedEvals.forEach((m, i) => expect(Math.abs(m.metrics.evalLoss - grouped.eval_log[i][2]), `evaluation ${i + 1}`).toBeLessThan(1e-4));
+    expect(groupedEvals.length).toBe(grouped.eval_log.length);
     expect((await w.send({ type: 'dispose' })).type).toBe('done');
   });
 
