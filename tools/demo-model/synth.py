@@ -100,6 +100,28 @@ def _random_chars(rng: np.random.Generator, n: int) -> str:
     return "".join(out)
 
 
+# Characters that look alike in some of the faces, or alike but for their size: `I`/`l`/`1`, `O`/`0`,
+# a letter and its capital. Most of a trained model's remaining errors on the held-out set are these, and
+# a lone letter's case, so training can draw lines made mostly of them (train.py's --confusable-share).
+CONFUSABLE = ["Il1ij", "O0oQD", "cC", "sS5$", "xX", "vV", "wW", "zZ2", "kK", "pP", "uU", "yY", "jJ", ".,:", "8B", "6b", "9gq", "%#"]
+
+
+def _confusable_chars(rng: np.random.Generator, n: int) -> str:
+    # One or two groups of look-alikes, mixed with random characters; a third of the lines are only 1-3
+    # characters long, where the case of a lone letter has only the line's own proportions to go by.
+    if rng.random() < 0.35:
+        n = int(rng.integers(1, 4))
+    groups = [CONFUSABLE[i] for i in rng.choice(len(CONFUSABLE), 2, replace=False)]
+    out = []
+    for _ in range(n):
+        if rng.random() < 0.6:
+            g = groups[int(rng.integers(2))]
+            out.append(g[rng.integers(len(g))])
+        else:
+            out.append(_random_chars(rng, 1))
+    return "".join(out)
+
+
 def _clean(text: str) -> str:
     # No leading/trailing or double spaces: they cannot be seen in an image.
     return " ".join(text.split())[:MAX_CHARS].strip()
@@ -108,12 +130,16 @@ def _clean(text: str) -> str:
 RANDOM_SHARE = 0.3  # share of lines made of random characters
 
 
-def sample_text(rng: np.random.Generator, random_share: float = RANDOM_SHARE) -> str:
+def sample_text(rng: np.random.Generator, random_share: float = RANDOM_SHARE, confusable_share: float = 0.0) -> str:
+    """A line's text: random characters (random_share), look-alikes (confusable_share: training only, see
+    CONFUSABLE), or words and numbers. With confusable_share 0 (the domain) it draws what it always drew."""
     while True:
         r = rng.random()
         target = int(rng.integers(1, MAX_CHARS + 1))
         if r < random_share:
             text = _random_chars(rng, target)
+        elif r < random_share + confusable_share:
+            text = _confusable_chars(rng, target)
         else:
             parts: list[str] = []
             while len(" ".join(parts)) < target:
@@ -389,10 +415,12 @@ def sample_with_spans(
     random_share: float = RANDOM_SHARE,
     bold_share: float = BOLD_SHARE,
     generous_share: float = GENEROUS_SHARE,
+    confusable_share: float = 0.0,
 ) -> tuple[str, Image.Image, list[tuple[float, float]]]:
     """A line, its image and its characters' extents. The shares change what training draws (train.py's
-    --random-share/--bold-share/--generous-share); the evaluation sets keep the defaults, the domain the README states."""
-    text = sample_text(rng, random_share)
+    --random-share/--bold-share/--generous-share/--confusable-share); the evaluation sets keep the defaults,
+    the domain the README states."""
+    text = sample_text(rng, random_share, confusable_share)
     style = sample_style(rng, edge, bold_share, generous_share)
     img, spans = render_with_spans(text, style, rng)
     return text, img, spans

@@ -302,6 +302,13 @@ def main() -> int:
         default=synth.GENEROUS_SHARE,
         help=f"share of training lines with generous padding, small in the model's input (the domain: 0.2; at most {1 - synth.TIGHT_SHARE:g})",
     )
+    ap.add_argument(
+        "--confusable-share",
+        type=float,
+        default=0.0,
+        help="share of training lines made mostly of look-alike characters, a third of them 1-3 characters long "
+        "(synth.CONFUSABLE; not in the domain's sets: 0)",
+    )
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--column-weight", type=float, default=0.5, help="weight of the auxiliary column loss (0: off)")
@@ -323,6 +330,8 @@ def main() -> int:
     for name in ("random_share", "bold_share"):
         if not 0 <= getattr(args, name) <= 1:
             ap.error(f"--{name.replace('_', '-')} must be between 0 and 1")
+    if not 0 <= args.confusable_share <= 1 - args.random_share:
+        ap.error(f"--confusable-share must be between 0 and {1 - args.random_share:g} (1 - --random-share)")
     if not 0 <= args.generous_share <= 1 - synth.TIGHT_SHARE:
         ap.error(f"--generous-share must be between 0 and {1 - synth.TIGHT_SHARE:g} (the tight crops keep {synth.TIGHT_SHARE:g})")
 
@@ -402,7 +411,12 @@ def main() -> int:
             m.update({f"ema_{k}": v for k, v in m_ema.items()})
         model.train()
         return m
-    shares = {"random_share": args.random_share, "bold_share": args.bold_share, "generous_share": args.generous_share}
+    shares = {
+        "random_share": args.random_share,
+        "bold_share": args.bold_share,
+        "generous_share": args.generous_share,
+        "confusable_share": args.confusable_share,
+    }
     loader = torch.utils.data.DataLoader(
         Batches(
             args.seed, args.steps, args.batch_size, tokenizer, args.patch, image_size, shares
@@ -477,6 +491,7 @@ def main() -> int:
         "random_share": args.random_share,
         "bold_share": args.bold_share,
         "generous_share": args.generous_share,
+        "confusable_share": args.confusable_share,
         "threads": args.threads,
         "train_seconds": time.time() - t_train,
         "total_seconds": time.time() - t0,
