@@ -8,6 +8,10 @@
   tools/demo-model/out/select/    2,000 images + manifest.jsonl (seed SELECT_SEED, the held-out
                                   set's distribution): choosing between candidate checkpoints, so
                                   that the held-out set is read once, by the chosen one
+  tools/demo-model/out/confirm/   2,000 images + manifest.jsonl (seed CONFIRM_SEED, the same
+                                  distribution): the in-domain figure with four times the held-out
+                                  set's lines (±0.4 points instead of ±0.8), read only by the
+                                  checkpoint already chosen
   tools/demo-model/out/edge/      500 images + manifest.jsonl at the edges of the domain:
                                   12 or 48 px, the strongest noise and blur, +-3 degrees
   packages/default-model/examples/heldout/   the first 20 held-out images + manifest.jsonl
@@ -39,6 +43,7 @@ EXAMPLES = ROOT / "packages" / "default-model" / "examples"
 HELDOUT_SEED = 1001
 EDGE_SEED = 1002
 SELECT_SEED = 1003
+CONFIRM_SEED = 1004
 COMMITTED = 20
 EXAMPLE_TEXT = "Invoice #2024-001"
 
@@ -65,6 +70,7 @@ def main() -> int:
     heldout = write_set(OUT / "heldout", HELDOUT_SEED, 500, edge=False)
     write_set(OUT / "edge", EDGE_SEED, 500, edge=True)
     write_set(OUT / "select", SELECT_SEED, 2000, edge=False)
+    write_set(OUT / "confirm", CONFIRM_SEED, 2000, edge=False)
 
     committed = EXAMPLES / "heldout"
     if committed.exists():

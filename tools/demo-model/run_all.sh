@@ -48,16 +48,23 @@ $PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/checkpoin
 $PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/checkpoint-v6 --encoder-layers 6 --decoder-layers 3 \
   --image-size 48,384 --patch 48,6 --random-share 0.5 --bold-share 0.4 --generous-share 0.4 --column-weight 0 --guide-weight 0 \
   --seed 20261214 --steps 5000 --lr 1.5e-4 --warmup 50 --eval-every 1250 --out $OUT/checkpoint-v7 --log $OUT/train-log-v7.jsonl
-# Version 8 (shipped): version 7 trained one more stage the same way, at a lower rate.
+# Version 8: version 7 trained one more stage the same way, at a lower rate.
 $PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/checkpoint-v7 --encoder-layers 6 --decoder-layers 3 \
   --image-size 48,384 --patch 48,6 --random-share 0.5 --bold-share 0.4 --generous-share 0.4 --column-weight 0 --guide-weight 0 \
   --seed 20261215 --steps 3000 --lr 1e-4 --warmup 30 --eval-every 1000 --out $OUT/checkpoint-v8 --log $OUT/train-log-v8.jsonl
-$PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, packages/default-model/examples
+# Version 9 (shipped): a stage on look-alike lines from the mean of versions 7 and 8, averaged with version 8.
+$PY tools/demo-model/soup.py --out $OUT/soup78 $OUT/checkpoint-v7 $OUT/checkpoint-v8
+$PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/soup78 --encoder-layers 6 --decoder-layers 3 \
+  --image-size 48,384 --patch 48,6 --random-share 0.35 --confusable-share 0.2 --bold-share 0.4 --generous-share 0.4 \
+  --column-weight 0 --guide-weight 0 --seed 20261216 --steps 3000 --lr 1e-4 --warmup 30 --eval-every 1000 \
+  --out $OUT/checkpoint-v9 --log $OUT/train-log-v9.jsonl
+$PY tools/demo-model/soup.py --out $OUT/checkpoint-v9-soup $OUT/checkpoint-v8 $OUT/checkpoint-v9
+$PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, out/select, out/confirm, packages/default-model/examples
 node tools/demo-model/independent-lines.mjs # -> out/independent (the first 200: packages/default-model/examples/independent)
 $PY tools/demo-model/probe.py               # -> out/probe
-$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v8   # -> packages/default-model/model, *-reference.json
+$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v9-soup   # -> packages/default-model/model, *-reference.json
 pnpm build
-for set in heldout edge independent probe; do
+for set in heldout confirm edge independent probe; do
   for search in "" "--num-beams 1"; do
     echo "$set ${search:-(4 beams)}: $($VED eval -q --manifest $OUT/$set/manifest.jsonl --json $search)"
   done
