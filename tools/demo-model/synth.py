@@ -107,7 +107,7 @@ CONFUSABLE = ["Il1ij", "O0oQD", "cC", "sS5$", "xX", "vV", "wW", "zZ2", "kK", "pP
 
 
 def _confusable_chars(rng: np.random.Generator, n: int) -> str:
-    # One or two groups of look-alikes, mixed with random characters; a third of the lines are only 1-3
+    # Two groups of look-alikes, mixed with random characters; about a third of the lines are only 1-3
     # characters long, where the case of a lone letter has only the line's own proportions to go by.
     if rng.random() < 0.35:
         n = int(rng.integers(1, 4))
