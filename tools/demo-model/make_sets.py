@@ -12,6 +12,10 @@
                                   distribution): the in-domain figure with four times the held-out
                                   set's lines (±0.4 points instead of ±0.8), read only by the
                                   checkpoint already chosen
+  tools/demo-model/out/fresh/     2,000 images + manifest.jsonl (seed FRESH_SEED, the same
+                                  distribution): a second confirm set, drawn once confirm had been
+                                  read by five checkpoints; read only by the checkpoint chosen for
+                                  version 10
   tools/demo-model/out/edge/      500 images + manifest.jsonl at the edges of the domain:
                                   12 or 48 px, the strongest noise and blur, +-3 degrees
   packages/default-model/examples/heldout/   the first 20 held-out images + manifest.jsonl
@@ -44,6 +48,7 @@ HELDOUT_SEED = 1001
 EDGE_SEED = 1002
 SELECT_SEED = 1003
 CONFIRM_SEED = 1004
+FRESH_SEED = 1005
 COMMITTED = 20
 EXAMPLE_TEXT = "Invoice #2024-001"
 
@@ -71,6 +76,7 @@ def main() -> int:
     write_set(OUT / "edge", EDGE_SEED, 500, edge=True)
     write_set(OUT / "select", SELECT_SEED, 2000, edge=False)
     write_set(OUT / "confirm", CONFIRM_SEED, 2000, edge=False)
+    write_set(OUT / "fresh", FRESH_SEED, 2000, edge=False)
 
     committed = EXAMPLES / "heldout"
     if committed.exists():

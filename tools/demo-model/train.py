@@ -311,6 +311,18 @@ def main() -> int:
     )
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument(
+        "--schedule",
+        choices=("cosine", "constant"),
+        default="cosine",
+        help="the rate after warm-up: cosine (down to 1%% of --lr at the end) or constant (for --snapshot-every)",
+    )
+    ap.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=0,
+        help="also save the raw weights every this many steps, as <--out>-step<N> (0: off); soup.py averages them",
+    )
     ap.add_argument("--column-weight", type=float, default=0.5, help="weight of the auxiliary column loss (0: off)")
     ap.add_argument("--guide-weight", type=float, default=0.5, help="weight of the guided-attention loss (0: off)")
     ap.add_argument("--sincos", type=int, default=1, help="start position embeddings from sine-cosine tables (1/0)")
@@ -385,6 +397,8 @@ def main() -> int:
     def lr_at(step: int) -> float:
         if step < args.warmup:
             return (step + 1) / args.warmup
+        if args.schedule == "constant":
+            return 1.0
         p = (step - args.warmup) / max(1, args.steps - args.warmup)
         return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * p))
 
@@ -466,6 +480,8 @@ def main() -> int:
                 f"step {step + 1}/{args.steps} loss {running:.4f} column {running_aux:.4f} guide {running_ga:.4f} lr {sched.get_last_lr()[0]:.2e} {el:.0f}s",
                 flush=True,
             )
+        if args.snapshot_every and (step + 1) % args.snapshot_every == 0:
+            save_checkpoint(model, tokenizer, args.out.with_name(f"{args.out.name}-step{step + 1}"), image_size)
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
             m = evaluate()
             rec = {"step": step + 1, "loss": running, "column_loss": running_aux, **m, "elapsed_s": time.time() - t_train}
@@ -487,6 +503,7 @@ def main() -> int:
         "seed": args.seed,
         "init_from": None if args.init_from is None else str(args.init_from),
         "lr": args.lr,
+        "schedule": args.schedule,
         "batch_size": args.batch_size,
         "random_share": args.random_share,
         "bold_share": args.bold_share,
