@@ -59,12 +59,25 @@ $PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/soup78 --
   --column-weight 0 --guide-weight 0 --seed 20261216 --steps 3000 --lr 1e-4 --warmup 30 --eval-every 1000 \
   --out $OUT/checkpoint-v9 --log $OUT/train-log-v9.jsonl
 $PY tools/demo-model/soup.py --out $OUT/checkpoint-v9-soup $OUT/checkpoint-v8 $OUT/checkpoint-v9
-$PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, out/select, out/confirm, packages/default-model/examples
+# Version 10 (shipped): a further stage from version 9 (version 8's recipe), its mean with version 9, a stage at a
+# constant rate from that mean with its weights saved every 600 steps, then the mean of that stage's weight average,
+# the mean of its eight snapshots, and the mean it started from.
+$PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/checkpoint-v9-soup --encoder-layers 6 --decoder-layers 3 \
+  --image-size 48,384 --patch 48,6 --random-share 0.5 --bold-share 0.4 --generous-share 0.4 --column-weight 0 --guide-weight 0 \
+  --seed 20261217 --steps 3000 --lr 1e-4 --warmup 30 --eval-every 1000 --out $OUT/checkpoint-v10a --log $OUT/train-log-v10a.jsonl
+$PY tools/demo-model/soup.py --out $OUT/soup9_10a $OUT/checkpoint-v9-soup $OUT/checkpoint-v10a
+$PY tools/demo-model/train.py --ema 0.998 --threads 2 --init-from $OUT/soup9_10a --encoder-layers 6 --decoder-layers 3 \
+  --image-size 48,384 --patch 48,6 --random-share 0.4 --confusable-share 0.1 --bold-share 0.4 --generous-share 0.4 \
+  --column-weight 0 --guide-weight 0 --seed 20261218 --steps 4800 --lr 1e-4 --schedule constant --warmup 30 \
+  --snapshot-every 600 --eval-every 1200 --out $OUT/checkpoint-v10b --log $OUT/train-log-v10b.jsonl
+$PY tools/demo-model/soup.py --out $OUT/swa10b $OUT/checkpoint-v10b-step{600,1200,1800,2400,3000,3600,4200,4800}
+$PY tools/demo-model/soup.py --out $OUT/checkpoint-v10-soup $OUT/checkpoint-v10b $OUT/swa10b $OUT/soup9_10a
+$PY tools/demo-model/make_sets.py           # -> out/heldout, out/edge, out/select, out/confirm, out/fresh, packages/default-model/examples
 node tools/demo-model/independent-lines.mjs # -> out/independent (the first 200: packages/default-model/examples/independent)
 $PY tools/demo-model/probe.py               # -> out/probe
-$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v9-soup   # -> packages/default-model/model, *-reference.json
+$PY tools/demo-model/export.py --checkpoint $OUT/checkpoint-v10-soup   # -> packages/default-model/model, *-reference.json
 pnpm build
-for set in heldout confirm edge independent probe; do
+for set in heldout confirm fresh edge independent probe; do
   for search in "" "--num-beams 1"; do
     echo "$set ${search:-(4 beams)}: $($VED eval -q --manifest $OUT/$set/manifest.jsonl --json $search)"
   done
