@@ -14,7 +14,7 @@
                                   checkpoint already chosen
   tools/demo-model/out/fresh/     2,000 images + manifest.jsonl (seed FRESH_SEED, the same
                                   distribution): a second confirm set, drawn once confirm had been
-                                  read by five checkpoints; read only by the checkpoint chosen for
+                                  read by seven checkpoints; read only by the checkpoint chosen for
                                   version 10
   tools/demo-model/out/edge/      500 images + manifest.jsonl at the edges of the domain:
                                   12 or 48 px, the strongest noise and blur, +-3 degrees
